@@ -1,0 +1,84 @@
+/**
+ * The oris command line: `deno task <command>` runs `cli.ts <command>`.
+ *
+ * ```sh
+ * deno task models pull                     # fetch the default CLIP and SAM
+ * deno task segment --image photo.jpg --text "the dog on the left"
+ * ```
+ *
+ * @module
+ */
+
+import { runModelsCommand } from "./pipeline/cli/models.ts";
+
+/** A subcommand: its one-line summary and its entry point (returns the exit code). */
+interface Command {
+  summary: string;
+  run?: (args: string[]) => Promise<number>;
+  /** Set while a command is planned but not in this version yet. */
+  pending?: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  models: {
+    summary: "download, list, verify and locate CLIP and SAM models",
+    run: runModelsCommand,
+  },
+  segment: {
+    summary: "segment the object a sentence refers to in an image",
+    pending: "the segmentation pipeline",
+  },
+  eval: {
+    summary: "evaluate on RefCOCO, RefCOCO+, RefCOCOg or a JSONL dataset",
+    pending: "the evaluation command",
+  },
+  demo: {
+    summary: "run one synthetic scene offline and write its overlay",
+    pending: "the demo",
+  },
+};
+
+/** The top-level help text. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) =>
+    `  ${name.padEnd(width)}  ${c.summary}${
+      c.pending ? " (not yet available)" : ""
+    }`
+  );
+  return [
+    "oris: zero-shot referring image segmentation (SAM + CLIP + spatial reasoning)",
+    "",
+    "Usage: deno task <command> [options]    (or: deno run -A cli.ts <command> ...)",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `deno task <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+/** Runs the command line with `args`; returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`Unknown command "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  if (!command.run) {
+    console.error(
+      `\`${name}\` is not available in this version of oris: ${command.pending} is still being built.`,
+    );
+    return 2;
+  }
+  return await command.run(rest);
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

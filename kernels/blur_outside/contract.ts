@@ -1,0 +1,81 @@
+/**
+ * Contract of the blur-outside kernel: for N proposals, the whole image at
+ * size x size with the pixels outside each mask taken from a
+ * Gaussian-blurred copy, normalised for CLIP, into N x 3 x size x size.
+ *
+ * Definition: S is the image resampled to size x size (antialiased
+ * bilinear) and B is S blurred with a separable Gaussian of `sigma` output
+ * pixels — both computed once per image. Each mask is reduced to its
+ * coverage A at the output size (the share of each output pixel's
+ * footprint inside the mask), and the view is A * S + (1 - A) * B.
+ *
+ * @module
+ */
+
+import type { RgbaImage } from "../../pipeline/image/rgba.ts";
+import type { ClipNormalisation, MaskBatch } from "../clip_views.ts";
+
+/** Input of the blur-outside kernel. */
+export interface BlurOutsideInput {
+  readonly image: RgbaImage;
+  readonly masks: MaskBatch;
+  /** Each mask's box [x, y, w, h]: coverage is computed only inside it. */
+  readonly boxes: readonly (readonly [number, number, number, number])[];
+  /** Output side. Default 224. */
+  readonly size?: number;
+  /** Gaussian standard deviation in output pixels. Default {@linkcode DEFAULT_BLUR_SIGMA}. */
+  readonly sigma?: number;
+  /** Normalisation. Default CLIP's. */
+  readonly normalisation?: ClipNormalisation;
+}
+
+/** Default blur strength: 5 output pixels (about 2% of the image side). */
+export const DEFAULT_BLUR_SIGMA = 5;
+
+/** Normalised 1-D Gaussian kernel of radius ceil(3 sigma). */
+export function gaussianKernel(sigma: number): Float32Array {
+  if (!(sigma > 0)) return Float32Array.of(1);
+  const radius = Math.ceil(3 * sigma);
+  const k = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    k[i + radius] = v;
+    sum += v;
+  }
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+/**
+ * Area coverage taps for one axis: output pixel o covers the source span
+ * [o * scale, (o + 1) * scale) (offset by `offset`); returns, per output
+ * pixel, the first source index and the overlap of each source pixel.
+ */
+export function coverageTaps(
+  outSize: number,
+  inSize: number,
+): {
+  start: Int32Array;
+  count: Int32Array;
+  weights: Float32Array;
+  maxTaps: number;
+} {
+  const scale = inSize / outSize;
+  const maxTaps = Math.ceil(scale) + 1;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Float32Array(outSize * maxTaps);
+  for (let o = 0; o < outSize; o++) {
+    const a = o * scale, b = (o + 1) * scale;
+    const first = Math.floor(a);
+    const last = Math.min(Math.ceil(b), inSize);
+    start[o] = first;
+    count[o] = last - first;
+    for (let i = first; i < last; i++) {
+      weights[o * maxTaps + i - first] = (Math.min(b, i + 1) - Math.max(a, i)) /
+        scale;
+    }
+  }
+  return { start, count, weights, maxTaps };
+}

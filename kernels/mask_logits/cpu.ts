@@ -1,0 +1,127 @@
+/**
+ * CPU twin of the mask-logits kernel (see contract.ts). Separable bilinear:
+ * each needed low-resolution row is interpolated horizontally once, then
+ * output rows blend two such rows, and thresholds, areas and boxes are
+ * counted in the same loop.
+ *
+ * @module
+ */
+
+import {
+  axisTaps,
+  type DecodedMasks,
+  type MaskLogitsInput,
+} from "./contract.ts";
+
+function checkInput(input: MaskLogitsInput): void {
+  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  if (logits.length !== count * lowWidth * lowHeight) {
+    throw new RangeError(
+      `Mask logits hold ${logits.length} values; ${count} masks of ${lowWidth}x${lowHeight} need ${
+        count * lowWidth * lowHeight
+      }.`,
+    );
+  }
+  if (!(width > 0 && height > 0)) {
+    throw new RangeError(`Output size ${width}x${height} must be positive.`);
+  }
+  if (
+    !(input.validWidth > 0 && input.validWidth <= lowWidth &&
+      input.validHeight > 0 && input.validHeight <= lowHeight)
+  ) {
+    throw new RangeError(
+      `Valid region ${input.validWidth}x${input.validHeight} must lie within the ${lowWidth}x${lowHeight} grid.`,
+    );
+  }
+}
+
+/**
+ * Upsamples, thresholds and measures N masks of SAM logits on the CPU.
+ *
+ * @example
+ * ```ts
+ * const out = decodeMaskLogits({
+ *   logits, count: 3, lowWidth: 256, lowHeight: 256,
+ *   validWidth: 256, validHeight: 192, width: 640, height: 480,
+ * });
+ * out.masks.subarray(0, 640 * 480); // first mask
+ * ```
+ */
+export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {
+  checkInput(input);
+  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  const threshold = input.threshold ?? 0;
+  const offset = input.stabilityOffset ?? 1;
+  const hi = threshold + offset;
+  const lo = threshold - offset;
+  const xs = axisTaps(width, input.validWidth, lowWidth);
+  const ys = axisTaps(height, input.validHeight, lowHeight);
+  const rowsNeeded = ys.i1[height - 1] + 1;
+
+  const masks = new Uint8Array(count * width * height);
+  const areas = new Uint32Array(count);
+  const stability = new Float32Array(count);
+  const boxes = new Int32Array(count * 4);
+  const rows = new Float32Array(rowsNeeded * width);
+  const rowLive = new Uint8Array(rowsNeeded);
+  const plane = lowWidth * lowHeight;
+
+  for (let m = 0; m < count; m++) {
+    const base = m * plane;
+    // Bilinear values never exceed their taps: output rows whose two source
+    // rows hold only logits at or below the low threshold are empty, and
+    // only rows next to a live row need interpolating.
+    for (let r = 0; r < rowsNeeded; r++) {
+      const src = base + r * lowWidth;
+      let max = -Infinity;
+      for (let x = 0; x < lowWidth; x++) {
+        if (logits[src + x] > max) max = logits[src + x];
+      }
+      rowLive[r] = max > lo ? 1 : 0;
+    }
+    for (let r = 0; r < rowsNeeded; r++) {
+      if (!rowLive[r] && !rowLive[r - 1] && !rowLive[r + 1]) continue;
+      const src = base + r * lowWidth;
+      const dst = r * width;
+      for (let x = 0; x < width; x++) {
+        const a = logits[src + xs.i0[x]];
+        rows[dst + x] = a + (logits[src + xs.i1[x]] - a) * xs.w1[x];
+      }
+    }
+    let nHi = 0, nLo = 0, area = 0;
+    let x0 = width, y0 = height, x1 = -1, y1 = -1;
+    const out = m * width * height;
+    for (let y = 0; y < height; y++) {
+      if (!rowLive[ys.i0[y]] && !rowLive[ys.i1[y]]) continue;
+      const r0 = ys.i0[y] * width;
+      const r1 = ys.i1[y] * width;
+      const wy = ys.w1[y];
+      const o = out + y * width;
+      let rowMin = width, rowMax = -1;
+      for (let x = 0; x < width; x++) {
+        const a = rows[r0 + x];
+        const v = a + (rows[r1 + x] - a) * wy;
+        if (v > lo) {
+          nLo++;
+          if (v > hi) nHi++;
+          if (v > threshold) {
+            masks[o + x] = 1;
+            area++;
+            if (x < rowMin) rowMin = x;
+            rowMax = x;
+          }
+        }
+      }
+      if (rowMax >= 0) {
+        if (y < y0) y0 = y;
+        y1 = y;
+        if (rowMin < x0) x0 = rowMin;
+        if (rowMax > x1) x1 = rowMax;
+      }
+    }
+    areas[m] = area;
+    stability[m] = nLo > 0 ? nHi / nLo : 0;
+    if (area > 0) boxes.set([x0, y0, x1 + 1, y1 + 1], m * 4);
+  }
+  return { masks, areas, stability, boxes };
+}

@@ -1,0 +1,50 @@
+/**
+ * oris: zero-shot referring image segmentation. Segment Anything proposes
+ * masks, CLIP scores each against the sentence with global and local
+ * context, and a spatial selector resolves direction words.
+ *
+ * This module is the core: it works on RGBA pixels and model bytes, needs
+ * no file system and no FFI, and runs in Deno, Deno Deploy and browsers.
+ * Reading image files and the on-disk model cache live at the edge, in
+ * `pipeline/image/file.ts`, `pipeline/image/codec.ts` and
+ * `pipeline/models/store.ts` (exported as `./io`).
+ *
+ * @example
+ * ```ts
+ * import { createRgbaImage, createSession, hubSource, DEFAULT_CLIP } from "./mod.ts";
+ *
+ * const source = hubSource(); // fetches model files into memory
+ * const bytes = await source.read(DEFAULT_CLIP, "onnx/vision_model.onnx");
+ * const session = await createSession(bytes, { backend: "wasm" });
+ * const image = createRgbaImage(640, 480); // or a canvas's ImageData
+ * ```
+ *
+ * @module
+ */
+
+// Images
+export * from "./pipeline/image/rgba.ts";
+export * from "./pipeline/image/probe.ts";
+export * from "./pipeline/image/errors.ts";
+export * from "./pipeline/image/orientation.ts";
+export * from "./pipeline/image/png_encode.ts";
+export * from "./pipeline/image/resample.ts";
+
+// Models: registry, hub access, inference sessions
+export * from "./pipeline/models/registry.ts";
+export * from "./pipeline/models/hub.ts";
+export * from "./pipeline/models/source.ts";
+export * from "./pipeline/models/errors.ts";
+export * from "./pipeline/models/tensor.ts";
+export * from "./pipeline/models/session.ts";
+
+// Text
+export * from "./pipeline/text/clip_tokenizer.ts";
+export * from "./pipeline/text/noun_phrase.ts";
+
+// Spatial selection
+export * from "./pipeline/spatial/types.ts";
+export * from "./pipeline/spatial/seed.ts";
+
+// Progress reporting
+export * from "./pipeline/progress.ts";

@@ -1,0 +1,21 @@
+/**
+ * The edge of oris: reading and writing image files and the on-disk model
+ * cache. Needs the file system (and network for downloads); the core in
+ * mod.ts does not.
+ *
+ * @example
+ * ```ts
+ * import { ModelStore, readImageFile } from "./pipeline/io.ts";
+ *
+ * const image = await readImageFile("photo.jpg", { orientation: "exif" });
+ * const store = new ModelStore(); // $ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE
+ * ```
+ *
+ * @module
+ */
+
+export * from "./image/codec.ts";
+export * from "./image/file.ts";
+export * from "./models/cache.ts";
+export * from "./models/download.ts";
+export * from "./models/store.ts";

@@ -1,0 +1,123 @@
+/**
+ * Errors raised while resolving, downloading and reading models. Each names
+ * the model file concerned and says what to do about it.
+ *
+ * @module
+ */
+
+/** Where a model file lives on the hub. */
+export interface ModelFileRef {
+  /** Hub repository id, `owner/name`. */
+  repo: string;
+  /** Path inside the repository, e.g. `onnx/vision_model.onnx`. */
+  path: string;
+  /** Git revision (branch, tag or commit). */
+  revision?: string;
+}
+
+/**
+ * The command that fetches a model into the cache.
+ *
+ * @example
+ * ```ts
+ * pullCommand("Xenova/clip-vit-base-patch32", { variant: "fp16" });
+ * // "deno task models pull Xenova/clip-vit-base-patch32 --variant fp16"
+ * ```
+ */
+export function pullCommand(
+  repo: string,
+  options: { variant?: string; kind?: string; revision?: string } = {},
+): string {
+  let command = `deno task models pull ${repo}`;
+  if (options.kind) command += ` --kind ${options.kind}`;
+  if (options.variant && options.variant !== "fp32") {
+    command += ` --variant ${options.variant}`;
+  }
+  if (options.revision && options.revision !== "main") {
+    command += ` --revision ${options.revision}`;
+  }
+  return command;
+}
+
+/** Base class of every model error; carries the file it concerns, if any. */
+export class ModelError extends Error {
+  /** The file concerned, when the error is about one file. */
+  readonly file?: ModelFileRef;
+
+  /** Creates an error about `file` (optional). */
+  constructor(message: string, file?: ModelFileRef, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ModelError";
+    this.file = file;
+  }
+}
+
+/** A model id that is not of the form `owner/name`. */
+export class InvalidModelIdError extends ModelError {
+  /** Creates the error for the rejected `id`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidModelIdError";
+  }
+}
+
+/** The hub (HTTP 404) or a local models folder has no such repo, revision or file. */
+export class ModelNotFoundError extends ModelError {
+  /** Creates the error. */
+  constructor(message: string, file?: ModelFileRef, options?: ErrorOptions) {
+    super(message, file, options);
+    this.name = "ModelNotFoundError";
+  }
+}
+
+/** The hub refused access (HTTP 401/403): a private or gated repository. */
+export class ModelAccessError extends ModelError {
+  /** HTTP status of the refusal. */
+  readonly status: number;
+
+  /** Creates the error for HTTP `status`. */
+  constructor(message: string, status: number, file?: ModelFileRef) {
+    super(message, file);
+    this.name = "ModelAccessError";
+    this.status = status;
+  }
+}
+
+/** A file's size or SHA-256 differs from what the hub announced or the cache recorded. */
+export class ModelIntegrityError extends ModelError {
+  /** Creates the error. */
+  constructor(message: string, file?: ModelFileRef) {
+    super(message, file);
+    this.name = "ModelIntegrityError";
+  }
+}
+
+/** Offline mode, and the cache lacks a file (or holds a damaged one). */
+export class ModelOfflineError extends ModelError {
+  /** Every file that is missing. */
+  readonly missing: readonly ModelFileRef[];
+
+  /** Creates the error for the `missing` files. */
+  constructor(message: string, missing: readonly ModelFileRef[]) {
+    super(message, missing[0]);
+    this.name = "ModelOfflineError";
+    this.missing = missing;
+  }
+}
+
+/** A network failure or an unexpected HTTP answer while downloading. */
+export class ModelDownloadError extends ModelError {
+  /** HTTP status, when the server answered. */
+  readonly status?: number;
+
+  /** Creates the error. */
+  constructor(
+    message: string,
+    file?: ModelFileRef,
+    options?: ErrorOptions & { status?: number },
+  ) {
+    super(message, file, options);
+    this.name = "ModelDownloadError";
+    this.status = options?.status;
+  }
+}

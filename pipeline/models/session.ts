@@ -1,0 +1,196 @@
+/**
+ * One small interface over ONNX Runtime sessions, whatever the backend:
+ * `wasm` (onnxruntime-web, runs everywhere), `webgpu` (onnxruntime-web's
+ * WebGPU execution provider) and `native` (onnxruntime-node, loaded lazily
+ * and only when asked for).
+ *
+ * @module
+ */
+
+import type { Tensor, TensorType } from "./tensor.ts";
+
+/** The inference backends oris can run models on. */
+export type BackendName = "wasm" | "webgpu" | "native";
+
+/** All backend names, in the order help texts list them. */
+export const BACKENDS: readonly BackendName[] = ["wasm", "webgpu", "native"];
+
+/** Name, element type and shape (numbers or symbolic names) of a model input or output. */
+export interface ValueInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: readonly (number | string)[];
+}
+
+/** A loaded model, ready to run. Create once and reuse: loading is costly. */
+export interface InferenceSession {
+  /** Backend the session runs on. */
+  readonly backend: BackendName;
+  /** Where the model came from, for error messages (e.g. "Xenova/clip-vit-base-patch32/onnx/vision_model.onnx"). */
+  readonly label: string;
+  /** The model's inputs. */
+  readonly inputs: readonly ValueInfo[];
+  /** The model's outputs. */
+  readonly outputs: readonly ValueInfo[];
+  /** Runs the model; returns every output, or those named in `outputNames`. */
+  run(
+    feeds: Record<string, Tensor>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, Tensor>>;
+  /** Frees the session's memory. */
+  release(): Promise<void>;
+}
+
+/** Options for {@linkcode createSession}. */
+export interface SessionOptions {
+  /** Backend to run on. Default `"wasm"`. */
+  backend?: BackendName;
+  /** Where the model came from, used in error messages. Default `"model"`. */
+  label?: string;
+  /**
+   * Threads for the CPU backends. wasm: sets onnxruntime-web's global thread
+   * count before its first session (default 1). native: intra-op threads
+   * (default: the number of cores).
+   */
+  threads?: number;
+  /** Execution providers for the native backend, in order of preference. Default `["cpu"]`. */
+  nativeProviders?: readonly string[];
+}
+
+/** Thrown when a model's bytes cannot be loaded by the runtime. */
+export class ModelLoadError extends Error {
+  /** Creates the error for the model `label`. */
+  constructor(label: string, cause: unknown) {
+    super(
+      `Could not load the ONNX model ${label}: ${errorText(cause)}. ` +
+        "The file may be truncated or corrupt: run `deno task models verify` " +
+        "and fetch it again with `deno task models pull`.",
+      { cause },
+    );
+    this.name = "ModelLoadError";
+  }
+}
+
+/** Thrown when a backend is not usable here (no GPU adapter, no native binary). */
+export class BackendUnavailableError extends Error {
+  /** Creates the error for `backend`, with the reason and what to do. */
+  constructor(backend: BackendName, reason: string) {
+    super(`The ${backend} backend is not available: ${reason}`);
+    this.name = "BackendUnavailableError";
+  }
+}
+
+/** Readable text of an unknown thrown value. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Parses a backend name from user input.
+ *
+ * @example
+ * ```ts
+ * parseBackend("native"); // "native"
+ * ```
+ */
+export function parseBackend(value: string): BackendName {
+  const v = value.trim().toLowerCase();
+  if ((BACKENDS as readonly string[]).includes(v)) return v as BackendName;
+  throw new RangeError(
+    `Unknown backend "${value}": use one of ${BACKENDS.join(", ")}.`,
+  );
+}
+
+/**
+ * Loads an ONNX model from its bytes on the chosen backend.
+ *
+ * @example
+ * ```ts
+ * const bytes = await Deno.readFile("model.onnx");
+ * const session = await createSession(bytes, { backend: "wasm", label: "model.onnx" });
+ * const out = await session.run({ x: tensor("float32", new Float32Array(4), [1, 4]) });
+ * await session.release();
+ * ```
+ */
+export async function createSession(
+  model: Uint8Array,
+  options: SessionOptions = {},
+): Promise<InferenceSession> {
+  const backend = options.backend ?? "wasm";
+  const label = options.label ?? "model";
+  if (backend === "native") {
+    const { createNativeSession } = await import("./backends/ort_native.ts");
+    return await createNativeSession(model, label, options);
+  }
+  const { createWebSession } = await import("./backends/ort_web.ts");
+  return await createWebSession(model, label, backend, options);
+}
+
+/** What a model must look like: input and output names with their types and ranks. */
+export interface SessionSignature {
+  inputs: readonly { name: string; type: TensorType; rank: number }[];
+  outputs: readonly { name: string; type: TensorType; rank: number }[];
+}
+
+/** Thrown when a model's inputs or outputs are not the ones oris expects. */
+export class ModelSignatureError extends Error {
+  /** Creates the error for the model `label` with the list of mismatches. */
+  constructor(label: string, problems: readonly string[]) {
+    super(
+      `The ONNX model ${label} does not have the inputs/outputs oris expects: ` +
+        `${problems.join("; ")}. Use a model exported in the same layout ` +
+        "(see README, Models), or check --clip/--sam.",
+    );
+    this.name = "ModelSignatureError";
+  }
+}
+
+/**
+ * Lists how `actual` differs from `expected` (missing names, wrong element
+ * type or rank); empty when it matches. Extra inputs/outputs are allowed.
+ */
+export function signatureProblems(
+  actual: { inputs: readonly ValueInfo[]; outputs: readonly ValueInfo[] },
+  expected: SessionSignature,
+): string[] {
+  const problems: string[] = [];
+  const check = (
+    kind: "input" | "output",
+    have: readonly ValueInfo[],
+    want: SessionSignature["inputs"],
+  ) => {
+    for (const w of want) {
+      const h = have.find((v) => v.name === w.name);
+      if (!h) {
+        problems.push(
+          `missing ${kind} "${w.name}" (it has ${
+            have.map((v) => `"${v.name}"`).join(", ") || "none"
+          })`,
+        );
+        continue;
+      }
+      if (h.type !== w.type) {
+        problems.push(`${kind} "${w.name}" is ${h.type}, expected ${w.type}`);
+      }
+      if (h.shape.length !== w.rank) {
+        problems.push(
+          `${kind} "${w.name}" has shape [${h.shape}], expected rank ${w.rank}`,
+        );
+      }
+    }
+  };
+  check("input", actual.inputs, expected.inputs);
+  check("output", actual.outputs, expected.outputs);
+  return problems;
+}
+
+/** Throws {@linkcode ModelSignatureError} unless `session` matches `expected`. */
+export function assertSignature(
+  session: InferenceSession,
+  expected: SessionSignature,
+): void {
+  const problems = signatureProblems(session, expected);
+  if (problems.length > 0) {
+    throw new ModelSignatureError(session.label, problems);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * How the pipeline reads model files: a {@linkcode ModelSource}. This file
+ * needs no file system; {@linkcode hubSource} fetches into memory, for
+ * browsers and Deno Deploy. The disk cache (`store.ts`) implements the same
+ * interface.
+ *
+ * @module
+ */
+
+import { ModelIntegrityError } from "./errors.ts";
+import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
+import {
+  type FetchLike,
+  transferHubFile,
+  type TransferSink,
+} from "./transfer.ts";
+
+/** Reads the files of hub model repositories. */
+export interface ModelSource {
+  /**
+   * The bytes of `path` in repository `repo`, complete and checked: never a
+   * truncated or corrupt file.
+   */
+  read(
+    repo: string,
+    path: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<Uint8Array>;
+  /** Where `read` gets the file from, for messages (a URL or a local path). */
+  describe(repo: string, path: string): string;
+}
+
+/** Progress of one file read by {@linkcode hubSource}. */
+export interface SourceProgress {
+  /** Repository id. */
+  repo: string;
+  /** Path inside the repository. */
+  path: string;
+  /** Bytes received. */
+  received: number;
+  /** Size, when the hub announced it. */
+  total?: number;
+}
+
+/** Options of {@linkcode hubSource}. */
+export interface HubSourceOptions {
+  /** Hub endpoint (default `https://huggingface.co`). */
+  endpoint?: string;
+  /** Revision of every repository (default `"main"`). */
+  revision?: string;
+  /** Hub token for private or gated repositories. */
+  token?: string;
+  /** fetch to use; the global one by default. */
+  fetch?: FetchLike;
+  /** Retries after a dropped connection (default 5). */
+  retries?: number;
+  /** Delay before the first retry in ms (default 1000). */
+  retryDelayMs?: number;
+  /** A request silent for this long is dropped and resumed (default 60 000 ms). */
+  idleTimeoutMs?: number;
+  /** Called as bytes arrive. */
+  onProgress?: (progress: SourceProgress) => void;
+}
+
+class MemorySink implements TransferSink {
+  #chunks: Uint8Array[] = [];
+  #length = 0;
+
+  get offset(): number {
+    return this.#length;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  reset(): void {
+    this.#chunks = [];
+    this.#length = 0;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#length);
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+}
+
+/** Lowercase hex SHA-256 of `bytes`, with Web Crypto. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/**
+ * A source that fetches files from the hub into memory, resuming dropped
+ * connections and checking each file's size and (for LFS files) SHA-256.
+ *
+ * @example
+ * ```ts
+ * const source = hubSource();
+ * const tokenizer = await source.read("Xenova/clip-vit-base-patch32", "tokenizer.json");
+ * ```
+ */
+export function hubSource(options: HubSourceOptions = {}): ModelSource {
+  const endpoint = options.endpoint ?? DEFAULT_HUB_ENDPOINT;
+  const revision = options.revision ?? "main";
+  const urlOf = (repo: string, path: string) =>
+    hubFileUrl(endpoint, repo, revision, path);
+  return {
+    describe: urlOf,
+    async read(repo, path, readOptions = {}) {
+      const url = urlOf(repo, path);
+      const sink = new MemorySink();
+      const ref = { repo, path, revision };
+      const { info } = await transferHubFile(url, sink, {
+        fetch: options.fetch,
+        token: options.token,
+        signal: readOptions.signal,
+        retries: options.retries,
+        retryDelayMs: options.retryDelayMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        ref,
+        onProgress: options.onProgress &&
+          ((p) =>
+            options.onProgress!({
+              repo,
+              path,
+              received: p.received,
+              total: p.total,
+            })),
+      });
+      const bytes = sink.bytes();
+      if (info.size !== undefined && bytes.length !== info.size) {
+        throw new ModelIntegrityError(
+          `${path} of ${repo}: got ${bytes.length} of ${info.size} bytes from ${url}; try again`,
+          ref,
+        );
+      }
+      if (info.sha256) {
+        const actual = await sha256Hex(bytes);
+        if (actual !== info.sha256) {
+          throw new ModelIntegrityError(
+            `${path} of ${repo}: SHA-256 mismatch (expected ${info.sha256}, got ` +
+              `${actual}) for the bytes from ${url}; the file was discarded, try again`,
+            ref,
+          );
+        }
+      }
+      return bytes;
+    },
+  };
+}

@@ -1,0 +1,451 @@
+/**
+ * The model store: a {@linkcode ModelSource} over the disk cache that
+ * downloads what is missing or damaged (edge code: uses the file system).
+ *
+ * @example
+ * ```ts
+ * const store = new ModelStore(); // settings from ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE
+ * await store.ensure(resolveModelSpec(DEFAULT_SAM, "sam"), "fp32");
+ * const encoder = await store.read(DEFAULT_SAM, "onnx/vision_encoder.onnx");
+ * ```
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  cachedFilePath,
+  type CachedFileStatus,
+  checkCachedFile,
+  describeFileState,
+  metadataPath,
+  modelDir,
+  resolveCacheDir,
+  writeFileMeta,
+} from "./cache.ts";
+import { downloadFile } from "./download.ts";
+import { isEnvFlagSet, type ModelEnv, readModelEnv } from "./env.ts";
+import {
+  type ModelFileRef,
+  ModelIntegrityError,
+  ModelNotFoundError,
+  ModelOfflineError,
+  pullCommand,
+} from "./errors.ts";
+import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
+import {
+  DEFAULT_VARIANT,
+  locateModelFile,
+  type ModelFile,
+  modelFiles,
+  type ModelSpec,
+  type ModelVariant,
+  parseModelId,
+} from "./registry.ts";
+import type { ModelSource } from "./source.ts";
+import type { FetchLike, TransferRetry } from "./transfer.ts";
+
+/** A progress event of the store's downloads. */
+export interface ModelProgressEvent {
+  /**
+   * `start` before the first byte, `progress` per chunk, `retry` after a
+   * failed attempt (see `retry`), `done` when checked and in place.
+   */
+  type: "start" | "progress" | "retry" | "done";
+  /** Repository id. */
+  repo: string;
+  /** Path inside the repository. */
+  path: string;
+  /** Bytes held (including resumed ones). */
+  received: number;
+  /** Size, when known. */
+  total?: number;
+  /** Bytes already on disk from an earlier partial download. */
+  resumedFrom: number;
+  /** For `retry` events: the failure and the wait before the next attempt. */
+  retry?: TransferRetry;
+}
+
+/** Options of {@linkcode ModelStore}; unset ones come from the environment. */
+export interface ModelStoreOptions {
+  /** Cache folder (default from `ORIS_CACHE` / `XDG_CACHE_HOME` / `HOME`, see `resolveCacheDir`). */
+  cacheDir?: string;
+  /** Hub endpoint (default `HF_ENDPOINT`, else `https://huggingface.co`). */
+  endpoint?: string;
+  /**
+   * Revision for every repository. Unset: the spec's revision (`"main"`),
+   * and any cached revision is accepted; set: cached files of another
+   * revision are fetched again.
+   */
+  revision?: string;
+  /** Use only the cache, never the network (default `HF_HUB_OFFLINE`). */
+  offline?: boolean;
+  /**
+   * A local folder `{dir}/{owner}/{name}/{path}` (the `--models` option): files
+   * are read from it only, the network and the cache are never used.
+   */
+  localDir?: string;
+  /** Hub token (default `HF_TOKEN`, else `HUGGING_FACE_HUB_TOKEN`). */
+  token?: string;
+  /** fetch to use; the global one by default. */
+  fetch?: FetchLike;
+  /** Called as downloads progress. */
+  onProgress?: (event: ModelProgressEvent) => void;
+  /** Retries after a dropped connection (default 5). */
+  retries?: number;
+  /** Delay before the first retry in ms (default 1000). */
+  retryDelayMs?: number;
+  /** A request silent for this long is dropped and resumed (default 60 000 ms). */
+  idleTimeoutMs?: number;
+  /** Environment to take defaults from (default: the process environment). */
+  env?: ModelEnv;
+}
+
+/** A file made available by {@linkcode ModelStore.ensure}. */
+export interface EnsuredFile extends ModelFile {
+  /** Local path of the file. */
+  localPath: string;
+  /** Size in bytes. */
+  size: number;
+  /** `cached`: already there; `downloaded`: fetched now; `local`: from the `--models` folder. */
+  status: "cached" | "downloaded" | "local";
+}
+
+/**
+ * Settings of a store taken from the environment: cache folder, endpoint,
+ * token and offline flag.
+ */
+export function modelStoreOptionsFromEnv(
+  env: ModelEnv = readModelEnv(),
+): Required<Pick<ModelStoreOptions, "cacheDir" | "endpoint" | "offline">> & {
+  token?: string;
+} {
+  return {
+    cacheDir: resolveCacheDir(env),
+    endpoint: env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT,
+    offline: isEnvFlagSet(env.HF_HUB_OFFLINE),
+    token: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
+  };
+}
+
+/**
+ * Model files on disk: the cache, filled from the hub on demand, or a local
+ * `--models` folder. `read` never returns a truncated or corrupt file: sizes
+ * are checked on every read, files modified since their last check are
+ * hashed again, and damaged files are fetched again (online) or reported
+ * (offline).
+ */
+export class ModelStore implements ModelSource {
+  /** The cache folder. */
+  readonly cacheDir: string;
+  /** The hub endpoint. */
+  readonly endpoint: string;
+  /** True when the network is off limits. */
+  readonly offline: boolean;
+  /** The `--models` folder, if any. */
+  readonly localDir?: string;
+  /** Revision forced on every repository, if any. */
+  readonly revision?: string;
+  #token?: string;
+  #options: ModelStoreOptions;
+  #inflight = new Map<string, Promise<CachedFileStatus>>();
+
+  /** Creates a store; unset options come from the environment. */
+  constructor(options: ModelStoreOptions = {}) {
+    this.#options = options;
+    const env = options.env ?? readModelEnv();
+    this.localDir = options.localDir;
+    this.cacheDir = options.cacheDir ?? options.localDir ??
+      resolveCacheDir(env);
+    this.endpoint = options.endpoint ??
+      (env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT);
+    this.offline = options.localDir !== undefined ||
+      (options.offline ?? isEnvFlagSet(env.HF_HUB_OFFLINE));
+    this.#token = options.token ??
+      (env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined);
+    this.revision = options.revision;
+  }
+
+  /** Local path where file `path` of `repo` is (or would be) kept. */
+  filePath(repo: string, path: string): string {
+    return cachedFilePath(this.localDir ?? this.cacheDir, repo, path);
+  }
+
+  /** Where {@linkcode read} takes a file from: its local path (and URL when it can download). */
+  describe(repo: string, path: string): string {
+    const local = this.filePath(repo, path);
+    if (this.offline) return local;
+    return `${local} (from ${this.#url(repo, path, this.revision ?? "main")})`;
+  }
+
+  #url(repo: string, path: string, revision: string): string {
+    return hubFileUrl(this.endpoint, repo, revision, path);
+  }
+
+  /**
+   * Makes every file of `spec` for `variant` available: checks the cache and
+   * downloads what is missing or damaged (one file at a time).
+   *
+   * @throws {ModelOfflineError} offline, naming every missing file and the pull command.
+   * @throws {ModelNotFoundError} with `localDir`, naming the first missing file.
+   */
+  async ensure(
+    spec: ModelSpec,
+    variant: ModelVariant = DEFAULT_VARIANT,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<EnsuredFile[]> {
+    const files = modelFiles(spec, variant);
+    const revision = this.revision ?? spec.revision;
+    const out: EnsuredFile[] = [];
+    if (this.offline) {
+      const missing: { file: ModelFile; status: CachedFileStatus }[] = [];
+      const statuses: CachedFileStatus[] = [];
+      for (const file of files) {
+        const status = await this.#check(spec.id, file.path);
+        statuses.push(status);
+        if (status.state !== "ok") missing.push({ file, status });
+      }
+      if (missing.length > 0) {
+        if (this.localDir !== undefined) {
+          throw this.#localError(
+            spec.id,
+            missing[0].file.path,
+            missing[0].status,
+          );
+        }
+        throw this.#offlineError(
+          spec.id,
+          missing.map((m) => ({ path: m.file.path, status: m.status })),
+          revision,
+          { kind: spec.registered ? undefined : spec.kind, variant },
+        );
+      }
+      for (const [i, file] of files.entries()) {
+        out.push({
+          ...file,
+          localPath: statuses[i].localPath,
+          size: statuses[i].size ?? 0,
+          status: this.localDir !== undefined ? "local" : "cached",
+        });
+      }
+      return out;
+    }
+    for (const file of files) {
+      const before = await this.#check(spec.id, file.path);
+      const status = before.state === "ok"
+        ? before
+        : await this.#fetch(spec.id, file.path, revision, options.signal);
+      out.push({
+        ...file,
+        localPath: status.localPath,
+        size: status.size ?? 0,
+        status: before.state === "ok" ? "cached" : "downloaded",
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Local path of a complete, checked file, downloading it first if needed
+   * (for runtimes that load models from a path).
+   */
+  async localPath(
+    repo: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string> {
+    return (await this.#available(repo, path, options.signal)).localPath;
+  }
+
+  /** Reads a complete, checked file, downloading it first if needed. */
+  async read(
+    repo: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const status = await this.#available(repo, path, options.signal);
+    const bytes = await Deno.readFile(status.localPath);
+    if (status.meta && bytes.length !== status.meta.size) {
+      throw new ModelIntegrityError(
+        `${this.filePath(repo, path)} changed while being read (got ` +
+          `${bytes.length} of ${status.meta.size} bytes); run again`,
+        { repo, path },
+      );
+    }
+    return bytes;
+  }
+
+  async #available(
+    repo: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<CachedFileStatus> {
+    parseModelId(repo);
+    const status = await this.#check(repo, path);
+    if (status.state === "ok") return status;
+    if (this.localDir !== undefined) throw this.#localError(repo, path, status);
+    const revision = this.revision ?? "main";
+    if (this.offline) {
+      const located = locateModelFile(repo, path);
+      throw this.#offlineError(repo, [{ path, status }], revision, {
+        kind: located?.registered ? undefined : located?.kind,
+        variant: located?.variant,
+      });
+    }
+    return await this.#fetch(repo, path, revision, signal);
+  }
+
+  async #check(repo: string, path: string): Promise<CachedFileStatus> {
+    const status = await checkCachedFile(
+      this.localDir ?? this.cacheDir,
+      repo,
+      path,
+      { revision: this.localDir === undefined ? this.revision : undefined },
+    );
+    if (this.localDir !== undefined && status.state === "no-metadata") {
+      // A user's folder: nothing recorded to check against.
+      return { ...status, state: "ok" };
+    }
+    return status;
+  }
+
+  #fetch(
+    repo: string,
+    path: string,
+    revision: string,
+    signal?: AbortSignal,
+  ): Promise<CachedFileStatus> {
+    const key = `${repo}\n${path}\n${revision}`;
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = this.#download(repo, path, revision, signal).finally(() =>
+        this.#inflight.delete(key)
+      );
+      this.#inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #download(
+    repo: string,
+    path: string,
+    revision: string,
+    signal?: AbortSignal,
+  ): Promise<CachedFileStatus> {
+    const dest = cachedFilePath(this.cacheDir, repo, path);
+    const url = this.#url(repo, path, revision);
+    // Drop the old record first: a crash below then leaves an unrecorded file, fetched again.
+    await Deno.remove(metadataPath(this.cacheDir, repo, path)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+    const onProgress = this.#options.onProgress;
+    let started = false;
+    const result = await downloadFile(url, dest, {
+      fetch: this.#options.fetch,
+      token: this.#token,
+      signal,
+      retries: this.#options.retries,
+      retryDelayMs: this.#options.retryDelayMs,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      ref: { repo, path, revision },
+      onProgress: onProgress &&
+        ((p) => {
+          onProgress({
+            type: started ? "progress" : "start",
+            repo,
+            path,
+            received: p.received,
+            total: p.total,
+            resumedFrom: p.resumedFrom,
+          });
+          started = true;
+        }),
+      onRetry: onProgress &&
+        ((retry) => {
+          started = false; // the next attempt starts a new report
+          onProgress({
+            type: "retry",
+            repo,
+            path,
+            received: retry.received,
+            resumedFrom: 0,
+            retry,
+          });
+        }),
+    });
+    const stat = await Deno.stat(dest);
+    await writeFileMeta(this.cacheDir, {
+      repo,
+      path,
+      revision,
+      size: result.size,
+      sha256: result.sha256,
+      etag: result.etag,
+      commit: result.commit,
+      url,
+      downloadedAt: new Date().toISOString(),
+      mtimeMs: stat.mtime?.getTime(),
+    });
+    onProgress?.({
+      type: "done",
+      repo,
+      path,
+      received: result.size,
+      total: result.size,
+      resumedFrom: 0,
+    });
+    const status = await checkCachedFile(this.cacheDir, repo, path, {
+      hash: "never",
+    });
+    if (status.state !== "ok") {
+      throw new ModelIntegrityError(
+        `${dest} is ${describeFileState(status)} right after its download; ` +
+          `check the disk and run again`,
+        { repo, path, revision },
+      );
+    }
+    return status;
+  }
+
+  #localError(
+    repo: string,
+    path: string,
+    status: CachedFileStatus,
+  ): ModelNotFoundError {
+    const dir = this.localDir!;
+    const what = status.state === "missing"
+      ? "is missing"
+      : `is ${describeFileState(status)}`;
+    return new ModelNotFoundError(
+      `--models ${dir}: ${status.localPath} ${what}. The folder must hold ` +
+        `each model as ${join(dir, "{owner}", "{name}", "{path}")}, like the ` +
+        `cache (${join(modelDir(dir, repo), path)}); fill it with ` +
+        `\`${
+          pullCommand(repo)
+        } --cache ${dir}\`, or leave out --models to use the cache`,
+      { repo, path },
+    );
+  }
+
+  #offlineError(
+    repo: string,
+    missing: { path: string; status: CachedFileStatus }[],
+    revision: string,
+    hint: { kind?: string; variant?: string },
+  ): ModelOfflineError {
+    const list = missing.map((m) => `${m.path}: ${describeFileState(m.status)}`)
+      .join("; ");
+    const refs: ModelFileRef[] = missing.map((m) => ({
+      repo,
+      path: m.path,
+      revision,
+    }));
+    return new ModelOfflineError(
+      `offline (HF_HUB_OFFLINE or --offline), and the cache lacks files of ` +
+        `${repo} (in ${modelDir(this.cacheDir, repo)}): ${list}. Run \`${
+          pullCommand(repo, { ...hint, revision: this.revision })
+        }\` while online, or point --models at a folder that has the files`,
+      refs,
+    );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The plain tensor type that crosses the boundary between oris and the
+ * inference backends. Every backend's own tensor class is converted to and
+ * from it, so pipeline code never depends on which runtime produced a value.
+ *
+ * @module
+ */
+
+/** Element types that oris exchanges with ONNX models. */
+export type TensorType = "float32" | "int64" | "int32" | "uint8" | "bool";
+
+/** Typed array that holds a tensor's elements, by element type. */
+export interface TensorDataMap {
+  float32: Float32Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  uint8: Uint8Array;
+  bool: Uint8Array;
+}
+
+/** A dense, row-major tensor. */
+export interface Tensor<T extends TensorType = TensorType> {
+  /** Element type. */
+  readonly type: T;
+  /** Elements in row-major order; `data.length` equals the product of `dims`. */
+  readonly data: TensorDataMap[T];
+  /** Shape. */
+  readonly dims: readonly number[];
+}
+
+/** Number of elements of a tensor with the given shape. */
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((n, d) => n * d, 1);
+}
+
+/**
+ * Creates a tensor, checking that the data length matches the shape.
+ *
+ * @example
+ * ```ts
+ * const t = tensor("float32", new Float32Array(6), [2, 3]);
+ * ```
+ */
+export function tensor<T extends TensorType>(
+  type: T,
+  data: TensorDataMap[T],
+  dims: readonly number[],
+): Tensor<T> {
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new RangeError(
+      `Tensor shape [${dims}] is invalid: every dimension must be a non-negative integer.`,
+    );
+  }
+  const n = elementCount(dims);
+  if (data.length !== n) {
+    throw new RangeError(
+      `Tensor data has ${data.length} elements but shape [${dims}] needs ${n}.`,
+    );
+  }
+  return { type, data, dims: [...dims] };
+}

@@ -1,0 +1,49 @@
+/**
+ * A tiny but non-trivial ONNX model (convolution, matrix product, softmax,
+ * reduction) used to check that the inference backends agree.
+ *
+ * @module
+ */
+
+import { attr, OnnxGraph } from "../fixtures/onnx/model.ts";
+
+/** Deterministic pseudo-random numbers in [-1, 1). */
+export function seededValues(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * Builds the model: input `pixels` [batch, 3, 16, 16] float32, outputs
+ * `embeds` [batch, 8] (softmax of a conv + linear head) and `energy`
+ * [batch, 1] (sum of squares of the convolution).
+ */
+export function tinyModel(): Uint8Array {
+  const g = new OnnxGraph("tiny");
+  g.input("pixels", "float32", ["batch", 3, 16, 16]);
+  const w = g.constFloat(seededValues(4 * 3 * 3 * 3, 1), [4, 3, 3, 3]);
+  const b = g.constFloat(seededValues(4, 2), [4]);
+  const conv = g.node("Conv", ["pixels", w, b], undefined, {
+    kernel_shape: attr.ints([3, 3]),
+    strides: attr.ints([2, 2]),
+    pads: attr.ints([1, 1, 1, 1]),
+  });
+  const act = g.node("Relu", [conv]);
+  const flat = g.node("Flatten", [act], undefined, { axis: attr.int(1) });
+  const fc = g.constFloat(seededValues(4 * 8 * 8 * 8, 3), [256, 8]);
+  const logits = g.node("MatMul", [flat, fc]);
+  g.node("Softmax", [logits], ["embeds"], { axis: attr.int(-1) });
+  const sq = g.node("Mul", [conv, conv]);
+  const e = g.node("ReduceSum", [sq, g.constInt64([1, 2, 3])], undefined, {
+    keepdims: attr.int(0),
+  });
+  g.node("Unsqueeze", [e, g.constInt64([1])], ["energy"]);
+  g.output("embeds", "float32", ["batch", 8]);
+  g.output("energy", "float32", ["batch", 1]);
+  return g.encode();
+}
