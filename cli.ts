@@ -9,7 +9,9 @@
  * @module
  */
 
+import { runDemoCommand } from "./pipeline/cli/demo.ts";
 import { runModelsCommand } from "./pipeline/cli/models.ts";
+import { runSegmentCommand } from "./pipeline/cli/segment.ts";
 
 /** A subcommand: its one-line summary and its entry point (returns the exit code). */
 interface Command {
@@ -26,15 +28,15 @@ const COMMANDS: Record<string, Command> = {
   },
   segment: {
     summary: "segment the object a sentence refers to in an image",
-    pending: "the segmentation pipeline",
+    run: runSegmentCommand,
   },
   eval: {
     summary: "evaluate on RefCOCO, RefCOCO+, RefCOCOg or a JSONL dataset",
     pending: "the evaluation command",
   },
   demo: {
-    summary: "run one synthetic scene offline and write its overlay",
-    pending: "the demo",
+    summary: "run one synthetic scene offline and write its overlays",
+    run: (args) => runDemoCommand(args),
   },
 };
 

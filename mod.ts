@@ -22,6 +22,44 @@
  * @module
  */
 
+// Referring segmentation: the segmenter and its stages
+export * from "./pipeline/segmenter.ts";
+export * from "./pipeline/stages/job.ts";
+export * from "./pipeline/stages/propose.ts";
+export * from "./pipeline/stages/regions.ts";
+export * from "./pipeline/stages/parse.ts";
+export * from "./pipeline/stages/embed_text.ts";
+export * from "./pipeline/stages/score.ts";
+export * from "./pipeline/stages/select.ts";
+
+// SAM and CLIP
+export * from "./pipeline/sam/mask_generator.ts";
+export * from "./pipeline/sam/postprocess.ts";
+export * from "./pipeline/sam/preprocess.ts";
+export * from "./pipeline/sam/point_grid.ts";
+export * from "./pipeline/sam/box_nms.ts";
+export * from "./pipeline/sam/small_regions.ts";
+export * from "./pipeline/clip/vision.ts";
+export * from "./pipeline/clip/text.ts";
+
+// Kernels (CPU twins; GPU where WebGPU exists)
+export * from "./kernels/kernels.ts";
+export * from "./kernels/clip_views.ts";
+export * from "./kernels/crop_fill/contract.ts";
+export * from "./kernels/crop_fill/cpu.ts";
+export * from "./kernels/blur_outside/contract.ts";
+export * from "./kernels/blur_outside/cpu.ts";
+export * from "./kernels/cosine/contract.ts";
+export * from "./kernels/cosine/cpu.ts";
+export * from "./kernels/mask_logits/contract.ts";
+export * from "./kernels/mask_logits/cpu.ts";
+export * from "./kernels/mask_iou/cpu.ts";
+
+// Rendering
+export * from "./pipeline/render/draw.ts";
+export * from "./pipeline/render/font.ts";
+export * from "./pipeline/render/overlay.ts";
+
 // Images
 export * from "./pipeline/image/rgba.ts";
 export * from "./pipeline/image/probe.ts";
@@ -37,6 +75,11 @@ export * from "./pipeline/models/source.ts";
 export * from "./pipeline/models/errors.ts";
 export * from "./pipeline/models/tensor.ts";
 export * from "./pipeline/models/session.ts";
+export type {
+  FetchLike,
+  TransferProgress,
+  TransferRetry,
+} from "./pipeline/models/transfer.ts";
 
 // Text
 export * from "./pipeline/text/clip_tokenizer.ts";

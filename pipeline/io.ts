@@ -19,3 +19,11 @@ export * from "./image/file.ts";
 export * from "./models/cache.ts";
 export * from "./models/download.ts";
 export * from "./models/store.ts";
+export type { ModelEnv } from "./models/env.ts";
+export type { LockWait } from "./models/lock.ts";
+export type {
+  ExpectedFile,
+  FetchLike,
+  TransferProgress,
+  TransferRetry,
+} from "./models/transfer.ts";

@@ -217,15 +217,16 @@ export function renderProgressLine(
   return `${head}${body}${snap.extra ? ` ${snap.extra}` : ""}`;
 }
 
-/** Progress output to standard error (terminal-aware); a no-op where there is none. */
-export function stderrOutput(): ProgressOutput {
+/** Output to a standard stream of the process, terminal-aware; a no-op where there is none. */
+function streamOutput(name: "stdout" | "stderr"): ProgressOutput {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   if (!deno) return { write() {}, isTerminal: false };
+  const stream = deno[name];
   const encoder = new TextEncoder();
   let isTerminal = false;
   let columns: number | undefined;
   try {
-    isTerminal = deno.stderr.isTerminal();
+    isTerminal = stream.isTerminal();
     if (isTerminal) columns = deno.consoleSize().columns;
   } catch {
     // No terminal size: keep the defaults.
@@ -236,9 +237,27 @@ export function stderrOutput(): ProgressOutput {
     write(text) {
       const bytes = encoder.encode(text);
       let at = 0;
-      while (at < bytes.length) at += deno.stderr.writeSync(bytes.subarray(at));
+      while (at < bytes.length) at += stream.writeSync(bytes.subarray(at));
     },
   };
+}
+
+/** Progress output to standard error (terminal-aware); a no-op where there is none. */
+export function stderrOutput(): ProgressOutput {
+  return streamOutput("stderr");
+}
+
+/**
+ * Output to standard output (terminal-aware), for results; a no-op where
+ * there is none.
+ *
+ * @example
+ * ```ts
+ * stdoutOutput().write("done\n");
+ * ```
+ */
+export function stdoutOutput(): ProgressOutput {
+  return streamOutput("stdout");
 }
 
 /**
@@ -262,7 +281,6 @@ export class ProgressReporter {
   #lastDraw = -Infinity;
   #lastTenth = 0;
   #lastLine?: string;
-  #drawn = false;
   #finished = false;
 
   /** Creates a reporter; nothing is written until the first update. */
@@ -348,7 +366,6 @@ export class ProgressReporter {
       }
       this.#out.write(`\r${line}\x1b[K${final ? "\n" : ""}`);
       this.#lastDraw = now;
-      this.#drawn = true;
       return;
     }
     const total = this.#total;
@@ -366,6 +383,5 @@ export class ProgressReporter {
     if (final && key === this.#lastLine) return;
     this.#lastLine = key;
     this.#out.write(renderProgressLine(snap, "plain") + "\n");
-    this.#drawn = true;
   }
 }

@@ -3,13 +3,25 @@ import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 
-Deno.test("mod.ts runs on pixels without --allow-ffi and --allow-write", async () => {
+/**
+ * The folder onnxruntime-web really lives in (Deno links
+ * `node_modules/onnxruntime-web` to `node_modules/.deno/onnxruntime-web@V/...`,
+ * and permissions apply to the resolved path).
+ */
+async function onnxruntimeWebDir(): Promise<string> {
+  return await Deno.realPath(`${REPO}node_modules/onnxruntime-web`);
+}
+
+Deno.test("mod.ts runs on pixels with read access to onnxruntime-web's package only", async () => {
+  const ortDir = await onnxruntimeWebDir();
+  assert.match(ortDir, /onnxruntime-web@[^/]+\/node_modules\/onnxruntime-web$/);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--no-prompt",
-      `--allow-read=${REPO}`,
-      "--allow-env",
+      // onnxruntime-web reads its .wasm runtime from its package; nothing
+      // else is read, written, loaded through FFI or taken from the env.
+      `--allow-read=${ortDir}`,
       "tests/no_ffi/mod_on_pixels.ts",
     ],
     cwd: REPO,
@@ -24,4 +36,37 @@ Deno.test("mod.ts runs on pixels without --allow-ffi and --allow-write", async (
     softmaxSum: 1,
     png: [40, 30],
   });
+});
+
+/** The edge files: file system and network code that mod.ts must not import. */
+const EDGE = [
+  /^pipeline\/models\/(cache|download|store|env|lock)\.ts$/,
+  /^pipeline\/image\/(file|codec)\.ts$/,
+  /^pipeline\/cli\//,
+  /^pipeline\/io\.ts$/,
+];
+
+Deno.test("mod.ts's module graph holds none of the edge files", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "mod.ts"],
+    cwd: REPO,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const root = new URL("./", `file://${REPO}`).href;
+  const local = graph.modules
+    .map((m) => m.specifier)
+    .filter((s) => s.startsWith(root))
+    .map((s) => s.slice(root.length));
+  assert.ok(
+    local.includes("pipeline/models/session.ts"),
+    `the graph was read (${local.length} local modules)`,
+  );
+  const edge = local.filter((path) => EDGE.some((re) => re.test(path)));
+  assert.deepEqual(edge, [], "mod.ts imports edge files");
 });

@@ -34,14 +34,20 @@ import {
   parseModelId,
   resolveModelSpec,
 } from "../models/registry.ts";
-import { ModelStore, modelStoreOptionsFromEnv } from "../models/store.ts";
+import {
+  lockWaitMessage,
+  ModelStore,
+  modelStoreOptionsFromEnv,
+} from "../models/store.ts";
 import type { FetchLike } from "../models/transfer.ts";
 import {
   formatBytes,
   type ProgressOutput,
-  ProgressReporter,
   stderrOutput,
+  stdoutOutput,
 } from "../progress.ts";
+import { downloadProgress } from "./download_progress.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Where the command writes and what it reads; all optional (tests inject them). */
 export interface ModelsCommandIO {
@@ -86,22 +92,6 @@ ${
     .join("\n")
 }
 `;
-
-function stdoutWriter(): (text: string) => void {
-  const encoder = new TextEncoder();
-  return (text) => {
-    const bytes = encoder.encode(text);
-    let at = 0;
-    while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
-  };
-}
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 /** Kind of a repository oris does not know, guessed from its name. */
 function guessKind(id: string): ModelKind | undefined {
@@ -150,7 +140,7 @@ export async function runModelsCommand(
   args: string[],
   io: ModelsCommandIO = {},
 ): Promise<number> {
-  const out = io.stdout ?? stdoutWriter();
+  const out = io.stdout ?? stdoutOutput().write;
   const err = io.stderr ?? stderrOutput();
   const note = (text: string) => err.write(text + "\n");
   let parsed;
@@ -184,6 +174,12 @@ export async function runModelsCommand(
     return 2;
   }
   try {
+    if (values.models !== undefined && command !== "path") {
+      throw new UsageError(
+        `--models applies to path only; ${command} works on the cache ` +
+          `(choose it with --cache DIR)`,
+      );
+    }
     const env = io.env ?? readModelEnv();
     switch (command) {
       case "pull":
@@ -258,41 +254,15 @@ async function pull(
     ...env,
     ...(values.cache ? { ORIS_CACHE: values.cache } : {}),
   });
-  let bar: ProgressReporter | undefined;
+  const progress = downloadProgress(err);
   const store = new ModelStore({
     ...defaults,
     offline: values.offline || defaults.offline,
     revision: values.revision,
     fetch: io.fetch,
     retryDelayMs: io.retryDelayMs,
-    onProgress(event) {
-      if (event.type === "start") {
-        bar = new ProgressReporter({
-          label: event.path,
-          total: event.total,
-          unit: "bytes",
-          initial: event.received,
-          output: err,
-        });
-        bar.update(event.received);
-      } else if (event.type === "progress") {
-        bar?.update(event.received);
-      } else if (event.type === "retry" && event.retry) {
-        if (bar && err.isTerminal) err.write("\n");
-        bar = undefined;
-        const r = event.retry;
-        err.write(
-          `${event.path}: attempt ${r.attempt} failed (${r.reason}); retrying in ` +
-            `${Math.round(r.delayMs / 100) / 10} s (${r.left} ${
-              r.left === 1 ? "retry" : "retries"
-            } left)\n`,
-        );
-      } else {
-        bar?.update(event.received);
-        bar?.finish();
-        bar = undefined;
-      }
-    },
+    onLockWait: (wait) => err.write(lockWaitMessage(wait) + "\n"),
+    onProgress: progress.onProgress,
   });
   let failed = 0;
   for (const spec of specs) {
@@ -311,10 +281,7 @@ async function pull(
           `${modelDir(store.cacheDir, spec.id)}\n`,
       );
     } catch (error) {
-      if (bar) {
-        if (err.isTerminal) err.write("\n");
-        bar = undefined;
-      }
+      progress.interrupt();
       if (!(error instanceof ModelError || error instanceof RangeError)) {
         throw error;
       }

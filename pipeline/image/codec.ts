@@ -46,7 +46,7 @@ export {
 
 /** Options of {@link decodeImage}. */
 export interface DecodeOptions {
-  /** Size limits checked before decoding (defaults: 50 megapixels, 100 MiB). */
+  /** Size limits checked before decoding (defaults: 50 megapixels, 100 MB). */
   readonly limits?: ImageLimits;
   /**
    * "stored" (the default) keeps the pixels as stored in the file, as Pillow, OpenCV's raw

@@ -22,6 +22,8 @@ export class ImageDecodeError extends Error {
   readonly reason: string;
 
   /**
+   * Creates the error; its message is "Cannot decode {file}: {reason}; {hint}".
+   *
    * @param file the file (or label) the bytes came from
    * @param reason what was wrong
    * @param hint what to do about it
@@ -59,6 +61,8 @@ export class ImageTooLargeError extends Error {
   readonly file: string;
 
   /**
+   * Creates the error; its message is "{file} is too large: {reason}; {hint}".
+   *
    * @param file the file (or label) that is too large
    * @param reason how large it is and the limit it passes
    * @param hint what to do about it

@@ -6,10 +6,8 @@
 
 import { dirname, resolve } from "node:path";
 import { decodeImage, type DecodeOptions } from "./codec.ts";
-import { checkImageLimits } from "./probe.ts";
+import { checkImageLimits, PNG_SIGNATURE } from "./probe.ts";
 import type { RgbaImage } from "./rgba.ts";
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
  * Reads and decodes a PNG or JPEG file. The file's size is checked before it is read, and its

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PNG_SIGNATURE } from "./probe.ts";
 import { createRgbaImage, type RgbaImage } from "./rgba.ts";
 
 /** A PNG row filter, or "adaptive" to pick the best per row. */
@@ -32,16 +33,7 @@ const FILTERS: Record<Exclude<PngFilter, "adaptive">, number> = {
   paeth: 4,
 };
 
-const SIGNATURE = new Uint8Array([
-  0x89,
-  0x50,
-  0x4e,
-  0x47,
-  0x0d,
-  0x0a,
-  0x1a,
-  0x0a,
-]);
+const SIGNATURE = new Uint8Array(PNG_SIGNATURE);
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);

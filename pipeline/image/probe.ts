@@ -26,8 +26,8 @@ export interface ImageInfo {
 /** Images over this many pixels (50 megapixels) are rejected before decoding. */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
-/** Image files over this many bytes (100 MiB) are rejected before reading or decoding. */
-export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
+/** Image files over this many bytes (100 MB) are rejected before reading or decoding. */
+export const MAX_IMAGE_BYTES = 100_000_000;
 
 /** Size limits for an image; the defaults are {@link MAX_IMAGE_PIXELS} and {@link MAX_IMAGE_BYTES}. */
 export interface ImageLimits {
@@ -37,9 +37,20 @@ export interface ImageLimits {
   readonly maxBytes?: number;
 }
 
+/** The eight bytes every PNG file starts with. */
+export const PNG_SIGNATURE: readonly number[] = [
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+];
+
 const SUPPORTED = "oris reads PNG and JPEG images";
 const TRUNCATED_HINT = "the file is incomplete: copy or download it again";
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const PNG_HEADER_BYTES = 33; // signature 8 + IHDR length 4, type 4, data 13, CRC 4
 const MAX_PNG_SIZE = 0x7fffffff;
 const PNG_DEPTHS: Record<number, number[]> = {
@@ -301,8 +312,8 @@ export function checkImageLimits(
     throw new ImageTooLargeError(
       name,
       `it is ${file.byteLength} bytes (${
-        mebibytes(file.byteLength)
-      } MiB), over the limit of ${maxBytes} bytes (${mebibytes(maxBytes)} MiB)`,
+        megabytes(file.byteLength)
+      } MB), over the limit of ${maxBytes} bytes (${megabytes(maxBytes)} MB)`,
       "downscale or recompress it (for example as a JPEG at quality 90) and try again, or raise limits.maxBytes",
     );
   }
@@ -318,8 +329,8 @@ export function checkImageLimits(
   }
 }
 
-function mebibytes(bytes: number): string {
-  return String(Math.round(bytes / 1024 / 1024 * 10) / 10);
+function megabytes(bytes: number): string {
+  return String(Math.round(bytes / 1e6 * 10) / 10);
 }
 
 function megapixels(pixels: number): string {

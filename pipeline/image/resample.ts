@@ -63,9 +63,13 @@ export function resampleTaps(
 
 /** A rectangle of a source image, in pixels (may be fractional). */
 export interface SourceRect {
+  /** Left edge. */
   readonly x: number;
+  /** Top edge. */
   readonly y: number;
+  /** Width. */
   readonly width: number;
+  /** Height. */
   readonly height: number;
 }
 

@@ -22,6 +22,9 @@ export const METADATA_DIR = ".oris";
 /** Suffix of partial downloads. */
 export const PARTIAL_SUFFIX = ".part";
 
+/** Suffix of the lock a download holds on its file (see `acquireFileLock`). */
+export const LOCK_SUFFIX = ".lock";
+
 /**
  * The cache folder: `$ORIS_CACHE`, else `$XDG_CACHE_HOME/oris`, else
  * `~/.cache/oris` (an absolute path).
@@ -153,7 +156,15 @@ export async function writeFileMeta(
   await Deno.rename(temp, target);
 }
 
-async function removeIfPresent(path: string): Promise<void> {
+/**
+ * Deletes a file; a file that is not there is no error.
+ *
+ * @example
+ * ```ts
+ * await removeIfPresent("/tmp/oris-example.part"); // fine whether or not it exists
+ * ```
+ */
+export async function removeIfPresent(path: string): Promise<void> {
   try {
     await Deno.remove(path);
   } catch (error) {
@@ -161,16 +172,21 @@ async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
-/** Deletes a cached file, its metadata and any partial download of it. */
+/**
+ * Deletes a cached file, its metadata and (unless `keepPartial`) any partial
+ * download of it. The metadata goes first, so that an interruption leaves
+ * at worst an unrecorded file, which is fetched again.
+ */
 export async function removeCachedFile(
   cacheDir: string,
   repo: string,
   path: string,
+  options: { keepPartial?: boolean } = {},
 ): Promise<void> {
   const file = cachedFilePath(cacheDir, repo, path);
   await removeIfPresent(metadataPath(cacheDir, repo, path));
   await removeIfPresent(file);
-  await removeIfPresent(file + PARTIAL_SUFFIX);
+  if (!options.keepPartial) await removeIfPresent(file + PARTIAL_SUFFIX);
 }
 
 /**
@@ -220,6 +236,8 @@ export interface CachedFileStatus {
   size?: number;
   /** SHA-256 computed, when the file was hashed. */
   sha256?: string;
+  /** Modification time of the file (ms since 1970), when it exists. */
+  mtimeMs?: number;
 }
 
 /** When {@linkcode checkCachedFile} hashes the file. */
@@ -251,27 +269,49 @@ export async function checkCachedFile(
   }
   if (!stat.isFile) return { state: "missing", localPath, meta };
   const size = stat.size;
-  if (!meta) return { state: "no-metadata", localPath, size };
+  const mtimeMs = stat.mtime?.getTime();
+  if (!meta) return { state: "no-metadata", localPath, size, mtimeMs };
   if (size !== meta.size) {
-    return { state: "size-mismatch", localPath, meta, size };
+    return { state: "size-mismatch", localPath, meta, size, mtimeMs };
   }
   if (options.revision !== undefined && options.revision !== meta.revision) {
-    return { state: "revision-mismatch", localPath, meta, size };
+    return { state: "revision-mismatch", localPath, meta, size, mtimeMs };
   }
   const policy = options.hash ?? "if-modified";
-  const mtimeMs = stat.mtime?.getTime();
   const hashNow = policy === "always" ||
     (policy === "if-modified" &&
       (mtimeMs === undefined || meta.mtimeMs !== mtimeMs));
-  if (!hashNow) return { state: "ok", localPath, meta, size };
+  if (!hashNow) return { state: "ok", localPath, meta, size, mtimeMs };
   const sha256 = await sha256File(localPath);
+  return await judgeHash(
+    cacheDir,
+    { state: "ok", localPath, meta, size, mtimeMs },
+    sha256,
+  );
+}
+
+/**
+ * Compares a SHA-256 computed from a file's bytes (streamed, or already in
+ * memory) with its metadata: `hash-mismatch` when they differ; when they
+ * agree, the file's current mtime is recorded so that later checks can
+ * skip hashing it. A status without metadata is returned as it is.
+ */
+export async function judgeHash(
+  cacheDir: string,
+  status: CachedFileStatus,
+  sha256: string,
+): Promise<CachedFileStatus> {
+  const { meta, mtimeMs } = status;
+  if (!meta) return status;
   if (sha256 !== meta.sha256) {
-    return { state: "hash-mismatch", localPath, meta, size, sha256 };
+    return { ...status, state: "hash-mismatch", sha256 };
   }
   if (mtimeMs !== undefined && meta.mtimeMs !== mtimeMs) {
-    await writeFileMeta(cacheDir, { ...meta, mtimeMs });
+    const updated = { ...meta, mtimeMs };
+    await writeFileMeta(cacheDir, updated);
+    return { ...status, state: "ok", meta: updated, sha256 };
   }
-  return { state: "ok", localPath, meta, size, sha256 };
+  return { ...status, state: "ok", sha256 };
 }
 
 /**
@@ -359,7 +399,7 @@ async function modelEntry(
       model.partial.push({ path: path.slice(0, -PARTIAL_SUFFIX.length), size });
       continue;
     }
-    if (path.endsWith(".tmp")) continue;
+    if (path.endsWith(".tmp") || path.endsWith(LOCK_SUFFIX)) continue;
     const meta = await readFileMeta(cacheDir, id, path);
     model.files.push({ path, size, meta });
     model.size += size;

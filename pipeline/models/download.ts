@@ -4,17 +4,27 @@
  * The bytes stream into `{dest}.part` while a SHA-256 is computed on the
  * fly; a partial file left by an interrupted run is resumed with a `Range`
  * request. Once the size and hash check out the file is renamed into place,
- * so `dest` only ever holds complete files.
+ * so `dest` only ever holds complete files. A lock file `{dest}.lock` keeps
+ * two processes from writing the same partial file.
  *
  * @module
  */
 
 import { createHash, type Hash } from "node:crypto";
 import { dirname } from "node:path";
-import { type ModelFileRef, ModelIntegrityError } from "./errors.ts";
-import { parseHubFileUrl } from "./hub.ts";
 import {
+  LOCK_SUFFIX,
+  PARTIAL_SUFFIX,
+  removeIfPresent,
+  sha256File,
+} from "./cache.ts";
+import { type ModelFileRef, ModelIntegrityError } from "./errors.ts";
+import { acquireFileLock, type LockWait } from "./lock.ts";
+import {
+  type ExpectedFile,
   type FetchLike,
+  integrityProblems,
+  refFor,
   transferHubFile,
   type TransferProgress,
   type TransferRetry,
@@ -42,9 +52,18 @@ export interface DownloadOptions {
   /** Temporary file (default `dest + ".part"`); must be on the same file system as `dest`. */
   tempPath?: string;
   /** Size and SHA-256 known in advance, checked as well as the hub's. */
-  expected?: { size?: number; sha256?: string };
+  expected?: ExpectedFile;
   /** Names the file in errors; parsed from the URL by default. */
   ref?: ModelFileRef;
+  /**
+   * Take the lock file `{dest}.lock` while downloading (default true); pass
+   * false when the caller already holds it.
+   */
+  lock?: boolean;
+  /** Called when another process holds the lock and this one waits for it. */
+  onLockWait?: (wait: LockWait) => void;
+  /** A lock untouched for this long is taken over (default ten minutes). */
+  lockStaleMs?: number;
 }
 
 /** What {@linkcode downloadFile} fetched. */
@@ -63,7 +82,10 @@ export interface DownloadResult {
   commit?: string;
   /** True when some bytes came from an earlier partial file or a dropped connection. */
   resumed: boolean;
-  /** HTTP requests for the body, 1 when nothing failed. */
+  /**
+   * HTTP requests for the body, 1 when nothing failed; 0 when another
+   * process downloaded the file while this one waited for its lock.
+   */
   attempts: number;
 }
 
@@ -120,9 +142,7 @@ class HashingFileSink implements TransferSink {
 
   async reset(): Promise<void> {
     this.close();
-    await Deno.remove(this.#path).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeIfPresent(this.#path);
     this.#hash = createHash("sha256");
     this.#offset = 0;
   }
@@ -137,20 +157,29 @@ class HashingFileSink implements TransferSink {
   }
 }
 
-async function removeIfPresent(path: string): Promise<void> {
+/** What identifies one version of a file on disk; undefined when absent. */
+async function fileStamp(path: string): Promise<string | undefined> {
   try {
-    await Deno.remove(path);
+    const stat = await Deno.stat(path);
+    return `${stat.ino}:${stat.size}:${stat.mtime?.getTime()}`;
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
   }
 }
 
 /**
  * Downloads `url` (a hub resolve URL) to `dest`, streaming, resuming,
  * retrying and checking size and SHA-256. `dest` appears only when complete
- * and checked. On a hash or size mismatch the partial file is deleted and a
+ * and checked. On a hash or size mismatch (or a server sending more bytes
+ * than it announced) the partial file is deleted and a
  * {@linkcode ModelIntegrityError} thrown; after other failures it is kept,
  * and the next call resumes it.
+ *
+ * The download holds the lock file `{dest}.lock`: a second process (or call)
+ * for the same `dest` waits for it, calling `onLockWait`, and then uses the
+ * file the first one put in place (`attempts` 0) or downloads it itself.
+ * A lock left by a crashed process is taken over once stale.
  *
  * Sends `Authorization: Bearer {token}` when a token is given.
  *
@@ -166,43 +195,74 @@ export async function downloadFile(
   dest: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const tempPath = options.tempPath ?? `${dest}.part`;
-  const parsed = parseHubFileUrl(url);
-  const ref: ModelFileRef = options.ref ??
-    {
-      repo: parsed?.repo ?? url,
-      path: parsed?.path ?? url,
-      revision: parsed?.revision,
-    };
+  options.signal?.throwIfAborted();
+  const ref = refFor(url, options.ref);
   await Deno.mkdir(dirname(dest), { recursive: true });
+  if (options.lock === false) return await download(url, dest, ref, options);
+  const before = await fileStamp(dest);
+  await using lock = await acquireFileLock(dest + LOCK_SUFFIX, {
+    signal: options.signal,
+    onWait: options.onLockWait,
+    staleMs: options.lockStaleMs,
+  });
+  if (lock.waited) {
+    const adopted = await adoptFinished(dest, before, options.expected);
+    if (adopted) return adopted;
+  }
+  return await download(url, dest, ref, options);
+}
+
+/**
+ * The file another process put in place while this one waited for its
+ * lock, when it matches what the caller expects.
+ */
+async function adoptFinished(
+  dest: string,
+  before: string | undefined,
+  expected: ExpectedFile | undefined,
+): Promise<DownloadResult | undefined> {
+  const now = await fileStamp(dest);
+  if (now === undefined || now === before) return undefined;
+  const { size } = await Deno.stat(dest);
+  const sha256 = await sha256File(dest);
+  const problems = await integrityProblems(size, () => sha256, [expected]);
+  if (problems.length > 0) return undefined;
+  return { path: dest, size, sha256, resumed: false, attempts: 0 };
+}
+
+async function download(
+  url: string,
+  dest: string,
+  ref: ModelFileRef,
+  options: DownloadOptions,
+): Promise<DownloadResult> {
+  const tempPath = options.tempPath ?? dest + PARTIAL_SUFFIX;
   await Deno.mkdir(dirname(tempPath), { recursive: true });
   let restarted = false;
   for (;;) {
+    options.signal?.throwIfAborted();
     const sink = await HashingFileSink.resume(tempPath);
     const hadPartial = sink.offset > 0;
     let transfer;
     try {
       transfer = await transferHubFile(url, sink, { ...options, ref });
-    } finally {
+    } catch (error) {
       sink.close();
+      // Too many bytes: what was written cannot be trusted for a resume.
+      if (error instanceof ModelIntegrityError) {
+        await removeIfPresent(tempPath);
+      }
+      throw error;
     }
+    sink.close();
     const { info } = transfer;
     const size = sink.offset;
     const sha256 = sink.digest();
     const resumed = hadPartial || transfer.resumed;
-    const problems: string[] = [];
-    for (const want of [info.size, options.expected?.size]) {
-      if (want !== undefined && want !== size) {
-        problems.push(`size ${size} bytes instead of ${want}`);
-        break;
-      }
-    }
-    for (const want of [info.sha256, options.expected?.sha256?.toLowerCase()]) {
-      if (want !== undefined && want !== sha256) {
-        problems.push(`SHA-256 ${sha256} instead of ${want}`);
-        break;
-      }
-    }
+    const problems = await integrityProblems(size, () => sha256, [
+      info,
+      options.expected,
+    ]);
     if (problems.length > 0) {
       await removeIfPresent(tempPath);
       if (resumed && !restarted) {

@@ -8,6 +8,7 @@
  */
 
 import type { Tensor, TensorType } from "./tensor.ts";
+import { describeError } from "./transfer.ts";
 
 /** The inference backends oris can run models on. */
 export type BackendName = "wasm" | "webgpu" | "native";
@@ -17,8 +18,11 @@ export const BACKENDS: readonly BackendName[] = ["wasm", "webgpu", "native"];
 
 /** Name, element type and shape (numbers or symbolic names) of a model input or output. */
 export interface ValueInfo {
+  /** Name in the model graph, e.g. `"pixel_values"`. */
   readonly name: string;
+  /** Element type as ONNX Runtime names it (`"float32"`, `"int64"`...), `"unknown"` for non-tensors. */
   readonly type: string;
+  /** Dimensions: sizes, or names for symbolic ones such as `"batch"`. */
   readonly shape: readonly (number | string)[];
 }
 
@@ -57,12 +61,15 @@ export interface SessionOptions {
   nativeProviders?: readonly string[];
 }
 
-/** Thrown when a model's bytes cannot be loaded by the runtime. */
+/**
+ * Thrown when the runtime cannot parse a model's bytes (a backend that
+ * cannot start throws {@linkcode BackendUnavailableError} instead).
+ */
 export class ModelLoadError extends Error {
   /** Creates the error for the model `label`. */
   constructor(label: string, cause: unknown) {
     super(
-      `Could not load the ONNX model ${label}: ${errorText(cause)}. ` +
+      `Could not load the ONNX model ${label}: ${describeError(cause)}. ` +
         "The file may be truncated or corrupt: run `deno task models verify` " +
         "and fetch it again with `deno task models pull`.",
       { cause },
@@ -71,18 +78,17 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** Thrown when a backend is not usable here (no GPU adapter, no native binary). */
+/**
+ * Thrown when a backend is not usable here: no GPU adapter, no native
+ * binary, or a permission the runtime needs (such as `--allow-read` for
+ * onnxruntime-web's `.wasm` files) is missing.
+ */
 export class BackendUnavailableError extends Error {
   /** Creates the error for `backend`, with the reason and what to do. */
-  constructor(backend: BackendName, reason: string) {
-    super(`The ${backend} backend is not available: ${reason}`);
+  constructor(backend: BackendName, reason: string, options?: ErrorOptions) {
+    super(`The ${backend} backend is not available: ${reason}`, options);
     this.name = "BackendUnavailableError";
   }
-}
-
-/** Readable text of an unknown thrown value. */
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -126,10 +132,22 @@ export async function createSession(
   return await createWebSession(model, label, backend, options);
 }
 
+/** One input or output a model must have: its name, element type and rank. */
+export interface ValueSignature {
+  /** Name in the model graph. */
+  readonly name: string;
+  /** Element type. */
+  readonly type: TensorType;
+  /** Number of dimensions. */
+  readonly rank: number;
+}
+
 /** What a model must look like: input and output names with their types and ranks. */
 export interface SessionSignature {
-  inputs: readonly { name: string; type: TensorType; rank: number }[];
-  outputs: readonly { name: string; type: TensorType; rank: number }[];
+  /** Inputs the model must have (it may have more). */
+  inputs: readonly ValueSignature[];
+  /** Outputs the model must have (it may have more). */
+  outputs: readonly ValueSignature[];
 }
 
 /** Thrown when a model's inputs or outputs are not the ones oris expects. */

@@ -11,6 +11,7 @@ import { ModelIntegrityError } from "./errors.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
 import {
   type FetchLike,
+  integrityProblems,
   transferHubFile,
   type TransferSink,
 } from "./transfer.ts";
@@ -143,21 +144,19 @@ export function hubSource(options: HubSourceOptions = {}): ModelSource {
             })),
       });
       const bytes = sink.bytes();
-      if (info.size !== undefined && bytes.length !== info.size) {
+      const problems = await integrityProblems(
+        bytes.length,
+        () => sha256Hex(bytes),
+        [info],
+      );
+      if (problems.length > 0) {
         throw new ModelIntegrityError(
-          `${path} of ${repo}: got ${bytes.length} of ${info.size} bytes from ${url}; try again`,
+          `${path} of ${repo}: the download is corrupt (${
+            problems.join("; ")
+          }) from ${url}; it was discarded. Run again; if it persists, the ` +
+            `file changed on the hub or a proxy alters it (check the endpoint)`,
           ref,
         );
-      }
-      if (info.sha256) {
-        const actual = await sha256Hex(bytes);
-        if (actual !== info.sha256) {
-          throw new ModelIntegrityError(
-            `${path} of ${repo}: SHA-256 mismatch (expected ${info.sha256}, got ` +
-              `${actual}) for the bytes from ${url}; the file was discarded, try again`,
-            ref,
-          );
-        }
       }
       return bytes;
     },

@@ -13,13 +13,17 @@
  */
 
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import {
   cachedFilePath,
   type CachedFileStatus,
   checkCachedFile,
   describeFileState,
-  metadataPath,
+  type HashPolicy,
+  judgeHash,
+  LOCK_SUFFIX,
   modelDir,
+  removeCachedFile,
   resolveCacheDir,
   writeFileMeta,
 } from "./cache.ts";
@@ -32,6 +36,7 @@ import {
   ModelOfflineError,
   pullCommand,
 } from "./errors.ts";
+import { acquireFileLock, type LockWait } from "./lock.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
 import {
   DEFAULT_VARIANT,
@@ -43,6 +48,7 @@ import {
   parseModelId,
 } from "./registry.ts";
 import type { ModelSource } from "./source.ts";
+import { stderrOutput } from "../progress.ts";
 import type { FetchLike, TransferRetry } from "./transfer.ts";
 
 /** A progress event of the store's downloads. */
@@ -99,6 +105,44 @@ export interface ModelStoreOptions {
   idleTimeoutMs?: number;
   /** Environment to take defaults from (default: the process environment). */
   env?: ModelEnv;
+  /**
+   * Called when another process is downloading a file this store needs, and
+   * the store waits for it (default: a note on standard error).
+   */
+  onLockWait?: (wait: ModelLockWait) => void;
+}
+
+/** A wait for another process's download of the same file. */
+export interface ModelLockWait {
+  /** Repository id. */
+  repo: string;
+  /** Path inside the repository. */
+  path: string;
+  /** The lock file and its holder. */
+  lock: LockWait;
+}
+
+/**
+ * Words a wait for another process's download, for a note to the user.
+ *
+ * @example
+ * ```ts
+ * lockWaitMessage({ repo: "acme/m", path: "config.json", lock: { path: "/c/acme/m/config.json.lock", pid: 7 } });
+ * // "config.json of acme/m: process 7 is downloading it into the same cache; waiting for it to finish (if no such process runs, delete /c/acme/m/config.json.lock)"
+ * ```
+ */
+export function lockWaitMessage(wait: ModelLockWait): string {
+  const { pid, hostname, path } = wait.lock;
+  const holder = pid === undefined
+    ? "another process"
+    : `process ${pid}${hostname ? ` on ${hostname}` : ""}`;
+  return `${wait.path} of ${wait.repo}: ${holder} is downloading it into ` +
+    `the same cache; waiting for it to finish (if no such process runs, ` +
+    `delete ${path})`;
+}
+
+function noteLockWait(wait: ModelLockWait): void {
+  stderrOutput().write(lockWaitMessage(wait) + "\n");
 }
 
 /** A file made available by {@linkcode ModelStore.ensure}. */
@@ -113,15 +157,23 @@ export interface EnsuredFile extends ModelFile {
 
 /**
  * Settings of a store taken from the environment: cache folder, endpoint,
- * token and offline flag.
+ * token and offline flag. A `given` cache folder is kept as it is (and
+ * spares resolving one, which fails without HOME).
+ *
+ * @example
+ * ```ts
+ * modelStoreOptionsFromEnv({ ORIS_CACHE: "/c", HF_HUB_OFFLINE: "1" });
+ * // { cacheDir: "/c", endpoint: "https://huggingface.co", offline: true, token: undefined }
+ * ```
  */
 export function modelStoreOptionsFromEnv(
   env: ModelEnv = readModelEnv(),
+  given: { cacheDir?: string } = {},
 ): Required<Pick<ModelStoreOptions, "cacheDir" | "endpoint" | "offline">> & {
   token?: string;
 } {
   return {
-    cacheDir: resolveCacheDir(env),
+    cacheDir: given.cacheDir ?? resolveCacheDir(env),
     endpoint: env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT,
     offline: isEnvFlagSet(env.HF_HUB_OFFLINE),
     token: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
@@ -130,10 +182,12 @@ export function modelStoreOptionsFromEnv(
 
 /**
  * Model files on disk: the cache, filled from the hub on demand, or a local
- * `--models` folder. `read` never returns a truncated or corrupt file: sizes
- * are checked on every read, files modified since their last check are
- * hashed again, and damaged files are fetched again (online) or reported
- * (offline).
+ * `--models` folder. `read` never returns a truncated or corrupt file: the
+ * bytes it reads are hashed and compared with the SHA-256 recorded at
+ * download, and damaged files are fetched again (online) or reported
+ * (offline). `ensure` and `localPath` check sizes, and hash only files
+ * modified since their last check. Downloads hold a lock file, so that
+ * processes sharing a cache never write one file at once.
  */
 export class ModelStore implements ModelSource {
   /** The cache folder. */
@@ -153,16 +207,15 @@ export class ModelStore implements ModelSource {
   /** Creates a store; unset options come from the environment. */
   constructor(options: ModelStoreOptions = {}) {
     this.#options = options;
-    const env = options.env ?? readModelEnv();
     this.localDir = options.localDir;
-    this.cacheDir = options.cacheDir ?? options.localDir ??
-      resolveCacheDir(env);
-    this.endpoint = options.endpoint ??
-      (env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT);
+    const defaults = modelStoreOptionsFromEnv(options.env ?? readModelEnv(), {
+      cacheDir: options.cacheDir ?? options.localDir,
+    });
+    this.cacheDir = defaults.cacheDir;
+    this.endpoint = options.endpoint ?? defaults.endpoint;
     this.offline = options.localDir !== undefined ||
-      (options.offline ?? isEnvFlagSet(env.HF_HUB_OFFLINE));
-    this.#token = options.token ??
-      (env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined);
+      (options.offline ?? defaults.offline);
+    this.#token = options.token ?? defaults.token;
     this.revision = options.revision;
   }
 
@@ -257,22 +310,54 @@ export class ModelStore implements ModelSource {
     return (await this.#available(repo, path, options.signal)).localPath;
   }
 
-  /** Reads a complete, checked file, downloading it first if needed. */
+  /**
+   * Reads a complete, checked file, downloading it first if needed. The
+   * bytes read are hashed and compared with the recorded SHA-256 every time
+   * (the file is read once): a damaged file is fetched again (online) or
+   * refused (offline).
+   */
   async read(
     repo: string,
     path: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<Uint8Array> {
-    const status = await this.#available(repo, path, options.signal);
+    parseModelId(repo);
+    let status = await this.#check(repo, path, "never");
+    if (status.state === "ok") {
+      const bytes = await Deno.readFile(status.localPath);
+      status = await this.#judgeBytes(status, bytes);
+      if (status.state === "ok") return bytes;
+    }
+    status = await this.#obtain(repo, path, status, options.signal);
     const bytes = await Deno.readFile(status.localPath);
-    if (status.meta && bytes.length !== status.meta.size) {
+    const judged = await this.#judgeBytes(status, bytes);
+    if (judged.state !== "ok") {
       throw new ModelIntegrityError(
-        `${this.filePath(repo, path)} changed while being read (got ` +
-          `${bytes.length} of ${status.meta.size} bytes); run again`,
+        `${status.localPath} changed while being read (it is now ` +
+          `${describeFileState(judged)}); run again`,
         { repo, path },
       );
     }
     return bytes;
+  }
+
+  /** Checks bytes read from a cached file against its metadata. */
+  async #judgeBytes(
+    status: CachedFileStatus,
+    bytes: Uint8Array,
+  ): Promise<CachedFileStatus> {
+    if (!status.meta) return status; // a --models folder without records
+    if (bytes.length !== status.meta.size) {
+      return { ...status, state: "size-mismatch", size: bytes.length };
+    }
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (this.localDir !== undefined) {
+      // A user's folder is only read, never written.
+      return sha256 === status.meta.sha256
+        ? { ...status, sha256 }
+        : { ...status, state: "hash-mismatch", sha256 };
+    }
+    return await judgeHash(this.cacheDir, status, sha256);
   }
 
   async #available(
@@ -283,6 +368,19 @@ export class ModelStore implements ModelSource {
     parseModelId(repo);
     const status = await this.#check(repo, path);
     if (status.state === "ok") return status;
+    return await this.#obtain(repo, path, status, signal);
+  }
+
+  /**
+   * Gets a file that is not usable as `status` found it: downloads it, or
+   * throws offline and with a `--models` folder.
+   */
+  async #obtain(
+    repo: string,
+    path: string,
+    status: CachedFileStatus,
+    signal?: AbortSignal,
+  ): Promise<CachedFileStatus> {
     if (this.localDir !== undefined) throw this.#localError(repo, path, status);
     const revision = this.revision ?? "main";
     if (this.offline) {
@@ -295,12 +393,19 @@ export class ModelStore implements ModelSource {
     return await this.#fetch(repo, path, revision, signal);
   }
 
-  async #check(repo: string, path: string): Promise<CachedFileStatus> {
+  async #check(
+    repo: string,
+    path: string,
+    hash?: HashPolicy,
+  ): Promise<CachedFileStatus> {
     const status = await checkCachedFile(
       this.localDir ?? this.cacheDir,
       repo,
       path,
-      { revision: this.localDir === undefined ? this.revision : undefined },
+      {
+        revision: this.localDir === undefined ? this.revision : undefined,
+        hash,
+      },
     );
     if (this.localDir !== undefined && status.state === "no-metadata") {
       // A user's folder: nothing recorded to check against.
@@ -318,12 +423,37 @@ export class ModelStore implements ModelSource {
     const key = `${repo}\n${path}\n${revision}`;
     let pending = this.#inflight.get(key);
     if (!pending) {
-      pending = this.#download(repo, path, revision, signal).finally(() =>
+      pending = this.#lockedDownload(repo, path, revision, signal).finally(() =>
         this.#inflight.delete(key)
       );
       this.#inflight.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * Downloads a file while holding its lock, so that two processes never
+   * write it at once; one that waited uses the other's file when complete.
+   */
+  async #lockedDownload(
+    repo: string,
+    path: string,
+    revision: string,
+    signal?: AbortSignal,
+  ): Promise<CachedFileStatus> {
+    const dest = cachedFilePath(this.cacheDir, repo, path);
+    const onLockWait = this.#options.onLockWait ?? noteLockWait;
+    await using lock = await acquireFileLock(dest + LOCK_SUFFIX, {
+      signal,
+      onWait: (lock) => onLockWait({ repo, path, lock }),
+    });
+    if (lock.waited) {
+      const status = await checkCachedFile(this.cacheDir, repo, path, {
+        revision: this.revision,
+      });
+      if (status.state === "ok") return status;
+    }
+    return await this.#download(repo, path, revision, signal);
   }
 
   async #download(
@@ -334,45 +464,53 @@ export class ModelStore implements ModelSource {
   ): Promise<CachedFileStatus> {
     const dest = cachedFilePath(this.cacheDir, repo, path);
     const url = this.#url(repo, path, revision);
-    // Drop the old record first: a crash below then leaves an unrecorded file, fetched again.
-    await Deno.remove(metadataPath(this.cacheDir, repo, path)).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    // Drop the damaged file and its record first (a crash below then leaves
+    // no stale record); a partial download is kept, to be resumed.
+    await removeCachedFile(this.cacheDir, repo, path, { keepPartial: true });
     const onProgress = this.#options.onProgress;
     let started = false;
-    const result = await downloadFile(url, dest, {
-      fetch: this.#options.fetch,
-      token: this.#token,
-      signal,
-      retries: this.#options.retries,
-      retryDelayMs: this.#options.retryDelayMs,
-      idleTimeoutMs: this.#options.idleTimeoutMs,
-      ref: { repo, path, revision },
-      onProgress: onProgress &&
-        ((p) => {
-          onProgress({
-            type: started ? "progress" : "start",
-            repo,
-            path,
-            received: p.received,
-            total: p.total,
-            resumedFrom: p.resumedFrom,
-          });
-          started = true;
-        }),
-      onRetry: onProgress &&
-        ((retry) => {
-          started = false; // the next attempt starts a new report
-          onProgress({
-            type: "retry",
-            repo,
-            path,
-            received: retry.received,
-            resumedFrom: 0,
-            retry,
-          });
-        }),
-    });
+    let result;
+    try {
+      result = await downloadFile(url, dest, {
+        fetch: this.#options.fetch,
+        token: this.#token,
+        signal,
+        retries: this.#options.retries,
+        retryDelayMs: this.#options.retryDelayMs,
+        idleTimeoutMs: this.#options.idleTimeoutMs,
+        ref: { repo, path, revision },
+        lock: false, // held by #lockedDownload
+        onProgress: onProgress &&
+          ((p) => {
+            onProgress({
+              type: started ? "progress" : "start",
+              repo,
+              path,
+              received: p.received,
+              total: p.total,
+              resumedFrom: p.resumedFrom,
+            });
+            started = true;
+          }),
+        onRetry: onProgress &&
+          ((retry) => {
+            started = false; // the next attempt starts a new report
+            onProgress({
+              type: "retry",
+              repo,
+              path,
+              received: retry.received,
+              resumedFrom: 0,
+              retry,
+            });
+          }),
+      });
+    } catch (error) {
+      if (error instanceof ModelIntegrityError) {
+        await removeCachedFile(this.cacheDir, repo, path);
+      }
+      throw error;
+    }
     const stat = await Deno.stat(dest);
     await writeFileMeta(this.cacheDir, {
       repo,

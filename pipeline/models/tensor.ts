@@ -11,10 +11,15 @@ export type TensorType = "float32" | "int64" | "int32" | "uint8" | "bool";
 
 /** Typed array that holds a tensor's elements, by element type. */
 export interface TensorDataMap {
+  /** 32-bit floats. */
   float32: Float32Array;
+  /** 64-bit integers (token ids, label ids). */
   int64: BigInt64Array;
+  /** 32-bit integers. */
   int32: Int32Array;
+  /** Bytes. */
   uint8: Uint8Array;
+  /** Booleans, one byte each (0 or 1). */
   bool: Uint8Array;
 }
 

@@ -55,7 +55,20 @@ export interface OpenedHubFile {
   url: string;
 }
 
-function refFor(url: string, ref?: ModelFileRef): Required<ModelFileRef> {
+/**
+ * The file a hub URL names, for messages: `ref`'s fields where given, else
+ * those parsed from `url` (revision `"main"` when neither says).
+ *
+ * @example
+ * ```ts
+ * refFor("https://huggingface.co/acme/tiny/resolve/v2/config.json");
+ * // { repo: "acme/tiny", path: "config.json", revision: "v2" }
+ * ```
+ */
+export function refFor(
+  url: string,
+  ref?: ModelFileRef,
+): Required<ModelFileRef> {
   const parsed = parseHubFileUrl(url);
   return {
     repo: ref?.repo ?? parsed?.repo ?? url,
@@ -262,6 +275,51 @@ function sameFile(a: HubFileInfo, b: HubFileInfo): boolean {
   return a.size === undefined || b.size === undefined || a.size === b.size;
 }
 
+/** Size and SHA-256 a file should have; unset fields are not checked. */
+export interface ExpectedFile {
+  /** Size in bytes. */
+  size?: number;
+  /** SHA-256, hex (any case). */
+  sha256?: string;
+}
+
+/**
+ * Lists how received bytes differ from what each source expected (the hub's
+ * announcement, a caller's record): at most one size and one SHA-256
+ * problem, in words. Empty when everything agrees. `sha256` is called only
+ * when some expectation has a SHA-256.
+ *
+ * @example
+ * ```ts
+ * await integrityProblems(3, () => "ab", [{ size: 4 }, undefined]);
+ * // ["size 3 bytes instead of 4"]
+ * ```
+ */
+export async function integrityProblems(
+  size: number,
+  sha256: () => string | Promise<string>,
+  expected: readonly (ExpectedFile | undefined)[],
+): Promise<string[]> {
+  const problems: string[] = [];
+  const sizeWanted = expected.find((e) =>
+    e?.size !== undefined && e.size !== size
+  )?.size;
+  if (sizeWanted !== undefined) {
+    problems.push(`size ${size} bytes instead of ${sizeWanted}`);
+  }
+  const hashes = expected.map((e) => e?.sha256?.toLowerCase()).filter((
+    h,
+  ): h is string => h !== undefined);
+  if (hashes.length > 0) {
+    const actual = await sha256();
+    const wrong = hashes.find((h) => h !== actual);
+    if (wrong !== undefined) {
+      problems.push(`SHA-256 ${actual} instead of ${wrong}`);
+    }
+  }
+  return problems;
+}
+
 /** An error's message with those of its causes, e.g. "fetch failed: dns error: …". */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
@@ -300,6 +358,8 @@ export async function transferHubFile(
   let attempts = 0;
   const idleMs = options.idleTimeoutMs ?? 60_000;
   for (;;) {
+    // An already aborted signal fires no "abort" event: check it first.
+    options.signal?.throwIfAborted();
     attempts++;
     // Each attempt gets its own controller: the caller's signal aborts it,
     // and so does a connection that stays silent for idleMs.
@@ -433,7 +493,17 @@ export async function transferHubFile(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms`, or rejects with the signal's reason when `signal`
+ * aborts first.
+ *
+ * @example
+ * ```ts
+ * await sleep(100, AbortSignal.timeout(1000));
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);

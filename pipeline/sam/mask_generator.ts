@@ -7,11 +7,7 @@
  * @module
  */
 
-import { decodeMaskLogits as decodeMaskLogitsCpu } from "../../kernels/mask_logits/cpu.ts";
-import type {
-  DecodedMasks,
-  MaskLogitsInput,
-} from "../../kernels/mask_logits/contract.ts";
+import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import {
   assertSignature,
@@ -19,15 +15,18 @@ import {
   type SessionSignature,
 } from "../models/session.ts";
 import { tensor } from "../models/tensor.ts";
-import { boxNms } from "./box_nms.ts";
 import { buildPointGrid } from "./point_grid.ts";
+import {
+  filterDecoderBatch,
+  type MaskCandidate,
+  suppressDuplicates,
+} from "./postprocess.ts";
 import {
   SAM_PREPROCESS,
   samPreprocess,
   type SamPreprocessConfig,
   toSamFrame,
 } from "./preprocess.ts";
-import { removeSmallRegions } from "./small_regions.ts";
 
 /** Inputs and outputs the SAM vision encoder must have. */
 export const SAM_ENCODER_SIGNATURE: SessionSignature = {
@@ -107,22 +106,6 @@ export interface MaskGeneratorProgress {
   total: number;
 }
 
-/** The mask kernels the generator needs (CPU twin by default, GPU when available). */
-export interface MaskKernels {
-  decodeMaskLogits(
-    input: MaskLogitsInput,
-  ): DecodedMasks | Promise<DecodedMasks>;
-}
-
-interface Candidate {
-  crop: Uint8Array;
-  box: [number, number, number, number]; // x0, y0, x1, y1 exclusive
-  area: number;
-  predictedIou: number;
-  stability: number;
-  point: [number, number];
-}
-
 /**
  * Proposes class-agnostic masks for an image with SAM.
  *
@@ -138,7 +121,7 @@ export class AutomaticMaskGenerator {
   #encoder: InferenceSession;
   #decoder: InferenceSession;
   #preprocess: SamPreprocessConfig;
-  #kernels: MaskKernels;
+  #kernels: Pick<Kernels, "decodeMaskLogits">;
 
   /**
    * @param encoder Session of `onnx/vision_encoder.onnx`.
@@ -152,7 +135,7 @@ export class AutomaticMaskGenerator {
     decoder: InferenceSession,
     options: Partial<MaskGeneratorOptions> = {},
     preprocess: SamPreprocessConfig = SAM_PREPROCESS,
-    kernels: MaskKernels = { decodeMaskLogits: decodeMaskLogitsCpu },
+    kernels: Pick<Kernels, "decodeMaskLogits"> = CPU_KERNELS,
   ) {
     assertSignature(encoder, SAM_ENCODER_SIGNATURE);
     assertSignature(decoder, SAM_DECODER_SIGNATURE);
@@ -186,7 +169,7 @@ export class AutomaticMaskGenerator {
     }
     const framed = toSamFrame(points, input);
     const total = grid.length / 2;
-    const candidates: Candidate[] = [];
+    const candidates: MaskCandidate[] = [];
     for (let start = 0; start < total; start += o.pointsPerBatch) {
       const n = Math.min(o.pointsPerBatch, total - start);
       const out = await this.#decoder.run({
@@ -199,110 +182,26 @@ export class AutomaticMaskGenerator {
         ),
         input_labels: tensor("int64", new BigInt64Array(n).fill(1n), [1, n, 1]),
       });
-      const batch = await this.#filterBatch(
-        out.iou_scores.data as Float32Array,
-        out.pred_masks.data as Float32Array,
-        out.pred_masks.dims,
-        points.subarray(start * 2, (start + n) * 2),
-        input.resizedWidth / pad,
-        input.resizedHeight / pad,
-        width,
-        height,
+      const batch = await filterDecoderBatch(
+        {
+          iou: out.iou_scores.data as Float32Array,
+          logits: out.pred_masks.data as Float32Array,
+          dims: out.pred_masks.dims,
+          points: points.subarray(start * 2, (start + n) * 2),
+          validFractionX: input.resizedWidth / pad,
+          validFractionY: input.resizedHeight / pad,
+          width,
+          height,
+        },
+        o,
+        this.#kernels,
       );
       candidates.push(...batch);
       onProgress?.({ stage: "decode", done: start + n, total });
     }
     onProgress?.({ stage: "filter", done: 0, total: 1 });
-    const proposals = this.#suppress(candidates, width, height);
+    const proposals = suppressDuplicates(candidates, width, height, o);
     onProgress?.({ stage: "filter", done: 1, total: 1 });
-    return proposals;
-  }
-
-  async #filterBatch(
-    iou: Float32Array,
-    logits: Float32Array,
-    dims: readonly number[],
-    points: Float32Array,
-    validFractionX: number,
-    validFractionY: number,
-    width: number,
-    height: number,
-  ): Promise<Candidate[]> {
-    const o = this.options;
-    const masksPerPoint = dims[2], lowH = dims[3], lowW = dims[4];
-    const plane = lowW * lowH;
-    const kept: number[] = [];
-    for (let i = 0; i < iou.length; i++) {
-      if (iou[i] > o.predIouThresh) kept.push(i);
-    }
-    if (kept.length === 0) return [];
-    const gathered = new Float32Array(kept.length * plane);
-    kept.forEach((i, k) =>
-      gathered.set(logits.subarray(i * plane, (i + 1) * plane), k * plane)
-    );
-    const decoded = await this.#kernels.decodeMaskLogits({
-      logits: gathered,
-      count: kept.length,
-      lowWidth: lowW,
-      lowHeight: lowH,
-      validWidth: lowW * validFractionX,
-      validHeight: lowH * validFractionY,
-      width,
-      height,
-      threshold: o.maskThreshold,
-      stabilityOffset: o.stabilityScoreOffset,
-    });
-    const out: Candidate[] = [];
-    kept.forEach((i, k) => {
-      if (decoded.stability[k] < o.stabilityScoreThresh) return;
-      if (decoded.areas[k] === 0) return;
-      const b = decoded.boxes.subarray(k * 4, k * 4 + 4);
-      const p = Math.floor(i / masksPerPoint);
-      out.push({
-        crop: cropMask(decoded.masks, k, width, height, b),
-        box: [b[0], b[1], b[2], b[3]],
-        area: decoded.areas[k],
-        predictedIou: iou[i],
-        stability: decoded.stability[k],
-        point: [points[p * 2], points[p * 2 + 1]],
-      });
-    });
-    return out;
-  }
-
-  #suppress(
-    candidates: Candidate[],
-    width: number,
-    height: number,
-  ): Proposal[] {
-    const o = this.options;
-    const boxes = new Float32Array(candidates.flatMap((c) => c.box));
-    const first = boxNms(
-      boxes,
-      candidates.map((c) => c.predictedIou),
-      o.boxNmsThresh,
-    ).map((i) => candidates[i]);
-    let proposals = first.map((c) => toProposal(c, width, height));
-    if (o.minMaskRegionArea > 0) {
-      const cleaned = proposals.map((p) =>
-        cleanRegions(p, width, height, o.minMaskRegionArea)
-      );
-      const cleanBoxes = new Float32Array(
-        cleaned.flatMap(({ proposal: p }) => [
-          p.box[0],
-          p.box[1],
-          p.box[0] + p.box[2],
-          p.box[1] + p.box[3],
-        ]),
-      );
-      // Prefer masks the clean-up left unchanged, as the reference does.
-      proposals = boxNms(
-        cleanBoxes,
-        cleaned.map((c) => (c.changed ? 0 : 1)),
-        o.boxNmsThresh,
-      ).map((i) => cleaned[i].proposal).filter((p) => p.area > 0);
-      proposals.sort((a, b) => b.predictedIou - a.predictedIou);
-    }
     return proposals;
   }
 }
@@ -335,83 +234,4 @@ function validateOptions(o: MaskGeneratorOptions): MaskGeneratorOptions {
     );
   }
   return o;
-}
-
-/** Copies mask k's box region out of a batch of full-size masks. */
-function cropMask(
-  masks: Uint8Array,
-  k: number,
-  width: number,
-  height: number,
-  box: ArrayLike<number>,
-): Uint8Array {
-  const [x0, y0, x1, y1] = [box[0], box[1], box[2], box[3]];
-  const w = x1 - x0;
-  const out = new Uint8Array(w * (y1 - y0));
-  const base = k * width * height;
-  for (let y = y0; y < y1; y++) {
-    const src = base + y * width + x0;
-    out.set(masks.subarray(src, src + w), (y - y0) * w);
-  }
-  return out;
-}
-
-function toProposal(c: Candidate, width: number, height: number): Proposal {
-  const [x0, y0, x1, y1] = c.box;
-  const w = x1 - x0;
-  const mask = new Uint8Array(width * height);
-  for (let y = y0; y < y1; y++) {
-    mask.set(c.crop.subarray((y - y0) * w, (y - y0 + 1) * w), y * width + x0);
-  }
-  return {
-    mask,
-    box: [x0, y0, w, y1 - y0],
-    area: c.area,
-    predictedIou: c.predictedIou,
-    stability: c.stability,
-    point: c.point,
-  };
-}
-
-/** Mask statistics: area and [x, y, w, h] box (zeros when empty). */
-export function maskStats(
-  mask: Uint8Array,
-  width: number,
-): { area: number; box: [number, number, number, number] } {
-  let area = 0, x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    area++;
-    const x = i % width, y = (i - x) / width;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    y1 = y;
-  }
-  return area === 0
-    ? { area, box: [0, 0, 0, 0] }
-    : { area, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] };
-}
-
-function cleanRegions(
-  p: Proposal,
-  width: number,
-  height: number,
-  minArea: number,
-): { proposal: Proposal; changed: boolean } {
-  const holes = removeSmallRegions(p.mask, width, height, minArea, "holes");
-  const islands = removeSmallRegions(
-    holes.mask,
-    width,
-    height,
-    minArea,
-    "islands",
-  );
-  const changed = holes.changed || islands.changed;
-  if (!changed) return { proposal: p, changed };
-  const stats = maskStats(islands.mask, width);
-  return {
-    proposal: { ...p, mask: islands.mask, area: stats.area, box: stats.box },
-    changed,
-  };
 }

@@ -135,9 +135,7 @@ export function nounPhraseOf(tokens: readonly TaggedToken[]): NounPhrase {
   const isHeadNoun = (t: TaggedToken) =>
     NOUN_TAGS.has(t.pos) && !POSITION_NOUNS.has(t.text.toLowerCase());
   const first = tokens.findIndex(isHeadNoun);
-  if (first < 0) {
-    return { text: "", head: null, headLemma: null, span: [0, 0], tokens };
-  }
+  if (first < 0) return leadingPhrase(tokens);
   let end = first + 1;
   while (
     end < tokens.length && isHeadNoun(tokens[end]) &&
@@ -161,6 +159,34 @@ export function nounPhraseOf(tokens: readonly TaggedToken[]): NounPhrase {
     head: tokens[end - 1].text.toLowerCase(),
     headLemma: tokens[end - 1].lemma.toLowerCase(),
     span: [start, end],
+    tokens,
+  };
+}
+
+/** Tags that may open a sentence's leading phrase when no word is tagged a noun. */
+const LEADING_TAGS = new Set(["DET", "ADJ", "NUM", "ADV", "VERB"]);
+
+/**
+ * The fallback when the tagger found no noun ("the purple square on the
+ * right" tags "square" as an adjective): the sentence's leading run of
+ * determiners, adjectives and numbers, whose last word is taken as the
+ * head unless it names a position.
+ */
+function leadingPhrase(tokens: readonly TaggedToken[]): NounPhrase {
+  let end = 0;
+  while (end < tokens.length && LEADING_TAGS.has(tokens[end].pos)) end++;
+  const last = tokens[end - 1];
+  if (
+    end === 0 || !["ADJ", "NUM"].includes(last.pos) ||
+    POSITION_NOUNS.has(last.text.toLowerCase())
+  ) {
+    return { text: "", head: null, headLemma: null, span: [0, 0], tokens };
+  }
+  return {
+    text: tokens.slice(0, end).map((t) => t.text).join(" "),
+    head: last.text.toLowerCase(),
+    headLemma: last.lemma.toLowerCase(),
+    span: [0, end],
     tokens,
   };
 }

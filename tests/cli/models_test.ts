@@ -261,3 +261,55 @@ Deno.test("runModelsCommand() pull reports a dropped connection and resumes it",
     );
   });
 });
+
+Deno.test("runModelsCommand() rejects --models outside path, pointing at --cache", async () => {
+  await withHub(async (hub, run) => {
+    for (const command of ["pull", "list", "verify"]) {
+      const { code, stderr } = await run(command, "--models", "/m");
+      assert.equal(code, 2, command);
+      assert.match(stderr, /--models applies to path only; .*--cache DIR/);
+    }
+    assert.equal(hub.count(), 0);
+  });
+});
+
+Deno.test("runModelsCommand() pull says when it waits for another process's download", async () => {
+  await using hub = startHubServer(FILES);
+  const cache = await Deno.makeTempDir({ prefix: "oris_cli_" });
+  try {
+    const lock = join(
+      cache,
+      "Xenova",
+      "slimsam-77-uniform",
+      "config.json.lock",
+    );
+    await Deno.mkdir(join(lock, ".."), { recursive: true });
+    // A lock of this (live) process stands for another pull in progress.
+    await Deno.writeTextFile(lock, JSON.stringify({ pid: Deno.pid }));
+    let stderr = "";
+    const code = await runModelsCommand(["pull", DEFAULT_SAM], {
+      stdout: () => {},
+      stderr: {
+        isTerminal: false,
+        write(text) {
+          stderr += text;
+          // The other pull finishes once the wait is reported.
+          if (text.includes("waiting")) Deno.removeSync(lock);
+        },
+      },
+      env: { HF_ENDPOINT: hub.endpoint, ORIS_CACHE: cache },
+      retryDelayMs: 0,
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `config\\.json of Xenova/slimsam-77-uniform: process ${Deno.pid} is ` +
+          `downloading it into the same cache; waiting for it to finish \\(if ` +
+          `no such process runs, delete \\S+config\\.json\\.lock\\)`,
+      ),
+    );
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});

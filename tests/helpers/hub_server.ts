@@ -7,8 +7,8 @@
  * quoted SHA-256) and `X-Linked-Size`; the CDN serves bytes with `Range`
  * support (206 + `Content-Range`). Small files answer 200 with a git SHA-1
  * `ETag`. Faults can be injected per file: a connection dropped after N
- * bytes (first body request only), wrong bytes, an HTTP status, or a server
- * that ignores `Range`.
+ * bytes (first body request only), wrong bytes, more bytes than announced,
+ * an HTTP status, or a server that ignores `Range`.
  *
  * @example
  * ```ts
@@ -44,6 +44,11 @@ export interface HubFault {
   status?: number;
   /** Answers 200 with the whole file to `Range` requests. */
   ignoreRange?: boolean;
+  /**
+   * Serves this many bytes past the file's end (the size announced by the
+   * LFS redirect stays the true one).
+   */
+  extraBytes?: number;
 }
 
 /** A request the server received. */
@@ -135,7 +140,12 @@ export function startHubServer(
     extra: HeadersInit,
   ): Response {
     const fault = faults.get(entry.key) ?? {};
-    const bytes = fault.wrongBytes ? corrupt(entry.bytes) : entry.bytes;
+    let bytes = fault.wrongBytes ? corrupt(entry.bytes) : entry.bytes;
+    if (fault.extraBytes) {
+      const longer = new Uint8Array(bytes.length + fault.extraBytes);
+      longer.set(bytes);
+      bytes = longer;
+    }
     const headers = new Headers(extra);
     headers.set("accept-ranges", "bytes");
     let start = 0;

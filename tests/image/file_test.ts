@@ -8,18 +8,10 @@ import {
 } from "../../pipeline/image/errors.ts";
 import { readImageFile, writePng } from "../../pipeline/image/file.ts";
 import { MAX_IMAGE_BYTES } from "../../pipeline/image/probe.ts";
+import { withTemp } from "../helpers/temp.ts";
 import { assertRejectsWith, expectedPng, FIXTURES } from "./fixtures.ts";
 
 const fixture = (name: string) => join(fileURLToPath(FIXTURES), name);
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oris_image_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("readImageFile() reads and decodes a PNG file", async () => {
   const image = await readImageFile(fixture("palette4_trns.png"));
@@ -34,7 +26,7 @@ Deno.test("readImageFile() applies EXIF orientation on request", async () => {
 });
 
 Deno.test("readImageFile() reports a missing file with its path", async () => {
-  await withTempDir(async (dir) => {
+  await withTemp(async (dir) => {
     const path = join(dir, "nope.png");
     await assertRejectsWith(
       () => readImageFile(path),
@@ -46,7 +38,7 @@ Deno.test("readImageFile() reports a missing file with its path", async () => {
 });
 
 Deno.test("readImageFile() rejects a directory", async () => {
-  await withTempDir(async (dir) => {
+  await withTemp(async (dir) => {
     await assertRejectsWith(
       () => readImageFile(dir),
       TypeError,
@@ -55,8 +47,8 @@ Deno.test("readImageFile() rejects a directory", async () => {
   });
 });
 
-Deno.test("readImageFile() rejects a file over 100 MiB from its size alone", async () => {
-  await withTempDir(async (dir) => {
+Deno.test("readImageFile() rejects a file over 100 MB from its size alone", async () => {
+  await withTemp(async (dir) => {
     // A sparse file of zeros: reading and decoding it would fail with ImageDecodeError instead.
     const path = join(dir, "huge.png");
     await Deno.writeFile(path, new Uint8Array());
@@ -65,13 +57,13 @@ Deno.test("readImageFile() rejects a file over 100 MiB from its size alone", asy
       () => readImageFile(path),
       ImageTooLargeError,
       path,
-      "over the limit of 104857600 bytes",
+      "over the limit of 100000000 bytes (100 MB)",
     );
   });
 });
 
 Deno.test("readImageFile() applies custom limits and names the file in decode errors", async () => {
-  await withTempDir(async (dir) => {
+  await withTemp(async (dir) => {
     const path = join(dir, "notes.png");
     await Deno.writeTextFile(path, "not an image at all");
     await assertRejectsWith(
@@ -89,7 +81,7 @@ Deno.test("readImageFile() applies custom limits and names the file in decode er
 });
 
 Deno.test("writePng() creates missing folders and writes the bytes", async () => {
-  await withTempDir(async (dir) => {
+  await withTemp(async (dir) => {
     const path = join(dir, "out", "masks", "0.png");
     const png = await encodeMaskPng(new Uint8Array([1, 0, 0, 1]), 2, 2);
     await writePng(path, png);
@@ -105,7 +97,7 @@ Deno.test("writePng() creates missing folders and writes the bytes", async () =>
 });
 
 Deno.test("writePng() refuses bytes that are not a PNG", async () => {
-  await withTempDir(async (dir) => {
+  await withTemp(async (dir) => {
     const path = join(dir, "raw.png");
     await assertRejectsWith(
       () => writePng(path, new Uint8Array(16)),

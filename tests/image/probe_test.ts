@@ -221,6 +221,7 @@ Deno.test("checkImageLimits() accepts exactly the limits and rejects one past th
     height: 5_000,
   }, "ok");
   equal(MAX_IMAGE_PIXELS, 50_000_000);
+  equal(MAX_IMAGE_BYTES, 100_000_000);
   assertThrowsWith(
     () =>
       checkImageLimits(
@@ -230,7 +231,7 @@ Deno.test("checkImageLimits() accepts exactly the limits and rejects one past th
       ),
     ImageTooLargeError,
     "huge.jpg is too large",
-    "104857601 bytes (100 MiB), over the limit of 104857600 bytes (100 MiB)",
+    "100000001 bytes (100 MB), over the limit of 100000000 bytes (100 MB)",
   );
   assertThrowsWith(
     () =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   cachedFilePath,
   checkCachedFile,
@@ -7,21 +7,14 @@ import {
   listCachedModels,
   metadataPath,
   modelDir,
+  removeCachedFile,
   resolveCacheDir,
   sha256File,
   verifyModel,
 } from "../../pipeline/models/cache.ts";
 import { ModelStore } from "../../pipeline/models/store.ts";
 import { fixtureRepoFiles, startHubServer } from "../helpers/hub_server.ts";
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oris_cache_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { listDir, withTemp } from "../helpers/temp.ts";
 
 Deno.test("resolveCacheDir() prefers ORIS_CACHE, then XDG_CACHE_HOME, then ~/.cache", () => {
   assert.equal(
@@ -99,6 +92,8 @@ Deno.test("listCachedModels() lists models, files, sizes and partial downloads",
       join(cache, "acme", "two", "onnx.part"),
       new Uint8Array(5),
     );
+    // A download in progress elsewhere holds a lock: not a model file.
+    await Deno.writeTextFile(join(cache, "acme", "two", "onnx.lock"), "{}");
     const models = await listCachedModels(cache);
     assert.deepEqual(models.map((m) => m.id), ["acme/one", "acme/two"]);
     const one = models[0];
@@ -113,6 +108,7 @@ Deno.test("listCachedModels() lists models, files, sizes and partial downloads",
     );
     assert.ok(one.files.every((f) => f.meta !== undefined));
     assert.deepEqual(models[1].partial, [{ path: "onnx", size: 5 }]);
+    assert.deepEqual(models[1].files.map((f) => f.path), ["tokenizer.json"]);
     assert.deepEqual(await listCachedModels(join(cache, "nowhere")), []);
   });
 });
@@ -176,5 +172,29 @@ Deno.test("sha256File() streams a file through SHA-256", async () => {
       await sha256File(path),
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );
+  });
+});
+
+Deno.test("removeCachedFile() deletes file, record and partial file, or keeps the partial one on request", async () => {
+  await withTemp(async (cache) => {
+    const repo = "acme/one";
+    const file = cachedFilePath(cache, repo, "onnx/a.onnx");
+    const record = metadataPath(cache, repo, "onnx/a.onnx");
+    const make = async () => {
+      await Deno.mkdir(dirname(record), { recursive: true });
+      await Deno.mkdir(dirname(file), { recursive: true });
+      for (const path of [file, `${file}.part`, record]) {
+        await Deno.writeTextFile(path, "x");
+      }
+    };
+    await make();
+    await removeCachedFile(cache, repo, "onnx/a.onnx", { keepPartial: true });
+    assert.deepEqual(await listDir(dirname(file)), ["a.onnx.part"]);
+    await assert.rejects(Deno.stat(record), Deno.errors.NotFound);
+    await make();
+    await removeCachedFile(cache, repo, "onnx/a.onnx");
+    assert.deepEqual(await listDir(dirname(file)), []);
+    await assert.rejects(Deno.stat(record), Deno.errors.NotFound);
+    await removeCachedFile(cache, repo, "onnx/a.onnx"); // nothing left: no error
   });
 });

@@ -9,7 +9,12 @@ import {
   ModelNotFoundError,
 } from "../../pipeline/models/errors.ts";
 import { hubFileUrl } from "../../pipeline/models/hub.ts";
-import { fixtureBytes, startHubServer } from "../helpers/hub_server.ts";
+import {
+  fixtureBytes,
+  type HubServer,
+  startHubServer,
+} from "../helpers/hub_server.ts";
+import { listDir, withTemp } from "../helpers/temp.ts";
 
 const REPO = "acme/tiny-clip";
 const ONNX = fixtureBytes(100_000, 7);
@@ -19,35 +24,20 @@ const FILES = {
   [`${REPO}/config.json`]: CONFIG,
 };
 
+/** The resolve URL of `path` of REPO at main on the local hub. */
+function fileUrl(hub: HubServer, path: string): string {
+  return hubFileUrl(hub.endpoint, REPO, "main", path);
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oris_download_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return names.sort();
 }
 
 Deno.test("downloadFile() follows the hub's LFS redirect and checks the announced SHA-256", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (dir) => {
     const dest = join(dir, "m", "vision_model.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const result = await downloadFile(url, dest, { retryDelayMs: 0 });
     assert.deepEqual(await Deno.readFile(dest), ONNX);
     assert.equal(result.size, ONNX.length);
@@ -68,7 +58,7 @@ Deno.test("downloadFile() fetches a git file whose ETag is a SHA-1, checking its
   await withTemp(async (dir) => {
     const dest = join(dir, "config.json");
     const result = await downloadFile(
-      hubFileUrl(hub.endpoint, REPO, "main", "config.json"),
+      fileUrl(hub, "config.json"),
       dest,
     );
     assert.deepEqual(await Deno.readFile(dest), CONFIG);
@@ -83,12 +73,7 @@ Deno.test("downloadFile() resumes a connection dropped mid-file", async () => {
   hub.setFault(`${REPO}/onnx/vision_model.onnx`, { dropAfter: 40_000 });
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const seen: number[] = [];
     const result = await downloadFile(url, dest, {
       retryDelayMs: 0,
@@ -111,12 +96,7 @@ Deno.test("downloadFile() drops a stalled connection and resumes it", async () =
   hub.setFault(`${REPO}/onnx/vision_model.onnx`, { stallAfter: 25_000 });
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const result = await downloadFile(url, dest, {
       retryDelayMs: 0,
       idleTimeoutMs: 200,
@@ -137,12 +117,7 @@ Deno.test("downloadFile() stops on abort and keeps the partial file for later", 
   hub.setFault(`${REPO}/onnx/vision_model.onnx`, { stallAfter: 25_000 });
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const controller = new AbortController();
     const pending = downloadFile(url, dest, {
       signal: controller.signal,
@@ -169,12 +144,7 @@ Deno.test("downloadFile() resumes a partial file left by an earlier run", async 
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
     await Deno.writeFile(`${dest}.part`, ONNX.slice(0, 12_345));
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const result = await downloadFile(url, dest, { retryDelayMs: 0 });
     assert.deepEqual(await Deno.readFile(dest), ONNX);
     assert.equal(result.resumed, true);
@@ -190,12 +160,7 @@ Deno.test("downloadFile() starts over when the server ignores the Range header",
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
     await Deno.writeFile(`${dest}.part`, ONNX.slice(0, 5_000));
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     await downloadFile(url, dest, { retryDelayMs: 0 });
     assert.deepEqual(await Deno.readFile(dest), ONNX);
   });
@@ -206,12 +171,7 @@ Deno.test("downloadFile() discards a partial file of other content and fetches t
   await withTemp(async (dir) => {
     const dest = join(dir, "vision_model.onnx");
     await Deno.writeFile(`${dest}.part`, fixtureBytes(30_000, 99));
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     const result = await downloadFile(url, dest, { retryDelayMs: 0 });
     assert.deepEqual(await Deno.readFile(dest), ONNX);
     assert.equal(result.sha256, sha256(ONNX));
@@ -225,12 +185,7 @@ Deno.test("downloadFile() rejects a wrong hash and leaves neither file nor temp 
   hub.setFault(`${REPO}/onnx/vision_model.onnx`, { wrongBytes: true });
   await withTemp(async (dir) => {
     const dest = join(dir, "m", "vision_model.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     await assert.rejects(
       downloadFile(url, dest, { retryDelayMs: 0 }),
       (e: unknown) =>
@@ -247,7 +202,7 @@ Deno.test("downloadFile() rejects a file that does not match the expected hash",
   await using hub = startHubServer(FILES);
   await withTemp(async (dir) => {
     const dest = join(dir, "config.json");
-    const url = hubFileUrl(hub.endpoint, REPO, "main", "config.json");
+    const url = fileUrl(hub, "config.json");
     await assert.rejects(
       downloadFile(url, dest, { expected: { sha256: "0".repeat(64) } }),
       ModelIntegrityError,
@@ -260,12 +215,7 @@ Deno.test("downloadFile() names repo, revision and path on a 404", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (dir) => {
     const dest = join(dir, "x", "text_model_fp16.onnx");
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/text_model_fp16.onnx",
-    );
+    const url = fileUrl(hub, "onnx/text_model_fp16.onnx");
     await assert.rejects(
       downloadFile(url, dest, { retryDelayMs: 0 }),
       (e: unknown) =>
@@ -299,12 +249,7 @@ Deno.test("downloadFile() says to set HF_TOKEN when the hub answers 401", async 
 Deno.test("downloadFile() sends Authorization: Bearer with the token to the hub", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (dir) => {
-    const url = hubFileUrl(
-      hub.endpoint,
-      REPO,
-      "main",
-      "onnx/vision_model.onnx",
-    );
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
     await downloadFile(url, join(dir, "v.onnx"), { token: "hf_secret" });
     assert.equal(hub.requests[0].authorization, "Bearer hf_secret");
   });
@@ -314,7 +259,7 @@ Deno.test("downloadFile() retries a failing server a bounded number of times", a
   await using hub = startHubServer(FILES);
   hub.setFault(`${REPO}/config.json`, { status: 503 });
   await withTemp(async (dir) => {
-    const url = hubFileUrl(hub.endpoint, REPO, "main", "config.json");
+    const url = fileUrl(hub, "config.json");
     await assert.rejects(
       downloadFile(url, join(dir, "config.json"), {
         retries: 2,
@@ -349,5 +294,137 @@ Deno.test("downloadFile() reports a network failure with its cause", async () =>
         e.cause instanceof TypeError,
     );
     assert.equal(calls, 2);
+  });
+});
+
+Deno.test("downloadFile() with an already aborted signal sends no request and keeps the partial file", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (dir) => {
+    const dest = join(dir, "vision_model.onnx");
+    await Deno.writeFile(`${dest}.part`, ONNX.slice(0, 1_000));
+    const controller = new AbortController();
+    controller.abort(new Error("cancelled before the start"));
+    await assert.rejects(
+      downloadFile(fileUrl(hub, "onnx/vision_model.onnx"), dest, {
+        signal: controller.signal,
+        retryDelayMs: 0,
+      }),
+      /cancelled before the start/,
+    );
+    assert.equal(hub.count(), 0);
+    assert.deepEqual(await listDir(dir), ["vision_model.onnx.part"]);
+    assert.equal((await Deno.stat(`${dest}.part`)).size, 1_000);
+  });
+});
+
+Deno.test("downloadFile() deletes the partial file when the server sends more bytes than announced", async () => {
+  await using hub = startHubServer(FILES);
+  hub.setFault(`${REPO}/onnx/vision_model.onnx`, { extraBytes: 10 });
+  await withTemp(async (dir) => {
+    const dest = join(dir, "vision_model.onnx");
+    // A partial file from an earlier run: the resumed answer overflows.
+    await Deno.writeFile(`${dest}.part`, ONNX.slice(0, 50_000));
+    await assert.rejects(
+      downloadFile(fileUrl(hub, "onnx/vision_model.onnx"), dest, {
+        retryDelayMs: 0,
+      }),
+      (e: unknown) =>
+        e instanceof ModelIntegrityError &&
+        /more than the announced 100000 bytes/.test(e.message),
+    );
+    assert.deepEqual(await listDir(dir), []);
+  });
+});
+
+Deno.test("downloadFile() lets a second call for the same file wait for the first and use its file", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (dir) => {
+    const dest = join(dir, "vision_model.onnx");
+    const url = fileUrl(hub, "onnx/vision_model.onnx");
+    const waits: string[] = [];
+    const options = {
+      retryDelayMs: 0,
+      onLockWait: (w: { path: string; pid?: number }) =>
+        waits.push(`${w.path} ${w.pid}`),
+    };
+    const results = await Promise.all([
+      downloadFile(url, dest, options),
+      downloadFile(url, dest, options),
+    ]);
+    assert.deepEqual(waits, [`${dest}.lock ${Deno.pid}`]);
+    assert.deepEqual(results.map((r) => r.attempts).sort(), [0, 1]);
+    assert.ok(results.every((r) => r.sha256 === sha256(ONNX)));
+    assert.equal(
+      hub.count((r) => r.path.startsWith("/cdn/")),
+      1,
+      "the file was downloaded once",
+    );
+    assert.deepEqual(await listDir(dir), ["vision_model.onnx"]);
+  });
+});
+
+Deno.test("downloadFile() takes over a lock left untouched for longer than lockStaleMs", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (dir) => {
+    const dest = join(dir, "config.json");
+    await Deno.writeTextFile(`${dest}.lock`, '{"pid":1}\n');
+    const old = new Date(Date.now() - 120_000);
+    await Deno.utime(`${dest}.lock`, old, old);
+    const controller = new AbortController();
+    await downloadFile(fileUrl(hub, "config.json"), dest, {
+      lockStaleMs: 60_000,
+      signal: controller.signal,
+      onLockWait: () => controller.abort(new Error("waited for a stale lock")),
+    });
+    assert.deepEqual(await Deno.readFile(dest), CONFIG);
+    assert.deepEqual(await listDir(dir), ["config.json"]);
+  });
+});
+
+Deno.test("downloadFile() stops waiting for a held lock when aborted, and leaves the lock alone", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (dir) => {
+    const dest = join(dir, "config.json");
+    // Held by this very process, so it is alive and fresh: never stale.
+    await Deno.writeTextFile(
+      `${dest}.lock`,
+      JSON.stringify({ pid: Deno.pid, createdAt: new Date().toISOString() }),
+    );
+    const controller = new AbortController();
+    await assert.rejects(
+      downloadFile(fileUrl(hub, "config.json"), dest, {
+        signal: controller.signal,
+        onLockWait: () => controller.abort(new Error("gave up waiting")),
+      }),
+      /gave up waiting/,
+    );
+    assert.equal(hub.count(), 0);
+    assert.deepEqual(await listDir(dir), ["config.json.lock"]);
+  });
+});
+
+Deno.test("downloadFile() takes over a lock whose process is gone", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (dir) => {
+    const dest = join(dir, "config.json");
+    const child = new Deno.Command("true").spawn();
+    await child.status; // its pid now names no process
+    await Deno.writeTextFile(
+      `${dest}.lock`,
+      JSON.stringify({
+        pid: child.pid,
+        hostname: Deno.hostname(),
+        createdAt: new Date().toISOString(),
+      }),
+    );
+    const controller = new AbortController();
+    await downloadFile(fileUrl(hub, "config.json"), dest, {
+      signal: controller.signal,
+      onLockWait: () =>
+        controller.abort(new Error("waited for a dead process")),
+    });
+    assert.deepEqual(await listDir(dir), ["config.json"]);
   });
 });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import {
   assertSignature,
   type BackendName,
+  BackendUnavailableError,
   createSession,
   ModelLoadError,
   ModelSignatureError,
@@ -10,6 +12,7 @@ import {
 } from "../../pipeline/models/session.ts";
 import { tensor } from "../../pipeline/models/tensor.ts";
 import { hasWebGpuAdapter } from "../../pipeline/models/backends/ort_web.ts";
+import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
 import { seededValues, tinyModel } from "../helpers/tiny_model.ts";
 
 const MODEL = tinyModel();
@@ -29,11 +32,22 @@ async function runOn(backend: BackendName) {
   }
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.deepEqual(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+/** Asserts that two outputs have the same length and differ by at most `tolerance`. */
+function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  }
+  assert.ok(
+    worst <= tolerance,
+    `${what}: differs by up to ${worst}, more than ${tolerance}`,
+  );
 }
 
 Deno.test("createSession() reports the model's inputs and outputs", async () => {
@@ -61,18 +75,9 @@ Deno.test("wasm, webgpu and native backends agree on one model", async () => {
   assert.ok((wasm.energy.data as Float32Array)[0] > 0);
 
   const native = await runOn("native");
-  assert.ok(
-    maxAbsDiff(
-      wasm.embeds.data as Float32Array,
-      native.embeds.data as Float32Array,
-    ) < 1e-5,
-  );
-  assert.ok(
-    maxAbsDiff(
-      wasm.energy.data as Float32Array,
-      native.energy.data as Float32Array,
-    ) < 1e-3,
-  );
+  const f32 = (t: { data: unknown }) => t.data as Float32Array;
+  assertClose(f32(native.embeds), f32(wasm.embeds), 1e-5, "native embeds");
+  assertClose(f32(native.energy), f32(wasm.energy), 1e-3, "native energy");
 
   if (!(await hasWebGpuAdapter())) {
     if (Deno.env.get("CI")) {
@@ -82,18 +87,8 @@ Deno.test("wasm, webgpu and native backends agree on one model", async () => {
     return;
   }
   const gpu = await runOn("webgpu");
-  assert.ok(
-    maxAbsDiff(
-      wasm.embeds.data as Float32Array,
-      gpu.embeds.data as Float32Array,
-    ) < 1e-4,
-  );
-  assert.ok(
-    maxAbsDiff(
-      wasm.energy.data as Float32Array,
-      gpu.energy.data as Float32Array,
-    ) < 1e-2,
-  );
+  assertClose(f32(gpu.embeds), f32(wasm.embeds), 1e-4, "webgpu embeds");
+  assertClose(f32(gpu.energy), f32(wasm.energy), 1e-2, "webgpu energy");
 });
 
 Deno.test("createSession() names the file when the model bytes are truncated", async () => {
@@ -107,6 +102,41 @@ Deno.test("createSession() names the file when the model bytes are truncated", a
       e.message.includes("models/x/onnx/vision_model.onnx") &&
       e.message.includes("models pull"),
   );
+});
+
+Deno.test("createSession() without read access to onnxruntime-web says to grant --allow-read, not that the model is corrupt", async () => {
+  const repo = fileURLToPath(new URL("../../", import.meta.url));
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "tests/no_ffi/session_without_read.ts"],
+    cwd: repo,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const error = JSON.parse(new TextDecoder().decode(stdout));
+  assert.equal(error.name, "BackendUnavailableError", error.message);
+  assert.match(error.message, /The wasm backend is not available/);
+  assert.match(error.message, /--allow-read=\S*onnxruntime-web\S*dist/);
+  assert.doesNotMatch(error.message, /corrupt/);
+});
+
+Deno.test("sessionCreateError() tells a runtime that cannot start from a model that does not parse", () => {
+  const denied = sessionCreateError(
+    "webgpu",
+    "m.onnx",
+    new Error("no available backend found. ERR: [webgpu] adapter lost"),
+  );
+  assert.ok(denied instanceof BackendUnavailableError);
+  assert.match(denied.message, /The webgpu backend is not available/);
+  assert.match(denied.message, /adapter lost/);
+  const parse = sessionCreateError(
+    "wasm",
+    "m.onnx",
+    new Error("Can't create a session. failed to load model"),
+  );
+  assert.ok(parse instanceof ModelLoadError);
+  assert.match(parse.message, /truncated or corrupt/);
 });
 
 Deno.test("session.run() rejects a feed the model does not have", async () => {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { checkCachedFile, readFileMeta } from "../../pipeline/models/cache.ts";
 import {
+  checkCachedFile,
+  metadataPath,
+  readFileMeta,
+} from "../../pipeline/models/cache.ts";
+import {
+  ModelIntegrityError,
   ModelNotFoundError,
   ModelOfflineError,
 } from "../../pipeline/models/errors.ts";
@@ -11,6 +16,7 @@ import {
 } from "../../pipeline/models/registry.ts";
 import { ModelStore } from "../../pipeline/models/store.ts";
 import { fixtureRepoFiles, startHubServer } from "../helpers/hub_server.ts";
+import { withTemp } from "../helpers/temp.ts";
 
 const REPO = "acme/tiny-clip";
 const SPEC = resolveModelSpec(REPO, "clip");
@@ -24,15 +30,6 @@ const VISION = "onnx/vision_model.onnx";
 
 const noNetwork = () =>
   Promise.reject(new Error("the network must not be used"));
-
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oris_store_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function storeFor(endpoint: string, cacheDir: string, extra = {}): ModelStore {
   return new ModelStore({
@@ -109,7 +106,7 @@ Deno.test("ModelStore.read() detects a cached file altered in place and fetches 
   });
 });
 
-Deno.test("ModelStore.read() hashes an unmodified file only once", async () => {
+Deno.test("ModelStore.read() leaves the recorded mtime valid, so checkCachedFile() skips hashing", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
     const store = storeFor(hub.endpoint, cache);
@@ -264,5 +261,89 @@ Deno.test("ModelStore reports download progress from start to done", async () =>
     const size = FILES[`${REPO}/${VISION}`].length;
     assert.equal(events[0], `start:0/${size}`);
     assert.equal(events.at(-1), `done:${size}/${size}`);
+  });
+});
+
+/** Flips one byte of a cached file in place, keeping its size and mtime. */
+async function corruptInPlace(cache: string, path: string): Promise<void> {
+  const meta = await readFileMeta(cache, REPO, path);
+  assert.ok(meta?.mtimeMs !== undefined, "the download recorded an mtime");
+  const local = join(cache, ...REPO.split("/"), ...path.split("/"));
+  const bytes = await Deno.readFile(local);
+  bytes[bytes.length >> 1] ^= 0x01;
+  await Deno.writeFile(local, bytes);
+  const mtime = new Date(meta.mtimeMs);
+  await Deno.utime(local, mtime, mtime);
+  assert.equal((await Deno.stat(local)).mtime?.getTime(), meta.mtimeMs);
+}
+
+Deno.test("ModelStore.read() fetches again a file corrupted in place with its size and mtime kept", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (cache) => {
+    const store = storeFor(hub.endpoint, cache);
+    const good = await store.read(REPO, VISION);
+    await corruptInPlace(cache, VISION);
+    const before = hub.count();
+    assert.deepEqual(await store.read(REPO, VISION), good);
+    assert.ok(hub.count() > before, "the file was fetched again");
+    assert.deepEqual(await Deno.readFile(store.filePath(REPO, VISION)), good);
+  });
+});
+
+Deno.test("ModelStore.read() offline refuses a file corrupted in place with its size and mtime kept", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (cache) => {
+    await storeFor(hub.endpoint, cache).read(REPO, VISION);
+    await corruptInPlace(cache, VISION);
+    const offline = new ModelStore({
+      cacheDir: cache,
+      offline: true,
+      fetch: noNetwork,
+      env: {},
+    });
+    await assert.rejects(
+      offline.read(REPO, VISION),
+      (e: unknown) =>
+        e instanceof ModelOfflineError && /corrupt \(SHA-256/.test(e.message),
+    );
+  });
+});
+
+Deno.test("ModelStore.ensure() leaves no file, partial file or record when the hub sends wrong bytes", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (cache) => {
+    const store = storeFor(hub.endpoint, cache);
+    await store.ensure(SPEC, "fp32");
+    // The cached copy is damaged, and the hub now serves wrong bytes too.
+    await Deno.truncate(store.filePath(REPO, VISION), 100);
+    hub.setFault(`${REPO}/${VISION}`, { wrongBytes: true });
+    await assert.rejects(store.ensure(SPEC, "fp32"), ModelIntegrityError);
+    const local = store.filePath(REPO, VISION);
+    for (const path of [local, `${local}.part`, `${local}.lock`]) {
+      await assert.rejects(Deno.stat(path), Deno.errors.NotFound, path);
+    }
+    await assert.rejects(
+      Deno.stat(metadataPath(cache, REPO, VISION)),
+      Deno.errors.NotFound,
+    );
+  });
+});
+
+Deno.test("two ModelStores sharing a cache download a file once: the second waits for the first", async () => {
+  await using hub = startHubServer(FILES);
+  await withTemp(async (cache) => {
+    const waits: string[] = [];
+    const onLockWait = (w: { path: string; lock: { path: string } }) =>
+      waits.push(`${w.path} ${w.lock.path}`);
+    const a = storeFor(hub.endpoint, cache, { onLockWait });
+    const b = storeFor(hub.endpoint, cache, { onLockWait });
+    const [x, y] = await Promise.all([
+      a.read(REPO, VISION),
+      b.read(REPO, VISION),
+    ]);
+    assert.deepEqual(x, FILES[`${REPO}/${VISION}`]);
+    assert.deepEqual(y, x);
+    assert.deepEqual(waits, [`${VISION} ${a.filePath(REPO, VISION)}.lock`]);
+    assert.equal(hub.count((r) => r.path.startsWith("/cdn/")), 1);
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { hubFileUrl } from "../../pipeline/models/hub.ts";
 import {
   describeError,
+  integrityProblems,
   openHubFile,
   transferHubFile,
   type TransferRetry,
@@ -125,4 +126,43 @@ Deno.test("describeError() joins an error's message with its causes", () => {
     "fetch failed: dns error: failed to lookup address",
   );
   assert.equal(describeError("plain"), "plain");
+});
+
+Deno.test("transferHubFile() with an already aborted signal rejects before any request", async () => {
+  let calls = 0;
+  const counting = () => {
+    calls++;
+    return Promise.reject(new TypeError("must not be called"));
+  };
+  const controller = new AbortController();
+  controller.abort(new Error("aborted early"));
+  await assert.rejects(
+    transferHubFile(
+      hubFileUrl("https://hub.example", REPO, "main", "onnx/a.onnx"),
+      new ArraySink(),
+      { fetch: counting, signal: controller.signal, retryDelayMs: 0 },
+    ),
+    /aborted early/,
+  );
+  assert.equal(calls, 0);
+});
+
+Deno.test("integrityProblems() names the first wrong size and SHA-256, hashing only when asked", async () => {
+  let hashed = 0;
+  const hash = () => {
+    hashed++;
+    return "ab";
+  };
+  assert.deepEqual(
+    await integrityProblems(3, hash, [{ size: 3 }, undefined]),
+    [],
+  );
+  assert.equal(hashed, 0, "no SHA-256 expected: nothing hashed");
+  assert.deepEqual(
+    await integrityProblems(3, hash, [{ size: 4, sha256: "AB" }, {
+      sha256: "cd",
+    }]),
+    ["size 3 bytes instead of 4", "SHA-256 ab instead of cd"],
+  );
+  assert.equal(hashed, 1);
 });

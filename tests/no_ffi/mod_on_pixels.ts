@@ -1,7 +1,8 @@
 /**
  * Imports mod.ts and runs it on pixels in memory: resampling, a model on
- * the wasm backend, PNG encoding. tests/mod_no_ffi_test.ts runs this without
- * --allow-ffi and --allow-write. Prints one JSON line.
+ * the wasm backend, PNG encoding. tests/mod_no_ffi_test.ts runs this with
+ * read access to onnxruntime-web's package only (its .wasm runtime): no
+ * FFI, no writes, no environment. Prints one JSON line.
  *
  * @module
  */

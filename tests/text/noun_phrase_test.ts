@@ -59,3 +59,12 @@ Deno.test("nounPhrase() finds the annotated head noun of most RefCOCOg val sente
   // The annotation parse is machine output itself ("base" for "base ball bat").
   assert.ok(rate >= 0.87, `agreement ${rate}`);
 });
+
+Deno.test("nounPhrase() falls back to the leading phrase when the tagger finds no noun", () => {
+  // wink-nlp tags "square" as an adjective here.
+  const p = nounPhrase("the purple square on the right");
+  assert.equal(p.text, "the purple square");
+  assert.equal(p.head, "square");
+  assert.equal(nounPhrase("left").head, null);
+  assert.equal(nounPhrase("the big one").head, null);
+});

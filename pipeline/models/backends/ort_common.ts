@@ -6,8 +6,15 @@
  * @module
  */
 
-import type { BackendName, InferenceSession, ValueInfo } from "../session.ts";
+import {
+  type BackendName,
+  BackendUnavailableError,
+  type InferenceSession,
+  ModelLoadError,
+  type ValueInfo,
+} from "../session.ts";
 import type { Tensor } from "../tensor.ts";
+import { describeError } from "../transfer.ts";
 
 /** The parts of an ONNX Runtime tensor oris reads. */
 interface OrtTensorLike {
@@ -91,7 +98,7 @@ export function wrapOrtSession(
       } catch (e) {
         throw new Error(
           `Running the model ${label} on the ${backend} backend failed: ${
-            e instanceof Error ? e.message : String(e)
+            describeError(e)
           }`,
           { cause: e },
         );
@@ -108,4 +115,88 @@ export function wrapOrtSession(
     },
     release: () => session.release(),
   };
+}
+
+/** The parts of an ONNX Runtime module (onnxruntime-web or -node) oris uses. */
+export interface OrtModuleLike {
+  /** The session class. */
+  readonly InferenceSession: {
+    create(model: Uint8Array, options: object): Promise<unknown>;
+  };
+  /** The tensor class. */
+  readonly Tensor: unknown;
+}
+
+// Failures of the runtime to start rather than of the model to parse:
+// Deno's permission errors, and onnxruntime-web finding no backend that
+// initialises ("no available backend found. ERR: [wasm] ...").
+const UNAVAILABLE =
+  /no available backend|NotCapable|PermissionDenied|Requires \w+ access/i;
+const ACCESS = /Requires (\w+) access to "([^"]+)"/;
+
+/**
+ * Turns a failed `InferenceSession.create` into the error to show: a
+ * {@linkcode BackendUnavailableError} naming the permission to grant when
+ * the runtime could not start, else a {@linkcode ModelLoadError} (the model
+ * did not parse).
+ */
+export function sessionCreateError(
+  backend: BackendName,
+  label: string,
+  cause: unknown,
+): Error {
+  const text = describeError(cause);
+  if (!UNAVAILABLE.test(text)) return new ModelLoadError(label, cause);
+  const access = ACCESS.exec(text);
+  if (access) {
+    const [, kind, path] = access;
+    const slash = path.lastIndexOf("/");
+    const folder = slash > 0 ? path.slice(0, slash) : path;
+    return new BackendUnavailableError(
+      backend,
+      `the runtime needs --allow-${kind} for ${path}, to load ${label} ` +
+        `(onnxruntime-web reads its WebAssembly files from its package). ` +
+        `Run with --allow-${kind}=${folder} (or --allow-${kind}), or use ` +
+        `another --backend`,
+      { cause },
+    );
+  }
+  return new BackendUnavailableError(
+    backend,
+    `the runtime could not start to load ${label} (${text}). Check the ` +
+      "permissions it needs (--allow-read for onnxruntime-web's .wasm " +
+      "files, --allow-ffi for native), or use another --backend",
+    { cause },
+  );
+}
+
+/**
+ * Creates an ONNX Runtime session from model bytes and wraps it for oris.
+ *
+ * @throws {BackendUnavailableError} when the runtime cannot start (a missing
+ *   permission, no usable backend).
+ * @throws {ModelLoadError} when the model does not parse.
+ */
+export async function createOrtSession(
+  ort: OrtModuleLike,
+  model: Uint8Array,
+  label: string,
+  backend: BackendName,
+  sessionOptions: object,
+): Promise<InferenceSession> {
+  let session: OrtSessionLike;
+  try {
+    session = await ort.InferenceSession.create(
+      model,
+      sessionOptions,
+    ) as OrtSessionLike;
+  } catch (e) {
+    throw sessionCreateError(backend, label, e);
+  }
+  return wrapOrtSession(
+    session,
+    ort.Tensor as OrtTensorConstructor,
+    backend,
+    label,
+  );
 }

@@ -8,16 +8,11 @@
 
 import {
   BackendUnavailableError,
-  errorText,
   type InferenceSession,
-  ModelLoadError,
   type SessionOptions,
 } from "../session.ts";
-import {
-  type OrtSessionLike,
-  type OrtTensorConstructor,
-  wrapOrtSession,
-} from "./ort_common.ts";
+import { describeError } from "../transfer.ts";
+import { createOrtSession, type OrtModuleLike } from "./ort_common.ts";
 
 /** Creates an onnxruntime-node session. */
 export async function createNativeSession(
@@ -31,24 +26,20 @@ export async function createNativeSession(
   } catch (e) {
     throw new BackendUnavailableError(
       "native",
-      `onnxruntime-node could not be loaded (${errorText(e)}). It needs ` +
+      `onnxruntime-node could not be loaded (${describeError(e)}). It needs ` +
         "--allow-ffi and a prebuilt binary for this platform; use --backend wasm instead.",
+      { cause: e },
     );
   }
-  let session: OrtSessionLike;
-  try {
-    session = await ort.InferenceSession.create(model, {
+  return await createOrtSession(
+    ort as unknown as OrtModuleLike,
+    model,
+    label,
+    "native",
+    {
       executionProviders: [...(options.nativeProviders ?? ["cpu"])],
       intraOpNumThreads: options.threads ?? navigator.hardwareConcurrency,
       graphOptimizationLevel: "all",
-    }) as unknown as OrtSessionLike;
-  } catch (e) {
-    throw new ModelLoadError(label, e);
-  }
-  return wrapOrtSession(
-    session,
-    ort.Tensor as unknown as OrtTensorConstructor,
-    "native",
-    label,
+    },
   );
 }

@@ -8,14 +8,9 @@
 import {
   BackendUnavailableError,
   type InferenceSession,
-  ModelLoadError,
   type SessionOptions,
 } from "../session.ts";
-import {
-  type OrtSessionLike,
-  type OrtTensorConstructor,
-  wrapOrtSession,
-} from "./ort_common.ts";
+import { createOrtSession, type OrtModuleLike } from "./ort_common.ts";
 
 /** Whether this runtime exposes a WebGPU adapter at all. */
 export async function hasWebGpuAdapter(): Promise<boolean> {
@@ -28,7 +23,19 @@ export async function hasWebGpuAdapter(): Promise<boolean> {
   }
 }
 
-/** Creates an onnxruntime-web session on the wasm or WebGPU execution provider. */
+// Environments (one per onnxruntime-web bundle) already configured.
+const configured = new WeakSet<object>();
+
+/**
+ * Creates an onnxruntime-web session on the wasm or WebGPU execution provider.
+ *
+ * Under Deno, `onnxruntime-web` (wasm) and `onnxruntime-web/webgpu` resolve
+ * to two bundles, each with its own WebAssembly runtime and `env`. One
+ * bundle for both would cost the wasm backend its faster runtime (the WebGPU
+ * bundle's asyncify build adds about 50 µs to every run), so each keeps
+ * its own. `threads` is applied before a bundle's first session only: the
+ * runtime reads it once, when it starts.
+ */
 export async function createWebSession(
   model: Uint8Array,
   label: string,
@@ -45,22 +52,16 @@ export async function createWebSession(
   const ort = backend === "webgpu"
     ? await import("onnxruntime-web/webgpu")
     : await import("onnxruntime-web");
-  // The thread count is global to onnxruntime-web and read at its first session.
-  ort.env.wasm.numThreads = options.threads ?? 1;
-  ort.env.logLevel = "error";
-  let session: OrtSessionLike;
-  try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: [backend],
-      graphOptimizationLevel: "all",
-    }) as unknown as OrtSessionLike;
-  } catch (e) {
-    throw new ModelLoadError(label, e);
+  if (!configured.has(ort.env)) {
+    ort.env.wasm.numThreads = options.threads ?? 1;
+    ort.env.logLevel = "error";
+    configured.add(ort.env);
   }
-  return wrapOrtSession(
-    session,
-    ort.Tensor as unknown as OrtTensorConstructor,
-    backend,
+  return await createOrtSession(
+    ort as unknown as OrtModuleLike,
+    model,
     label,
+    backend,
+    { executionProviders: [backend], graphOptimizationLevel: "all" },
   );
 }

@@ -1,6 +1,6 @@
 /**
- * Runs the core image code on pixels in memory. tests/image/no_ffi_test.ts runs it without
- * --allow-ffi and --allow-write, to show the core needs neither FFI nor the file system.
+ * Runs the core image code on pixels in memory. tests/image/no_ffi_test.ts runs it with no
+ * permission at all, to show the core needs neither FFI, the file system nor the environment.
  * Prints one JSON line with the results.
  *
  * @module

@@ -1,0 +1,466 @@
+/**
+ * The referring segmenter: loads CLIP and SAM once, then segments the
+ * object each sentence refers to, image after image. Works on RGBA pixels
+ * and reads models through a {@linkcode ModelSource}, so it needs no file
+ * system.
+ *
+ * @module
+ */
+
+import type { ClipNormalisation } from "../kernels/clip_views.ts";
+import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
+import { CPU_KERNELS, type Kernels } from "../kernels/kernels.ts";
+import { ClipTextEncoder } from "./clip/text.ts";
+import { ClipVisionEncoder } from "./clip/vision.ts";
+import type { RgbaImage } from "./image/rgba.ts";
+import {
+  DEFAULT_CLIP,
+  DEFAULT_SAM,
+  DEFAULT_VARIANT,
+  modelFilePath,
+  type ModelRole,
+  type ModelSpec,
+  type ModelVariant,
+  resolveModelSpec,
+} from "./models/registry.ts";
+import {
+  type BackendName,
+  createSession,
+  type InferenceSession,
+} from "./models/session.ts";
+import type { ModelSource } from "./models/source.ts";
+import {
+  AutomaticMaskGenerator,
+  MASK_GENERATOR_DEFAULTS,
+  type MaskGeneratorOptions,
+  type MaskGeneratorProgress,
+  type Proposal,
+} from "./sam/mask_generator.ts";
+import { samPreprocessConfig } from "./sam/preprocess.ts";
+import { embedTextStage, type WithText } from "./stages/embed_text.ts";
+import { fromItems, type ImageJob, pipe } from "./stages/job.ts";
+import { type Parsed, parseStage } from "./stages/parse.ts";
+import { proposeStage } from "./stages/propose.ts";
+import { regionsStage, type WithRegions } from "./stages/regions.ts";
+import { type Scored, scoreStage } from "./stages/score.ts";
+import {
+  type Selected,
+  selectStage,
+  SPATIAL_MODES,
+  type SpatialMode,
+} from "./stages/select.ts";
+import type { Proposed } from "./stages/propose.ts";
+import { ClipTokenizer } from "./text/clip_tokenizer.ts";
+
+/** Settings of the method, each with its default. */
+export interface SegmenterSettings {
+  /** Weight of the global view: v = alpha * global + (1 - alpha) * local. Default 0.85 (RefCOCOg). */
+  alpha: number;
+  /** Weight of the sentence: t = beta * sentence + (1 - beta) * noun phrase. Default 0.5. */
+  beta: number;
+  /** Spatial rule: "seed" (the paper's) or "off". Default "seed". */
+  spatial: SpatialMode;
+  /** Candidates the spatial rule compares. Default 3. */
+  topK: number;
+  /** Blur of the global view, in 224-pixel view units. Default 5. */
+  blurSigma: number;
+  /** SAM's automatic mask generator. */
+  generator: MaskGeneratorOptions;
+}
+
+/** The defaults of {@linkcode SegmenterSettings}. */
+export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = {
+  alpha: 0.85,
+  beta: 0.5,
+  spatial: "seed",
+  topK: 3,
+  blurSigma: 5,
+  generator: MASK_GENERATOR_DEFAULTS,
+};
+
+/** Options of {@linkcode createSegmenter}. */
+export interface SegmenterOptions
+  extends Partial<Omit<SegmenterSettings, "generator">> {
+  /** Where model files come from. */
+  source: ModelSource;
+  /** CLIP repository id. Default `Xenova/clip-vit-base-patch32`. */
+  clip?: string;
+  /** SAM repository id. Default `Xenova/slimsam-77-uniform`. */
+  sam?: string;
+  /** ONNX variant. Default fp32. */
+  variant?: ModelVariant;
+  /** Inference backend. Default wasm. */
+  backend?: BackendName;
+  /** Threads for CPU backends. */
+  threads?: number;
+  /** Overrides of the mask generator's defaults. */
+  generator?: Partial<MaskGeneratorOptions>;
+  /** CLIP views per vision call. Default 16. */
+  clipBatchSize?: number;
+  /** Kernels for the per-image hot work. Default the CPU twins. */
+  kernels?: Kernels;
+  /** Progress of model loading and per-image stages. */
+  onProgress?: (event: SegmenterProgress) => void;
+}
+
+/** Progress events of the segmenter. */
+export type SegmenterProgress =
+  | { kind: "load"; model: string; file: string }
+  | { kind: "propose"; id: string | number; progress: MaskGeneratorProgress };
+
+/** One candidate proposal of a sentence. */
+export interface Candidate {
+  /** Rank by score, 1 = best. */
+  readonly rank: number;
+  /** Index among the image's proposals. */
+  readonly index: number;
+  readonly box: readonly [number, number, number, number];
+  readonly area: number;
+  readonly score: number;
+}
+
+/** The result for one sentence. */
+export interface SentenceResult {
+  readonly sentence: string;
+  readonly nounPhrase: string;
+  readonly head: string | null;
+  readonly spatialWords: readonly string[];
+  /** The rule that chose, e.g. "best-score", "seed:left among top-3", "no-proposals". */
+  readonly rule: string;
+  /** Whether the sentence was cut to CLIP's 77 tokens. */
+  readonly truncated: boolean;
+  /** Its tokens before truncation. */
+  readonly tokenCount: number;
+  /** The top-k candidates by score. */
+  readonly candidates: readonly Candidate[];
+  /** The chosen candidate, or null when SAM proposed nothing. */
+  readonly selected: Candidate | null;
+  /** The chosen mask at the image's size (1 inside); all zeros when nothing was chosen. */
+  readonly mask: Uint8Array;
+}
+
+/** The result for one image. */
+export interface SegmentResult {
+  readonly width: number;
+  readonly height: number;
+  /** SAM's proposals, best predicted IoU first; candidates index into it. */
+  readonly proposals: readonly Proposal[];
+  readonly sentences: readonly SentenceResult[];
+  /** Milliseconds per stage. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** A job after the whole pipeline. */
+export type SegmentedJob<M = unknown> =
+  & ImageJob<M>
+  & Proposed
+  & WithRegions
+  & Parsed
+  & WithText
+  & Scored
+  & Selected;
+
+async function readJson(
+  source: ModelSource,
+  spec: ModelSpec,
+  path: string,
+): Promise<unknown> {
+  const bytes = await source.read(spec.id, path);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new SyntaxError(
+      `${source.describe(spec.id, path)} is not valid JSON (${
+        e instanceof Error ? e.message : e
+      }). Fetch it again: deno task models pull ${spec.id}`,
+    );
+  }
+}
+
+function validateSettings(s: SegmenterSettings): SegmenterSettings {
+  for (const name of ["alpha", "beta"] as const) {
+    if (!(s[name] >= 0 && s[name] <= 1)) {
+      throw new RangeError(`${name} must lie in [0, 1], got ${s[name]}.`);
+    }
+  }
+  if (!SPATIAL_MODES.includes(s.spatial)) {
+    throw new RangeError(
+      `Unknown spatial mode "${s.spatial}": use one of ${
+        SPATIAL_MODES.join(", ")
+      }.`,
+    );
+  }
+  if (!(Number.isInteger(s.topK) && s.topK >= 1)) {
+    throw new RangeError(`topK must be a whole number >= 1, got ${s.topK}.`);
+  }
+  if (!(s.blurSigma >= 0)) {
+    throw new RangeError(`blurSigma must be >= 0, got ${s.blurSigma}.`);
+  }
+  return s;
+}
+
+/** Checks the sentences of a request; returns them trimmed. */
+export function checkSentences(sentences: readonly string[]): string[] {
+  if (sentences.length === 0) {
+    throw new RangeError("No sentence given: pass at least one --text.");
+  }
+  return sentences.map((s, i) => {
+    if (typeof s !== "string" || s.trim().length === 0) {
+      throw new RangeError(
+        `Sentence ${
+          i + 1
+        } is empty: say what to segment, e.g. "the dog on the left".`,
+      );
+    }
+    return s.trim();
+  });
+}
+
+/**
+ * Loads CLIP and SAM from `options.source` and returns a segmenter.
+ *
+ * @example
+ * ```ts
+ * const segmenter = await createSegmenter({ source: hubSource() });
+ * const result = await segmenter.segment(image, ["the zebra on the left"]);
+ * result.sentences[0].mask; // Uint8Array, 1 inside
+ * await segmenter.release();
+ * ```
+ */
+export async function createSegmenter(
+  options: SegmenterOptions,
+): Promise<Segmenter> {
+  const settings = validateSettings({
+    alpha: options.alpha ?? SEGMENTER_DEFAULTS.alpha,
+    beta: options.beta ?? SEGMENTER_DEFAULTS.beta,
+    spatial: options.spatial ?? SEGMENTER_DEFAULTS.spatial,
+    topK: options.topK ?? SEGMENTER_DEFAULTS.topK,
+    blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
+    generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
+  });
+  const variant = options.variant ?? DEFAULT_VARIANT;
+  const backend = options.backend ?? "wasm";
+  const clip = resolveModelSpec(options.clip ?? DEFAULT_CLIP, "clip");
+  const sam = resolveModelSpec(options.sam ?? DEFAULT_SAM, "sam");
+  const { source } = options;
+  const sessions: InferenceSession[] = [];
+  const load = async (spec: ModelSpec, role: ModelRole) => {
+    const path = modelFilePath(spec, variant, role);
+    options.onProgress?.({ kind: "load", model: spec.id, file: path });
+    const bytes = await source.read(spec.id, path);
+    const session = await createSession(bytes, {
+      backend,
+      label: source.describe(spec.id, path),
+      threads: options.threads,
+    });
+    sessions.push(session);
+    return session;
+  };
+  try {
+    const tokenizerPath = modelFilePath(clip, variant, "tokenizer");
+    const tokenizer = ClipTokenizer.fromJson(
+      await readJson(source, clip, tokenizerPath),
+    );
+    const clipPre = await readJson(
+      source,
+      clip,
+      modelFilePath(clip, variant, "preprocessor"),
+    ) as { image_mean?: number[]; image_std?: number[] };
+    const samPre = await readJson(
+      source,
+      sam,
+      modelFilePath(sam, variant, "preprocessor"),
+    );
+    const normalisation: ClipNormalisation = {
+      mean: (clipPre.image_mean as [number, number, number] | undefined) ??
+        CLIP_NORMALISATION.mean,
+      std: (clipPre.image_std as [number, number, number] | undefined) ??
+        CLIP_NORMALISATION.std,
+    };
+    const vision = new ClipVisionEncoder(
+      await load(clip, "vision"),
+      options.clipBatchSize ?? 16,
+    );
+    const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
+    const kernels = options.kernels ?? CPU_KERNELS;
+    const generator = new AutomaticMaskGenerator(
+      await load(sam, "encoder"),
+      await load(sam, "decoder"),
+      settings.generator,
+      samPreprocessConfig(samPre),
+      kernels,
+    );
+    return new Segmenter({
+      settings,
+      models: { clip: clip.id, sam: sam.id, variant, backend },
+      generator,
+      vision,
+      text,
+      kernels,
+      normalisation,
+      sessions,
+      onProgress: options.onProgress,
+    });
+  } catch (e) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw e;
+  }
+}
+
+interface SegmenterParts {
+  settings: SegmenterSettings;
+  models: SegmenterModels;
+  generator: AutomaticMaskGenerator;
+  vision: ClipVisionEncoder;
+  text: ClipTextEncoder;
+  kernels: Kernels;
+  normalisation: ClipNormalisation;
+  sessions: InferenceSession[];
+  onProgress?: (event: SegmenterProgress) => void;
+}
+
+/** Which models and backend a segmenter runs. */
+export interface SegmenterModels {
+  readonly clip: string;
+  readonly sam: string;
+  readonly variant: ModelVariant;
+  readonly backend: BackendName;
+}
+
+/** A loaded segmenter; create with {@linkcode createSegmenter}. */
+export class Segmenter {
+  /** The method's settings in force. */
+  readonly settings: Readonly<SegmenterSettings>;
+  /** The models and backend. */
+  readonly models: SegmenterModels;
+  #parts: SegmenterParts;
+
+  /** Use {@linkcode createSegmenter}. */
+  constructor(parts: SegmenterParts) {
+    this.#parts = parts;
+    this.settings = parts.settings;
+    this.models = parts.models;
+  }
+
+  /** Where the per-image kernels run. */
+  get device(): "cpu" | "gpu" {
+    return this.#parts.kernels.device;
+  }
+
+  /**
+   * Streams jobs through the pipeline: per-image work once, every sentence
+   * of the image scored and selected. Settings may be overridden per call
+   * (e.g. alpha or the spatial rule) without reloading models.
+   */
+  stream<M>(
+    jobs: AsyncIterable<ImageJob<M>>,
+    overrides: Partial<
+      Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
+    > = {},
+  ): AsyncIterable<SegmentedJob<M>> {
+    const p = this.#parts;
+    const s = validateSettings({ ...p.settings, ...overrides });
+    const onProgress = p.onProgress;
+    return pipe(
+      proposeStage<ImageJob<M>>(
+        p.generator,
+        onProgress &&
+          ((job, progress) =>
+            onProgress({ kind: "propose", id: job.id, progress })),
+      ),
+      regionsStage(p.vision, p.kernels, {
+        normalisation: p.normalisation,
+        blurSigma: s.blurSigma,
+      }),
+      parseStage(),
+      embedTextStage(p.text, s.beta),
+      scoreStage(p.kernels, s.alpha),
+      selectStage({ spatial: s.spatial, topK: s.topK }),
+    )(jobs);
+  }
+
+  /**
+   * Segments what each sentence refers to in one image.
+   *
+   * @example
+   * ```ts
+   * const { sentences } = await segmenter.segment(image, ["the red circle on the left"]);
+   * ```
+   */
+  async segment(
+    image: RgbaImage,
+    sentences: readonly string[],
+  ): Promise<SegmentResult> {
+    const checked = checkSentences(sentences);
+    const job: ImageJob = {
+      id: "image",
+      image,
+      sentences: checked,
+      timings: {},
+    };
+    for await (const done of this.stream(fromItems([job]))) {
+      return toResult(done);
+    }
+    throw new Error("The pipeline produced no result.");
+  }
+
+  /** Frees the models' sessions. */
+  async release(): Promise<void> {
+    await Promise.all(this.#parts.sessions.map((s) => s.release()));
+  }
+}
+
+/** Turns a finished job into the per-sentence result. */
+export function toResult(job: SegmentedJob): SegmentResult {
+  const { image, proposals } = job;
+  const n = proposals.length;
+  const sentences = job.parsed.map((parsed, e): SentenceResult => {
+    const sel = job.selections[e];
+    const candidate = (index: number, rank: number): Candidate => ({
+      rank,
+      index,
+      box: proposals[index].box,
+      area: proposals[index].area,
+      score: job.scores[e * n + index],
+    });
+    const candidates = sel.ranked.map((index, r) => candidate(index, r + 1));
+    const selected = sel.index < 0
+      ? null
+      : candidates.find((c) => c.index === sel.index) ??
+        candidate(sel.index, rankOf(job.scores, e, n, sel.index));
+    return {
+      sentence: parsed.sentence,
+      nounPhrase: parsed.nounPhrase,
+      head: parsed.head,
+      spatialWords: parsed.spatialWords,
+      rule: sel.rule,
+      truncated: job.text.truncated[e],
+      tokenCount: job.text.tokenCounts[e],
+      candidates,
+      selected,
+      mask: selected
+        ? proposals[selected.index].mask
+        : new Uint8Array(image.width * image.height),
+    };
+  });
+  return {
+    width: image.width,
+    height: image.height,
+    proposals,
+    sentences,
+    timings: job.timings,
+  };
+}
+
+function rankOf(
+  scores: Float32Array,
+  e: number,
+  n: number,
+  index: number,
+): number {
+  let rank = 1;
+  for (let i = 0; i < n; i++) {
+    if (scores[e * n + i] > scores[e * n + index]) rank++;
+  }
+  return rank;
+}

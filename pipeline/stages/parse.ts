@@ -1,0 +1,46 @@
+/**
+ * Stage 3: what each sentence says beyond its words: the noun phrase that
+ * holds the head noun, and the spatial words.
+ *
+ * @module
+ */
+
+import { seedWords } from "../spatial/seed.ts";
+import { nounPhrase } from "../text/noun_phrase.ts";
+import { type ImageJob, mapStage, type Stage } from "./job.ts";
+
+/** A sentence with its parse. */
+export interface ParsedSentence {
+  readonly sentence: string;
+  /** Phrase holding the head noun; "" when the sentence has no noun. */
+  readonly nounPhrase: string;
+  /** Head noun, or null. */
+  readonly head: string | null;
+  /** Direction words of the seed rule, in order. */
+  readonly spatialWords: readonly string[];
+}
+
+/** What the parse stage adds to a job. */
+export interface Parsed {
+  readonly parsed: readonly ParsedSentence[];
+}
+
+/** Parses one sentence. */
+export function parseSentence(sentence: string): ParsedSentence {
+  const np = nounPhrase(sentence);
+  return {
+    sentence,
+    nounPhrase: np.text,
+    head: np.head,
+    spatialWords: seedWords(sentence),
+  };
+}
+
+/** Parses every sentence of each job. */
+export function parseStage<J extends ImageJob>(): Stage<J, J & Parsed> {
+  return mapStage(
+    "parse",
+    (job: J) =>
+      Promise.resolve({ ...job, parsed: job.sentences.map(parseSentence) }),
+  );
+}

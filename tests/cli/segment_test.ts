@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { maskIou } from "../../kernels/mask_iou/cpu.ts";
+import {
+  numberedPath,
+  runSegmentCommand,
+  SEGMENT_USAGE,
+} from "../../pipeline/cli/segment.ts";
+import { decodeImage } from "../../pipeline/image/codec.ts";
+import { encodePng } from "../../pipeline/image/png_encode.ts";
+import { generateScene } from "../fixtures/scenes.ts";
+import {
+  FIXTURE_CLIP,
+  FIXTURE_MODELS_DIR,
+  FIXTURE_SAM,
+} from "../helpers/fixture_models.ts";
+
+const MODELS = [
+  "--models",
+  FIXTURE_MODELS_DIR,
+  "--clip",
+  FIXTURE_CLIP,
+  "--sam",
+  FIXTURE_SAM,
+];
+
+/** Runs the command, capturing its output. */
+async function run(args: string[]) {
+  const stdout: string[] = [];
+  let stderr = "";
+  const code = await runSegmentCommand(args, {
+    stdout: (t) => stdout.push(t),
+    stderr: { write: (t) => void (stderr += t), isTerminal: false },
+    env: {},
+  });
+  return { code, stdout: stdout.join("\n"), stderr };
+}
+
+async function withScene(
+  fn: (dir: string, scene: ReturnType<typeof generateScene>) => Promise<void>,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "oris-segment-" });
+  try {
+    const scene = generateScene(2024);
+    await Deno.writeFile(`${dir}/scene.png`, await encodePng(scene.image));
+    await fn(dir, scene);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("segment writes a mask PNG of the image's size, 255 inside the referred shape", async () => {
+  await withScene(async (dir, scene) => {
+    const s = scene.sentences[0];
+    const { code, stdout, stderr } = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      s.text,
+      "--out",
+      `${dir}/mask.png`,
+      ...MODELS,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /-> .*mask\.png/);
+    const mask = await decodeImage(
+      await Deno.readFile(`${dir}/mask.png`),
+      "mask.png",
+    );
+    assert.equal(mask.width, scene.image.width);
+    assert.equal(mask.height, scene.image.height);
+    const values = new Uint8Array(mask.width * mask.height);
+    for (let i = 0; i < values.length; i++) {
+      const v = mask.data[i * 4];
+      assert.ok(v === 0 || v === 255, `pixel ${i} is ${v}`);
+      values[i] = v;
+    }
+    assert.ok(maskIou(values, scene.shapes[s.target].mask).iou >= 0.9);
+  });
+});
+
+Deno.test("segment numbers the files of several sentences and lists them in the JSON", async () => {
+  await withScene(async (dir, scene) => {
+    const texts = scene.sentences.slice(0, 2).map((s) => s.text);
+    const { code, stdout, stderr } = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      texts[0],
+      "--text",
+      texts[1],
+      "--out",
+      `${dir}/m.png`,
+      "--overlay",
+      `${dir}/o.png`,
+      "--json",
+      "-",
+      ...MODELS,
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(report.sentences.map((s: { mask: string }) => s.mask), [
+      `${dir}/m-1.png`,
+      `${dir}/m-2.png`,
+    ]);
+    assert.deepEqual(
+      report.sentences.map((s: { overlay: string }) => s.overlay),
+      [`${dir}/o-1.png`, `${dir}/o-2.png`],
+    );
+    for (
+      const f of [
+        `${dir}/m-1.png`,
+        `${dir}/m-2.png`,
+        `${dir}/o-1.png`,
+        `${dir}/o-2.png`,
+      ]
+    ) {
+      assert.ok((await Deno.stat(f)).size > 0, f);
+    }
+    const first = report.sentences[0];
+    assert.equal(first.sentence, texts[0]);
+    assert.ok(first.candidates.length >= 1 && first.candidates.length <= 3);
+    assert.equal(first.selected.box.length, 4);
+    assert.ok(
+      typeof first.rule === "string" && typeof first.nounPhrase === "string",
+    );
+    assert.deepEqual(report.models, {
+      clip: FIXTURE_CLIP,
+      sam: FIXTURE_SAM,
+      variant: "fp32",
+      backend: "wasm",
+    });
+    assert.equal(report.settings.spatial, "seed");
+    for (
+      const k of [
+        "decode",
+        "load",
+        "propose",
+        "regions",
+        "parse",
+        "text",
+        "score",
+        "select",
+        "total",
+      ]
+    ) {
+      assert.equal(typeof report.timings[k], "number", k);
+    }
+    const overlay = await decodeImage(
+      await Deno.readFile(`${dir}/o-1.png`),
+      "o-1.png",
+    );
+    assert.equal(overlay.width, scene.image.width);
+  });
+});
+
+Deno.test("segment --help lists every option with its default", async () => {
+  const { code, stdout } = await run(["--help"]);
+  assert.equal(code, 0);
+  for (
+    const option of [
+      "--image",
+      "--text",
+      "--out",
+      "--overlay",
+      "--json",
+      "--models",
+      "--clip",
+      "--sam",
+      "--backend",
+      "--spatial",
+      "--top-k",
+      "--alpha",
+      "--beta",
+      "--variant",
+      "--offline",
+      "--points-per-side",
+      "--points-per-batch",
+    ]
+  ) assert.ok(stdout.includes(option), option);
+  for (
+    const d of [
+      "default 0.85",
+      "default 0.5",
+      "default 3",
+      "default seed",
+      "default wasm",
+    ]
+  ) {
+    assert.ok(SEGMENT_USAGE.includes(d), d);
+  }
+});
+
+Deno.test("segment explains bad arguments and exits with 2", async () => {
+  for (
+    const [args, message] of [
+      [["--text", "a dog"], /--image is required/],
+      [["--image", "x.png"], /--text is required/],
+      [
+        ["--image", "x.png", "--text", "a", "--alpha", "2"],
+        /--alpha must be a number from 0 to 1/,
+      ],
+      [
+        ["--image", "x.png", "--text", "a", "--spatial", "maybe"],
+        /--spatial must be one of seed, off/,
+      ],
+      [
+        ["--image", "x.png", "--text", "a", "--backend", "tpu"],
+        /Unknown backend "tpu"/,
+      ],
+      [
+        ["--image", "x.png", "--text", "a", "--top-k", "1.5"],
+        /--top-k must be a whole number/,
+      ],
+      [["--image", "x.png", "--text", "a", "--frobnicate"], /frobnicate/],
+    ] as const
+  ) {
+    const { code, stderr } = await run([...args]);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(stderr, message);
+  }
+});
+
+Deno.test("segment names a missing or corrupt image and exits with 1", async () => {
+  await withScene(async (dir) => {
+    const missing = await run([
+      "--image",
+      `${dir}/nope.png`,
+      "--text",
+      "a dog",
+      ...MODELS,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope\.png/);
+    await Deno.writeFile(
+      `${dir}/bad.png`,
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]),
+    );
+    const corrupt = await run([
+      "--image",
+      `${dir}/bad.png`,
+      "--text",
+      "a dog",
+      ...MODELS,
+    ]);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /bad\.png/);
+  });
+});
+
+Deno.test("numberedPath() numbers files only when there are several", () => {
+  assert.equal(numberedPath("out/mask.png", 0, 1), "out/mask.png");
+  assert.equal(numberedPath("out/mask.png", 1, 3), "out/mask-2.png");
+  assert.equal(numberedPath("out.d/mask", 0, 2), "out.d/mask-1");
+});
