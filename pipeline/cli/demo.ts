@@ -15,7 +15,8 @@ import { ModelStore } from "../models/store.ts";
 import { type BackendName, parseBackend } from "../models/session.ts";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { createSegmenter } from "../segmenter.ts";
-import { numberOption, sentenceOverlay } from "./segment.ts";
+import { numberOption } from "./method_options.ts";
+import { sentenceOverlay } from "./segment.ts";
 
 /** The fixture models folder shipped with the tests. */
 export const FIXTURE_MODELS = fileURLToPath(

@@ -14,38 +14,23 @@ import { parseArgs } from "node:util";
 import { readImageFile, writePng } from "../image/file.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import { encodeMaskPng, encodePng } from "../image/png_encode.ts";
-import {
-  DEFAULT_CLIP,
-  DEFAULT_SAM,
-  DEFAULT_VARIANT,
-  isModelVariant,
-  MODEL_VARIANTS,
-  type ModelVariant,
-  resolveModelSpec,
-} from "../models/registry.ts";
-import { type BackendName, BACKENDS, parseBackend } from "../models/session.ts";
-import type { ModelSource } from "../models/source.ts";
-import {
-  lockWaitMessage,
-  ModelStore,
-  modelStoreOptionsFromEnv,
-} from "../models/store.ts";
-import {
-  type ProgressOutput,
-  ProgressReporter,
-  stderrOutput,
-} from "../progress.ts";
+import { type ProgressOutput, stderrOutput } from "../progress.ts";
 import { renderOverlay } from "../render/overlay.ts";
-import { MASK_GENERATOR_DEFAULTS } from "../sam/mask_generator.ts";
 import {
   createSegmenter,
-  SEGMENTER_DEFAULTS,
-  type SegmenterProgress,
   type SegmentResult,
   type SentenceResult,
 } from "../segmenter.ts";
-import { SPATIAL_MODES, type SpatialMode } from "../stages/select.ts";
-import { downloadProgress } from "./download_progress.ts";
+import {
+  METHOD_OPTION_SPECS,
+  METHOD_OPTIONS_USAGE,
+  type MethodArgs,
+  methodArgs,
+  methodSettings,
+  openModels,
+  segmenterOptions,
+  segmenterProgress,
+} from "./method_options.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Usage text of `segment`. */
@@ -63,25 +48,7 @@ Input and output:
                         top-k candidates outlined with rank and score (numbered likewise)
   --json FILE|-         JSON report (- for standard output)
 
-Models:
-  --models DIR          read models from a local folder in the hub layout; no network
-  --clip ID             CLIP repository (default ${DEFAULT_CLIP})
-  --sam ID              SAM repository (default ${DEFAULT_SAM})
-  --variant V           ${
-    MODEL_VARIANTS.join(", ")
-  } (default ${DEFAULT_VARIANT})
-  --offline             use only the model cache (also HF_HUB_OFFLINE=1)
-  --backend B           ${BACKENDS.join(", ")} (default wasm)
-
-Method:
-  --spatial MODE        ${
-    SPATIAL_MODES.join(", ")
-  } (default ${SEGMENTER_DEFAULTS.spatial})
-  --top-k K             candidates the spatial rule compares (default ${SEGMENTER_DEFAULTS.topK})
-  --alpha A             weight of the global view (default ${SEGMENTER_DEFAULTS.alpha})
-  --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
-  --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
-  --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})
+${METHOD_OPTIONS_USAGE}
 
   -h, --help            show this help
 
@@ -99,42 +66,12 @@ export interface SegmentCommandIO {
   env?: Record<string, string | undefined>;
 }
 
-interface SegmentArgs {
+interface SegmentArgs extends MethodArgs {
   image: string;
   texts: string[];
   out?: string;
   overlay?: string;
   json?: string;
-  models?: string;
-  clip: string;
-  sam: string;
-  variant: ModelVariant;
-  offline: boolean;
-  backend: BackendName;
-  spatial: SpatialMode;
-  topK: number;
-  alpha: number;
-  beta: number;
-  pointsPerSide: number;
-  pointsPerBatch: number;
-}
-
-/** Parses a number option, with a clear error. */
-export function numberOption(
-  name: string,
-  value: string | undefined,
-  fallback: number,
-  check: (v: number) => boolean,
-  expected: string,
-): number {
-  if (value === undefined) return fallback;
-  const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v) || !check(v)) {
-    throw new UsageError(
-      `--${name} must be ${expected}, not ${JSON.stringify(value)}`,
-    );
-  }
-  return v;
 }
 
 function parseSegmentArgs(args: string[]): SegmentArgs | "help" {
@@ -148,18 +85,7 @@ function parseSegmentArgs(args: string[]): SegmentArgs | "help" {
       out: { type: "string" },
       overlay: { type: "string" },
       json: { type: "string" },
-      models: { type: "string" },
-      clip: { type: "string" },
-      sam: { type: "string" },
-      variant: { type: "string" },
-      offline: { type: "boolean" },
-      backend: { type: "string" },
-      spatial: { type: "string" },
-      "top-k": { type: "string" },
-      alpha: { type: "string" },
-      beta: { type: "string" },
-      "points-per-side": { type: "string" },
-      "points-per-batch": { type: "string" },
+      ...METHOD_OPTION_SPECS,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -171,75 +97,13 @@ function parseSegmentArgs(args: string[]): SegmentArgs | "help" {
       '--text is required, e.g. --text "the dog on the left"',
     );
   }
-  const variant = values.variant ?? DEFAULT_VARIANT;
-  if (!isModelVariant(variant)) {
-    throw new UsageError(
-      `--variant must be one of ${MODEL_VARIANTS.join(", ")}`,
-    );
-  }
-  const spatial = values.spatial ?? SEGMENTER_DEFAULTS.spatial;
-  if (!(SPATIAL_MODES as readonly string[]).includes(spatial)) {
-    throw new UsageError(
-      `--spatial must be one of ${SPATIAL_MODES.join(", ")}`,
-    );
-  }
-  let backend: BackendName;
-  try {
-    backend = parseBackend(values.backend ?? "wasm");
-  } catch (e) {
-    throw new UsageError(`--backend: ${(e as Error).message}`);
-  }
-  const unit = (v: number) => v >= 0 && v <= 1;
-  const whole = (max: number) => (v: number) =>
-    Number.isInteger(v) && v >= 1 && v <= max;
   return {
+    ...methodArgs(values),
     image: values.image,
     texts,
     out: values.out,
     overlay: values.overlay,
     json: values.json,
-    models: values.models,
-    clip: values.clip ?? DEFAULT_CLIP,
-    sam: values.sam ?? DEFAULT_SAM,
-    variant,
-    offline: values.offline ?? false,
-    backend,
-    spatial: spatial as SpatialMode,
-    topK: numberOption(
-      "top-k",
-      values["top-k"],
-      SEGMENTER_DEFAULTS.topK,
-      whole(100),
-      "a whole number from 1 to 100",
-    ),
-    alpha: numberOption(
-      "alpha",
-      values.alpha,
-      SEGMENTER_DEFAULTS.alpha,
-      unit,
-      "a number from 0 to 1",
-    ),
-    beta: numberOption(
-      "beta",
-      values.beta,
-      SEGMENTER_DEFAULTS.beta,
-      unit,
-      "a number from 0 to 1",
-    ),
-    pointsPerSide: numberOption(
-      "points-per-side",
-      values["points-per-side"],
-      MASK_GENERATOR_DEFAULTS.pointsPerSide,
-      whole(128),
-      "a whole number from 1 to 128",
-    ),
-    pointsPerBatch: numberOption(
-      "points-per-batch",
-      values["points-per-batch"],
-      MASK_GENERATOR_DEFAULTS.pointsPerBatch,
-      whole(1024),
-      "a whole number from 1 to 1024",
-    ),
   };
 }
 
@@ -264,52 +128,6 @@ export function numberedPath(
   return dot > slash + 1
     ? `${path.slice(0, dot)}-${n}${path.slice(dot)}`
     : `${path}-${n}`;
-}
-
-/** Opens the model source the options ask for, fetching missing files first. */
-async function openModels(
-  a: SegmentArgs,
-  env: Record<string, string | undefined>,
-  err: ProgressOutput,
-): Promise<ModelSource> {
-  if (a.models) return new ModelStore({ localDir: a.models });
-  const defaults = modelStoreOptionsFromEnv(env);
-  const store = new ModelStore({
-    ...defaults,
-    offline: a.offline || defaults.offline,
-    onProgress: downloadProgress(err).onProgress,
-    onLockWait: (wait) => err.write(lockWaitMessage(wait) + "\n"),
-  });
-  await store.ensure(resolveModelSpec(a.clip, "clip"), a.variant);
-  await store.ensure(resolveModelSpec(a.sam, "sam"), a.variant);
-  return store;
-}
-
-/** Reports model loading and SAM's decoder batches on standard error. */
-function segmentProgress(err: ProgressOutput): (e: SegmenterProgress) => void {
-  let bar: ProgressReporter | undefined;
-  return (e) => {
-    if (e.kind === "load") {
-      if (!err.isTerminal) err.write(`loading ${e.model} ${e.file}\n`);
-      return;
-    }
-    const p = e.progress;
-    if (p.stage === "encode" && p.done === 0) {
-      err.write("SAM: encoding the image\n");
-    }
-    if (p.stage !== "decode") return;
-    bar ??= new ProgressReporter({
-      label: "SAM",
-      total: p.total,
-      itemName: "point prompts",
-      output: err,
-    });
-    bar.update(p.done);
-    if (p.done >= p.total) {
-      bar.finish();
-      bar = undefined;
-    }
-  };
 }
 
 /** The JSON report of one sentence. */
@@ -388,22 +206,9 @@ export async function runSegmentCommand(
     const image = await readImageFile(a.image, { orientation: "exif" });
     const decoded = performance.now();
     const source = await openModels(a, env, err);
-    const segmenter = await createSegmenter({
-      source,
-      clip: a.clip,
-      sam: a.sam,
-      variant: a.variant,
-      backend: a.backend,
-      spatial: a.spatial,
-      topK: a.topK,
-      alpha: a.alpha,
-      beta: a.beta,
-      generator: {
-        pointsPerSide: a.pointsPerSide,
-        pointsPerBatch: a.pointsPerBatch,
-      },
-      onProgress: segmentProgress(err),
-    });
+    const segmenter = await createSegmenter(
+      segmenterOptions(a, source, segmenterProgress(err)),
+    );
     const loaded = performance.now();
     let result: SegmentResult;
     try {
@@ -440,14 +245,7 @@ export async function runSegmentCommand(
         variant: a.variant,
         backend: a.backend,
       },
-      settings: {
-        spatial: a.spatial,
-        topK: a.topK,
-        alpha: a.alpha,
-        beta: a.beta,
-        pointsPerSide: a.pointsPerSide,
-        pointsPerBatch: a.pointsPerBatch,
-      },
+      settings: methodSettings(a),
       proposals: result.proposals.length,
       sentences: reports,
       timings: {

@@ -1,0 +1,90 @@
+/**
+ * Ablation configurations: variants of the method that share the per-image
+ * work (SAM proposals, CLIP region and text features) and differ only in
+ * how proposals are scored and selected.
+ *
+ * @module
+ */
+
+import { maskIou } from "../../kernels/mask_iou/cpu.ts";
+import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
+import { mixViews } from "../clip/vision.ts";
+import type { SegmentedJob } from "../segmenter.ts";
+import {
+  selectFor,
+  type SentenceSelection,
+  SPATIAL_MODES,
+  type SpatialMode,
+} from "../stages/select.ts";
+
+/** One configuration: the spatial rule, its top-k and the global-view weight. */
+export interface AblationConfig {
+  readonly spatial: SpatialMode;
+  readonly alpha: number;
+  readonly topK: number;
+}
+
+/** The name of a configuration, as written in predictions and tables. */
+export function configName(c: AblationConfig): string {
+  return `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK}`;
+}
+
+/** The alphas an ablation compares by default. */
+export const ABLATION_ALPHAS: readonly number[] = [0.75, 0.85, 0.95];
+
+/**
+ * The default ablation grid: every spatial mode at the given alpha, and
+ * every alpha of {@linkcode ABLATION_ALPHAS} with the given spatial mode;
+ * the base configuration comes first.
+ */
+export function ablationGrid(base: AblationConfig): AblationConfig[] {
+  const out: AblationConfig[] = [base];
+  const add = (c: AblationConfig) => {
+    if (!out.some((o) => configName(o) === configName(c))) out.push(c);
+  };
+  for (const spatial of SPATIAL_MODES) add({ ...base, spatial });
+  for (const alpha of ABLATION_ALPHAS) add({ ...base, alpha });
+  return out;
+}
+
+/** Selections of every sentence of a job under a configuration. */
+export function selectWith(
+  job: SegmentedJob,
+  config: AblationConfig,
+): SentenceSelection[] {
+  const n = job.proposals.length;
+  const scores = n === 0 ? new Float32Array(0) : cosineSimilarity({
+    proposals: mixViews(job.regions.global, job.regions.local, config.alpha),
+    sentences: job.text.features,
+    dim: job.text.dim,
+  });
+  return job.sentences.map((sentence, e) =>
+    selectFor(
+      sentence,
+      job.proposals.map((p, i) => ({
+        box: p.box,
+        area: p.area,
+        score: scores[e * n + i],
+      })),
+      { spatial: config.spatial, topK: config.topK },
+    )
+  );
+}
+
+/** Intersection and union of a selection's mask with a ground truth. */
+export function overlapOf(
+  job: SegmentedJob,
+  selection: SentenceSelection,
+  truth: Uint8Array,
+): { intersection: number; union: number } {
+  if (selection.index < 0) {
+    let union = 0;
+    for (let i = 0; i < truth.length; i++) if (truth[i]) union++;
+    return { intersection: 0, union };
+  }
+  const { intersection, union } = maskIou(
+    job.proposals[selection.index].mask,
+    truth,
+  );
+  return { intersection, union };
+}
