@@ -9,7 +9,9 @@
  * @module
  */
 
+import { tmpdir } from "node:os";
 import { runDemoCommand } from "./pipeline/cli/demo.ts";
+import { runEvalCommand } from "./pipeline/cli/eval.ts";
 import { runModelsCommand } from "./pipeline/cli/models.ts";
 import { runSegmentCommand } from "./pipeline/cli/segment.ts";
 
@@ -32,7 +34,7 @@ const COMMANDS: Record<string, Command> = {
   },
   eval: {
     summary: "evaluate on RefCOCO, RefCOCO+, RefCOCOg or a JSONL dataset",
-    pending: "the evaluation command",
+    run: (args) => runEvalCommand(args),
   },
   demo: {
     summary: "run one synthetic scene offline and write its overlays",
@@ -81,6 +83,23 @@ export async function main(args: string[]): Promise<number> {
   return await command.run(rest);
 }
 
+/**
+ * Gives Mesa's Vulkan drivers (used for WebGPU) a private runtime folder
+ * when the session has none, which they otherwise complain about on every
+ * run.
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const dir = `${tmpdir()}/oris-runtime-${Deno.uid() ?? "user"}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // No permission to read or set the environment: leave it.
+  }
+}
+
 if (import.meta.main) {
+  ensureRuntimeDir();
   Deno.exitCode = await main(Deno.args);
 }

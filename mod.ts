@@ -55,6 +55,21 @@ export * from "./kernels/mask_logits/contract.ts";
 export * from "./kernels/mask_logits/cpu.ts";
 export * from "./kernels/mask_iou/cpu.ts";
 
+// Datasets and evaluation (no file system)
+export * from "./pipeline/datasets/types.ts";
+export * from "./pipeline/datasets/errors.ts";
+export * from "./pipeline/datasets/pickle.ts";
+export * from "./pipeline/datasets/segmentation.ts";
+export * from "./pipeline/datasets/refer.ts";
+export * from "./pipeline/datasets/jsonl.ts";
+export * from "./pipeline/datasets/coco_mask.ts";
+export * from "./pipeline/eval/metrics.ts";
+export * from "./pipeline/eval/predictions.ts";
+export * from "./pipeline/eval/ablation.ts";
+export * from "./pipeline/eval/run.ts";
+export * from "./pipeline/eval/score.ts";
+export * from "./pipeline/eval/report.ts";
+
 // Rendering
 export * from "./pipeline/render/draw.ts";
 export * from "./pipeline/render/font.ts";

@@ -27,3 +27,7 @@ export type {
   TransferProgress,
   TransferRetry,
 } from "./models/transfer.ts";
+export * from "./datasets/refer_files.ts";
+export * from "./datasets/jsonl_files.ts";
+export * from "./datasets/image_files.ts";
+export * from "./eval/prediction_files.ts";

@@ -47,18 +47,18 @@ export function ablationGrid(base: AblationConfig): AblationConfig[] {
   return out;
 }
 
-/** Selections of every sentence of a job under a configuration. */
+/** Selections of every sentence of a job under a configuration, and the E x N scores they came from. */
 export function selectWith(
   job: SegmentedJob,
   config: AblationConfig,
-): SentenceSelection[] {
+): { selections: SentenceSelection[]; scores: Float32Array } {
   const n = job.proposals.length;
   const scores = n === 0 ? new Float32Array(0) : cosineSimilarity({
     proposals: mixViews(job.regions.global, job.regions.local, config.alpha),
     sentences: job.text.features,
     dim: job.text.dim,
   });
-  return job.sentences.map((sentence, e) =>
+  const selections = job.sentences.map((sentence, e) =>
     selectFor(
       sentence,
       job.proposals.map((p, i) => ({
@@ -69,6 +69,7 @@ export function selectWith(
       { spatial: config.spatial, topK: config.topK },
     )
   );
+  return { selections, scores };
 }
 
 /** Intersection and union of a selection's mask with a ground truth. */

@@ -8,7 +8,13 @@
  */
 
 /** The precision thresholds reported. */
-export const PRECISION_THRESHOLDS: readonly number[] = [0.5, 0.6, 0.7, 0.8, 0.9];
+export const PRECISION_THRESHOLDS: readonly number[] = [
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+];
 
 /** Metrics of a set of expressions, in percent. */
 export interface Metrics {

@@ -13,7 +13,10 @@ export interface PredictionLine {
   readonly sent_id: number | string;
   readonly sentence: string;
   /** The predicted mask as COCO compressed RLE. */
-  readonly mask: { readonly size: readonly [number, number]; readonly counts: string };
+  readonly mask: {
+    readonly size: readonly [number, number];
+    readonly counts: string;
+  };
   /** IoU with the ground truth, 0..1. */
   readonly iou: number;
   /** Intersection with the ground truth, in pixels. */
@@ -103,6 +106,8 @@ export function wholeLines(
 }
 
 /** Serialises predictions as lines of JSON, each ending with a newline. */
-export function formatPredictionLines(lines: readonly PredictionLine[]): string {
+export function formatPredictionLines(
+  lines: readonly PredictionLine[],
+): string {
   return lines.map((l) => JSON.stringify(l) + "\n").join("");
 }

@@ -1,0 +1,465 @@
+/**
+ * `oris eval`: evaluate on RefCOCO, RefCOCO+, RefCOCOg (REFER layout) or a
+ * JSONL dataset; or score an existing predictions file (edge code: files).
+ *
+ * @module
+ */
+
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  annotationToMask,
+  decodeRle,
+  decompressRle,
+} from "../datasets/coco_mask.ts";
+import { resolveImagePath } from "../datasets/image_files.ts";
+import { readJsonlDataset, readLines } from "../datasets/jsonl_files.ts";
+import { loadRefer } from "../datasets/refer_files.ts";
+import type { DatasetImage } from "../datasets/types.ts";
+import { readImageFile, writePng } from "../image/file.ts";
+import { encodePng } from "../image/png_encode.ts";
+import type { RgbaImage } from "../image/rgba.ts";
+import {
+  type AblationConfig,
+  ablationGrid,
+  configName,
+} from "../eval/ablation.ts";
+import { SplitMetricsAccumulator } from "../eval/metrics.ts";
+import { openPredictions, writeFileAtomic } from "../eval/prediction_files.ts";
+import { predictionKey } from "../eval/predictions.ts";
+import {
+  type GridExample,
+  renderExampleGrid,
+  renderReport,
+  splitRows,
+  textTable,
+} from "../eval/report.ts";
+import { type EvalExample, runEvaluation } from "../eval/run.ts";
+import { indexRefs, scorePredictions } from "../eval/score.ts";
+import {
+  type ProgressOutput,
+  ProgressReporter,
+  stderrOutput,
+} from "../progress.ts";
+import { createSegmenter } from "../segmenter.ts";
+import {
+  METHOD_OPTION_SPECS,
+  METHOD_OPTIONS_USAGE,
+  type MethodArgs,
+  methodArgs,
+  methodSettings,
+  numberOption,
+  openModels,
+  segmenterOptions,
+} from "./method_options.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Usage text of `eval`. */
+export const EVAL_USAGE =
+  `Usage: deno task eval --refer DIR --images DIR [--dataset refcocog --split-by umd --split val] [options]
+       deno task eval --jsonl FILE --images DIR [options]
+       deno task eval --score predictions.jsonl (--refer DIR ... | --jsonl FILE) [--out DIR]
+
+Evaluates referring segmentation: every sentence's mask against its ground truth
+at full resolution; oIoU, mIoU and Pr@0.5..0.9, overall and split by whether the
+sentence holds a spatial word.
+
+Data:
+  --refer DIR           REFER layout: DIR/refcocog/refs(umd).p + DIR/refcocog/instances.json
+  --dataset NAME        refcoco, refcoco+ or refcocog (default refcocog)
+  --split-by NAME       refcoco: unc, google; refcoco+: unc; refcocog: umd, google (default umd)
+  --split NAME          val, test, testA, testB, train (default val)
+  --jsonl FILE          JSONL data instead: one image per line with its sentences and masks
+  --images DIR          folder of the images (COCO train2014 for REFER)
+  --limit N             evaluate the first N images only
+
+Run:
+  --out DIR             predictions.jsonl, metrics.json, report.md, examples.png
+                        (default out/eval/<dataset>-<split-by>-<split>)
+  --resume              continue an interrupted run in --out after its last whole line
+  --strict              stop at the first missing image (default: count, report, skip)
+  --ablate              also run the ablation grid (spatial rules x alphas) on the same
+                        per-image work, printed as one table
+  --score FILE          only score a predictions file against the data; no models
+
+${METHOD_OPTIONS_USAGE}
+  (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
+
+  -h, --help            show this help
+`;
+
+/** Where the command writes; tests inject these. */
+export interface EvalCommandIO {
+  stdout?: (text: string) => void;
+  stderr?: ProgressOutput;
+  env?: Record<string, string | undefined>;
+}
+
+interface EvalArgs extends MethodArgs {
+  refer?: string;
+  dataset: string;
+  splitBy: string;
+  split: string;
+  jsonl?: string;
+  images?: string;
+  limit?: number;
+  out: string;
+  /** Whether --out was given (--score writes metrics.json only then). */
+  outGiven: boolean;
+  resume: boolean;
+  strict: boolean;
+  ablate: boolean;
+  score?: string;
+}
+
+function parseEvalArgs(args: string[]): EvalArgs | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      refer: { type: "string" },
+      dataset: { type: "string" },
+      "split-by": { type: "string" },
+      split: { type: "string" },
+      jsonl: { type: "string" },
+      images: { type: "string" },
+      limit: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "boolean" },
+      strict: { type: "boolean" },
+      ablate: { type: "boolean" },
+      score: { type: "string" },
+      ...METHOD_OPTION_SPECS,
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (!values.refer === !values.jsonl) {
+    throw new UsageError(
+      "give the data with either --refer DIR or --jsonl FILE",
+    );
+  }
+  if (!values.score && !values.images) {
+    throw new UsageError("--images DIR is required (the folder of the images)");
+  }
+  const dataset = values.dataset ?? "refcocog";
+  const splitBy = values["split-by"] ??
+    (dataset === "refcocog" ? "umd" : "unc");
+  const split = values.split ?? "val";
+  const alphaDefault = dataset === "refcocog" ? "0.85" : "0.95";
+  const method = methodArgs({
+    ...values,
+    alpha: values.alpha ?? (values.refer ? alphaDefault : undefined),
+  });
+  const name = values.refer
+    ? `${dataset}-${splitBy}-${split}`
+    : basename(values.jsonl!).replace(/\.jsonl$/, "");
+  return {
+    ...method,
+    refer: values.refer,
+    dataset,
+    splitBy,
+    split,
+    jsonl: values.jsonl,
+    images: values.images,
+    limit: values.limit === undefined ? undefined : numberOption(
+      "limit",
+      values.limit,
+      0,
+      (v) => Number.isInteger(v) && v >= 1,
+      "a whole number >= 1",
+    ),
+    out: values.out ?? join("out", "eval", name),
+    outGiven: values.out !== undefined,
+    resume: values.resume ?? false,
+    strict: values.strict ?? false,
+    ablate: values.ablate ?? false,
+    score: values.score,
+  };
+}
+
+/** The split's images, in order, at most `limit`. */
+async function loadImages(
+  a: EvalArgs,
+  err: ProgressOutput,
+): Promise<{ images: DatasetImage[]; title: string; skippedRefs: string[] }> {
+  const images: DatasetImage[] = [];
+  const skippedRefs: string[] = [];
+  let title: string;
+  if (a.refer) {
+    const split = await loadRefer({
+      root: a.refer,
+      dataset: a.dataset,
+      splitBy: a.splitBy,
+      split: a.split,
+      strict: a.strict,
+    });
+    for (const s of split.skipped) {
+      err.write(`warning: skipped ref ${s.refId}: ${s.detail}\n`);
+      skippedRefs.push(s.detail);
+    }
+    images.push(...split.images);
+    title = `${a.dataset} (${a.splitBy}) ${a.split}`;
+  } else {
+    for await (const image of readJsonlDataset(a.jsonl!)) images.push(image);
+    title = basename(a.jsonl!);
+  }
+  if (images.length === 0) {
+    throw new UsageError(`the ${title} split holds no images`);
+  }
+  return {
+    images: a.limit ? images.slice(0, a.limit) : images,
+    title,
+    skippedRefs,
+  };
+}
+
+/** Reads an image of the dataset; null when its file is missing. */
+async function loadImage(
+  imagesDir: string,
+  image: DatasetImage,
+): Promise<RgbaImage | null> {
+  try {
+    return await readImageFile(resolveImagePath(imagesDir, image.file));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Runs `eval` with `args`; returns the exit code. */
+export async function runEvalCommand(
+  args: string[],
+  io: EvalCommandIO = {},
+): Promise<number> {
+  const out = io.stdout ?? ((t: string) => console.log(t));
+  const err = io.stderr ?? stderrOutput();
+  const env = io.env ?? Deno.env.toObject();
+  let a: EvalArgs | "help";
+  try {
+    a = parseEvalArgs(args);
+  } catch (e) {
+    err.write(`error: ${(e as Error).message}\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+  if (a === "help") {
+    out(EVAL_USAGE);
+    return 0;
+  }
+  try {
+    return a.score
+      ? await score(a, out, err)
+      : await evaluate(a, out, err, env);
+  } catch (e) {
+    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function score(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+): Promise<number> {
+  const { images, title } = await loadImages({ ...a, limit: undefined }, err);
+  const index = await indexRefs(images);
+  const result = await scorePredictions(readLines(a.score!), index, a.score!);
+  const configs = [...result.metrics.entries()];
+  const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
+  const metrics = {
+    ...main.metrics(),
+    ...(configs.length > 1
+      ? {
+        ablation: configs.map(([config, m]) => ({ config, ...m.metrics() })),
+      }
+      : {}),
+    settings: { scored: a.score, data: title },
+  };
+  if (a.outGiven) {
+    await writeFileAtomic(
+      join(a.out, "metrics.json"),
+      JSON.stringify(metrics, null, 2) + "\n",
+    );
+  }
+  out(textTable(splitRows(main.metrics())));
+  err.write(`scored ${result.lines} predictions of ${a.score}\n`);
+  return 0;
+}
+
+async function evaluate(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const started = performance.now();
+  const { images, title, skippedRefs } = await loadImages(a, err);
+  const base: AblationConfig = {
+    spatial: a.spatial,
+    alpha: a.alpha,
+    topK: a.topK,
+  };
+  const configs = a.ablate ? ablationGrid(base) : [base];
+  const predictionsPath = join(a.out, "predictions.jsonl");
+  const predictions = await openPredictions(predictionsPath, a.resume);
+  const metrics = new Map(
+    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
+  );
+  const done = new Set<string>();
+  for (const line of predictions.previous) {
+    done.add(predictionKey(line));
+    const name = line.config ?? configName(base);
+    metrics.get(name)?.add(line.i, line.u, line.spatial);
+  }
+  if (a.resume) {
+    err.write(
+      `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,
+    );
+  }
+  const source = await openModels(a, env, err);
+  const segmenter = await createSegmenter(segmenterOptions(a, source));
+  const bar = new ProgressReporter({
+    label: "eval",
+    total: images.length,
+    itemName: "images",
+    output: err,
+  });
+  let outcome;
+  try {
+    outcome = await runEvaluation({
+      segmenter,
+      images,
+      loadImage: (image) => loadImage(a.images!, image),
+      truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
+      configs,
+      nameConfigs: a.ablate,
+      done,
+      metrics,
+      append: (lines) => predictions.append(lines),
+      strict: a.strict,
+      onProgress: (p) =>
+        bar.update(
+          p.images + p.missingImages,
+          `${p.sentences} sentences, mIoU ${p.mIoU.toFixed(2)} oIoU ${
+            p.oIoU.toFixed(2)
+          }`,
+        ),
+    });
+    bar.finish();
+  } finally {
+    predictions.close();
+    await segmenter.release();
+  }
+  const main = metrics.get(configName(base))!.metrics();
+  const ablation = a.ablate
+    ? configs.map((c) => ({
+      name: configName(c),
+      metrics: metrics.get(configName(c))!.all.metrics(),
+    }))
+    : undefined;
+  const settings = {
+    data: title,
+    models: {
+      clip: a.clip,
+      sam: a.sam,
+      variant: a.variant,
+      backend: a.backend,
+    },
+    ...methodSettings(a),
+    limit: a.limit ?? null,
+  };
+  const wall = performance.now() - started;
+  const timings = {
+    ...Object.fromEntries(
+      Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)]),
+    ),
+    wall: Math.round(wall),
+    perImage: outcome.images ? Math.round(wall / outcome.images) : 0,
+  };
+  const counts = {
+    images: images.length,
+    evaluatedThisRun: outcome.images,
+    sentences: main.all.n,
+    missingImages: outcome.missingImages.length,
+    skippedRefs: skippedRefs.length,
+  };
+  await writeFileAtomic(
+    join(a.out, "metrics.json"),
+    JSON.stringify(
+      {
+        ...main,
+        ...(ablation
+          ? {
+            ablation: ablation.map((r) => ({
+              config: r.name,
+              ...metrics.get(r.name)!.metrics(),
+            })),
+          }
+          : {}),
+        settings,
+        counts,
+        missingImages: outcome.missingImages,
+        skippedRefs,
+        timings,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  const grid = await writeExamples(a, images, outcome.best, outcome.worst);
+  await writeFileAtomic(
+    join(a.out, "report.md"),
+    renderReport({
+      title: `oris on ${title}`,
+      metrics: main,
+      ablation,
+      settings,
+      counts,
+      missingImages: outcome.missingImages,
+      timings,
+      grid,
+    }),
+  );
+  out(textTable([...splitRows(main), ...(ablation ?? [])]));
+  out(`wrote ${predictionsPath}, metrics.json and report.md in ${a.out}`);
+  if (outcome.missingImages.length > 0) {
+    err.write(
+      `warning: ${outcome.missingImages.length} image files were missing (listed in metrics.json); their sentences were not evaluated\n`,
+    );
+  }
+  return 0;
+}
+
+/** Renders the best and worst examples of this run into examples.png. */
+async function writeExamples(
+  a: EvalArgs,
+  images: readonly DatasetImage[],
+  best: readonly EvalExample[],
+  worst: readonly EvalExample[],
+): Promise<string | undefined> {
+  const examples = [...best, ...worst.filter((w) => !best.includes(w))];
+  if (examples.length === 0) return undefined;
+  const byId = new Map(images.map((i) => [String(i.id), i]));
+  const rows: GridExample[] = [];
+  for (const e of examples) {
+    const image = byId.get(String(e.imageId));
+    if (!image) continue;
+    const pixels = await loadImage(a.images!, image);
+    if (!pixels) continue;
+    rows.push({
+      image: pixels,
+      predicted: decodeRle(
+        decompressRle({
+          size: [e.mask.size[0], e.mask.size[1]],
+          counts: e.mask.counts,
+        }),
+      ),
+      truth: annotationToMask(e.ref.segmentation, image.width, image.height),
+      caption: `IoU ${e.iou.toFixed(2)}  ${e.sentence}`,
+    });
+  }
+  const file = "examples.png";
+  await writePng(join(a.out, file), await encodePng(renderExampleGrid(rows)));
+  return file;
+}

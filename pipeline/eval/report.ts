@@ -1,0 +1,218 @@
+/**
+ * The human-readable side of an evaluation: metric tables (Markdown and
+ * plain text), report.md, and a picture grid of the best and worst
+ * examples (prediction beside ground truth).
+ *
+ * @module
+ */
+
+import { copyImage } from "../render/draw.ts";
+import { drawText } from "../render/font.ts";
+import { renderMaskPair } from "../render/overlay.ts";
+import type { RgbaImage } from "../image/rgba.ts";
+import { resampleRgbToPlanar } from "../image/resample.ts";
+import { createRgbaImage } from "../image/rgba.ts";
+import type { Metrics, SplitMetrics } from "./metrics.ts";
+
+/** The columns of a metrics table. */
+const COLUMNS = [
+  "n",
+  "oIoU",
+  "mIoU",
+  "Pr@0.5",
+  "Pr@0.6",
+  "Pr@0.7",
+  "Pr@0.8",
+  "Pr@0.9",
+] as const;
+
+/** A named row of a metrics table. */
+export interface MetricsRow {
+  readonly name: string;
+  readonly metrics: Metrics;
+}
+
+/**
+ * A Markdown table of metrics rows.
+ *
+ * @example
+ * ```ts
+ * markdownTable([{ name: "all", metrics }]);
+ * ```
+ */
+export function markdownTable(rows: readonly MetricsRow[]): string {
+  const head = `| | ${COLUMNS.join(" | ")} |`;
+  const rule = `|---|${COLUMNS.map(() => "---:").join("|")}|`;
+  const body = rows.map((r) =>
+    `| ${r.name} | ${COLUMNS.map((c) => format(c, r.metrics[c])).join(" | ")} |`
+  );
+  return [head, rule, ...body].join("\n");
+}
+
+/** A plain-text table of metrics rows, aligned, for a terminal. */
+export function textTable(rows: readonly MetricsRow[]): string {
+  const cells = [
+    ["", ...COLUMNS],
+    ...rows.map((
+      r,
+    ) => [r.name, ...COLUMNS.map((c) => format(c, r.metrics[c]))]),
+  ];
+  const widths = cells[0].map((_, i) =>
+    Math.max(...cells.map((row) => row[i].length))
+  );
+  return cells.map((row) =>
+    row.map((cell, i) =>
+      i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
+    )
+      .join("  ")
+  ).join("\n");
+}
+
+function format(column: string, value: number): string {
+  return column === "n" ? String(value) : value.toFixed(2);
+}
+
+/** The rows of a split's metrics: all, spatial, non-spatial. */
+export function splitRows(m: SplitMetrics, prefix = ""): MetricsRow[] {
+  return [
+    { name: `${prefix}all`, metrics: m.all },
+    { name: `${prefix}spatial`, metrics: m.spatial },
+    { name: `${prefix}non-spatial`, metrics: m.nonSpatial },
+  ];
+}
+
+/** What report.md says. */
+export interface ReportContent {
+  readonly title: string;
+  readonly metrics: SplitMetrics;
+  /** One row per configuration when ablating. */
+  readonly ablation?: readonly MetricsRow[];
+  readonly settings: Record<string, unknown>;
+  readonly counts: Record<string, number>;
+  readonly missingImages: readonly string[];
+  readonly timings: Record<string, number>;
+  /** File name of the examples grid, when one was written. */
+  readonly grid?: string;
+}
+
+/** Renders report.md. */
+export function renderReport(c: ReportContent): string {
+  const lines = [
+    `# ${c.title}`,
+    "",
+    "IoUs and precisions in percent. oIoU = 100 * sum(I) / sum(U); mIoU = 100 * mean(I / U);",
+    "Pr@X = share of expressions with IoU > X. Spatial = sentences holding a direction word.",
+    "",
+    markdownTable(splitRows(c.metrics)),
+    "",
+  ];
+  if (c.ablation && c.ablation.length > 0) {
+    lines.push("## Ablation", "", markdownTable(c.ablation), "");
+  }
+  lines.push(
+    "## Run",
+    "",
+    ...Object.entries(c.counts).map(([k, v]) => `- ${k}: ${v}`),
+    ...Object.entries(c.settings).map(([k, v]) =>
+      `- ${k}: ${JSON.stringify(v)}`
+    ),
+    "",
+    "Time per stage (seconds, summed over images):",
+    "",
+    ...Object.entries(c.timings).map(([k, v]) =>
+      `- ${k}: ${(v / 1000).toFixed(1)}`
+    ),
+    "",
+  );
+  if (c.missingImages.length > 0) {
+    lines.push(
+      `## Missing images (${c.missingImages.length})`,
+      "",
+      ...c.missingImages.slice(0, 50).map((f) => `- ${f}`),
+      ...(c.missingImages.length > 50
+        ? [`- ... and ${c.missingImages.length - 50} more`]
+        : []),
+      "",
+    );
+  }
+  if (c.grid) {
+    lines.push(
+      "## Best and worst examples",
+      "",
+      "Each row: the prediction (left) beside the ground truth (right), with the sentence and IoU.",
+      "",
+      `![examples](${c.grid})`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Resizes an RGBA image (antialiased bilinear), keeping it opaque. */
+export function resizeRgba(
+  image: RgbaImage,
+  width: number,
+  height: number,
+): RgbaImage {
+  const planes = resampleRgbToPlanar(
+    image,
+    { x: 0, y: 0, width: image.width, height: image.height },
+    width,
+    height,
+  );
+  const out = createRgbaImage(width, height);
+  const n = width * height;
+  for (let i = 0; i < n; i++) {
+    out.data[i * 4] = planes[i];
+    out.data[i * 4 + 1] = planes[n + i];
+    out.data[i * 4 + 2] = planes[2 * n + i];
+    out.data[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** One example of the grid: the image, both masks and a caption. */
+export interface GridExample {
+  readonly image: RgbaImage;
+  readonly predicted: Uint8Array;
+  readonly truth: Uint8Array;
+  readonly caption: string;
+}
+
+/**
+ * Stacks examples (prediction beside ground truth) into one picture, each
+ * row scaled to `width` and captioned above.
+ */
+export function renderExampleGrid(
+  examples: readonly GridExample[],
+  width = 960,
+): RgbaImage {
+  const scale = 2;
+  const captionHeight = 7 * scale + 8;
+  const rows = examples.map((e) => {
+    const pair = renderMaskPair(e.image, e.predicted, e.truth);
+    const h = Math.max(1, Math.round(pair.height * width / pair.width));
+    return { pair: resizeRgba(pair, width, h), caption: e.caption };
+  });
+  const height = rows.reduce((s, r) => s + r.pair.height + captionHeight, 0);
+  const out = createRgbaImage(width, Math.max(1, height));
+  out.data.fill(255);
+  let y = 0;
+  for (const r of rows) {
+    drawText(
+      out,
+      4,
+      y + 4,
+      r.caption.slice(0, Math.floor((width - 8) / (6 * scale))),
+      [0, 0, 0],
+      {
+        scale,
+      },
+    );
+    y += captionHeight;
+    const src = copyImage(r.pair);
+    out.data.set(src.data, y * width * 4);
+    y += r.pair.height;
+  }
+  return out;
+}

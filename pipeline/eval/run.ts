@@ -1,0 +1,284 @@
+/**
+ * The evaluation loop: streams dataset images through the segmenter (per-
+ * image work once), compares every sentence's mask with its ground truth at
+ * full resolution, appends predictions image by image, and aggregates the
+ * metrics as it goes. File access is injected, so the loop itself needs no
+ * file system.
+ *
+ * @module
+ */
+
+import type { RgbaImage } from "../image/rgba.ts";
+import { maskToCompressedRle } from "../datasets/coco_mask.ts";
+import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
+import type { SegmentedJob, Segmenter } from "../segmenter.ts";
+import type { ImageJob } from "../stages/job.ts";
+import { seedWords } from "../spatial/seed.ts";
+import {
+  type AblationConfig,
+  configName,
+  overlapOf,
+  selectWith,
+} from "./ablation.ts";
+import { expressionIou, SplitMetricsAccumulator } from "./metrics.ts";
+import { predictionKey, type PredictionLine } from "./predictions.ts";
+
+/** One sentence of a dataset image, with the ref it belongs to. */
+interface SentenceRef {
+  readonly ref: DatasetRef;
+  readonly sentId: number | string;
+  readonly sent: string;
+}
+
+/** What an image job carries through the pipeline. */
+interface EvalMeta {
+  readonly image: DatasetImage;
+  readonly sentences: readonly SentenceRef[];
+}
+
+/** An example kept for the report's picture grid. */
+export interface EvalExample {
+  readonly imageId: number | string;
+  readonly file: string;
+  readonly sentence: string;
+  readonly iou: number;
+  /** The ref whose ground truth to draw. */
+  readonly ref: DatasetRef;
+  /** The predicted mask as compressed RLE. */
+  readonly mask: PredictionLine["mask"];
+}
+
+/** Progress of an evaluation. */
+export interface EvalProgress {
+  readonly images: number;
+  readonly sentences: number;
+  readonly missingImages: number;
+  readonly mIoU: number;
+  readonly oIoU: number;
+}
+
+/** Options of {@linkcode runEvaluation}. */
+export interface EvalRunOptions {
+  readonly segmenter: Segmenter;
+  /** The split's images, each with its refs. */
+  readonly images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>;
+  /** Loads an image's pixels; null when its file is missing. */
+  loadImage(image: DatasetImage): Promise<RgbaImage | null>;
+  /** The ground-truth mask of a ref at the image's size. */
+  truthMask(ref: DatasetRef, width: number, height: number): Uint8Array;
+  /** Configurations; the first is the main one. */
+  readonly configs: readonly AblationConfig[];
+  /** Whether to name configurations in prediction lines (ablation). */
+  readonly nameConfigs: boolean;
+  /** Keys of predictions already written (resume). */
+  readonly done: ReadonlySet<string>;
+  /** Appends the lines of one image. */
+  append(lines: readonly PredictionLine[]): Promise<void>;
+  /** Stop at the first missing image instead of counting it. */
+  readonly strict: boolean;
+  /**
+   * Accumulators per configuration name to add to (e.g. holding the
+   * predictions of an interrupted run); fresh ones by default.
+   */
+  readonly metrics?: Map<string, SplitMetricsAccumulator>;
+  /** Best and worst examples to keep for the report. Default 4. */
+  readonly examples?: number;
+  onProgress?(p: EvalProgress): void;
+}
+
+/** The outcome of {@linkcode runEvaluation}. */
+export interface EvalOutcome {
+  /** Metrics per configuration name (including those given in the options). */
+  readonly metrics: Map<string, SplitMetricsAccumulator>;
+  readonly images: number;
+  readonly sentences: number;
+  readonly missingImages: readonly string[];
+  readonly best: readonly EvalExample[];
+  readonly worst: readonly EvalExample[];
+  /** Milliseconds per stage, summed over images. */
+  readonly timings: Record<string, number>;
+}
+
+/** Thrown with --strict when an image file is missing. */
+export class MissingImageError extends Error {
+  /** Creates the error for `file`. */
+  constructor(file: string) {
+    super(
+      `Image file ${file} is missing: check --images (it must hold the COCO train2014 images), or drop --strict to count and skip missing images.`,
+    );
+    this.name = "MissingImageError";
+  }
+}
+
+/** Whether a sentence holds a spatial word (the seed rule's ten words). */
+export function isSpatialSentence(sentence: string): boolean {
+  return seedWords(sentence).length > 0;
+}
+
+function sentencesOf(image: DatasetImage): SentenceRef[] {
+  return image.refs.flatMap((ref) =>
+    ref.sentences.map((s) => ({ ref, sentId: s.sentId, sent: s.sent }))
+  );
+}
+
+/** Keeps the k best or worst examples by IoU. */
+function keep(
+  list: EvalExample[],
+  example: EvalExample,
+  k: number,
+  better: (a: number, b: number) => boolean,
+): void {
+  list.push(example);
+  list.sort((
+    a,
+    b,
+  ) => (better(a.iou, b.iou) ? -1 : better(b.iou, a.iou) ? 1 : 0));
+  if (list.length > k) list.length = k;
+}
+
+/**
+ * Runs an evaluation. Sentences already done are skipped; pass their
+ * metrics in `options.metrics` to get totals over the whole split.
+ */
+export async function runEvaluation(
+  options: EvalRunOptions,
+): Promise<EvalOutcome> {
+  const metrics = options.metrics ?? new Map<string, SplitMetricsAccumulator>();
+  for (const c of options.configs) {
+    if (!metrics.has(configName(c))) {
+      metrics.set(configName(c), new SplitMetricsAccumulator());
+    }
+  }
+  const missingImages: string[] = [];
+  const best: EvalExample[] = [];
+  const worst: EvalExample[] = [];
+  const timings: Record<string, number> = {};
+  const k = options.examples ?? 4;
+  let images = 0, sentences = 0;
+  const main = metrics.get(configName(options.configs[0]))!;
+  const keyOf = (s: SentenceRef, c: AblationConfig) =>
+    predictionKey({
+      ref_id: s.ref.refId,
+      sent_id: s.sentId,
+      config: options.nameConfigs ? configName(c) : undefined,
+    });
+
+  async function* jobs(): AsyncIterable<ImageJob<EvalMeta>> {
+    for await (const image of options.images) {
+      const all = sentencesOf(image);
+      const pending = all.some((s) =>
+        options.configs.some((c) => !options.done.has(keyOf(s, c)))
+      );
+      if (!pending || all.length === 0) continue;
+      const pixels = await options.loadImage(image);
+      if (!pixels) {
+        if (options.strict) throw new MissingImageError(image.file);
+        missingImages.push(image.file);
+        options.onProgress?.(progress());
+        continue;
+      }
+      if (pixels.width !== image.width || pixels.height !== image.height) {
+        throw new RangeError(
+          `Image ${image.file} is ${pixels.width}x${pixels.height} but the dataset says ${image.width}x${image.height}: the images folder does not match the annotations.`,
+        );
+      }
+      // Every sentence of the image runs, so that a resumed image gives the
+      // same results as an uninterrupted run; only new lines are written.
+      yield {
+        id: image.id,
+        image: pixels,
+        sentences: all.map((s) => s.sent),
+        meta: { image, sentences: all },
+        timings: {},
+      };
+    }
+  }
+
+  const progress = (): EvalProgress => {
+    const m = main.all.metrics();
+    return {
+      images,
+      sentences,
+      missingImages: missingImages.length,
+      mIoU: m.mIoU,
+      oIoU: m.oIoU,
+    };
+  };
+
+  for await (const job of options.segmenter.stream(jobs())) {
+    const { image, sentences: refs } = job.meta!;
+    const truths = new Map<DatasetRef, Uint8Array>();
+    const truthOf = (ref: DatasetRef) => {
+      let t = truths.get(ref);
+      if (!t) {
+        t = options.truthMask(ref, image.width, image.height);
+        truths.set(ref, t);
+      }
+      return t;
+    };
+    const lines: PredictionLine[] = [];
+    for (const config of options.configs) {
+      const name = configName(config);
+      const { selections, scores } = selectWith(job as SegmentedJob, config);
+      refs.forEach((s, e) => {
+        if (options.done.has(keyOf(s, config))) return;
+        const sel = selections[e];
+        const truth = truthOf(s.ref);
+        const { intersection, union } = overlapOf(job, sel, truth);
+        const spatial = isSpatialSentence(s.sent);
+        metrics.get(name)!.add(intersection, union, spatial);
+        const chosen = sel.index >= 0 ? job.proposals[sel.index] : null;
+        const mask = maskToCompressedRle(
+          chosen?.mask ?? new Uint8Array(image.width * image.height),
+          image.width,
+          image.height,
+        );
+        const n = job.proposals.length;
+        const line: PredictionLine = {
+          image_id: image.id,
+          ref_id: s.ref.refId,
+          sent_id: s.sentId,
+          sentence: s.sent,
+          mask,
+          iou: expressionIou(intersection, union),
+          i: intersection,
+          u: union,
+          box: chosen
+            ? [...chosen.box] as [number, number, number, number]
+            : null,
+          rule: sel.rule,
+          score: chosen ? roundScore(scores[e * n + sel.index]) : null,
+          spatial,
+          ...(options.nameConfigs ? { config: name } : {}),
+        };
+        lines.push(line);
+        if (config === options.configs[0]) {
+          const example: EvalExample = {
+            imageId: image.id,
+            file: image.file,
+            sentence: s.sent,
+            iou: line.iou,
+            ref: s.ref,
+            mask,
+          };
+          keep(best, example, k, (a, b) => a > b);
+          keep(worst, example, k, (a, b) => a < b);
+        }
+      });
+    }
+    await options.append(lines);
+    for (const [stage, ms] of Object.entries(job.timings)) {
+      timings[stage] = (timings[stage] ?? 0) + ms;
+    }
+    images++;
+    sentences += lines.filter((l) =>
+      !options.nameConfigs || l.config === configName(options.configs[0])
+    ).length;
+    options.onProgress?.(progress());
+  }
+  return { metrics, images, sentences, missingImages, best, worst, timings };
+}
+
+function roundScore(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}

@@ -1,0 +1,119 @@
+/**
+ * Scoring a predictions file against a dataset's ground truth, with no
+ * models: each line's mask (COCO compressed RLE) is compared with its ref's
+ * ground truth at full size, and the metrics are aggregated per
+ * configuration.
+ *
+ * @module
+ */
+
+import { maskIou } from "../../kernels/mask_iou/cpu.ts";
+import {
+  annotationToMask,
+  decodeRle,
+  decompressRle,
+} from "../datasets/coco_mask.ts";
+import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
+import { SplitMetricsAccumulator } from "./metrics.ts";
+import {
+  parsePredictionLine,
+  PredictionFormatError,
+  predictionKey,
+} from "./predictions.ts";
+import { isSpatialSentence } from "./run.ts";
+
+/** Where a ref's ground truth is. */
+interface RefEntry {
+  readonly ref: DatasetRef;
+  readonly image: DatasetImage;
+}
+
+/** Indexes a dataset's refs by ref id. */
+export async function indexRefs(
+  images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>,
+): Promise<Map<string, RefEntry>> {
+  const index = new Map<string, RefEntry>();
+  for await (const image of images) {
+    for (const ref of image.refs) index.set(String(ref.refId), { ref, image });
+  }
+  return index;
+}
+
+/** The result of {@linkcode scorePredictions}. */
+export interface ScoreOutcome {
+  /** Metrics per configuration ("" when the lines name none). */
+  readonly metrics: Map<string, SplitMetricsAccumulator>;
+  /** Lines scored. */
+  readonly lines: number;
+}
+
+/**
+ * Scores prediction lines against the ground truth of `index`. Errors name
+ * the file and line: unknown refs, masks of the wrong size, duplicates.
+ */
+export async function scorePredictions(
+  lines: AsyncIterable<string>,
+  index: ReadonlyMap<string, RefEntry>,
+  file: string,
+): Promise<ScoreOutcome> {
+  const metrics = new Map<string, SplitMetricsAccumulator>();
+  const seen = new Set<string>();
+  const truths = new Map<string, Uint8Array>();
+  let lineNumber = 0, scored = 0;
+  let currentImage: DatasetImage | undefined;
+  for await (const text of lines) {
+    lineNumber++;
+    if (text.trim() === "") continue;
+    const line = parsePredictionLine(text, file, lineNumber);
+    const entry = index.get(String(line.ref_id));
+    if (!entry) {
+      throw new PredictionFormatError(
+        file,
+        lineNumber,
+        `ref_id ${line.ref_id} is not in the dataset split: score against the split the predictions were made on`,
+      );
+    }
+    const key = predictionKey(line);
+    if (seen.has(key)) {
+      throw new PredictionFormatError(
+        file,
+        lineNumber,
+        `a second prediction for ref ${line.ref_id}, sentence ${line.sent_id}`,
+      );
+    }
+    seen.add(key);
+    const { image, ref } = entry;
+    const [h, w] = line.mask.size;
+    if (h !== image.height || w !== image.width) {
+      throw new PredictionFormatError(
+        file,
+        lineNumber,
+        `the mask is ${w}x${h} but image ${image.id} is ${image.width}x${image.height}`,
+      );
+    }
+    // Lines come image by image: keep only the current image's masks.
+    if (image !== currentImage) {
+      truths.clear();
+      currentImage = image;
+    }
+    let truth = truths.get(String(ref.refId));
+    if (!truth) {
+      truth = annotationToMask(ref.segmentation, image.width, image.height);
+      truths.set(String(ref.refId), truth);
+    }
+    const predicted = decodeRle(
+      decompressRle({ size: [h, w], counts: line.mask.counts }),
+    );
+    const { intersection, union } = maskIou(predicted, truth);
+    const sentence = ref.sentences.find((s) =>
+      String(s.sentId) === String(line.sent_id)
+    )
+      ?.sent ?? line.sentence;
+    const config = line.config ?? "";
+    let m = metrics.get(config);
+    if (!m) metrics.set(config, m = new SplitMetricsAccumulator());
+    m.add(intersection, union, isSpatialSentence(sentence));
+    scored++;
+  }
+  return { metrics, lines: scored };
+}

@@ -1,0 +1,395 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runEvalCommand } from "../../pipeline/cli/eval.ts";
+import {
+  annotationToMask,
+  decodeRle,
+  decompressRle,
+  maskToCompressedRle,
+} from "../../pipeline/datasets/coco_mask.ts";
+import { encodePng } from "../../pipeline/image/png_encode.ts";
+import { generateScene } from "../fixtures/scenes.ts";
+import {
+  FIXTURE_CLIP,
+  FIXTURE_MODELS_DIR,
+  FIXTURE_SAM,
+} from "../helpers/fixture_models.ts";
+import { withTemp } from "../helpers/temp.ts";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const REFER = `${REPO}tests/fixtures/refer`;
+const MODELS = [
+  "--models",
+  FIXTURE_MODELS_DIR,
+  "--clip",
+  FIXTURE_CLIP,
+  "--sam",
+  FIXTURE_SAM,
+  "--backend",
+  "native",
+];
+
+async function run(args: string[]) {
+  const stdout: string[] = [];
+  let stderr = "";
+  const code = await runEvalCommand(args, {
+    stdout: (t) => stdout.push(t),
+    stderr: { write: (t) => void (stderr += t), isTerminal: false },
+    env: {},
+  });
+  return { code, stdout: stdout.join("\n"), stderr };
+}
+
+/** Writes a JSONL dataset of generated scenes (PNG images, RLE and polygon masks). */
+async function writeScenes(dir: string, count: number): Promise<string> {
+  await Deno.mkdir(`${dir}/images`, { recursive: true });
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const scene = generateScene(500 + i);
+    const file = `scene-${i}.png`;
+    await Deno.writeFile(`${dir}/images/${file}`, await encodePng(scene.image));
+    lines.push(JSON.stringify({
+      id: i,
+      file,
+      width: scene.image.width,
+      height: scene.image.height,
+      sentences: scene.sentences.map((s, k) => ({
+        id: `${i}-${k}`,
+        sent: s.text,
+        mask: maskToCompressedRle(
+          scene.shapes[s.target].mask,
+          scene.image.width,
+          scene.image.height,
+        ),
+      })),
+    }));
+  }
+  await Deno.writeTextFile(`${dir}/scenes.jsonl`, lines.join("\n") + "\n");
+  return `${dir}/scenes.jsonl`;
+}
+
+interface Line {
+  ref_id: string | number;
+  sent_id: string | number;
+  sentence: string;
+  mask: { size: [number, number]; counts: string };
+  i: number;
+  u: number;
+  config?: string;
+}
+
+async function readLines(path: string): Promise<Line[]> {
+  return (await Deno.readTextFile(path)).split("\n").filter((l) => l)
+    .map((l) => JSON.parse(l));
+}
+
+/** Metrics by the definitions, computed here from I and U alone. */
+function expectedMetrics(pairs: { i: number; u: number }[]) {
+  const iou = pairs.map((p) => (p.u > 0 ? p.i / p.u : 0));
+  const r = (v: number) => Math.round(v * 10000) / 100;
+  const pr = (t: number) => r(iou.filter((v) => v > t).length / iou.length);
+  return {
+    oIoU: r(
+      pairs.reduce((s, p) => s + p.i, 0) / pairs.reduce((s, p) => s + p.u, 0),
+    ),
+    mIoU: r(iou.reduce((s, v) => s + v, 0) / iou.length),
+    "Pr@0.5": pr(0.5),
+    "Pr@0.6": pr(0.6),
+    "Pr@0.7": pr(0.7),
+    "Pr@0.8": pr(0.8),
+    "Pr@0.9": pr(0.9),
+    n: pairs.length,
+  };
+}
+
+Deno.test("eval on the REFER fixture: each line's I and U and the metrics match an independent computation", async () => {
+  await withTemp(async (out) => {
+    const { code, stderr, stdout } = await run([
+      "--refer",
+      REFER,
+      "--images",
+      `${REFER}/images`,
+      "--split",
+      "train",
+      "--out",
+      out,
+      ...MODELS,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /oIoU/);
+    const instances = JSON.parse(
+      await Deno.readTextFile(`${REFER}/refcocog/instances.json`),
+    );
+    const lines = await readLines(`${out}/predictions.jsonl`);
+    assert.ok(lines.length >= 8, `${lines.length} lines`);
+    // The ground truth straight from instances.json, via the refs' ann ids.
+    const refs = new Map<number, number>(); // ref_id -> ann_id
+    const { readPickle } = await import("../../pipeline/datasets/pickle.ts");
+    // Python dicts come back as Maps.
+    const pickled = readPickle(
+      await Deno.readFile(`${REFER}/refcocog/refs(umd).p`),
+    ) as Map<string, number>[];
+    for (const ref of pickled) refs.set(ref.get("ref_id")!, ref.get("ann_id")!);
+    for (const line of lines) {
+      const ann = instances.annotations.find((a: { id: number }) =>
+        a.id === refs.get(line.ref_id as number)
+      );
+      const image = instances.images.find((i: { id: number }) =>
+        i.id === ann.image_id
+      );
+      const truth = annotationToMask(
+        ann.segmentation,
+        image.width,
+        image.height,
+      );
+      const predicted = decodeRle(decompressRle(line.mask));
+      let i = 0, u = 0;
+      for (let p = 0; p < truth.length; p++) {
+        i += truth[p] && predicted[p] ? 1 : 0;
+        u += truth[p] || predicted[p] ? 1 : 0;
+      }
+      assert.deepEqual(
+        [line.i, line.u],
+        [i, u],
+        `ref ${line.ref_id} sentence ${line.sent_id}`,
+      );
+    }
+    const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    assert.deepEqual(metrics.all, expectedMetrics(lines));
+    const spatialWords =
+      /\b(left|right|top|bottom|upper|lower|above|below|front|back)\b/i;
+    assert.deepEqual(
+      metrics.spatial,
+      expectedMetrics(lines.filter((l) => spatialWords.test(l.sentence))),
+    );
+    assert.deepEqual(
+      metrics.nonSpatial,
+      expectedMetrics(lines.filter((l) => !spatialWords.test(l.sentence))),
+    );
+    assert.ok((await Deno.stat(`${out}/report.md`)).size > 0);
+    assert.ok((await Deno.stat(`${out}/examples.png`)).size > 0);
+  });
+});
+
+Deno.test("eval counts and reports a missing image and a ref without annotation; --strict stops", async () => {
+  await withTemp(async (out) => {
+    const { code, stderr } = await run([
+      "--refer",
+      REFER,
+      "--images",
+      `${REFER}/images`,
+      "--split",
+      "val",
+      "--out",
+      out,
+      ...MODELS,
+    ]);
+    assert.equal(code, 0, stderr);
+    const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    assert.deepEqual(metrics.missingImages, [
+      "COCO_train2014_000000000104.png",
+    ]);
+    assert.equal(metrics.counts.skippedRefs, 1);
+    assert.match(stderr, /ann_id 9999/);
+    assert.match(
+      await Deno.readTextFile(`${out}/report.md`),
+      /Missing images \(1\)/,
+    );
+  });
+  await withTemp(async (out) => {
+    const { code, stderr } = await run([
+      "--refer",
+      REFER,
+      "--images",
+      `${REFER}/images`,
+      "--split",
+      "val",
+      "--out",
+      out,
+      "--strict",
+      ...MODELS,
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /9999|000000000104/);
+  });
+});
+
+Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninterrupted run", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 6);
+    const args = ["--jsonl", data, "--images", `${dir}/images`, ...MODELS];
+    const whole = await run([...args, "--out", `${dir}/whole`]);
+    assert.equal(whole.code, 0, whole.stderr);
+
+    // Kill a run as soon as its first image is written.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${REPO}cli.ts`,
+        "eval",
+        ...args,
+        "--out",
+        `${dir}/killed`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const predictions = `${dir}/killed/predictions.jsonl`;
+    for (let t = 0; t < 600; t++) {
+      const size = await Deno.stat(predictions).then((s) => s.size, () => 0);
+      if (size > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    // Also cut the last line in half, as a kill during a write would.
+    const text = await Deno.readTextFile(predictions);
+    const lines = text.split("\n").filter((l) => l);
+    assert.ok(
+      lines.length > 0 &&
+        lines.length <
+          (await readLines(`${dir}/whole/predictions.jsonl`)).length,
+    );
+    await Deno.writeTextFile(
+      predictions,
+      text.slice(0, text.length - Math.floor(lines.at(-1)!.length / 2)),
+    );
+
+    const refused = await run([...args, "--out", `${dir}/killed`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--resume/);
+
+    const resumed = await run([...args, "--out", `${dir}/killed`, "--resume"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const a = JSON.parse(await Deno.readTextFile(`${dir}/whole/metrics.json`));
+    const b = JSON.parse(await Deno.readTextFile(`${dir}/killed/metrics.json`));
+    for (const k of ["all", "spatial", "nonSpatial"]) {
+      assert.deepEqual(b[k], a[k], k);
+    }
+    const key = (l: Line) => `${l.ref_id}/${l.sent_id}`;
+    const sorted = async (p: string) =>
+      (await readLines(p)).map((l) =>
+        JSON.stringify([key(l), l.i, l.u, l.mask.counts])
+      ).sort();
+    assert.deepEqual(
+      await sorted(predictions),
+      await sorted(`${dir}/whole/predictions.jsonl`),
+    );
+  });
+});
+
+Deno.test("eval --score reproduces metrics.json from a predictions file, without models", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 3);
+    const ran = await run([
+      "--jsonl",
+      data,
+      "--images",
+      `${dir}/images`,
+      "--out",
+      `${dir}/run`,
+      ...MODELS,
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const scored = await run([
+      "--score",
+      `${dir}/run/predictions.jsonl`,
+      "--jsonl",
+      data,
+      "--out",
+      `${dir}/scored`,
+    ]);
+    assert.equal(scored.code, 0, scored.stderr);
+    const a = JSON.parse(await Deno.readTextFile(`${dir}/run/metrics.json`));
+    const b = JSON.parse(await Deno.readTextFile(`${dir}/scored/metrics.json`));
+    for (const k of ["all", "spatial", "nonSpatial"]) {
+      assert.deepEqual(b[k], a[k], k);
+    }
+
+    // A line about a ref the data does not have is named with its line number.
+    await Deno.writeTextFile(
+      `${dir}/bad.jsonl`,
+      JSON.stringify({
+        ref_id: "nope",
+        sent_id: 1,
+        sentence: "x",
+        mask: { size: [1, 1], counts: "01" },
+      }) + "\n",
+    );
+    const bad = await run(["--score", `${dir}/bad.jsonl`, "--jsonl", data]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad\.jsonl, line 1: ref_id nope/);
+  });
+});
+
+Deno.test("eval --ablate runs every configuration on the same per-image work", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 2);
+    const ran = await run([
+      "--jsonl",
+      data,
+      "--images",
+      `${dir}/images`,
+      "--out",
+      `${dir}/run`,
+      "--ablate",
+      ...MODELS,
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const metrics = JSON.parse(
+      await Deno.readTextFile(`${dir}/run/metrics.json`),
+    );
+    const names = metrics.ablation.map((r: { config: string }) => r.config);
+    assert.ok(names.includes("spatial=off alpha=0.85 top-k=3"));
+    assert.ok(names.includes("spatial=seed alpha=0.95 top-k=3"));
+    assert.deepEqual(metrics.ablation[0].all, metrics.all);
+    const lines = await readLines(`${dir}/run/predictions.jsonl`);
+    assert.equal(lines.length, metrics.all.n * names.length);
+    assert.match(ran.stdout, /spatial=off alpha=0.85/);
+  });
+});
+
+Deno.test("eval explains bad data: malformed JSONL line, empty data, bad arguments", async () => {
+  await withTemp(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/bad.jsonl`,
+      '{"file": "a.png", "width": 4}\n',
+    );
+    const bad = await run([
+      "--jsonl",
+      `${dir}/bad.jsonl`,
+      "--images",
+      dir,
+      ...MODELS,
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad\.jsonl:1 field "height"/);
+    await Deno.writeTextFile(`${dir}/empty.jsonl`, "");
+    const empty = await run([
+      "--jsonl",
+      `${dir}/empty.jsonl`,
+      "--images",
+      dir,
+      ...MODELS,
+    ]);
+    assert.notEqual(empty.code, 0);
+    assert.match(empty.stderr, /empty|no images/i);
+  });
+  const neither = await run(["--images", "x"]);
+  assert.equal(neither.code, 2);
+  assert.match(neither.stderr, /--refer DIR or --jsonl FILE/);
+  const noImages = await run(["--refer", REFER]);
+  assert.equal(noImages.code, 2);
+  const wrongSplit = await run([
+    "--refer",
+    REFER,
+    "--images",
+    REFER,
+    "--split",
+    "testB",
+    ...MODELS,
+  ]);
+  assert.notEqual(wrongSplit.code, 0);
+  assert.match(wrongSplit.stderr, /train|val/);
+});

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DatasetFormatError,
+  DatasetSelectionError,
+} from "../../pipeline/datasets/errors.ts";
+import {
+  readJsonlDataset,
+  readLines,
+} from "../../pipeline/datasets/jsonl_files.ts";
+import { withTemp } from "../helpers/temp.ts";
+
+const SMALL = fileURLToPath(
+  new URL("../fixtures/jsonl/small.jsonl", import.meta.url),
+);
+
+Deno.test("readJsonlDataset() streams the images of a file", async () => {
+  const ids = [];
+  for await (const image of readJsonlDataset(SMALL)) ids.push(image.id);
+  assert.deepEqual(ids, [101, 102, 103]);
+});
+
+Deno.test("readJsonlDataset() closes the file when the reader stops early", async () => {
+  // Deno's resource sanitizer fails this test if the file stays open.
+  for await (const image of readJsonlDataset(SMALL)) {
+    assert.equal(image.id, 101);
+    break;
+  }
+});
+
+Deno.test("readJsonlDataset() names the file and line of a malformed line", async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, "bad.jsonl");
+    const good = (await Deno.readTextFile(SMALL)).split("\n")[0];
+    await Deno.writeTextFile(path, `${good}\r\n\r\n{"file": 3}\r\n`);
+    let error: unknown;
+    try {
+      for await (const _ of readJsonlDataset(path)) { /* drain */ }
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof DatasetFormatError, String(error));
+    assert.equal(error.line, 3);
+    assert.equal(error.field, "file");
+    assert.ok(error.message.startsWith(`${path}:3 field "file": `));
+  });
+});
+
+Deno.test("readLines() reads lines across the stream's chunks and reports a missing file", async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, "long.txt");
+    // Lines longer than a read chunk (64 KiB) and a multi-byte character
+    // that straddles chunk boundaries somewhere.
+    const lines = Array.from(
+      { length: 5 },
+      (_, i) => `${i}:` + "é".repeat(50_000 + i),
+    );
+    await Deno.writeTextFile(path, lines.join("\n"));
+    const read = [];
+    for await (const line of readLines(path)) read.push(line);
+    assert.deepEqual(read, lines);
+    let error: unknown;
+    try {
+      for await (const _ of readLines(join(dir, "none.jsonl"))) { /* drain */ }
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof DatasetSelectionError, String(error));
+    assert.match(
+      error.message,
+      /^no dataset file at .*none\.jsonl; check the path/,
+    );
+  });
+});
