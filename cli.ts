@@ -14,6 +14,7 @@ import { runDemoCommand } from "./pipeline/cli/demo.ts";
 import { runEvalCommand } from "./pipeline/cli/eval.ts";
 import { runModelsCommand } from "./pipeline/cli/models.ts";
 import { runSegmentCommand } from "./pipeline/cli/segment.ts";
+import { runSpatialCommand } from "./pipeline/cli/spatial.ts";
 
 /** A subcommand: its one-line summary and its entry point (returns the exit code). */
 interface Command {
@@ -35,6 +36,11 @@ const COMMANDS: Record<string, Command> = {
   eval: {
     summary: "evaluate on RefCOCO, RefCOCO+, RefCOCOg or a JSONL dataset",
     run: (args) => runEvalCommand(args),
+  },
+  spatial: {
+    summary:
+      "choose among candidate boxes with the spatial selector alone (no models)",
+    run: runSpatialCommand,
   },
   demo: {
     summary: "run one synthetic scene offline and write its overlays",

@@ -44,6 +44,11 @@ export * from "./pipeline/clip/text.ts";
 
 // Kernels (CPU twins; GPU where WebGPU exists)
 export * from "./kernels/kernels.ts";
+export * from "./kernels/select.ts";
+export * from "./kernels/gpu_device.ts";
+export * from "./kernels/mask_iou/contract.ts";
+export * from "./kernels/mask_pairwise_iou/contract.ts";
+export * from "./kernels/mask_pairwise_iou/cpu.ts";
 export * from "./kernels/clip_views.ts";
 export * from "./kernels/crop_fill/contract.ts";
 export * from "./kernels/crop_fill/cpu.ts";
@@ -103,6 +108,8 @@ export * from "./pipeline/text/noun_phrase.ts";
 // Spatial selection
 export * from "./pipeline/spatial/types.ts";
 export * from "./pipeline/spatial/seed.ts";
+export * from "./pipeline/spatial/parse.ts";
+export * from "./pipeline/spatial/extended.ts";
 
 // Progress reporting
 export * from "./pipeline/progress.ts";

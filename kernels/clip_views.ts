@@ -7,7 +7,9 @@
 
 /** CLIP's input normalisation on a 0..1 scale. */
 export interface ClipNormalisation {
+  /** Per-channel means, R, G, B. */
   readonly mean: readonly [number, number, number];
+  /** Per-channel standard deviations, R, G, B. */
   readonly std: readonly [number, number, number];
 }
 
@@ -41,4 +43,24 @@ export function checkMasks(
       }.`,
     );
   }
+}
+
+/**
+ * The array the N x 3 x size x size views go to: the caller's `output`
+ * when given (checked for length), else a new one.
+ */
+export function viewsOutput(
+  output: Float32Array | undefined,
+  count: number,
+  size: number,
+  caller: string,
+): Float32Array {
+  const length = count * 3 * size * size;
+  if (output === undefined) return new Float32Array(length);
+  if (output.length !== length) {
+    throw new RangeError(
+      `${caller}: the output array holds ${output.length} values; ${count} views of 3x${size}x${size} need ${length}.`,
+    );
+  }
+  return output;
 }

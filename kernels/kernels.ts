@@ -1,19 +1,31 @@
 /**
  * The set of kernels the pipeline runs its per-image hot work on. The CPU
- * twins are always available; a WebGPU implementation of the same contract
- * can replace any of them.
+ * twins are always available; {@linkcode GPU_KERNELS} runs the same
+ * contracts as WebGPU compute kernels, and `chooseKernels` (select.ts)
+ * picks one set for a `--device` choice.
  *
  * @module
  */
 
 import { blurOutside } from "./blur_outside/cpu.ts";
+import { blurOutsideGpu } from "./blur_outside/gpu.ts";
 import type { BlurOutsideInput } from "./blur_outside/contract.ts";
 import { cosineSimilarity } from "./cosine/cpu.ts";
+import { cosineSimilarityGpu } from "./cosine/gpu.ts";
 import type { CosineInput } from "./cosine/contract.ts";
 import { cropAndFill } from "./crop_fill/cpu.ts";
+import { cropAndFillGpu } from "./crop_fill/gpu.ts";
 import type { CropFillInput } from "./crop_fill/contract.ts";
+import { type GpuContext, gpuContext } from "./gpu_device.ts";
+import { maskOverlaps } from "./mask_iou/cpu.ts";
+import { maskOverlapsGpu } from "./mask_iou/gpu.ts";
+import type { MaskOverlaps, MaskOverlapsInput } from "./mask_iou/contract.ts";
 import { decodeMaskLogits } from "./mask_logits/cpu.ts";
+import { decodeMaskLogitsGpu } from "./mask_logits/gpu.ts";
 import type { DecodedMasks, MaskLogitsInput } from "./mask_logits/contract.ts";
+import { pairwiseMaskIou } from "./mask_pairwise_iou/cpu.ts";
+import { pairwiseMaskIouGpu } from "./mask_pairwise_iou/gpu.ts";
+import type { PairwiseIouInput } from "./mask_pairwise_iou/contract.ts";
 
 /** Kernels by contract; each may run on the CPU or the GPU. */
 export interface Kernels {
@@ -27,6 +39,10 @@ export interface Kernels {
   cosineSimilarity(input: CosineInput): Promise<Float32Array>;
   /** SAM logits to masks with statistics (see mask_logits/contract.ts). */
   decodeMaskLogits(input: MaskLogitsInput): Promise<DecodedMasks>;
+  /** N x N IoU of N masks (see mask_pairwise_iou/contract.ts). */
+  pairwiseMaskIou(input: PairwiseIouInput): Promise<Float32Array>;
+  /** Intersection and union of prediction/ground-truth pairs (see mask_iou/contract.ts). */
+  maskOverlaps(input: MaskOverlapsInput): Promise<MaskOverlaps>;
 }
 
 /** The CPU twins, as a {@linkcode Kernels} set. */
@@ -36,4 +52,39 @@ export const CPU_KERNELS: Kernels = {
   blurOutside: (input) => Promise.resolve(blurOutside(input)),
   cosineSimilarity: (input) => Promise.resolve(cosineSimilarity(input)),
   decodeMaskLogits: (input) => Promise.resolve(decodeMaskLogits(input)),
+  pairwiseMaskIou: (input) => Promise.resolve(pairwiseMaskIou(input)),
+  maskOverlaps: (input) => Promise.resolve(maskOverlaps(input)),
 };
+
+/**
+ * The WebGPU kernels on a given context (see gpu_device.ts). Each call is
+ * one submit and one readback.
+ *
+ * @example
+ * ```ts
+ * const kernels = gpuKernels(await gpuContext());
+ * const scores = await kernels.cosineSimilarity({ proposals, sentences, dim: 512 });
+ * ```
+ */
+export function gpuKernels(
+  context: GpuContext | (() => Promise<GpuContext>),
+): Kernels {
+  const ctx = typeof context === "function"
+    ? context
+    : () => Promise.resolve(context);
+  return {
+    device: "gpu",
+    cropAndFill: async (input) => cropAndFillGpu(await ctx(), input),
+    blurOutside: async (input) => blurOutsideGpu(await ctx(), input),
+    cosineSimilarity: async (input) => cosineSimilarityGpu(await ctx(), input),
+    decodeMaskLogits: async (input) => decodeMaskLogitsGpu(await ctx(), input),
+    pairwiseMaskIou: async (input) => pairwiseMaskIouGpu(await ctx(), input),
+    maskOverlaps: async (input) => maskOverlapsGpu(await ctx(), input),
+  };
+}
+
+/**
+ * The WebGPU kernels on the process's shared device, opened on first use;
+ * a call fails with `WebGpuUnavailableError` where there is no adapter.
+ */
+export const GPU_KERNELS: Kernels = gpuKernels(gpuContext);

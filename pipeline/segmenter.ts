@@ -9,7 +9,8 @@
 
 import type { ClipNormalisation } from "../kernels/clip_views.ts";
 import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
-import { CPU_KERNELS, type Kernels } from "../kernels/kernels.ts";
+import type { Kernels } from "../kernels/kernels.ts";
+import { chooseKernels, type DeviceChoice } from "../kernels/select.ts";
 import { ClipTextEncoder } from "./clip/text.ts";
 import { ClipVisionEncoder } from "./clip/vision.ts";
 import type { RgbaImage } from "./image/rgba.ts";
@@ -44,11 +45,13 @@ import { proposeStage } from "./stages/propose.ts";
 import { regionsStage, type WithRegions } from "./stages/regions.ts";
 import { type Scored, scoreStage } from "./stages/score.ts";
 import {
+  defaultTopK,
   type Selected,
   selectStage,
   SPATIAL_MODES,
   type SpatialMode,
 } from "./stages/select.ts";
+import type { SpatialParse } from "./spatial/parse.ts";
 import type { Proposed } from "./stages/propose.ts";
 import { ClipTokenizer } from "./text/clip_tokenizer.ts";
 
@@ -58,9 +61,13 @@ export interface SegmenterSettings {
   alpha: number;
   /** Weight of the sentence: t = beta * sentence + (1 - beta) * noun phrase. Default 0.5. */
   beta: number;
-  /** Spatial rule: "seed" (the paper's) or "off". Default "seed". */
+  /**
+   * Spatial rule: "extended" (directions, superlatives, ordinals, relations
+   * to an anchor), "seed" (the paper's ten words among the top 3) or "off".
+   * Default "extended".
+   */
   spatial: SpatialMode;
-  /** Candidates the spatial rule compares. Default 3. */
+  /** Candidates the spatial rule compares. Default 4 for extended, 3 for seed. */
   topK: number;
   /** Blur of the global view, in 224-pixel view units. Default 5. */
   blurSigma: number;
@@ -72,8 +79,8 @@ export interface SegmenterSettings {
 export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = {
   alpha: 0.85,
   beta: 0.5,
-  spatial: "seed",
-  topK: 3,
+  spatial: "extended",
+  topK: defaultTopK("extended"),
   blurSigma: 5,
   generator: MASK_GENERATOR_DEFAULTS,
 };
@@ -97,8 +104,14 @@ export interface SegmenterOptions
   generator?: Partial<MaskGeneratorOptions>;
   /** CLIP views per vision call. Default 16. */
   clipBatchSize?: number;
-  /** Kernels for the per-image hot work. Default the CPU twins. */
+  /** Kernels for the per-image hot work. Default: chosen by `device`. */
   kernels?: Kernels;
+  /**
+   * Where the per-image kernels run when `kernels` is not given: "gpu"
+   * (WebGPU, any adapter), "cpu" (the TypeScript twins) or "auto" (WebGPU
+   * only on a real, non-fallback adapter). Default "auto".
+   */
+  device?: DeviceChoice;
   /** Progress of model loading and per-image stages. */
   onProgress?: (event: SegmenterProgress) => void;
 }
@@ -125,6 +138,8 @@ export interface SentenceResult {
   readonly nounPhrase: string;
   readonly head: string | null;
   readonly spatialWords: readonly string[];
+  /** The extended spatial parse (directions, ordinal, relation, triggers); null when none. */
+  readonly spatial: SpatialParse | null;
   /** The rule that chose, e.g. "best-score", "seed:left among top-3", "no-proposals". */
   readonly rule: string;
   /** Whether the sentence was cut to CLIP's 77 tokens. */
@@ -234,7 +249,8 @@ export async function createSegmenter(
     alpha: options.alpha ?? SEGMENTER_DEFAULTS.alpha,
     beta: options.beta ?? SEGMENTER_DEFAULTS.beta,
     spatial: options.spatial ?? SEGMENTER_DEFAULTS.spatial,
-    topK: options.topK ?? SEGMENTER_DEFAULTS.topK,
+    topK: options.topK ??
+      defaultTopK(options.spatial ?? SEGMENTER_DEFAULTS.spatial),
     blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
     generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
   });
@@ -282,7 +298,8 @@ export async function createSegmenter(
       options.clipBatchSize ?? 16,
     );
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
-    const kernels = options.kernels ?? CPU_KERNELS;
+    const kernels = options.kernels ??
+      await chooseKernels(options.device ?? "auto");
     const generator = new AutomaticMaskGenerator(
       await load(sam, "encoder"),
       await load(sam, "decoder"),
@@ -359,7 +376,12 @@ export class Segmenter {
     > = {},
   ): AsyncIterable<SegmentedJob<M>> {
     const p = this.#parts;
-    const s = validateSettings({ ...p.settings, ...overrides });
+    const s = validateSettings({
+      ...p.settings,
+      ...overrides,
+      topK: overrides.topK ??
+        (overrides.spatial ? defaultTopK(overrides.spatial) : p.settings.topK),
+    });
     const onProgress = p.onProgress;
     return pipe(
       proposeStage<ImageJob<M>>(
@@ -433,6 +455,7 @@ export function toResult(job: SegmentedJob): SegmentResult {
       nounPhrase: parsed.nounPhrase,
       head: parsed.head,
       spatialWords: parsed.spatialWords,
+      spatial: parsed.spatial,
       rule: sel.rule,
       truncated: job.text.truncated[e],
       tokenCount: job.text.tokenCounts[e],

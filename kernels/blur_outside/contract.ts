@@ -17,7 +17,9 @@ import type { ClipNormalisation, MaskBatch } from "../clip_views.ts";
 
 /** Input of the blur-outside kernel. */
 export interface BlurOutsideInput {
+  /** The image, RGBA. */
   readonly image: RgbaImage;
+  /** N masks at the image size, non-zero inside. */
   readonly masks: MaskBatch;
   /** Each mask's box [x, y, w, h]: coverage is computed only inside it. */
   readonly boxes: readonly (readonly [number, number, number, number])[];
@@ -27,6 +29,12 @@ export interface BlurOutsideInput {
   readonly sigma?: number;
   /** Normalisation. Default CLIP's. */
   readonly normalisation?: ClipNormalisation;
+  /**
+   * Where to write the N x 3 x size x size views; its length must be
+   * exactly that. Default a new array. Lets a caller write several batches
+   * of views into one tensor without copying.
+   */
+  readonly output?: Float32Array;
 }
 
 /** Default blur strength: 5 output pixels (about 2% of the image side). */
@@ -78,4 +86,47 @@ export function coverageTaps(
     }
   }
   return { start, count, weights, maxTaps };
+}
+
+/** The output pixels [x0, x1) x [y0, y1) whose footprints a box touches. */
+export interface CoverageRegion {
+  /** First output column. */
+  readonly x0: number;
+  /** One past the last output column. */
+  readonly x1: number;
+  /** First output row. */
+  readonly y0: number;
+  /** One past the last output row. */
+  readonly y1: number;
+}
+
+/**
+ * The output region of a box [x, y, w, h] (w, h > 0): from the output
+ * pixel whose footprint holds the box's first source pixel to the one
+ * whose footprint holds its last, on each axis. Coverage is computed only
+ * there.
+ */
+export function coverageRegion(
+  xs: { start: Int32Array },
+  ys: { start: Int32Array },
+  box: readonly [number, number, number, number],
+): CoverageRegion {
+  const [bx, by, bw, bh] = box;
+  return {
+    x0: outputIndex(xs, bx),
+    x1: outputIndex(xs, bx + bw - 1) + 1,
+    y0: outputIndex(ys, by),
+    y1: outputIndex(ys, by + bh - 1) + 1,
+  };
+}
+
+/** The output pixel whose footprint holds source pixel `i`. */
+function outputIndex(taps: { start: Int32Array }, i: number): number {
+  let lo = 0, hi = taps.start.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (taps.start[mid] <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

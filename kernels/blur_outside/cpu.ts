@@ -5,9 +5,10 @@
  */
 
 import { resampleRgbToPlanar } from "../../pipeline/image/resample.ts";
-import { checkMasks, CLIP_NORMALISATION } from "../clip_views.ts";
+import { checkMasks, CLIP_NORMALISATION, viewsOutput } from "../clip_views.ts";
 import {
   type BlurOutsideInput,
+  coverageRegion,
   coverageTaps,
   DEFAULT_BLUR_SIGMA,
   gaussianKernel,
@@ -21,34 +22,63 @@ export function blurPlanes(
   height: number,
   kernel: Float32Array,
 ): Float32Array {
-  const r = (kernel.length - 1) / 2;
   const tmp = new Float32Array(planes.length);
   const out = new Float32Array(planes.length);
+  const line = new Float32Array(Math.max(width, height));
   for (let c = 0; c < channels; c++) {
     const base = c * width * height;
     for (let y = 0; y < height; y++) {
       const row = base + y * width;
-      for (let x = 0; x < width; x++) {
-        let v = 0;
-        for (let k = -r; k <= r; k++) {
-          const xx = Math.min(Math.max(x + k, 0), width - 1);
-          v += planes[row + xx] * kernel[k + r];
-        }
-        tmp[row + x] = v;
-      }
+      line.set(planes.subarray(row, row + width));
+      blurLine(line, width, kernel, tmp, row, 1);
     }
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        let v = 0;
-        for (let k = -r; k <= r; k++) {
-          const yy = Math.min(Math.max(y + k, 0), height - 1);
-          v += tmp[base + yy * width + x] * kernel[k + r];
-        }
-        out[base + y * width + x] = v;
-      }
+    for (let x = 0; x < width; x++) {
+      for (let y = 0; y < height; y++) line[y] = tmp[base + y * width + x];
+      blurLine(line, height, kernel, out, base + x, width);
     }
   }
   return out;
+}
+
+/**
+ * Convolves `line[0..n)` with `kernel` (edges clamped) into
+ * `out[at + i * step]`; the interior runs without clamping.
+ */
+function blurLine(
+  line: Float32Array,
+  n: number,
+  kernel: Float32Array,
+  out: Float32Array,
+  at: number,
+  step: number,
+): void {
+  const r = (kernel.length - 1) / 2, taps = kernel.length;
+  const lo = Math.min(r, n), hi = Math.max(n - r, lo);
+  for (let i = 0; i < lo; i++) {
+    out[at + i * step] = clampedTap(line, n, kernel, i);
+  }
+  for (let i = lo; i < hi; i++) {
+    let v = 0;
+    for (let k = 0, j = i - r; k < taps; k++, j++) v += line[j] * kernel[k];
+    out[at + i * step] = v;
+  }
+  for (let i = hi; i < n; i++) {
+    out[at + i * step] = clampedTap(line, n, kernel, i);
+  }
+}
+
+function clampedTap(
+  line: Float32Array,
+  n: number,
+  kernel: Float32Array,
+  i: number,
+): number {
+  const r = (kernel.length - 1) / 2;
+  let v = 0;
+  for (let k = -r; k <= r; k++) {
+    v += line[Math.min(Math.max(i + k, 0), n - 1)] * kernel[k + r];
+  }
+  return v;
 }
 
 /**
@@ -96,7 +126,8 @@ export function blurOutside(input: BlurOutsideInput): Float32Array {
   }
   const xs = coverageTaps(size, width);
   const ys = coverageTaps(size, height);
-  const out = new Float32Array(masks.count * 3 * plane);
+  const paddedXs = padTaps(xs, width);
+  const out = viewsOutput(input.output, masks.count, size, "blurOutside()");
   const coverage = new Float32Array(plane);
   const rowCover = new Float32Array(height * size);
   for (let n = 0; n < masks.count; n++) {
@@ -113,16 +144,18 @@ export function blurOutside(input: BlurOutsideInput): Float32Array {
       width,
       [bx, by, bw, bh],
       xs,
+      paddedXs,
       ys,
       size,
       rowCover,
       coverage,
     );
+    const { x0, x1, y0, y1 } = region;
     for (let c = 0; c < 3; c++) {
       const off = c * plane;
-      for (let oy = region.y0; oy < region.y1; oy++) {
-        for (let ox = region.x0; ox < region.x1; ox++) {
-          const i = oy * size + ox;
+      for (let oy = y0; oy < y1; oy++) {
+        const row = oy * size;
+        for (let i = row + x0, end = row + x1; i < end; i++) {
           view[off + i] += coverage[i] * diff[off + i];
         }
       }
@@ -140,30 +173,43 @@ function maskCoverage(
   width: number,
   box: readonly [number, number, number, number],
   xs: ReturnType<typeof coverageTaps>,
+  paddedXs: ReturnType<typeof coverageTaps>,
   ys: ReturnType<typeof coverageTaps>,
   size: number,
   rowCover: Float32Array,
   coverage: Float32Array,
 ): { x0: number; x1: number; y0: number; y1: number } {
-  const [bx, by, bw, bh] = box;
-  const x0 = outputIndex(xs, bx), x1 = outputIndex(xs, bx + bw - 1) + 1;
-  const y0 = outputIndex(ys, by), y1 = outputIndex(ys, by + bh - 1) + 1;
+  const { x0, x1, y0, y1 } = coverageRegion(xs, ys, box);
   const rLo = ys.start[y0], rHi = ys.start[y1 - 1] + ys.count[y1 - 1];
+  const xStart = paddedXs.start, xw = paddedXs.weights;
+  const taps = paddedXs.maxTaps;
   for (let y = rLo; y < rHi; y++) {
     const row = y * width, dst = y * size;
+    if (taps === 4) {
+      for (let ox = x0, w = x0 * 4; ox < x1; ox++, w += 4) {
+        const s = row + xStart[ox];
+        rowCover[dst + ox] = (mask[s] !== 0 ? xw[w] : 0) +
+          (mask[s + 1] !== 0 ? xw[w + 1] : 0) +
+          (mask[s + 2] !== 0 ? xw[w + 2] : 0) +
+          (mask[s + 3] !== 0 ? xw[w + 3] : 0);
+      }
+      continue;
+    }
     for (let ox = x0; ox < x1; ox++) {
-      const s = xs.start[ox], n = xs.count[ox], w = ox * xs.maxTaps;
+      const s = row + xStart[ox], w = ox * taps;
       let v = 0;
-      for (let k = 0; k < n; k++) if (mask[row + s + k]) v += xs.weights[w + k];
+      for (let k = 0; k < taps; k++) v += mask[s + k] !== 0 ? xw[w + k] : 0;
       rowCover[dst + ox] = v;
     }
   }
+  const yStart = ys.start, yCount = ys.count, yw = ys.weights;
+  const yTaps = ys.maxTaps;
   for (let oy = y0; oy < y1; oy++) {
-    const s = ys.start[oy], n = ys.count[oy], w = oy * ys.maxTaps;
+    const s = yStart[oy], n = yCount[oy], w = oy * yTaps;
     const dst = oy * size;
     for (let ox = x0; ox < x1; ox++) coverage[dst + ox] = 0;
     for (let k = 0; k < n; k++) {
-      const wk = ys.weights[w + k], src = (s + k) * size;
+      const wk = yw[w + k], src = (s + k) * size;
       for (let ox = x0; ox < x1; ox++) {
         coverage[dst + ox] += rowCover[src + ox] * wk;
       }
@@ -172,16 +218,26 @@ function maskCoverage(
   return { x0, x1, y0, y1 };
 }
 
-/** The output pixel whose footprint holds source pixel `i`. */
-function outputIndex(
-  taps: { start: Int32Array; count: Int32Array },
-  i: number,
-): number {
-  let lo = 0, hi = taps.start.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (taps.start[mid] <= i) lo = mid;
-    else hi = mid - 1;
+/**
+ * The same taps with `maxTaps` taps for every output pixel: zero weights
+ * pad the short ones, which are shifted left where they would run past
+ * the row. Sums are unchanged (the padding adds zeros) and the inner loop
+ * runs without a data-dependent count.
+ */
+function padTaps(
+  t: ReturnType<typeof coverageTaps>,
+  inSize: number,
+): ReturnType<typeof coverageTaps> {
+  const size = t.start.length, taps = Math.min(t.maxTaps, inSize);
+  const start = new Int32Array(size);
+  const count = new Int32Array(size).fill(taps);
+  const weights = new Float32Array(size * taps);
+  for (let o = 0; o < size; o++) {
+    const s = Math.min(t.start[o], inSize - taps), lead = t.start[o] - s;
+    for (let k = 0; k < t.count[o]; k++) {
+      weights[o * taps + lead + k] = t.weights[o * t.maxTaps + k];
+    }
+    start[o] = s;
   }
-  return lo;
+  return { start, count, weights, maxTaps: taps };
 }

@@ -1,17 +1,16 @@
 /**
  * CPU twin of the crop & fill kernel (see contract.ts). Separable
- * resampling: each box row is filled and filtered horizontally once, then
- * output rows blend the filtered rows.
+ * resampling: each source row the vertical taps reach is filled (pixel
+ * inside the mask, fill colour outside) and filtered horizontally once,
+ * then each output row blends the filtered rows and is normalised into
+ * the planar view.
  *
  * @module
  */
 
-import {
-  type ResampleTaps,
-  resampleTaps,
-} from "../../pipeline/image/resample.ts";
-import { checkMasks, CLIP_NORMALISATION } from "../clip_views.ts";
+import { checkMasks, CLIP_NORMALISATION, viewsOutput } from "../clip_views.ts";
 import type { CropFillInput } from "./contract.ts";
+import { cropTaps } from "./taps.ts";
 
 /**
  * Builds the local (box crop, outside filled) views of N proposals.
@@ -39,12 +38,13 @@ export function cropAndFill(input: CropFillInput): Float32Array {
     );
   }
   const plane = size * size;
-  const out = new Float32Array(masks.count * 3 * plane);
+  const out = viewsOutput(input.output, masks.count, size, "cropAndFill()");
   const scale = norm.std.map((s) => 1 / (s * 255));
   const offset = norm.mean.map((m, c) => m * 255 * scale[c]);
   const tmp = new Float32Array(3 * height * size);
   const line = new Float32Array(3 * width);
-  const acc = new Float32Array(3 * size);
+  const pixels = width * height;
+  const rgb = rgbFloats(image.data, pixels);
   for (let n = 0; n < masks.count; n++) {
     const [bx, by, bw, bh] = boxes[n];
     const view = out.subarray(n * 3 * plane, (n + 1) * 3 * plane);
@@ -54,46 +54,62 @@ export function cropAndFill(input: CropFillInput): Float32Array {
       }
       continue;
     }
-    const xt = resampleTaps(width, bx, bw, size);
-    const yt = resampleTaps(height, by, bh, size);
-    const rowLo = yt.start[0];
-    const rows = yt.start[size - 1] + yt.count[size - 1] - rowLo;
-    const mask = masks.data.subarray(
-      n * width * height,
-      (n + 1) * width * height,
-    );
+    const xt = cropTaps(width, bx, bw, size);
+    const yt = cropTaps(height, by, bh, size);
+    const rowLo = yt.lo, rows = yt.hi - yt.lo;
+    const x0 = xt.lo, x1 = xt.hi;
+    const mask = masks.data.subarray(n * pixels, (n + 1) * pixels);
+    const ut = uniformTaps(xt.start, xt.count, xt.weights, xt.maxTaps, width);
     for (let r = 0; r < rows; r++) {
-      fillRow(image.data, mask, width, rowLo + r, xt, fill, line);
-      filterRow(line, xt, tmp, r, size);
+      fillRow(rgb, mask, width, rowLo + r, x0, x1, fill, line);
+      filterRow(line, ut.start, ut.weights, ut.taps, tmp, r);
     }
-    filterColumns(tmp, rowLo, yt, size, scale, offset, acc, view);
+    filterColumns(
+      tmp,
+      rowLo,
+      yt.start,
+      yt.count,
+      yt.weights,
+      yt.maxTaps,
+      size,
+      scale,
+      offset,
+      view,
+    );
   }
   return out;
 }
 
-/** Writes row y's pixels, or the fill colour outside the mask, as interleaved RGB floats. */
+/** The image's RGB as interleaved floats (width x height x 3). */
+function rgbFloats(data: Uint8ClampedArray, pixels: number): Float32Array {
+  const rgb = new Float32Array(pixels * 3);
+  for (let i = 0, p = 0, q = 0; i < pixels; i++, p += 4, q += 3) {
+    rgb[q] = data[p];
+    rgb[q + 1] = data[p + 1];
+    rgb[q + 2] = data[p + 2];
+  }
+  return rgb;
+}
+
+/**
+ * Writes row y's pixels in [x0, x1) as interleaved RGB floats: copies the
+ * row, then paints the fill colour over the pixels outside the mask.
+ */
 function fillRow(
-  data: Uint8ClampedArray,
+  rgb: Float32Array,
   mask: Uint8Array,
   width: number,
   y: number,
-  xt: ResampleTaps,
+  x0: number,
+  x1: number,
   fill: readonly number[],
   line: Float32Array,
 ): void {
-  const size = xt.start.length;
-  const x0 = xt.start[0];
-  const x1 = xt.start[size - 1] + xt.count[size - 1];
   const f0 = fill[0], f1 = fill[1], f2 = fill[2];
   const row = y * width;
-  for (let x = x0; x < x1; x++) {
-    const q = x * 3;
-    if (mask[row + x]) {
-      const p = (row + x) * 4;
-      line[q] = data[p];
-      line[q + 1] = data[p + 1];
-      line[q + 2] = data[p + 2];
-    } else {
+  line.set(rgb.subarray((row + x0) * 3, (row + x1) * 3), x0 * 3);
+  for (let x = x0, q = x0 * 3; x < x1; x++, q += 3) {
+    if (mask[row + x] === 0) {
       line[q] = f0;
       line[q + 1] = f1;
       line[q + 2] = f2;
@@ -101,62 +117,149 @@ function fillRow(
   }
 }
 
+/**
+ * The x taps with one tap count for every output pixel (the largest),
+ * padded with zero weights and shifted to stay inside the row, so that the
+ * horizontal pass runs without a branch per pixel. Padding adds only
+ * 0 * (a finite value), so sums are unchanged. Starts are in floats of an
+ * interleaved RGB row.
+ */
+function uniformTaps(
+  start: Int32Array,
+  count: Int32Array,
+  weights: Float32Array,
+  maxTaps: number,
+  inSize: number,
+): { start: Int32Array; weights: Float32Array; taps: number } {
+  const size = start.length;
+  let taps = 1;
+  for (let o = 0; o < size; o++) taps = Math.max(taps, count[o]);
+  const s3 = new Int32Array(size);
+  const w = new Float32Array(size * taps);
+  for (let o = 0; o < size; o++) {
+    const s = Math.min(start[o], inSize - taps);
+    const lead = start[o] - s;
+    for (let k = 0; k < count[o]; k++) {
+      w[o * taps + lead + k] = weights[o * maxTaps + k];
+    }
+    s3[o] = s * 3;
+  }
+  return { start: s3, weights: w, taps };
+}
+
 /** Filters one interleaved row horizontally into row r of `tmp` (rows x size x 3). */
 function filterRow(
   line: Float32Array,
-  xt: ResampleTaps,
+  start: Int32Array,
+  weights: Float32Array,
+  taps: number,
   tmp: Float32Array,
   r: number,
-  size: number,
 ): void {
-  const start = xt.start, count = xt.count, weights = xt.weights;
-  const maxTaps = xt.maxTaps;
+  const size = start.length;
   let dst = r * size * 3;
-  for (let o = 0; o < size; o++) {
-    let s = start[o] * 3;
-    const wBase = o * maxTaps, n = count[o];
-    let vr = 0, vg = 0, vb = 0;
-    for (let k = 0; k < n; k++) {
-      const w = weights[wBase + k];
-      vr += line[s] * w;
-      vg += line[s + 1] * w;
-      vb += line[s + 2] * w;
-      s += 3;
+  if (taps === 2) {
+    for (let o = 0, k = 0; o < size; o++, k += 2, dst += 3) {
+      const s = start[o], w0 = weights[k], w1 = weights[k + 1];
+      tmp[dst] = line[s] * w0 + line[s + 3] * w1;
+      tmp[dst + 1] = line[s + 1] * w0 + line[s + 4] * w1;
+      tmp[dst + 2] = line[s + 2] * w0 + line[s + 5] * w1;
     }
-    tmp[dst++] = vr;
-    tmp[dst++] = vg;
-    tmp[dst++] = vb;
+  } else if (taps === 3) {
+    for (let o = 0, k = 0; o < size; o++, k += 3, dst += 3) {
+      const s = start[o], w0 = weights[k], w1 = weights[k + 1];
+      const w2 = weights[k + 2];
+      tmp[dst] = line[s] * w0 + line[s + 3] * w1 + line[s + 6] * w2;
+      tmp[dst + 1] = line[s + 1] * w0 + line[s + 4] * w1 + line[s + 7] * w2;
+      tmp[dst + 2] = line[s + 2] * w0 + line[s + 5] * w1 + line[s + 8] * w2;
+    }
+  } else if (taps === 4) {
+    for (let o = 0, k = 0; o < size; o++, k += 4, dst += 3) {
+      const s = start[o], w0 = weights[k], w1 = weights[k + 1];
+      const w2 = weights[k + 2], w3 = weights[k + 3];
+      tmp[dst] = line[s] * w0 + line[s + 3] * w1 + line[s + 6] * w2 +
+        line[s + 9] * w3;
+      tmp[dst + 1] = line[s + 1] * w0 + line[s + 4] * w1 +
+        line[s + 7] * w2 + line[s + 10] * w3;
+      tmp[dst + 2] = line[s + 2] * w0 + line[s + 5] * w1 +
+        line[s + 8] * w2 + line[s + 11] * w3;
+    }
+  } else {
+    for (let o = 0, k = 0; o < size; o++, k += taps, dst += 3) {
+      let vr = 0, vg = 0, vb = 0;
+      for (let t = 0, q = start[o]; t < taps; t++, q += 3) {
+        const w = weights[k + t];
+        vr += line[q] * w;
+        vg += line[q + 1] * w;
+        vb += line[q + 2] * w;
+      }
+      tmp[dst] = vr;
+      tmp[dst + 1] = vg;
+      tmp[dst + 2] = vb;
+    }
   }
 }
 
-/** Filters `tmp` vertically into the normalised, planar output view (3 x size x size). */
+/**
+ * Filters `tmp` vertically into the normalised, planar output view
+ * (3 x size x size). Each output value sums its taps in a register; the
+ * common tap counts are unrolled.
+ */
 function filterColumns(
   tmp: Float32Array,
   rowLo: number,
-  yt: ResampleTaps,
+  start: Int32Array,
+  count: Int32Array,
+  weights: Float32Array,
+  maxTaps: number,
   size: number,
   scale: readonly number[],
   offset: readonly number[],
-  acc: Float32Array,
   view: Float32Array,
 ): void {
-  const start = yt.start, count = yt.count, weights = yt.weights;
-  const maxTaps = yt.maxTaps, stride = size * 3, plane = size * size;
+  const stride = size * 3, plane = size * size;
   const s0 = scale[0], s1 = scale[1], s2 = scale[2];
   const o0 = offset[0], o1 = offset[1], o2 = offset[2];
   for (let o = 0; o < size; o++) {
-    const first = start[o] - rowLo, wBase = o * maxTaps, n = count[o];
-    acc.fill(0);
-    for (let k = 0; k < n; k++) {
-      const w = weights[wBase + k];
-      const row = (first + k) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += tmp[row + i] * w;
-    }
-    const dst = o * size;
-    for (let x = 0, i = 0; x < size; x++, i += 3) {
-      view[dst + x] = acc[i] * s0 - o0;
-      view[plane + dst + x] = acc[i + 1] * s1 - o1;
-      view[2 * plane + dst + x] = acc[i + 2] * s2 - o2;
+    const first = (start[o] - rowLo) * stride;
+    const wBase = o * maxTaps, n = count[o];
+    const g = o * size, b = plane + g, c = 2 * plane + g;
+    if (n === 2) {
+      const w0 = weights[wBase], w1 = weights[wBase + 1];
+      const r1 = first + stride;
+      for (let x = 0, i = 0; x < size; x++, i += 3) {
+        view[g + x] = (tmp[first + i] * w0 + tmp[r1 + i] * w1) * s0 - o0;
+        view[b + x] = (tmp[first + i + 1] * w0 + tmp[r1 + i + 1] * w1) * s1 -
+          o1;
+        view[c + x] = (tmp[first + i + 2] * w0 + tmp[r1 + i + 2] * w1) * s2 -
+          o2;
+      }
+    } else if (n === 3) {
+      const w0 = weights[wBase], w1 = weights[wBase + 1];
+      const w2 = weights[wBase + 2];
+      const r1 = first + stride, r2 = r1 + stride;
+      for (let x = 0, i = 0; x < size; x++, i += 3) {
+        view[g + x] =
+          (tmp[first + i] * w0 + tmp[r1 + i] * w1 + tmp[r2 + i] * w2) * s0 -
+          o0;
+        view[b + x] = (tmp[first + i + 1] * w0 + tmp[r1 + i + 1] * w1 +
+              tmp[r2 + i + 1] * w2) * s1 - o1;
+        view[c + x] = (tmp[first + i + 2] * w0 + tmp[r1 + i + 2] * w1 +
+              tmp[r2 + i + 2] * w2) * s2 - o2;
+      }
+    } else {
+      for (let x = 0, i = 0; x < size; x++, i += 3) {
+        let vr = 0, vg = 0, vb = 0;
+        for (let k = 0, row = first + i; k < n; k++, row += stride) {
+          const w = weights[wBase + k];
+          vr += tmp[row] * w;
+          vg += tmp[row + 1] * w;
+          vb += tmp[row + 2] * w;
+        }
+        view[g + x] = vr * s0 - o0;
+        view[b + x] = vg * s1 - o1;
+        view[c + x] = vb * s2 - o2;
+      }
     }
   }
 }

@@ -5,10 +5,19 @@
  * @module
  */
 
+import {
+  checkOverlapsInput,
+  type MaskOverlaps,
+  type MaskOverlapsInput,
+} from "./contract.ts";
+
 /** Intersection, union and their ratio (0 when the union is empty). */
 export interface MaskOverlap {
+  /** Pixels inside both masks. */
   readonly intersection: number;
+  /** Pixels inside either mask. */
   readonly union: number;
+  /** intersection / union; 0 when the union is empty. */
   readonly iou: number;
 }
 
@@ -36,4 +45,40 @@ export function maskIou(
     if (p || t) union++;
   }
   return { intersection, union, iou: union > 0 ? intersection / union : 0 };
+}
+
+/**
+ * Intersection and union of K (prediction, ground truth) pairs at once:
+ * the batched form of {@linkcode maskIou}, and the CPU twin of the GPU
+ * kernel of the same contract (see contract.ts).
+ *
+ * @example
+ * ```ts
+ * const { intersections, unions } = maskOverlaps({
+ *   predicted: { data: predictions, count: 2 },
+ *   truths: { data: truths, count: 2 },
+ *   width, height,
+ * });
+ * ```
+ */
+export function maskOverlaps(input: MaskOverlapsInput): MaskOverlaps {
+  checkOverlapsInput(input);
+  const { predicted, truths, width, height } = input;
+  const pixels = width * height;
+  const intersections = new Uint32Array(predicted.count);
+  const unions = new Uint32Array(predicted.count);
+  const p = predicted.data, t = truths.data;
+  for (let k = 0; k < predicted.count; k++) {
+    let i = 0, u = 0;
+    for (let q = k * pixels, end = q + pixels; q < end; q++) {
+      const a = p[q] !== 0, b = t[q] !== 0;
+      if (a || b) {
+        u++;
+        if (a && b) i++;
+      }
+    }
+    intersections[k] = i;
+    unions[k] = u;
+  }
+  return { intersections, unions };
 }

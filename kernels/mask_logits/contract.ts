@@ -55,8 +55,11 @@ export interface DecodedMasks {
 
 /** Source coordinate mapping for one output axis: the two taps and the weight of the second. */
 export interface AxisTaps {
+  /** First source cell of each output pixel. */
   readonly i0: Int32Array;
+  /** Second source cell of each output pixel. */
   readonly i1: Int32Array;
+  /** Weight of the second cell. */
   readonly w1: Float32Array;
 }
 
@@ -81,4 +84,27 @@ export function axisTaps(
     w1[o] = src - a;
   }
   return { i0, i1, w1 };
+}
+
+/** Checks the shapes of a mask-logits input; throws a RangeError saying what is wrong. */
+export function checkMaskLogitsInput(input: MaskLogitsInput): void {
+  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  if (logits.length !== count * lowWidth * lowHeight) {
+    throw new RangeError(
+      `Mask logits hold ${logits.length} values; ${count} masks of ${lowWidth}x${lowHeight} need ${
+        count * lowWidth * lowHeight
+      }.`,
+    );
+  }
+  if (!(width > 0 && height > 0)) {
+    throw new RangeError(`Output size ${width}x${height} must be positive.`);
+  }
+  if (
+    !(input.validWidth > 0 && input.validWidth <= lowWidth &&
+      input.validHeight > 0 && input.validHeight <= lowHeight)
+  ) {
+    throw new RangeError(
+      `Valid region ${input.validWidth}x${input.validHeight} must lie within the ${lowWidth}x${lowHeight} grid.`,
+    );
+  }
 }

@@ -9,31 +9,10 @@
 
 import {
   axisTaps,
+  checkMaskLogitsInput,
   type DecodedMasks,
   type MaskLogitsInput,
 } from "./contract.ts";
-
-function checkInput(input: MaskLogitsInput): void {
-  const { logits, count, lowWidth, lowHeight, width, height } = input;
-  if (logits.length !== count * lowWidth * lowHeight) {
-    throw new RangeError(
-      `Mask logits hold ${logits.length} values; ${count} masks of ${lowWidth}x${lowHeight} need ${
-        count * lowWidth * lowHeight
-      }.`,
-    );
-  }
-  if (!(width > 0 && height > 0)) {
-    throw new RangeError(`Output size ${width}x${height} must be positive.`);
-  }
-  if (
-    !(input.validWidth > 0 && input.validWidth <= lowWidth &&
-      input.validHeight > 0 && input.validHeight <= lowHeight)
-  ) {
-    throw new RangeError(
-      `Valid region ${input.validWidth}x${input.validHeight} must lie within the ${lowWidth}x${lowHeight} grid.`,
-    );
-  }
-}
 
 /**
  * Upsamples, thresholds and measures N masks of SAM logits on the CPU.
@@ -48,7 +27,7 @@ function checkInput(input: MaskLogitsInput): void {
  * ```
  */
 export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {
-  checkInput(input);
+  checkMaskLogitsInput(input);
   const { logits, count, lowWidth, lowHeight, width, height } = input;
   const threshold = input.threshold ?? 0;
   const offset = input.stabilityOffset ?? 1;

@@ -365,6 +365,7 @@ async function evaluate(
       sam: a.sam,
       variant: a.variant,
       backend: a.backend,
+      device: segmenter.device,
     },
     ...methodSettings(a),
     limit: a.limit ?? null,

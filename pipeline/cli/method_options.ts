@@ -29,7 +29,12 @@ import {
   type SegmenterOptions,
   type SegmenterProgress,
 } from "../segmenter.ts";
-import { SPATIAL_MODES, type SpatialMode } from "../stages/select.ts";
+import {
+  defaultTopK,
+  SPATIAL_MODES,
+  type SpatialMode,
+} from "../stages/select.ts";
+import { DEVICE_CHOICES, type DeviceChoice } from "../../kernels/select.ts";
 import { downloadProgress } from "./download_progress.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -41,6 +46,7 @@ export const METHOD_OPTION_SPECS = {
   variant: { type: "string" },
   offline: { type: "boolean" },
   backend: { type: "string" },
+  device: { type: "string" },
   spatial: { type: "string" },
   "top-k": { type: "string" },
   alpha: { type: "string" },
@@ -59,12 +65,16 @@ export const METHOD_OPTIONS_USAGE = `Models:
 } (default ${DEFAULT_VARIANT})
   --offline             use only the model cache (also HF_HUB_OFFLINE=1)
   --backend B           ${BACKENDS.join(", ")} (default wasm)
+  --device D            where the crop/blur/cosine/mask kernels run: ${
+  DEVICE_CHOICES.join(", ")
+}
+                        (default auto: WebGPU only on a real, non-software adapter)
 
 Method:
   --spatial MODE        ${
   SPATIAL_MODES.join(", ")
 } (default ${SEGMENTER_DEFAULTS.spatial})
-  --top-k K             candidates the spatial rule compares (default ${SEGMENTER_DEFAULTS.topK})
+  --top-k K             candidates the spatial rule compares (default 4 for extended, 3 for seed)
   --alpha A             weight of the global view (default ${SEGMENTER_DEFAULTS.alpha})
   --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
   --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
@@ -86,6 +96,7 @@ export interface MethodArgs {
   variant: ModelVariant;
   offline: boolean;
   backend: BackendName;
+  device: DeviceChoice;
   spatial: SpatialMode;
   topK: number;
   alpha: number;
@@ -136,7 +147,14 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
   } catch (e) {
     throw new UsageError(`--backend: ${(e as Error).message}`);
   }
+  const device = values.device ?? "auto";
+  if (!(DEVICE_CHOICES as readonly string[]).includes(device)) {
+    throw new UsageError(
+      `--device must be one of ${DEVICE_CHOICES.join(", ")}`,
+    );
+  }
   return {
+    device: device as DeviceChoice,
     models: values.models,
     clip: values.clip ?? DEFAULT_CLIP,
     sam: values.sam ?? DEFAULT_SAM,
@@ -147,7 +165,7 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
     topK: numberOption(
       "top-k",
       values["top-k"],
-      SEGMENTER_DEFAULTS.topK,
+      defaultTopK(spatial as SpatialMode),
       whole(100),
       "a whole number from 1 to 100",
     ),
@@ -225,6 +243,7 @@ export function segmenterOptions(
     sam: a.sam,
     variant: a.variant,
     backend: a.backend,
+    device: a.device,
     spatial: a.spatial,
     topK: a.topK,
     alpha: a.alpha,

@@ -8,10 +8,11 @@
 
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
-import { mixViews } from "../clip/vision.ts";
 import type { SegmentedJob } from "../segmenter.ts";
+import { scoreMatrices } from "../stages/score.ts";
 import {
-  selectFor,
+  defaultTopK,
+  selectAll,
   type SentenceSelection,
   SPATIAL_MODES,
   type SpatialMode,
@@ -33,43 +34,39 @@ export function configName(c: AblationConfig): string {
 export const ABLATION_ALPHAS: readonly number[] = [0.75, 0.85, 0.95];
 
 /**
- * The default ablation grid: every spatial mode at the given alpha, and
- * every alpha of {@linkcode ABLATION_ALPHAS} with the given spatial mode;
- * the base configuration comes first.
+ * The default ablation grid: every spatial mode (with its default top-k) at
+ * the given alpha, and every alpha of {@linkcode ABLATION_ALPHAS} with the
+ * given spatial mode; the base configuration comes first.
  */
 export function ablationGrid(base: AblationConfig): AblationConfig[] {
   const out: AblationConfig[] = [base];
   const add = (c: AblationConfig) => {
     if (!out.some((o) => configName(o) === configName(c))) out.push(c);
   };
-  for (const spatial of SPATIAL_MODES) add({ ...base, spatial });
+  for (const spatial of SPATIAL_MODES) {
+    add({ ...base, spatial, topK: defaultTopK(spatial) });
+  }
   for (const alpha of ABLATION_ALPHAS) add({ ...base, alpha });
   return out;
 }
 
 /** Selections of every sentence of a job under a configuration, and the E x N scores they came from. */
-export function selectWith(
+export async function selectWith(
   job: SegmentedJob,
   config: AblationConfig,
-): { selections: SentenceSelection[]; scores: Float32Array } {
-  const n = job.proposals.length;
-  const scores = n === 0 ? new Float32Array(0) : cosineSimilarity({
-    proposals: mixViews(job.regions.global, job.regions.local, config.alpha),
-    sentences: job.text.features,
-    dim: job.text.dim,
-  });
-  const selections = job.sentences.map((sentence, e) =>
-    selectFor(
-      sentence,
-      job.proposals.map((p, i) => ({
-        box: p.box,
-        area: p.area,
-        score: scores[e * n + i],
-      })),
-      { spatial: config.spatial, topK: config.topK },
-    )
+): Promise<{ selections: SentenceSelection[]; scores: Float32Array }> {
+  const matrices = await scoreMatrices(
+    job,
+    config.alpha,
+    (input) => Promise.resolve(cosineSimilarity(input)),
   );
-  return { selections, scores };
+  return {
+    selections: selectAll(job, matrices, {
+      spatial: config.spatial,
+      topK: config.topK,
+    }),
+    scores: matrices.scores,
+  };
 }
 
 /** Intersection and union of a selection's mask with a ground truth. */

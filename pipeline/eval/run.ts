@@ -219,7 +219,10 @@ export async function runEvaluation(
     const lines: PredictionLine[] = [];
     for (const config of options.configs) {
       const name = configName(config);
-      const { selections, scores } = selectWith(job as SegmentedJob, config);
+      const { selections, scores } = await selectWith(
+        job as SegmentedJob,
+        config,
+      );
       refs.forEach((s, e) => {
         if (options.done.has(keyOf(s, config))) return;
         const sel = selections[e];

@@ -1,10 +1,12 @@
 /**
  * Stage 3: what each sentence says beyond its words: the noun phrase that
- * holds the head noun, and the spatial words.
+ * holds the head noun, the seed rule's direction words and the extended
+ * spatial parse (directions, ordinal, relation and its anchor phrase).
  *
  * @module
  */
 
+import { parseSpatial, type SpatialParse } from "../spatial/parse.ts";
 import { seedWords } from "../spatial/seed.ts";
 import { nounPhrase } from "../text/noun_phrase.ts";
 import { type ImageJob, mapStage, type Stage } from "./job.ts";
@@ -18,6 +20,8 @@ export interface ParsedSentence {
   readonly head: string | null;
   /** Direction words of the seed rule, in order. */
   readonly spatialWords: readonly string[];
+  /** What the extended spatial parser reads in it; null when nothing spatial. */
+  readonly spatial: SpatialParse | null;
 }
 
 /** What the parse stage adds to a job. */
@@ -33,6 +37,7 @@ export function parseSentence(sentence: string): ParsedSentence {
     nounPhrase: np.text,
     head: np.head,
     spatialWords: seedWords(sentence),
+    spatial: parseSpatial(sentence),
   };
 }
 

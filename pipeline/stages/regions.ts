@@ -74,13 +74,17 @@ export function regionsStage<J extends ImageJob & Proposed>(
       const masks = { data: packMasks(part, pixels), count: part.length };
       const boxes = part.map((p) => p.box as Box);
       const size = vision.size;
-      const [local, global] = await Promise.all([
+      // Both views of the chunk go into one tensor: global views first.
+      const views = part.length * 3 * size * size;
+      const both = new Float32Array(2 * views);
+      await Promise.all([
         kernels.cropAndFill({
           image,
           masks,
           boxes,
           size,
           normalisation: options.normalisation,
+          output: both.subarray(views),
         }),
         kernels.blurOutside({
           image,
@@ -89,11 +93,9 @@ export function regionsStage<J extends ImageJob & Proposed>(
           size,
           sigma: options.blurSigma,
           normalisation: options.normalisation,
+          output: both.subarray(0, views),
         }),
       ]);
-      const both = new Float32Array(local.length * 2);
-      both.set(global);
-      both.set(local, global.length);
       const { embeds, dim: d } = await vision.embed(both, part.length * 2);
       dim = d;
       globals.push(embeds.subarray(0, part.length * d));

@@ -1,22 +1,35 @@
 /**
- * Stage 6: the chosen proposal of each sentence: the best score, or the
- * seed paper's spatial rule over the top-k when the sentence holds one of
- * its direction words.
+ * Stage 6: the chosen proposal of each sentence: the extended spatial
+ * selector (directions, ordinals, relations to an anchor), the seed
+ * paper's rule over the top-k, or the best score.
  *
  * @module
  */
 
+import type { WithText } from "./embed_text.ts";
+import { EXTENDED_DEFAULTS, selectCandidate } from "../spatial/extended.ts";
+import type { ExtendedCandidate, ImageSize } from "../spatial/extended.ts";
 import { selectSeed } from "../spatial/seed.ts";
-import { type SpatialCandidate, topK } from "../spatial/types.ts";
+import { topK } from "../spatial/types.ts";
 import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import type { Parsed, ParsedSentence } from "./parse.ts";
 import type { Proposed } from "./propose.ts";
-import type { Scored } from "./score.ts";
+import type { Scored, ScoreMatrices } from "./score.ts";
 
 /** Spatial selection modes. */
-export type SpatialMode = "seed" | "off";
+export type SpatialMode = "extended" | "seed" | "off";
 
 /** All spatial modes, for help texts and validation. */
-export const SPATIAL_MODES: readonly SpatialMode[] = ["seed", "off"];
+export const SPATIAL_MODES: readonly SpatialMode[] = [
+  "extended",
+  "seed",
+  "off",
+];
+
+/** The candidates each mode compares by default: the paper's 3, the extended selector's cap. */
+export function defaultTopK(mode: SpatialMode): number {
+  return mode === "extended" ? EXTENDED_DEFAULTS.k : 3;
+}
 
 /** The choice for one sentence. */
 export interface SentenceSelection {
@@ -40,10 +53,11 @@ export interface SelectOptions {
   topK: number;
 }
 
-/** Chooses a proposal for one sentence from its scores. */
+/** Chooses a proposal for one sentence from its candidates. */
 export function selectFor(
-  sentence: string,
-  candidates: readonly SpatialCandidate[],
+  parsed: Pick<ParsedSentence, "sentence" | "spatial">,
+  candidates: readonly ExtendedCandidate[],
+  imageSize: ImageSize,
   options: SelectOptions,
 ): SentenceSelection {
   const ranked = topK(candidates, options.topK);
@@ -53,27 +67,50 @@ export function selectFor(
   if (options.spatial === "off") {
     return { index: ranked[0], rule: "best-score", ranked };
   }
-  const { index, rule } = selectSeed(sentence, candidates, options.topK);
+  const { index, rule } = options.spatial === "seed"
+    ? selectSeed(parsed.sentence, candidates, options.topK)
+    : selectCandidate(parsed.spatial, candidates, imageSize, {
+      k: options.topK,
+    });
   return { index, rule, ranked };
 }
 
-/** Selects a proposal for every sentence of each job. */
-export function selectStage<J extends ImageJob & Proposed & Scored>(
+/** The candidates of sentence `e`: boxes, areas and its three scores. */
+export function candidatesFor(
+  job: ImageJob & Proposed & WithText,
+  matrices: ScoreMatrices,
+  e: number,
+): ExtendedCandidate[] {
+  const n = job.proposals.length;
+  const { hasPhrase, hasAnchor } = job.text;
+  return job.proposals.map((p, i) => ({
+    box: p.box,
+    area: p.area,
+    score: matrices.scores[e * n + i],
+    ...(hasPhrase[e] ? { nounScore: matrices.phraseScores[e * n + i] } : {}),
+    ...(hasAnchor[e] ? { anchorScore: matrices.anchorScores[e * n + i] } : {}),
+  }));
+}
+
+/** Selections of every sentence of a job from its score matrices. */
+export function selectAll(
+  job: ImageJob & Proposed & WithText & Parsed,
+  matrices: ScoreMatrices,
   options: SelectOptions,
-): Stage<J, J & Selected> {
-  return mapStage("select", (job: J) => {
-    const n = job.proposals.length;
-    const selections = job.sentences.map((sentence, e) =>
-      selectFor(
-        sentence,
-        job.proposals.map((p, i) => ({
-          box: p.box,
-          area: p.area,
-          score: job.scores[e * n + i],
-        })),
-        options,
-      )
-    );
-    return Promise.resolve({ ...job, selections });
-  });
+): SentenceSelection[] {
+  const size = { width: job.image.width, height: job.image.height };
+  return job.parsed.map((parsed, e) =>
+    selectFor(parsed, candidatesFor(job, matrices, e), size, options)
+  );
+}
+
+/** Selects a proposal for every sentence of each job. */
+export function selectStage<
+  J extends ImageJob & Proposed & WithText & Parsed & Scored,
+>(options: SelectOptions): Stage<J, J & Selected> {
+  return mapStage(
+    "select",
+    (job: J) =>
+      Promise.resolve({ ...job, selections: selectAll(job, job, options) }),
+  );
 }

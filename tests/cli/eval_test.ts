@@ -341,8 +341,13 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
       await Deno.readTextFile(`${dir}/run/metrics.json`),
     );
     const names = metrics.ablation.map((r: { config: string }) => r.config);
-    assert.ok(names.includes("spatial=off alpha=0.85 top-k=3"));
-    assert.ok(names.includes("spatial=seed alpha=0.95 top-k=3"));
+    assert.deepEqual(names, [
+      "spatial=extended alpha=0.85 top-k=4",
+      "spatial=seed alpha=0.85 top-k=3",
+      "spatial=off alpha=0.85 top-k=3",
+      "spatial=extended alpha=0.75 top-k=4",
+      "spatial=extended alpha=0.95 top-k=4",
+    ]);
     assert.deepEqual(metrics.ablation[0].all, metrics.all);
     const lines = await readLines(`${dir}/run/predictions.jsonl`);
     assert.equal(lines.length, metrics.all.n * names.length);

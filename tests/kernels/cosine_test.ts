@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
+import { cosineSimilarityGpu } from "../../kernels/cosine/gpu.ts";
+import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { seededValues } from "../helpers/tiny_model.ts";
+import { gpu, maxAbsDiff } from "./gpu_context.ts";
 
 Deno.test("cosineSimilarity() equals the normalised dot product", () => {
   const dim = 7, n = 5, e = 3;
@@ -39,4 +42,51 @@ Deno.test("cosineSimilarity() rejects vectors that do not fit the dimension", ()
       }),
     /multiples of dimension 2/,
   );
+});
+
+/**
+ * GPU vs CPU tolerance: the GPU sums D products in f32 (four partial
+ * sums), the CPU in f64; for unit-scale vectors the cosine's f32 error is
+ * below 1e-6 at D = 768 (observed under 1e-7).
+ */
+const COSINE_TOLERANCE = 1e-6;
+
+Deno.test({
+  name:
+    "cosineSimilarityGpu() matches the CPU twin at D = 512 and 768, N = 1 and 256",
+  ignore: !gpu,
+  async fn() {
+    for (
+      const [n, e, dim] of [[64, 4, 512], [1, 1, 512], [256, 7, 768], [5, 3, 7]]
+    ) {
+      const proposals = seededValues(n * dim, n + dim);
+      const sentences = seededValues(e * dim, e + 3);
+      proposals.fill(0, 0, dim); // a zero vector scores 0
+      const input = { proposals, sentences, dim };
+      const got = await cosineSimilarityGpu(gpu!, input);
+      const want = cosineSimilarity(input);
+      assert.ok(
+        maxAbsDiff(got, want).diff <= COSINE_TOLERANCE,
+        `${n}x${e}x${dim}`,
+      );
+      for (let j = 0; j < e; j++) assert.equal(got[j * n], 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "cosineSimilarityGpu() splits proposals over several bindings",
+  ignore: !gpu,
+  async fn() {
+    const proposals = seededValues(300 * 512, 1),
+      sentences = seededValues(2 * 512, 2);
+    const input = { proposals, sentences, dim: 512 };
+    const got = await cosineSimilarityGpu(
+      withBindingLimit(gpu!, 64 * 1024),
+      input,
+    );
+    assert.ok(
+      maxAbsDiff(got, cosineSimilarity(input)).diff <= COSINE_TOLERANCE,
+    );
+  },
 });

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
+import { type GpuContext, withBindingLimit } from "../../kernels/gpu_device.ts";
+import {
+  axisTaps,
+  type MaskLogitsInput,
+} from "../../kernels/mask_logits/contract.ts";
 import { decodeMaskLogits } from "../../kernels/mask_logits/cpu.ts";
-import type { MaskLogitsInput } from "../../kernels/mask_logits/contract.ts";
+import { decodeMaskLogitsGpu } from "../../kernels/mask_logits/gpu.ts";
 import { seededValues } from "../helpers/tiny_model.ts";
+import { gpu } from "./gpu_context.ts";
 
 /** Direct per-pixel reference: bilinear (align_corners = false) then threshold. */
 function naive(input: MaskLogitsInput) {
@@ -128,4 +134,146 @@ Deno.test("decodeMaskLogits() rejects logits that do not match the stated shape"
       }),
     /need 16/,
   );
+});
+
+/** The f64 bilinear value of output pixel (x, y) of mask m (the twins' definition). */
+function exactValue(input: MaskLogitsInput, m: number, x: number, y: number) {
+  const { logits, lowWidth: lw, lowHeight: lh, width: w, height: h } = input;
+  const xs = axisTaps(w, input.validWidth, lw),
+    ys = axisTaps(h, input.validHeight, lh);
+  const at = (xx: number, yy: number) => logits[m * lw * lh + yy * lw + xx];
+  const top = at(xs.i0[x], ys.i0[y]) +
+    (at(xs.i1[x], ys.i0[y]) - at(xs.i0[x], ys.i0[y])) * xs.w1[x];
+  const bot = at(xs.i0[x], ys.i1[y]) +
+    (at(xs.i1[x], ys.i1[y]) - at(xs.i0[x], ys.i1[y])) * xs.w1[x];
+  return top + (bot - top) * ys.w1[y];
+}
+
+/**
+ * Tie tolerance of the GPU masks: the GPU interpolates in f32, the CPU
+ * twin keeps f64 for the vertical step, so a pixel may flip only when its
+ * exact value lies within 1e-4 of the threshold (f32 rounding of logits
+ * below 64 in magnitude is under 1e-5 per operation). Any other differing
+ * pixel fails. Areas and boxes must describe the GPU's own masks exactly;
+ * stability may move by the flips at the two stability thresholds.
+ */
+const TIE = 1e-4;
+
+async function assertGpuMatches(
+  input: MaskLogitsInput,
+  label: string,
+  ctx: GpuContext = gpu!,
+) {
+  const got = await decodeMaskLogitsGpu(ctx, input);
+  const want = decodeMaskLogits(input);
+  const { width: w, height: h, count } = input;
+  const thr = input.threshold ?? 0;
+  for (let m = 0; m < count; m++) {
+    let area = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = m * w * h + y * w + x;
+        if (got.masks[i] !== want.masks[i]) {
+          const v = exactValue(input, m, x, y);
+          assert.ok(
+            Math.abs(v - thr) < TIE,
+            `${label}: mask ${m} pixel (${x}, ${y}) differs with value ${v}`,
+          );
+        }
+        if (got.masks[i]) {
+          assert.equal(got.masks[i], 1);
+          area++;
+          x0 = Math.min(x0, x);
+          y0 = Math.min(y0, y);
+          x1 = Math.max(x1, x);
+          y1 = Math.max(y1, y);
+        }
+      }
+    }
+    assert.equal(got.areas[m], area, `${label}: area of mask ${m}`);
+    const box = area ? [x0, y0, x1 + 1, y1 + 1] : [0, 0, 0, 0];
+    assert.deepEqual([...got.boxes.subarray(m * 4, m * 4 + 4)], box);
+    assert.ok(Math.abs(got.stability[m] - want.stability[m]) < 1e-3);
+  }
+}
+
+Deno.test({
+  name:
+    "decodeMaskLogitsGpu() matches the CPU twin on SAM-sized, odd-sized and noisy logits",
+  ignore: !gpu,
+  async fn() {
+    const cases: [number, number, number, number, number][] = [
+      [640, 480, 256, 192, 12],
+      [97, 61, 200, 125.8, 5],
+      [61, 97, 125.8, 200, 1],
+      [5, 3, 256, 153.6, 3],
+    ];
+    for (const [w, h, vw, vh, count] of cases) {
+      const input: MaskLogitsInput = {
+        logits: blobLogits(count, 256, 256, w),
+        count,
+        lowWidth: 256,
+        lowHeight: 256,
+        validWidth: vw,
+        validHeight: vh,
+        width: w,
+        height: h,
+      };
+      await assertGpuMatches(input, `${w}x${h}`);
+      // Pure noise: many values near the thresholds.
+      await assertGpuMatches(
+        { ...input, logits: seededValues(count * 65536, 7).map((v) => v * 2) },
+        `${w}x${h} noise`,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "decodeMaskLogitsGpu() gives empty, full and one-cell masks with their boxes",
+  ignore: !gpu,
+  async fn() {
+    const plane = 16 * 16;
+    const logits = new Float32Array(3 * plane).fill(-5);
+    logits.fill(5, plane, 2 * plane); // full
+    logits[2 * plane + 7 * 16 + 15] = 30; // one cell on the right border
+    const input: MaskLogitsInput = {
+      logits,
+      count: 3,
+      lowWidth: 16,
+      lowHeight: 16,
+      validWidth: 16,
+      validHeight: 16,
+      width: 33,
+      height: 35,
+      threshold: 0.5,
+      stabilityOffset: 0.25,
+    };
+    await assertGpuMatches(input, "edges");
+    const got = await decodeMaskLogitsGpu(gpu!, input);
+    assert.equal(got.areas[0], 0);
+    assert.deepEqual([...got.boxes.subarray(0, 4)], [0, 0, 0, 0]);
+    assert.equal(got.areas[1], 33 * 35);
+    assert.deepEqual([...got.boxes.subarray(4, 8)], [0, 0, 33, 35]);
+    assert.equal(got.boxes[10], 33); // touches the right border
+  },
+});
+
+Deno.test({
+  name: "decodeMaskLogitsGpu() handles N = 256 split over several dispatches",
+  ignore: !gpu,
+  async fn() {
+    const input: MaskLogitsInput = {
+      logits: blobLogits(256, 32, 32, 3),
+      count: 256,
+      lowWidth: 32,
+      lowHeight: 32,
+      validWidth: 32,
+      validHeight: 24,
+      width: 41,
+      height: 29,
+    };
+    await assertGpuMatches(input, "256 masks", withBindingLimit(gpu!, 8192));
+  },
 });

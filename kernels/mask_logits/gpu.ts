@@ -1,0 +1,140 @@
+/**
+ * WebGPU host code of the mask-logits kernel (see contract.ts): uploads
+ * the logits and the axis taps (computed here with the CPU twin's
+ * `axisTaps`), runs mask_logits.wgsl.ts, and reads the masks and their
+ * statistics back in one mapping.
+ *
+ * @module
+ */
+
+import { chunks, runBatch } from "../gpu_batch.ts";
+import type { GpuContext } from "../gpu_device.ts";
+import {
+  axisTaps,
+  checkMaskLogitsInput,
+  type DecodedMasks,
+  type MaskLogitsInput,
+} from "./contract.ts";
+import { MASK_LOGITS_WGSL } from "./mask_logits.wgsl.ts";
+
+/** Workgroups along a mask's words at most; more words are walked with a stride. */
+const MAX_GROUPS_X = 1024;
+
+/**
+ * Upsamples, thresholds and measures N masks of SAM logits on the GPU;
+ * same contract as the CPU twin `decodeMaskLogits`.
+ *
+ * @example
+ * ```ts
+ * const out = await decodeMaskLogitsGpu(await gpuContext(), {
+ *   logits, count: 3, lowWidth: 256, lowHeight: 256,
+ *   validWidth: 256, validHeight: 192, width: 640, height: 480,
+ * });
+ * ```
+ */
+export async function decodeMaskLogitsGpu(
+  ctx: GpuContext,
+  input: MaskLogitsInput,
+): Promise<DecodedMasks> {
+  checkMaskLogitsInput(input);
+  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  const threshold = input.threshold ?? 0;
+  const offset = input.stabilityOffset ?? 1;
+  const pixels = width * height;
+  let masks = new Uint8Array(0);
+  const areas = new Uint32Array(count);
+  const stability = new Float32Array(count);
+  const boxes = new Int32Array(count * 4);
+  if (count === 0) return { masks, areas, stability, boxes };
+  const parts = chunks(
+    count,
+    Math.max(lowWidth * lowHeight * 4, Math.ceil(pixels / 4) * 4),
+    ctx.maxBindingBytes,
+  );
+
+  const xs = axisTaps(width, input.validWidth, lowWidth);
+  const ys = axisTaps(height, input.validHeight, lowHeight);
+  const axis = new Uint32Array(3 * (width + height));
+  const axisF = new Float32Array(axis.buffer);
+  axis.set(xs.i0, 0);
+  axis.set(xs.i1, width);
+  axisF.set(xs.w1, 2 * width);
+  axis.set(ys.i0, 3 * width);
+  axis.set(ys.i1, 3 * width + height);
+  axisF.set(ys.w1, 3 * width + 2 * height);
+
+  const lowPlane = lowWidth * lowHeight;
+  const planeWords = Math.ceil(pixels / 4);
+  const groupsX = Math.min(Math.ceil(planeWords / 256), MAX_GROUPS_X);
+  const globals = new Uint32Array(12);
+  const globalsF = new Float32Array(globals.buffer);
+  globals.set([width, height, lowWidth, lowPlane, planeWords, groupsX]);
+  globalsF.set([threshold, threshold + offset, threshold - offset], 8);
+
+  const pipeline = await ctx.pipeline(MASK_LOGITS_WGSL, "decode");
+  const stats = new Uint32Array(count * 8);
+  await runBatch(ctx, "mask_logits", (batch) => {
+    const axisBuffer = batch.upload(axis);
+    const uniforms = batch.upload(globals, "uniform");
+    for (const part of parts) {
+      const init = new Uint32Array(part.count * 8);
+      for (let k = 0; k < part.count; k++) {
+        init.set([0, 0, 0, 0xffffffff, 0xffffffff, 0, 0, 0], k * 8);
+      }
+      const statBuffer = batch.upload(init);
+      const maskBuffer = batch.storage(part.count * planeWords * 4);
+      batch.dispatch(pipeline, {
+        0: batch.upload(
+          logits.subarray(
+            part.start * lowPlane,
+            (part.start + part.count) * lowPlane,
+          ),
+        ),
+        1: axisBuffer,
+        2: maskBuffer,
+        3: statBuffer,
+        4: uniforms,
+      }, [groupsX, part.count, 1]);
+      batch.read(maskBuffer, part.count * planeWords * 4, (bytes, owned) => {
+        if (owned && parts.length === 1 && pixels % 4 === 0) {
+          masks = new Uint8Array(bytes, 0, count * pixels);
+          return;
+        }
+        if (masks.length === 0) masks = new Uint8Array(count * pixels);
+        if (pixels % 4 === 0) {
+          masks.set(
+            new Uint8Array(bytes, 0, part.count * pixels),
+            part.start * pixels,
+          );
+          return;
+        }
+        for (let k = 0; k < part.count; k++) {
+          masks.set(
+            new Uint8Array(bytes, k * planeWords * 4, pixels),
+            (part.start + k) * pixels,
+          );
+        }
+      });
+      batch.read(
+        statBuffer,
+        part.count * 32,
+        (bytes) =>
+          stats.set(new Uint32Array(bytes, 0, part.count * 8), part.start * 8),
+      );
+    }
+  });
+  for (let m = 0; m < count; m++) {
+    const s = m * 8;
+    areas[m] = stats[s];
+    stability[m] = stats[s + 2] > 0 ? stats[s + 1] / stats[s + 2] : 0;
+    if (stats[s] > 0) {
+      boxes.set([
+        stats[s + 3],
+        stats[s + 4],
+        stats[s + 5] + 1,
+        stats[s + 6] + 1,
+      ], m * 4);
+    }
+  }
+  return { masks, areas, stability, boxes };
+}

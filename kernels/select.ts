@@ -1,0 +1,53 @@
+/**
+ * Picks the kernel set for a device choice: "cpu" (the TypeScript twins),
+ * "gpu" (WebGPU, any adapter, including fallback adapters such as
+ * lavapipe) or "auto" (WebGPU only on a real, non-fallback adapter).
+ *
+ * @module
+ */
+
+import { gpuContext, probeGpu } from "./gpu_device.ts";
+import { CPU_KERNELS, gpuKernels, type Kernels } from "./kernels.ts";
+
+/** Where the per-image kernels run. */
+export type DeviceChoice = "gpu" | "cpu" | "auto";
+
+/** The accepted device choices. */
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ["gpu", "cpu", "auto"];
+
+/**
+ * The kernels for `device`. "gpu" opens the WebGPU device now, so a
+ * missing adapter fails here with a `WebGpuUnavailableError` that says
+ * what to install; "auto" falls back to the CPU twins when there is no
+ * adapter or only a fallback (software) one, which is slower than the
+ * twins.
+ *
+ * @example
+ * ```ts
+ * const kernels = await chooseKernels("auto");
+ * console.log(kernels.device); // "gpu" on a machine with a real GPU
+ * ```
+ */
+export async function chooseKernels(
+  device: DeviceChoice = "auto",
+): Promise<Kernels> {
+  switch (device) {
+    case "cpu":
+      return CPU_KERNELS;
+    case "gpu":
+      return gpuKernels(await gpuContext());
+    case "auto": {
+      const adapter = await probeGpu();
+      if (!adapter || adapter.isFallbackAdapter) return CPU_KERNELS;
+      try {
+        return gpuKernels(await gpuContext());
+      } catch {
+        return CPU_KERNELS;
+      }
+    }
+    default:
+      throw new RangeError(
+        `Unknown device "${device}": use one of ${DEVICE_CHOICES.join(", ")}.`,
+      );
+  }
+}

@@ -1,0 +1,540 @@
+/**
+ * The extended spatial selector: chooses among the candidates that score
+ * close to the best (and match the head noun), by the directions, ordinal
+ * or relation that {@linkcode parseSpatial} found in the sentence.
+ *
+ * @module
+ */
+
+import {
+  type Direction,
+  parseSpatial,
+  type RelationKind,
+  type SpatialParse,
+} from "./parse.ts";
+import type { Selection, SpatialCandidate } from "./types.ts";
+
+/** A candidate as the extended selector sees it. */
+export interface ExtendedCandidate extends SpatialCandidate {
+  /**
+   * Score against the sentence's noun phrase alone ("the red car"), when
+   * the pipeline computes it: candidates that don't match the head noun
+   * leave the pool.
+   */
+  readonly nounScore?: number;
+}
+
+/** Width and height of the image, in the unit of the boxes. */
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Options of {@linkcode selectCandidate}. */
+export interface ExtendedOptions {
+  /** Most candidates compared. Default 4. */
+  k?: number;
+  /**
+   * How far below the best a candidate may score and stay in the pool, in
+   * standard deviations of all candidates' scores. Default 1.
+   */
+  margin?: number;
+  /**
+   * Box IoU from which another candidate counts as the same object as the
+   * target and can't be its anchor. Default 0.8.
+   */
+  sameObjectIou?: number;
+}
+
+/** The defaults of {@linkcode ExtendedOptions}. */
+export const EXTENDED_DEFAULTS: Readonly<Required<ExtendedOptions>> = {
+  k: 4,
+  margin: 1,
+  sameObjectIou: 0.8,
+};
+
+const EPS = 1e-9;
+
+/** Population standard deviation. */
+function spread(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(
+    values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length,
+  );
+}
+
+/**
+ * The candidates the spatial words choose among, best score first: those
+ * whose score is at least `best - margin * sd(scores)`, and, where the
+ * candidates carry a `nounScore`, whose noun-phrase score is at least
+ * `bestNoun - margin * sd(nounScores)` too; at most `k` of them. The
+ * standard deviation is over all candidates, so a candidate stays when it
+ * is about as close to the best as the scores are spread: two zebras
+ * scoring 0.30 and 0.29 among background proposals around 0.20 both stay,
+ * a 0.25 does not. Equal scores all stay (up to `k`). The best-scoring
+ * candidate leads the pool when it matches the noun, and is the whole pool
+ * when nothing else qualifies.
+ *
+ * @example
+ * ```ts
+ * candidatePool([{ box: [0, 0, 1, 1], score: 0.3 }, { box: [2, 0, 1, 1], score: 0.29 },
+ *   { box: [4, 0, 1, 1], score: 0.2 }, { box: [6, 0, 1, 1], score: 0.21 }]); // [0, 1]
+ * ```
+ */
+export function candidatePool(
+  candidates: readonly ExtendedCandidate[],
+  options: Pick<ExtendedOptions, "k" | "margin"> = {},
+): number[] {
+  const k = options.k ?? EXTENDED_DEFAULTS.k;
+  const margin = options.margin ?? EXTENDED_DEFAULTS.margin;
+  if (candidates.length === 0) return [];
+  const order = candidates.map((_, i) => i)
+    .sort((a, b) => candidates[b].score - candidates[a].score || a - b);
+  const scores = candidates.map((c) => c.score);
+  const floor = scores[order[0]] - margin * spread(scores) - EPS;
+  const nouns = candidates.every((c) => typeof c.nounScore === "number")
+    ? candidates.map((c) => c.nounScore as number)
+    : null;
+  const nounFloor = nouns
+    ? Math.max(...nouns) - margin * spread(nouns) - EPS
+    : -Infinity;
+  const pool = order.filter((i) =>
+    candidates[i].score >= floor &&
+    (!nouns || nouns[i] >= nounFloor)
+  );
+  return (pool.length > 0 ? pool : [order[0]]).slice(0, Math.max(k, 1));
+}
+
+// ---------------------------------------------------------------------------
+// Geometry
+
+interface Geometry {
+  /** Centre of mass (or box centre), x and y. */
+  readonly cx: number;
+  readonly cy: number;
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly w: number;
+  readonly h: number;
+  readonly area: number;
+}
+
+function geometry(c: SpatialCandidate): Geometry {
+  const [x, y, w, h] = c.box;
+  return {
+    cx: c.centroid ? c.centroid[0] : x + w / 2,
+    cy: c.centroid ? c.centroid[1] : y + h / 2,
+    x0: x,
+    y0: y,
+    x1: x + w,
+    y1: y + h,
+    w,
+    h,
+    area: c.area ?? w * h,
+  };
+}
+
+function boxIou(a: Geometry, b: Geometry): number {
+  const iw = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
+  const ih = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+  const inter = iw * ih;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Share of the target's box covered by the anchor's box. */
+function covered(t: Geometry, a: Geometry): number {
+  const iw = Math.max(0, Math.min(a.x1, t.x1) - Math.max(a.x0, t.x0));
+  const ih = Math.max(0, Math.min(a.y1, t.y1) - Math.max(a.y0, t.y0));
+  return t.w * t.h > 0 ? (iw * ih) / (t.w * t.h) : 0;
+}
+
+/** Share of the target's width above or below the anchor's width. */
+function overlapX(t: Geometry, a: Geometry): number {
+  const iw = Math.max(0, Math.min(a.x1, t.x1) - Math.max(a.x0, t.x0));
+  return t.w > 0 ? iw / t.w : 0;
+}
+
+/** Share of the target's height beside the anchor's height. */
+function overlapY(t: Geometry, a: Geometry): number {
+  const ih = Math.max(0, Math.min(a.y1, t.y1) - Math.max(a.y0, t.y0));
+  return t.h > 0 ? ih / t.h : 0;
+}
+
+/** Gap between two boxes (0 when they touch or overlap). */
+function gap(t: Geometry, a: Geometry): number {
+  const dx = Math.max(0, a.x0 - t.x1, t.x0 - a.x1);
+  const dy = Math.max(0, a.y0 - t.y1, t.y0 - a.y1);
+  return Math.hypot(dx, dy);
+}
+
+const clamp1 = (v: number) => Math.max(-1, Math.min(1, v));
+
+// ---------------------------------------------------------------------------
+// Directions
+
+/**
+ * The cost of each pool member for one direction, in about [0, 1], lower
+ * is better:
+ * - left / right / top / bottom: the centre (centre of mass when given)
+ *   over the image width or height ("the zebra on the left": smallest x);
+ * - front / back: the bottom edge over the image height: nearer objects
+ *   stand lower on the ground ("the elephant in front", "closest": the
+ *   lowest bottom edge). Size is left out: a near cup is smaller than a
+ *   far bus;
+ * - biggest / smallest: area (mask pixels when given) relative to the
+ *   pool's largest; tallest / shortest: box height likewise;
+ * - middle: with three or more candidates, the distance from the middle of
+ *   their spread along the axis they spread most on ("the middle zebra" of
+ *   a row, wherever the row is); with fewer, the distance from the image
+ *   centre.
+ */
+function directionCosts(
+  d: Direction,
+  g: readonly Geometry[],
+  size: ImageSize,
+): number[] {
+  const W = size.width, H = size.height;
+  const maxArea = Math.max(...g.map((x) => x.area), EPS);
+  const maxH = Math.max(...g.map((x) => x.h), EPS);
+  switch (d) {
+    case "left":
+      return g.map((x) => x.cx / W);
+    case "right":
+      return g.map((x) => 1 - x.cx / W);
+    case "top":
+      return g.map((x) => x.cy / H);
+    case "bottom":
+      return g.map((x) => 1 - x.cy / H);
+    case "front":
+      return g.map((x) => 1 - x.y1 / H);
+    case "back":
+      return g.map((x) => x.y1 / H);
+    case "biggest":
+      return g.map((x) => 1 - x.area / maxArea);
+    case "smallest":
+      return g.map((x) => x.area / maxArea);
+    case "tallest":
+      return g.map((x) => 1 - x.h / maxH);
+    case "shortest":
+      return g.map((x) => x.h / maxH);
+    case "middle": {
+      if (g.length < 3) {
+        return g.map((x) =>
+          Math.abs(x.cx / W - 0.5) + Math.abs(x.cy / H - 0.5)
+        );
+      }
+      const xs = g.map((x) => x.cx), ys = g.map((x) => x.cy);
+      const spanX = (Math.max(...xs) - Math.min(...xs)) / W;
+      const spanY = (Math.max(...ys) - Math.min(...ys)) / H;
+      const [vs, dim] = spanX >= spanY ? [xs, W] : [ys, H];
+      const mid = (Math.max(...vs) + Math.min(...vs)) / 2;
+      return vs.map((v) => Math.abs(v - mid) / dim);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Relations
+
+/**
+ * How well target t lies in relation `kind` to anchor a; higher is better,
+ * about [-1.5, 1.5]. Displacements are measured in half the boxes' summed
+ * size along the axis (1 = clear of each other), and a small pull toward
+ * the nearest anchor breaks ties ("the cup left of the plate" is the one
+ * just left of it):
+ * - left-of / right-of: the displacement along x, plus a quarter of the
+ *   share of the target's height level with the anchor ("the man left of
+ *   the dog" stands beside it, not on a shelf above);
+ * - above / below / under: the displacement along y, plus half the share
+ *   of the target's width over or under the anchor ("the lamp above the
+ *   table" hangs over it; a floor lamp beside it does not);
+ * - on: a half when at least half the target's width lies over the
+ *   anchor, a half when its bottom edge lies within the anchor's box (10%
+ *   leeway): "the cat on the bed"; no pull, so among candidates all on the
+ *   anchor the score decides;
+ * - behind / in-front-of: the bottom edge higher / lower than the anchor's,
+ *   plus half the share of the target the anchor's box covers (what is
+ *   behind a fence overlaps it);
+ * - next-to: the nearest, by the gap between the boxes and, at half
+ *   weight, their centres; far-from: the farthest by centres.
+ */
+function relationFit(
+  kind: RelationKind,
+  t: Geometry,
+  a: Geometry,
+  size: ImageSize,
+): number {
+  const diag = Math.hypot(size.width, size.height);
+  const dist = Math.hypot(t.cx - a.cx, t.cy - a.cy) / diag;
+  const sx = Math.max((t.w + a.w) / 2, EPS);
+  const sy = Math.max((t.h + a.h) / 2, EPS);
+  const pull = 0.5 * dist;
+  switch (kind) {
+    case "left-of":
+      return clamp1((a.cx - t.cx) / sx) + 0.25 * overlapY(t, a) - pull;
+    case "right-of":
+      return clamp1((t.cx - a.cx) / sx) + 0.25 * overlapY(t, a) - pull;
+    case "above":
+      return clamp1((a.cy - t.cy) / sy) + 0.5 * overlapX(t, a) - pull;
+    case "below":
+    case "under":
+      return clamp1((t.cy - a.cy) / sy) + 0.5 * overlapX(t, a) - pull;
+    case "on": {
+      // Discrete, so that among candidates all on the anchor the score
+      // decides ("the pizza on the table" when both pizzas are).
+      const bottomInside = t.y1 >= a.y0 - 0.1 * a.h && t.y1 <= a.y1 + 0.1 * a.h;
+      return (overlapX(t, a) >= 0.5 ? 0.5 : 0) + (bottomInside ? 0.5 : 0);
+    }
+    case "behind":
+      return clamp1((a.y1 - t.y1) / sy) + 0.5 * covered(t, a) - pull;
+    case "in-front-of":
+      return clamp1((t.y1 - a.y1) / sy) + 0.5 * covered(t, a) - pull;
+    case "next-to":
+      return -(gap(t, a) / diag + 0.5 * dist);
+    case "far-from":
+      return dist;
+    case "between":
+      // Scored by betweenFit with two anchors.
+      return -dist;
+  }
+}
+
+/** "between the two men": near the anchors' midpoint, and between them across. */
+function betweenFit(
+  t: Geometry,
+  a: Geometry,
+  b: Geometry,
+  size: ImageSize,
+): number {
+  const diag = Math.hypot(size.width, size.height);
+  const mx = (a.cx + b.cx) / 2, my = (a.cy + b.cy) / 2;
+  const inside = t.cx >= Math.min(a.cx, b.cx) && t.cx <= Math.max(a.cx, b.cx);
+  return (inside ? 0.5 : 0) - Math.hypot(t.cx - mx, t.cy - my) / diag;
+}
+
+/** The direction a relation implies when its anchor can't be grounded. */
+const IMPLIED: Readonly<Partial<Record<RelationKind, Direction>>> = {
+  "left-of": "left",
+  "right-of": "right",
+  above: "top",
+  below: "bottom",
+  under: "bottom",
+  on: "top",
+  behind: "back",
+  "in-front-of": "front",
+  between: "middle",
+};
+
+/** Opposite directions share an axis; the first one said wins. */
+const AXIS_OF: Readonly<Record<Direction, string>> = {
+  left: "x",
+  right: "x",
+  top: "y",
+  bottom: "y",
+  middle: "middle",
+  front: "depth",
+  back: "depth",
+  biggest: "size",
+  smallest: "size",
+  tallest: "height",
+  shortest: "height",
+};
+
+/**
+ * The anchors of target t: the other candidates by anchor score, best
+ * first, leaving out those that are the target itself (box IoU at least
+ * `sameObjectIou`) and, for a second anchor, the first one's duplicates.
+ */
+function anchorsOf(
+  t: number,
+  candidates: readonly SpatialCandidate[],
+  g: readonly Geometry[],
+  count: number,
+  sameObjectIou: number,
+): number[] {
+  const others = candidates.map((_, i) => i)
+    .filter((i) =>
+      i !== t && typeof candidates[i].anchorScore === "number" &&
+      boxIou(g[i], g[t]) < sameObjectIou
+    )
+    .sort((a, b) =>
+      (candidates[b].anchorScore as number) -
+        (candidates[a].anchorScore as number) || a - b
+    );
+  const chosen: number[] = [];
+  for (const i of others) {
+    if (chosen.every((j) => boxIou(g[i], g[j]) < sameObjectIou)) chosen.push(i);
+    if (chosen.length === count) break;
+  }
+  return chosen;
+}
+
+// ---------------------------------------------------------------------------
+// Selection
+
+/** The pool member with the lowest cost; ties go to the better score, then the lower index. */
+function argmin(
+  pool: readonly number[],
+  costs: readonly number[],
+  candidates: readonly SpatialCandidate[],
+): number {
+  let best = 0;
+  for (let p = 1; p < pool.length; p++) {
+    const d = costs[p] - costs[best];
+    if (
+      d < -EPS ||
+      (Math.abs(d) <= EPS &&
+        (candidates[pool[p]].score > candidates[pool[best]].score ||
+          (candidates[pool[p]].score === candidates[pool[best]].score &&
+            pool[p] < pool[best])))
+    ) best = p;
+  }
+  return best;
+}
+
+/**
+ * Chooses a candidate with the extended rule.
+ *
+ * 1. No parse: the best score ("best-score").
+ * 2. The pool ({@linkcode candidatePool}): candidates near the best score
+ *    that match the head noun, at most `k`.
+ * 3. An ordinal counts along its direction: "second from the left" is the
+ *    pool member with the second smallest x ("extended:ordinal 2 from
+ *    left"); past the pool's end, the last one.
+ * 4. Otherwise each direction adds a cost in about [0, 1] (see the rules
+ *    of each direction), so "top left" picks the candidate nearest the
+ *    top-left corner ("extended:top-left"). A relation subtracts how well
+ *    the candidate lies relative to its anchor: the best anchor-scoring
+ *    candidate other than itself ("extended:relation left-of anchor #3").
+ *    Without anchor scores, a relation acts as the direction it implies
+ *    ("left of the dog": left; "behind the fence": back; "on the horse":
+ *    top; "between": middle; "next to": none, the best score).
+ * 5. Ties go to the better score.
+ *
+ * @example
+ * ```ts
+ * const candidates = [
+ *   { box: [300, 100, 80, 120], score: 0.31 },
+ *   { box: [40, 110, 90, 110], score: 0.30 },
+ *   { box: [0, 300, 640, 180], score: 0.19 }, // the grass
+ *   { box: [0, 0, 640, 100], score: 0.18 }, // the sky
+ * ] as const;
+ * selectCandidate(parseSpatial("the zebra on the left"), candidates, { width: 640, height: 480 });
+ * // { index: 1, rule: "extended:left among 2" }
+ * ```
+ */
+export function selectCandidate(
+  parsed: SpatialParse | null,
+  candidates: readonly ExtendedCandidate[],
+  imageSize: ImageSize,
+  options: ExtendedOptions = {},
+): Selection {
+  if (candidates.length === 0) return { index: -1, rule: "no-candidates" };
+  const pool = candidatePool(candidates, options);
+  if (!parsed) return { index: pool[0], rule: "best-score" };
+  const sameObjectIou = options.sameObjectIou ??
+    EXTENDED_DEFAULTS.sameObjectIou;
+  const all = candidates.map(geometry);
+  const g = pool.map((i) => all[i]);
+  const among = ` among ${pool.length}`;
+
+  if (parsed.ordinal) {
+    const { n, from } = parsed.ordinal;
+    const costs = directionCosts(from, g, imageSize);
+    const order = pool.map((_, p) => p).sort((a, b) =>
+      costs[a] - costs[b] ||
+      candidates[pool[b]].score - candidates[pool[a]].score ||
+      pool[a] - pool[b]
+    );
+    const p = order[Math.min(n, order.length) - 1];
+    return {
+      index: pool[p],
+      rule: `extended:ordinal ${n} from ${from}${among}`,
+    };
+  }
+
+  const directions = [...parsed.directions];
+  const costs = pool.map(() => 0);
+  let relationNote = "";
+  let anchorOf: (number | undefined)[] = [];
+  const relation = parsed.relation;
+  if (relation) {
+    const count = relation.kind === "between" ? 2 : 1;
+    const anchors = pool.map((t) =>
+      anchorsOf(t, candidates, all, count, sameObjectIou)
+    );
+    if (anchors.some((a) => a.length > 0)) {
+      anchorOf = anchors.map((a) => a[0]);
+      pool.forEach((_, p) => {
+        const [a, b] = anchors[p];
+        const fit = a === undefined
+          ? -2
+          : relation.kind === "between" && b !== undefined
+          ? betweenFit(g[p], all[a], all[b], imageSize)
+          : relationFit(
+            relation.kind === "between" ? "next-to" : relation.kind,
+            g[p],
+            all[a],
+            imageSize,
+          );
+        costs[p] -= fit;
+      });
+      relationNote = `relation ${relation.kind}`;
+    } else {
+      const implied = IMPLIED[relation.kind];
+      if (implied && !directions.some((d) => AXIS_OF[d] === AXIS_OF[implied])) {
+        directions.push(implied);
+      }
+      relationNote = `${relation.kind} without anchor`;
+    }
+  }
+  for (const d of directions) {
+    directionCosts(d, g, imageSize).forEach((c, p) => costs[p] += c);
+  }
+  if (directions.length === 0 && anchorOf.length === 0) {
+    return {
+      index: pool[0],
+      rule: relationNote ? `best-score (${relationNote})` : "best-score",
+    };
+  }
+  const p = argmin(pool, costs, candidates);
+  const parts: string[] = [];
+  if (anchorOf.length > 0) {
+    parts.push(`${relationNote} anchor #${anchorOf[p] ?? "none"}`);
+  }
+  if (directions.length > 0) {
+    parts.push(
+      directions.join("-") +
+        (anchorOf.length === 0 && relationNote ? ` (${relationNote})` : ""),
+    );
+  }
+  return { index: pool[p], rule: `extended:${parts.join(" + ")}${among}` };
+}
+
+/**
+ * Parses a sentence and chooses a candidate with the extended rule: the
+ * pipeline's entry point, {@linkcode parseSpatial} then
+ * {@linkcode selectCandidate}.
+ *
+ * @example
+ * ```ts
+ * selectExtended("second giraffe from the right", candidates, { width: 640, height: 480 });
+ * // { index: 2, rule: "extended:ordinal 2 from right among 4" }
+ * ```
+ */
+export function selectExtended(
+  sentence: string,
+  candidates: readonly ExtendedCandidate[],
+  imageSize: ImageSize,
+  options: ExtendedOptions = {},
+): Selection {
+  return selectCandidate(
+    parseSpatial(sentence),
+    candidates,
+    imageSize,
+    options,
+  );
+}

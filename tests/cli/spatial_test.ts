@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import {
+  CandidateFileError,
+  jsonErrorOffset,
+  parseCandidatesJson,
+  parseImageSize,
+  runSpatialCommand,
+  SPATIAL_USAGE,
+} from "../../pipeline/cli/spatial.ts";
+
+/** Three zebras in a row (the middle one scores best), grass and sky. */
+const ZEBRAS = [
+  { box: [260, 200, 120, 100], score: 0.31 },
+  { box: [40, 210, 120, 100], score: 0.29 },
+  { box: [480, 205, 120, 100], score: 0.3 },
+  { box: [0, 300, 640, 180], score: 0.2 },
+  { box: [0, 0, 640, 150], score: 0.18 },
+];
+
+/** Runs the command with a candidates file holding `content`. */
+async function run(
+  args: string[],
+  content: string | null = JSON.stringify(ZEBRAS),
+  stdin = "",
+) {
+  const dir = await Deno.makeTempDir({ prefix: "oris-spatial-" });
+  try {
+    const file = `${dir}/candidates.json`;
+    if (content !== null) await Deno.writeTextFile(file, content);
+    const stdout: string[] = [];
+    let stderr = "";
+    const code = await runSpatialCommand(
+      args.map((a) => a === "FILE" ? file : a),
+      {
+        stdout: (t) => stdout.push(t),
+        stderr: (t) => void (stderr += t),
+        stdin: () => Promise.resolve(stdin),
+      },
+    );
+    return { code, stdout: stdout.join("\n"), stderr, file };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const BASE = ["--candidates", "FILE", "--image-size", "640x480"];
+
+Deno.test("spatial prints the extended choice and its rule as JSON", async () => {
+  const r = await run(["--text", "the zebra on the left", ...BASE]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '{"index": 1, "rule": "extended:left among 3"}');
+  assert.deepEqual(JSON.parse(r.stdout), {
+    index: 1,
+    rule: "extended:left among 3",
+  });
+});
+
+Deno.test("spatial --mode seed runs the paper's rule over the top 3", async () => {
+  const trap = "a zebra with its left leg raised";
+  const seed = await run(["--text", trap, ...BASE, "--mode", "seed"]);
+  assert.deepEqual(JSON.parse(seed.stdout), {
+    index: 1,
+    rule: "seed:left among top-3",
+  });
+  const extended = await run(["--text", trap, ...BASE]);
+  assert.deepEqual(JSON.parse(extended.stdout), {
+    index: 0,
+    rule: "best-score",
+  });
+});
+
+Deno.test("spatial --k and --margin change the pool; --explain adds the parse", async () => {
+  const r = await run([
+    "--text",
+    "the zebra on the left",
+    ...BASE,
+    "--k",
+    "2",
+    "--explain",
+  ]);
+  const out = JSON.parse(r.stdout);
+  // The two best zebras only: the middle one is the left of them.
+  assert.equal(out.index, 0);
+  assert.equal(out.rule, "extended:left among 2");
+  assert.deepEqual(out.parse, { directions: ["left"], triggers: ["left"] });
+  // A wide margin lets the grass into the pool: it is the bottom one.
+  const bottom = ["--text", "the bottom one", ...BASE];
+  assert.equal(JSON.parse((await run(bottom)).stdout).index, 1);
+  const wide = await run([...bottom, "--margin", "2.2", "--k", "9"]);
+  assert.equal(JSON.parse(wide.stdout).index, 3);
+});
+
+Deno.test("spatial reads candidates from standard input with --candidates -", async () => {
+  const r = await run(
+    [
+      "--text",
+      "the right zebra",
+      "--candidates",
+      "-",
+      "--image-size",
+      "640x480",
+    ],
+    null,
+    JSON.stringify(ZEBRAS),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).index, 2);
+});
+
+Deno.test("spatial names the line and column of a JSON syntax error", async () => {
+  const r = await run(
+    ["--text", "left", ...BASE],
+    '[{"box": [1, 2, 3, 4], "score": 0.3},\n {"box": [1, 2, 3, 4] "score": 1}]',
+  );
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /is not valid JSON at line 2, column 23 \(character 60\)/,
+  );
+  assert.match(r.stderr, /Expected ',' or '}' after property value/);
+  // V8 gives no position for an unexpected token: the command finds it.
+  const token = await run(["--text", "left", ...BASE], '[{"box": ]');
+  assert.match(token.stderr, /at line 1, column 10 \(character 9\)/);
+});
+
+Deno.test("spatial rejects an empty candidate list, and bad fields by index", async () => {
+  const empty = await run(["--text", "left", ...BASE], "[]");
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /holds no candidates: give at least one/);
+  const box = await run(
+    ["--text", "left", ...BASE],
+    '[{"box": [0, 0, 1, 1], "score": 1}, {"box": [0, 0, 1], "score": 1}]',
+  );
+  assert.equal(box.code, 1);
+  assert.match(
+    box.stderr,
+    /candidate 1: "box" must be \[x, y, width, height\]/,
+  );
+  const score = await run(
+    ["--text", "left", ...BASE],
+    '[{"box": [0, 0, 1, 1], "score": "high"}]',
+  );
+  assert.match(
+    score.stderr,
+    /candidate 0: "score" must be a number; got "high"/,
+  );
+  const notArray = await run(["--text", "left", ...BASE], '{"box": []}');
+  assert.match(notArray.stderr, /must hold a JSON array of candidates/);
+});
+
+Deno.test("spatial says when the candidates file is missing", async () => {
+  const r = await run(["--text", "left", ...BASE], null);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /candidates\.json does not exist/);
+});
+
+Deno.test("spatial rejects a bad --image-size, --mode or missing option with its usage", async () => {
+  for (
+    const [args, pattern] of [
+      [
+        ["--text", "left", "--candidates", "FILE", "--image-size", "640"],
+        /--image-size must be WIDTHxHEIGHT/,
+      ],
+      [
+        ["--text", "left", "--candidates", "FILE", "--image-size", "0x480"],
+        /--image-size must be WIDTHxHEIGHT/,
+      ],
+      [
+        ["--text", "left", ...BASE, "--mode", "fancy"],
+        /--mode must be one of extended, seed/,
+      ],
+      [["--text", "left", ...BASE, "--k", "0"], /--k must be a whole number/],
+      [["--text", "left", ...BASE, "--margin=-1"], /--margin must be a number/],
+      [
+        ["--candidates", "FILE", "--image-size", "640x480"],
+        /--text is required/,
+      ],
+      [
+        ["--text", "left", "--image-size", "640x480"],
+        /--candidates FILE.json is required/,
+      ],
+      [
+        ["--text", "left", "--candidates", "FILE"],
+        /--image-size WxH is required/,
+      ],
+    ] as [string[], RegExp][]
+  ) {
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, pattern);
+    assert.ok(r.stderr.includes("Usage: deno task spatial"));
+  }
+});
+
+Deno.test("spatial --help prints the usage", async () => {
+  const r = await run(["--help"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, SPATIAL_USAGE);
+});
+
+Deno.test("parseImageSize() reads WIDTHxHEIGHT", () => {
+  assert.deepEqual(parseImageSize("640x480"), { width: 640, height: 480 });
+  assert.deepEqual(parseImageSize(" 1024 X 768 "), {
+    width: 1024,
+    height: 768,
+  });
+  assert.throws(() => parseImageSize("640,480"), /WIDTHxHEIGHT/);
+});
+
+Deno.test("jsonErrorOffset() finds the first syntax error, -1 when there is none", () => {
+  assert.equal(jsonErrorOffset('[{"a": 1}, {"b": [true, null, -1.5e3]}]'), -1);
+  assert.equal(jsonErrorOffset('[{"a": 1,}]'), 9);
+  assert.equal(jsonErrorOffset("[1, 2"), 5);
+  assert.equal(jsonErrorOffset('["\\x"]'), 3);
+  assert.equal(jsonErrorOffset("[1] x"), 4);
+  assert.equal(jsonErrorOffset(""), 0);
+});
+
+Deno.test("parseCandidatesJson() keeps the optional fields", () => {
+  assert.deepEqual(
+    parseCandidatesJson(
+      '[{"box": [1, 2, 3, 4], "score": 0.5, "area": 9, "centroid": [2, 3], "anchorScore": 0.1, "nounScore": 0.2, "label": "x"}]',
+      "f.json",
+    ),
+    [{
+      box: [1, 2, 3, 4],
+      score: 0.5,
+      area: 9,
+      centroid: [2, 3],
+      anchorScore: 0.1,
+      nounScore: 0.2,
+    }],
+  );
+  assert.throws(
+    () =>
+      parseCandidatesJson(
+        '[{"box": [1, 2, 3, 4], "score": 1, "centroid": [1]}]',
+        "f.json",
+      ),
+    CandidateFileError,
+  );
+});
