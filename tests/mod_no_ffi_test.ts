@@ -48,6 +48,25 @@ const EDGE = [
   /^pipeline\/eval\/prediction_files\.ts$/,
 ];
 
+Deno.test("mod.ts segments a scene from models held in memory, with no file system or FFI", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      `--allow-read=${await onnxruntimeWebDir()}`,
+      "tests/no_ffi/segment_in_memory.ts",
+    ],
+    cwd: REPO,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const result = JSON.parse(new TextDecoder().decode(stdout));
+  assert.ok(result.sentences > 0);
+  assert.equal(result.allFound, true);
+});
+
 Deno.test("mod.ts's module graph holds none of the edge files", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", "mod.ts"],

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   annotationToMask,
@@ -179,40 +179,82 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
   };
 }
 
-/** The split's images, in order, at most `limit`. */
-async function loadImages(
-  a: EvalArgs,
-  err: ProgressOutput,
-): Promise<{ images: DatasetImage[]; title: string; skippedRefs: string[] }> {
-  const images: DatasetImage[] = [];
-  const skippedRefs: string[] = [];
-  let title: string;
-  if (a.refer) {
-    const split = await loadRefer({
-      root: a.refer,
-      dataset: a.dataset,
-      splitBy: a.splitBy,
-      split: a.split,
-      strict: a.strict,
-    });
-    for (const s of split.skipped) {
-      err.write(`warning: skipped ref ${s.refId}: ${s.detail}\n`);
-      skippedRefs.push(s.detail);
-    }
-    images.push(...split.images);
-    title = `${a.dataset} (${a.splitBy}) ${a.split}`;
-  } else {
-    for await (const image of readJsonlDataset(a.jsonl!)) images.push(image);
-    title = basename(a.jsonl!);
+/** A dataset split opened for streaming. */
+interface DataSource {
+  /** The images, in order, at most --limit; JSONL streams line by line. */
+  readonly images: AsyncIterable<DatasetImage>;
+  /** Their number, when known before reading them all (REFER). */
+  readonly total?: number;
+  readonly title: string;
+  /** Refs left out, one line each (REFER: missing annotation or image). */
+  readonly skippedRefs: readonly string[];
+}
+
+async function* take<T>(items: AsyncIterable<T> | Iterable<T>, limit?: number) {
+  let n = 0;
+  for await (const item of items) {
+    if (limit !== undefined && n >= limit) return;
+    n++;
+    yield item;
   }
-  if (images.length === 0) {
-    throw new UsageError(`the ${title} split holds no images`);
+}
+
+/** Opens the data the options name. Empty data is an error (from the loaders). */
+async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
+  if (!a.refer) {
+    return {
+      images: take(readJsonlDataset(a.jsonl!), a.limit),
+      title: basename(a.jsonl!),
+      skippedRefs: [],
+    };
   }
+  const split = await loadRefer({
+    root: a.refer,
+    dataset: a.dataset,
+    splitBy: a.splitBy,
+    split: a.split,
+    strict: a.strict,
+  });
+  const skippedRefs = split.skipped.map((s) => {
+    err.write(`warning: skipped ref ${s.refId}: ${s.detail}\n`);
+    return s.detail;
+  });
+  const images = a.limit ? split.images.slice(0, a.limit) : split.images;
   return {
-    images: a.limit ? images.slice(0, a.limit) : images,
-    title,
+    images: take(images),
+    total: images.length,
+    title: `${a.dataset} (${a.splitBy}) ${a.split}`,
     skippedRefs,
   };
+}
+
+/**
+ * Records a run's settings in `run.json`, or, when resuming, checks that
+ * they are those of the run being continued: predictions made with other
+ * settings must not be mixed into one set of metrics.
+ */
+async function checkRunSettings(
+  path: string,
+  settings: Record<string, unknown>,
+  resume: boolean,
+): Promise<void> {
+  const text = JSON.stringify(settings, null, 2) + "\n";
+  if (resume) {
+    let earlier: string | undefined;
+    try {
+      earlier = await Deno.readTextFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (earlier !== undefined && earlier !== text) {
+      throw new UsageError(
+        `the run in ${
+          dirname(path)
+        } was made with other settings (see ${path}): resume it with the same options, or choose another --out`,
+      );
+    }
+  }
+  await writeFileAtomic(path, text);
 }
 
 /** Reads an image of the dataset; null when its file is missing. */
@@ -262,7 +304,7 @@ async function score(
   out: (t: string) => void,
   err: ProgressOutput,
 ): Promise<number> {
-  const { images, title } = await loadImages({ ...a, limit: undefined }, err);
+  const { images, title } = await openData({ ...a, limit: undefined }, err);
   const index = await indexRefs(images);
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
   const configs = [...result.metrics.entries()];
@@ -294,15 +336,28 @@ async function evaluate(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const started = performance.now();
-  const { images, title, skippedRefs } = await loadImages(a, err);
+  const { images, total, title, skippedRefs } = await openData(a, err);
   const base: AblationConfig = {
     spatial: a.spatial,
     alpha: a.alpha,
     topK: a.topK,
   };
   const configs = a.ablate ? ablationGrid(base) : [base];
+  const settings = {
+    data: title,
+    models: { clip: a.clip, sam: a.sam, variant: a.variant },
+    ...methodSettings(a),
+    ablate: a.ablate,
+    limit: a.limit ?? null,
+  };
   const predictionsPath = join(a.out, "predictions.jsonl");
   const predictions = await openPredictions(predictionsPath, a.resume);
+  try {
+    await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+  } catch (e) {
+    predictions.close();
+    throw e;
+  }
   const metrics = new Map(
     configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
   );
@@ -321,7 +376,7 @@ async function evaluate(
   const segmenter = await createSegmenter(segmenterOptions(a, source));
   const bar = new ProgressReporter({
     label: "eval",
-    total: images.length,
+    total,
     itemName: "images",
     output: err,
   });
@@ -358,18 +413,15 @@ async function evaluate(
       metrics: metrics.get(configName(c))!.all.metrics(),
     }))
     : undefined;
-  const settings = {
-    data: title,
+  const reported = {
+    ...settings,
     models: {
-      clip: a.clip,
-      sam: a.sam,
-      variant: a.variant,
+      ...settings.models,
       backend: a.backend,
       device: segmenter.device,
     },
-    ...methodSettings(a),
-    limit: a.limit ?? null,
   };
+
   const wall = performance.now() - started;
   const timings = {
     ...Object.fromEntries(
@@ -379,8 +431,7 @@ async function evaluate(
     perImage: outcome.images ? Math.round(wall / outcome.images) : 0,
   };
   const counts = {
-    images: images.length,
-    evaluatedThisRun: outcome.images,
+    imagesThisRun: outcome.images,
     sentences: main.all.n,
     missingImages: outcome.missingImages.length,
     skippedRefs: skippedRefs.length,
@@ -398,7 +449,7 @@ async function evaluate(
             })),
           }
           : {}),
-        settings,
+        settings: reported,
         counts,
         missingImages: outcome.missingImages,
         skippedRefs,
@@ -408,14 +459,14 @@ async function evaluate(
       2,
     ) + "\n",
   );
-  const grid = await writeExamples(a, images, outcome.best, outcome.worst);
+  const grid = await writeExamples(a, outcome.best, outcome.worst);
   await writeFileAtomic(
     join(a.out, "report.md"),
     renderReport({
       title: `oris on ${title}`,
       metrics: main,
       ablation,
-      settings,
+      settings: reported,
       counts,
       missingImages: outcome.missingImages,
       timings,
@@ -435,17 +486,14 @@ async function evaluate(
 /** Renders the best and worst examples of this run into examples.png. */
 async function writeExamples(
   a: EvalArgs,
-  images: readonly DatasetImage[],
   best: readonly EvalExample[],
   worst: readonly EvalExample[],
 ): Promise<string | undefined> {
   const examples = [...best, ...worst.filter((w) => !best.includes(w))];
   if (examples.length === 0) return undefined;
-  const byId = new Map(images.map((i) => [String(i.id), i]));
   const rows: GridExample[] = [];
   for (const e of examples) {
-    const image = byId.get(String(e.imageId));
-    if (!image) continue;
+    const { image } = e;
     const pixels = await loadImage(a.images!, image);
     if (!pixels) continue;
     rows.push({

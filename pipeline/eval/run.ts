@@ -38,8 +38,8 @@ interface EvalMeta {
 
 /** An example kept for the report's picture grid. */
 export interface EvalExample {
-  readonly imageId: number | string;
-  readonly file: string;
+  /** The dataset image (its metadata, not its pixels). */
+  readonly image: DatasetImage;
   readonly sentence: string;
   readonly iou: number;
   /** The ref whose ground truth to draw. */
@@ -257,8 +257,7 @@ export async function runEvaluation(
         lines.push(line);
         if (config === options.configs[0]) {
           const example: EvalExample = {
-            imageId: image.id,
-            file: image.file,
+            image,
             sentence: s.sent,
             iou: line.iou,
             ref: s.ref,

@@ -260,6 +260,17 @@ Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninte
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /--resume/);
 
+    const other = await run([
+      ...args,
+      "--out",
+      `${dir}/killed`,
+      "--resume",
+      "--alpha",
+      "0.5",
+    ]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /other settings/);
+
     const resumed = await run([...args, "--out", `${dir}/killed`, "--resume"]);
     assert.equal(resumed.code, 0, resumed.stderr);
     const a = JSON.parse(await Deno.readTextFile(`${dir}/whole/metrics.json`));
