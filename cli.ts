@@ -19,9 +19,7 @@ import { runSpatialCommand } from "./pipeline/cli/spatial.ts";
 /** A subcommand: its one-line summary and its entry point (returns the exit code). */
 interface Command {
   summary: string;
-  run?: (args: string[]) => Promise<number>;
-  /** Set while a command is planned but not in this version yet. */
-  pending?: string;
+  run: (args: string[]) => Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -52,9 +50,7 @@ const COMMANDS: Record<string, Command> = {
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) =>
-    `  ${name.padEnd(width)}  ${c.summary}${
-      c.pending ? " (not yet available)" : ""
-    }`
+    `  ${name.padEnd(width)}  ${c.summary}`
   );
   return [
     "oris: zero-shot referring image segmentation (SAM + CLIP + spatial reasoning)",
@@ -80,13 +76,13 @@ export async function main(args: string[]): Promise<number> {
     console.error(`Unknown command "${name}".\n\n${usage()}`);
     return 2;
   }
-  if (!command.run) {
-    console.error(
-      `\`${name}\` is not available in this version of oris: ${command.pending} is still being built.`,
-    );
-    return 2;
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    // Commands report what they expect; anything else still gets one line.
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
   }
-  return await command.run(rest);
 }
 
 /**

@@ -22,18 +22,10 @@ export type Binding = GPUBuffer | {
 
 /**
  * Where a readback part goes: called with the part's bytes (a multiple of
- * 4 bytes long). When `owned` is true the array buffer stays valid after
- * the call and the sink may keep it; otherwise it must copy what it needs.
+ * 4 bytes long), a mapped range that `unmap()` detaches right after the
+ * call, so the sink must copy what it needs.
  */
-export type ReadbackSink = (bytes: ArrayBuffer, owned: boolean) => void;
-
-/**
- * Whether a device's mapped ranges outlive `unmap()`: Deno's do (reading
- * a mapped range copies it into a new array buffer), browsers' do not
- * (unmap detaches them). Learned from the first readback of each device,
- * which copies; later readbacks hand the ranges over without a copy.
- */
-const rangesOutliveUnmap = new WeakMap<GPUDevice, boolean>();
+export type ReadbackSink = (bytes: ArrayBuffer) => void;
 
 interface ReadbackPart {
   buffer: GPUBuffer;
@@ -186,17 +178,8 @@ export class GpuBatch {
         const ranges = this.#reads.map((part, i) =>
           staging.getMappedRange(at[i], Math.ceil(part.size / 4) * 4)
         );
-        const owned = rangesOutliveUnmap.get(device) === true;
-        if (owned) {
-          staging.unmap();
-          this.#reads.forEach((part, i) => part.sink(ranges[i], true));
-        } else {
-          this.#reads.forEach((part, i) => part.sink(ranges[i], false));
-          staging.unmap();
-          if (ranges.length > 0 && !rangesOutliveUnmap.has(device)) {
-            rangesOutliveUnmap.set(device, ranges[0].byteLength > 0);
-          }
-        }
+        this.#reads.forEach((part, i) => part.sink(ranges[i]));
+        staging.unmap();
       }
     } finally {
       if (staging) {

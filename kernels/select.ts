@@ -35,12 +35,14 @@ export async function chooseKernels(
     case "cpu":
       return CPU_KERNELS;
     case "gpu":
-      return gpuKernels(await gpuContext());
+      await gpuContext(); // fails here, not mid-run, when no device opens
+      return gpuKernels(gpuContext); // reopens a lost device on the next call
     case "auto": {
       const adapter = await probeGpu();
       if (!adapter || adapter.isFallbackAdapter) return CPU_KERNELS;
       try {
-        return gpuKernels(await gpuContext());
+        await gpuContext(); // fails here, not mid-run, when no device opens
+        return gpuKernels(gpuContext); // reopens a lost device on the next call
       } catch {
         return CPU_KERNELS;
       }

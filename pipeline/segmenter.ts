@@ -379,8 +379,12 @@ export class Segmenter {
     const s = validateSettings({
       ...p.settings,
       ...overrides,
+      // A new spatial mode brings its own default top-k; the same mode keeps
+      // the segmenter's.
       topK: overrides.topK ??
-        (overrides.spatial ? defaultTopK(overrides.spatial) : p.settings.topK),
+        (overrides.spatial && overrides.spatial !== p.settings.spatial
+          ? defaultTopK(overrides.spatial)
+          : p.settings.topK),
     });
     const onProgress = p.onProgress;
     return pipe(

@@ -101,32 +101,32 @@ export interface CoverageRegion {
 }
 
 /**
- * The output region of a box [x, y, w, h] (w, h > 0): from the output
- * pixel whose footprint holds the box's first source pixel to the one
- * whose footprint holds its last, on each axis. Coverage is computed only
- * there.
+ * The output region of a box [x, y, w, h] (w, h > 0): every output pixel
+ * whose footprint overlaps the box, on each axis. Output pixel o covers
+ * the source span [o * scale, (o + 1) * scale) with scale = source size /
+ * output size, so it overlaps [bx, bx + bw) from floor(bx / scale) up to
+ * ceil((bx + bw) / scale) (exclusive). Coverage is computed only there.
+ *
+ * @example
+ * ```ts
+ * coverageRegion(100, 100, 224, [10, 0, 1, 100]); // x0 22, x1 25: three output columns overlap pixel 10
+ * ```
  */
 export function coverageRegion(
-  xs: { start: Int32Array },
-  ys: { start: Int32Array },
+  width: number,
+  height: number,
+  size: number,
   box: readonly [number, number, number, number],
 ): CoverageRegion {
   const [bx, by, bw, bh] = box;
-  return {
-    x0: outputIndex(xs, bx),
-    x1: outputIndex(xs, bx + bw - 1) + 1,
-    y0: outputIndex(ys, by),
-    y1: outputIndex(ys, by + bh - 1) + 1,
+  const span = (start: number, length: number, inSize: number) => {
+    const scale = inSize / size;
+    return [
+      Math.max(0, Math.floor(start / scale)),
+      Math.min(size, Math.ceil((start + length) / scale)),
+    ];
   };
-}
-
-/** The output pixel whose footprint holds source pixel `i`. */
-function outputIndex(taps: { start: Int32Array }, i: number): number {
-  let lo = 0, hi = taps.start.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (taps.start[mid] <= i) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  const [x0, x1] = span(bx, bw, width);
+  const [y0, y1] = span(by, bh, height);
+  return { x0, x1, y0, y1 };
 }

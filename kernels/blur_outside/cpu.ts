@@ -142,8 +142,8 @@ export function blurOutside(input: BlurOutsideInput): Float32Array {
     const region = maskCoverage(
       mask,
       width,
+      height,
       [bx, by, bw, bh],
-      xs,
       paddedXs,
       ys,
       size,
@@ -171,15 +171,15 @@ export function blurOutside(input: BlurOutsideInput): Float32Array {
 function maskCoverage(
   mask: Uint8Array,
   width: number,
+  height: number,
   box: readonly [number, number, number, number],
-  xs: ReturnType<typeof coverageTaps>,
   paddedXs: ReturnType<typeof coverageTaps>,
   ys: ReturnType<typeof coverageTaps>,
   size: number,
   rowCover: Float32Array,
   coverage: Float32Array,
 ): { x0: number; x1: number; y0: number; y1: number } {
-  const { x0, x1, y0, y1 } = coverageRegion(xs, ys, box);
+  const { x0, x1, y0, y1 } = coverageRegion(width, height, size, box);
   const rLo = ys.start[y0], rHi = ys.start[y1 - 1] + ys.count[y1 - 1];
   const xStart = paddedXs.start, xw = paddedXs.weights;
   const taps = paddedXs.maxTaps;

@@ -84,7 +84,7 @@ export async function blurOutsideGpu(
       spans.push({ x: 0, y: 0, w: 0, h: 0 });
       continue;
     }
-    const r = coverageRegion(xs, ys, box);
+    const r = coverageRegion(width, height, size, box);
     regions.push(r);
     const cx = xs.start[r.x0], cy = ys.start[r.y0];
     spans.push({
@@ -171,12 +171,7 @@ export async function blurOutsideGpu(
       batch.read(
         views,
         length * 4,
-        (bytes, owned) => {
-          if (!out && owned && plan.length === 1) {
-            // Take the mapped copy as it is: no second copy of the views.
-            out = new Float32Array(bytes, 0, length);
-            return;
-          }
+        (bytes) => {
           out ??= new Float32Array(masks.count * 3 * plane);
           out.set(new Float32Array(bytes, 0, length), first);
         },

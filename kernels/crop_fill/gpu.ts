@@ -119,12 +119,7 @@ export async function cropAndFillGpu(
       batch.read(
         views,
         length * 4,
-        (bytes, owned) => {
-          if (!out && owned && plan.length === 1) {
-            // Take the mapped copy as it is: no second copy of the views.
-            out = new Float32Array(bytes, 0, length);
-            return;
-          }
+        (bytes) => {
           out ??= new Float32Array(masks.count * 3 * plane);
           out.set(new Float32Array(bytes, 0, length), first);
         },

@@ -95,11 +95,7 @@ export async function decodeMaskLogitsGpu(
         3: statBuffer,
         4: uniforms,
       }, [groupsX, part.count, 1]);
-      batch.read(maskBuffer, part.count * planeWords * 4, (bytes, owned) => {
-        if (owned && parts.length === 1 && pixels % 4 === 0) {
-          masks = new Uint8Array(bytes, 0, count * pixels);
-          return;
-        }
+      batch.read(maskBuffer, part.count * planeWords * 4, (bytes) => {
         if (masks.length === 0) masks = new Uint8Array(count * pixels);
         if (pixels % 4 === 0) {
           masks.set(

@@ -15,6 +15,7 @@ import {
 import { resolveImagePath } from "../datasets/image_files.ts";
 import { readJsonlDataset, readLines } from "../datasets/jsonl_files.ts";
 import { loadRefer } from "../datasets/refer_files.ts";
+import { DatasetSelectionError } from "../datasets/errors.ts";
 import type { DatasetImage } from "../datasets/types.ts";
 import { readImageFile, writePng } from "../image/file.ts";
 import { encodePng } from "../image/png_encode.ts";
@@ -26,7 +27,7 @@ import {
 } from "../eval/ablation.ts";
 import { SplitMetricsAccumulator } from "../eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../eval/prediction_files.ts";
-import { predictionKey } from "../eval/predictions.ts";
+import { acquireFileLock } from "../models/lock.ts";
 import {
   type GridExample,
   renderExampleGrid,
@@ -257,6 +258,26 @@ async function checkRunSettings(
   await writeFileAtomic(path, text);
 }
 
+/** Checks that --images names a folder. */
+async function checkImagesDir(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(
+        `--images ${dir} does not exist: give the folder of the images`,
+      );
+    }
+    throw e;
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      `--images ${dir} is not a folder: give the folder of the images`,
+    );
+  }
+}
+
 /** Reads an image of the dataset; null when its file is missing. */
 async function loadImage(
   imagesDir: string,
@@ -295,7 +316,9 @@ export async function runEvalCommand(
       : await evaluate(a, out, err, env);
   } catch (e) {
     err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof DatasetSelectionError
+      ? 2
+      : 1;
   }
 }
 
@@ -336,6 +359,7 @@ async function evaluate(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const started = performance.now();
+  await checkImagesDir(a.images!);
   const { images, total, title, skippedRefs } = await openData(a, err);
   const base: AblationConfig = {
     spatial: a.spatial,
@@ -351,6 +375,70 @@ async function evaluate(
     limit: a.limit ?? null,
   };
   const predictionsPath = join(a.out, "predictions.jsonl");
+  const lock = await lockRun(a.out);
+  try {
+    return await evaluateLocked(a, out, err, env, {
+      started,
+      images,
+      total,
+      title,
+      skippedRefs,
+      base,
+      configs,
+      settings,
+      predictionsPath,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Takes `out`'s lock, failing at once when another run holds it. */
+async function lockRun(out: string) {
+  const busy = new AbortController();
+  return await acquireFileLock(join(out, ".lock"), {
+    signal: busy.signal,
+    onWait: (w) =>
+      busy.abort(
+        new UsageError(
+          `another evaluation (process ${
+            w.pid ?? "?"
+          }) is writing to ${out}: wait for it to end, or choose another --out`,
+        ),
+      ),
+  });
+}
+
+interface RunPlan {
+  started: number;
+  images: AsyncIterable<DatasetImage>;
+  total?: number;
+  title: string;
+  skippedRefs: readonly string[];
+  base: AblationConfig;
+  configs: AblationConfig[];
+  settings: Record<string, unknown> & { models: Record<string, unknown> };
+  predictionsPath: string;
+}
+
+async function evaluateLocked(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+  env: Record<string, string | undefined>,
+  plan: RunPlan,
+): Promise<number> {
+  const {
+    started,
+    images,
+    total,
+    title,
+    skippedRefs,
+    base,
+    configs,
+    settings,
+    predictionsPath,
+  } = plan;
   const predictions = await openPredictions(predictionsPath, a.resume);
   try {
     await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
@@ -363,7 +451,7 @@ async function evaluate(
   );
   const done = new Set<string>();
   for (const line of predictions.previous) {
-    done.add(predictionKey(line));
+    done.add(line.key);
     const name = line.config ?? configName(base);
     metrics.get(name)?.add(line.i, line.u, line.spatial);
   }
@@ -402,9 +490,23 @@ async function evaluate(
         ),
     });
     bar.finish();
+  } catch (e) {
+    throw new Error(
+      `${
+        e instanceof Error ? e.message : e
+      }. The predictions made so far are kept in ${predictionsPath}: rerun with --resume to continue.`,
+      { cause: e },
+    );
   } finally {
     predictions.close();
     await segmenter.release();
+  }
+  if (outcome.images === 0 && outcome.missingImages.length > 0) {
+    throw new Error(
+      `none of the ${outcome.missingImages.length} images were found in --images ${a.images} (e.g. ${
+        outcome.missingImages[0]
+      }): check the folder`,
+    );
   }
   const main = metrics.get(configName(base))!.metrics();
   const ablation = a.ablate

@@ -17,6 +17,7 @@ import { encodeMaskPng, encodePng } from "../image/png_encode.ts";
 import { type ProgressOutput, stderrOutput } from "../progress.ts";
 import { renderOverlay } from "../render/overlay.ts";
 import {
+  checkSentences,
   createSegmenter,
   type SegmentResult,
   type SentenceResult,
@@ -96,6 +97,11 @@ function parseSegmentArgs(args: string[]): SegmentArgs | "help" {
     throw new UsageError(
       '--text is required, e.g. --text "the dog on the left"',
     );
+  }
+  try {
+    checkSentences(texts);
+  } catch (e) {
+    throw new UsageError(`--text: ${(e as Error).message}`);
   }
   return {
     ...methodArgs(values),

@@ -302,7 +302,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
     },
   });
   if (values.help) return "help";
-  if (values.text === undefined) {
+  if (values.text === undefined || values.text.trim() === "") {
     throw new UsageError(
       '--text is required, e.g. --text "the dog on the left"',
     );
@@ -411,10 +411,7 @@ export async function runSpatialCommand(
     );
     return 0;
   } catch (e) {
-    if (e instanceof CandidateFileError) {
-      err(`error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
   }
 }

@@ -61,6 +61,11 @@ export class ClipTextEncoder {
     batchSize = 32,
   ) {
     assertSignature(session, CLIP_TEXT_SIGNATURE);
+    if (!(Number.isInteger(batchSize) && batchSize > 0)) {
+      throw new RangeError(
+        `CLIP text batch size must be a positive integer, got ${batchSize}.`,
+      );
+    }
     this.#session = session;
     this.#tokenizer = tokenizer;
     this.#feedMask = session.inputs.some((i) => i.name === "attention_mask");

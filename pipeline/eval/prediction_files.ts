@@ -10,6 +10,8 @@ import {
   formatPredictionLines,
   parsePredictionLine,
   type PredictionLine,
+  type ResumedLine,
+  resumedLine,
   wholeLines,
 } from "./predictions.ts";
 
@@ -26,8 +28,11 @@ export async function writeFileAtomic(
 
 /** An open predictions file. */
 export interface PredictionsFile {
-  /** Lines written by an earlier run (when resuming). */
-  readonly previous: readonly PredictionLine[];
+  /**
+   * What the lines of an earlier run hold (when resuming), each key once:
+   * a line repeated by an earlier resume counts once.
+   */
+  readonly previous: readonly ResumedLine[];
   /** Appends lines in one write. */
   append(lines: readonly PredictionLine[]): Promise<void>;
   close(): void;
@@ -54,20 +59,32 @@ export async function openPredictions(
   resume: boolean,
 ): Promise<PredictionsFile> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  let previous: PredictionLine[] = [];
+  const previous: ResumedLine[] = [];
   let existing: Uint8Array | null = null;
   try {
     existing = await Deno.readFile(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  if (existing && existing.length > 0 && !resume) {
+  const size = existing?.length ?? 0;
+  if (size > 0 && !resume) {
     throw new PredictionsExistError(path);
   }
   if (existing && resume) {
     const { lines, wholeBytes } = wholeLines(existing);
-    previous = lines.map((l, i) => parsePredictionLine(l, path, i + 1));
-    if (wholeBytes < existing.length) await Deno.truncate(path, wholeBytes);
+    const seen = new Set<string>();
+    lines.forEach((text, i) => {
+      const line = resumedLine(
+        parsePredictionLine(text, path, i + 1),
+        path,
+        i + 1,
+      );
+      if (seen.has(line.key)) return;
+      seen.add(line.key);
+      previous.push(line);
+    });
+    existing = null; // the lines' masks are not kept
+    if (wholeBytes < size) await Deno.truncate(path, wholeBytes);
   }
   const file = await Deno.open(path, {
     write: true,

@@ -35,11 +35,19 @@ export interface PredictionLine {
   readonly config?: string;
 }
 
-/** The key that identifies a line: sentence and configuration. */
+/**
+ * The key that identifies a line: image, ref, sentence and configuration
+ * (ids need only be unique within their image).
+ */
 export function predictionKey(
-  line: Pick<PredictionLine, "ref_id" | "sent_id" | "config">,
+  line: Pick<PredictionLine, "image_id" | "ref_id" | "sent_id" | "config">,
 ): string {
-  return `${line.ref_id}/${line.sent_id}/${line.config ?? ""}`;
+  return JSON.stringify([
+    String(line.image_id),
+    String(line.ref_id),
+    String(line.sent_id),
+    line.config ?? "",
+  ]);
 }
 
 /** Thrown when a line of a predictions file is not a prediction. */
@@ -71,7 +79,7 @@ export function parsePredictionLine(
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new PredictionFormatError(file, lineNumber, "expected a JSON object");
   }
-  for (const k of ["ref_id", "sent_id"]) {
+  for (const k of ["image_id", "ref_id", "sent_id"]) {
     if (!(typeof v[k] === "number" || typeof v[k] === "string")) {
       throw new PredictionFormatError(file, lineNumber, `"${k}" is missing`);
     }
@@ -110,4 +118,40 @@ export function formatPredictionLines(
   lines: readonly PredictionLine[],
 ): string {
   return lines.map((l) => JSON.stringify(l) + "\n").join("");
+}
+
+/** What a resumed run needs of an earlier line: its key and its counts. */
+export interface ResumedLine {
+  readonly key: string;
+  readonly i: number;
+  readonly u: number;
+  readonly spatial: boolean;
+  readonly config?: string;
+}
+
+/**
+ * Reduces a line of our own predictions file to what resuming needs,
+ * checking the fields our runs always write.
+ */
+export function resumedLine(
+  line: PredictionLine,
+  file: string,
+  lineNumber: number,
+): ResumedLine {
+  const ok = Number.isInteger(line.i) && Number.isInteger(line.u) &&
+    line.i >= 0 && line.i <= line.u && typeof line.spatial === "boolean";
+  if (!ok) {
+    throw new PredictionFormatError(
+      file,
+      lineNumber,
+      '"i", "u" (pixel counts, i <= u) and "spatial" (true or false) are needed to resume; was this file written by oris eval?',
+    );
+  }
+  return {
+    key: predictionKey(line),
+    i: line.i,
+    u: line.u,
+    spatial: line.spatial,
+    ...(line.config !== undefined ? { config: line.config } : {}),
+  };
 }

@@ -156,8 +156,9 @@ export async function runEvaluation(
   const k = options.examples ?? 4;
   let images = 0, sentences = 0;
   const main = metrics.get(configName(options.configs[0]))!;
-  const keyOf = (s: SentenceRef, c: AblationConfig) =>
+  const keyOf = (image: DatasetImage, s: SentenceRef, c: AblationConfig) =>
     predictionKey({
+      image_id: image.id,
       ref_id: s.ref.refId,
       sent_id: s.sentId,
       config: options.nameConfigs ? configName(c) : undefined,
@@ -167,7 +168,7 @@ export async function runEvaluation(
     for await (const image of options.images) {
       const all = sentencesOf(image);
       const pending = all.some((s) =>
-        options.configs.some((c) => !options.done.has(keyOf(s, c)))
+        options.configs.some((c) => !options.done.has(keyOf(image, s, c)))
       );
       if (!pending || all.length === 0) continue;
       const pixels = await options.loadImage(image);
@@ -224,7 +225,7 @@ export async function runEvaluation(
         config,
       );
       refs.forEach((s, e) => {
-        if (options.done.has(keyOf(s, config))) return;
+        if (options.done.has(keyOf(image, s, config))) return;
         const sel = selections[e];
         const truth = truthOf(s.ref);
         const { intersection, union } = overlapOf(job, sel, truth);

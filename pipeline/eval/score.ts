@@ -23,18 +23,31 @@ import {
 import { isSpatialSentence } from "./run.ts";
 
 /** Where a ref's ground truth is. */
-interface RefEntry {
+export interface RefEntry {
   readonly ref: DatasetRef;
   readonly image: DatasetImage;
 }
 
-/** Indexes a dataset's refs by ref id. */
+/** The index key of a ref: its image's id and its own (unique together). */
+export function refKey(imageId: unknown, refId: unknown): string {
+  return JSON.stringify([String(imageId), String(refId)]);
+}
+
+/** Indexes a dataset's refs by image and ref id. */
 export async function indexRefs(
   images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>,
 ): Promise<Map<string, RefEntry>> {
   const index = new Map<string, RefEntry>();
   for await (const image of images) {
-    for (const ref of image.refs) index.set(String(ref.refId), { ref, image });
+    for (const ref of image.refs) {
+      const key = refKey(image.id, ref.refId);
+      if (index.has(key)) {
+        throw new RangeError(
+          `Image ${image.id} has two refs with id ${ref.refId}: ref ids must be unique within an image.`,
+        );
+      }
+      index.set(key, { ref, image });
+    }
   }
   return index;
 }
@@ -65,12 +78,12 @@ export async function scorePredictions(
     lineNumber++;
     if (text.trim() === "") continue;
     const line = parsePredictionLine(text, file, lineNumber);
-    const entry = index.get(String(line.ref_id));
+    const entry = index.get(refKey(line.image_id, line.ref_id));
     if (!entry) {
       throw new PredictionFormatError(
         file,
         lineNumber,
-        `ref_id ${line.ref_id} is not in the dataset split: score against the split the predictions were made on`,
+        `ref_id ${line.ref_id} of image ${line.image_id} is not in the dataset split: score against the split the predictions were made on`,
       );
     }
     const key = predictionKey(line);
@@ -78,7 +91,7 @@ export async function scorePredictions(
       throw new PredictionFormatError(
         file,
         lineNumber,
-        `a second prediction for ref ${line.ref_id}, sentence ${line.sent_id}`,
+        `a second prediction for image ${line.image_id}, ref ${line.ref_id}, sentence ${line.sent_id}`,
       );
     }
     seen.add(key);

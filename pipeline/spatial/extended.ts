@@ -12,7 +12,7 @@ import {
   type RelationKind,
   type SpatialParse,
 } from "./parse.ts";
-import type { Selection, SpatialCandidate } from "./types.ts";
+import { type Selection, type SpatialCandidate, topK } from "./types.ts";
 
 /** A candidate as the extended selector sees it. */
 export interface ExtendedCandidate extends SpatialCandidate {
@@ -433,8 +433,12 @@ export function selectCandidate(
   options: ExtendedOptions = {},
 ): Selection {
   if (candidates.length === 0) return { index: -1, rule: "no-candidates" };
+  // Without anything spatial to resolve, the best score wins, as in the
+  // method; the pool (which also filters by noun-phrase score) only serves
+  // to compare positions.
+  const best = topK(candidates, 1)[0];
+  if (!parsed) return { index: best, rule: "best-score" };
   const pool = candidatePool(candidates, options);
-  if (!parsed) return { index: pool[0], rule: "best-score" };
   const sameObjectIou = options.sameObjectIou ??
     EXTENDED_DEFAULTS.sameObjectIou;
   const all = candidates.map(geometry);
@@ -496,7 +500,7 @@ export function selectCandidate(
   }
   if (directions.length === 0 && anchorOf.length === 0) {
     return {
-      index: pool[0],
+      index: best,
       rule: relationNote ? `best-score (${relationNote})` : "best-score",
     };
   }

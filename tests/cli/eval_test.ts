@@ -322,6 +322,7 @@ Deno.test("eval --score reproduces metrics.json from a predictions file, without
     await Deno.writeTextFile(
       `${dir}/bad.jsonl`,
       JSON.stringify({
+        image_id: 0,
         ref_id: "nope",
         sent_id: 1,
         sentence: "x",
@@ -330,7 +331,10 @@ Deno.test("eval --score reproduces metrics.json from a predictions file, without
     );
     const bad = await run(["--score", `${dir}/bad.jsonl`, "--jsonl", data]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /bad\.jsonl, line 1: ref_id nope/);
+    assert.match(
+      bad.stderr,
+      /bad\.jsonl, line 1: ref_id nope of image 0 is not in the dataset/,
+    );
   });
 });
 
@@ -397,6 +401,15 @@ Deno.test("eval explains bad data: malformed JSONL line, empty data, bad argumen
   assert.match(neither.stderr, /--refer DIR or --jsonl FILE/);
   const noImages = await run(["--refer", REFER]);
   assert.equal(noImages.code, 2);
+  const noFolder = await run([
+    "--refer",
+    REFER,
+    "--images",
+    "/nonexistent/oris",
+    ...MODELS,
+  ]);
+  assert.equal(noFolder.code, 2);
+  assert.match(noFolder.stderr, /--images \/nonexistent\/oris does not exist/);
   const wrongSplit = await run([
     "--refer",
     REFER,
@@ -408,4 +421,75 @@ Deno.test("eval explains bad data: malformed JSONL line, empty data, bad argumen
   ]);
   assert.notEqual(wrongSplit.code, 0);
   assert.match(wrongSplit.stderr, /train|val/);
+});
+
+Deno.test("eval fails when no image is found, and when another run holds --out", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    const empty = await Deno.makeTempDir({ dir });
+    const none = await run([
+      "--jsonl",
+      data,
+      "--images",
+      empty,
+      "--out",
+      `${dir}/a`,
+      ...MODELS,
+    ]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /none of the 1 images were found/);
+
+    // A lock held by a live process (this one) refuses a second writer.
+    await Deno.mkdir(`${dir}/b`);
+    await Deno.writeTextFile(
+      `${dir}/b/.lock`,
+      JSON.stringify({
+        pid: Deno.pid,
+        hostname: Deno.hostname(),
+        createdAt: new Date().toISOString(),
+      }),
+    );
+    const busy = await run([
+      "--jsonl",
+      data,
+      "--images",
+      `${dir}/images`,
+      "--out",
+      `${dir}/b`,
+      ...MODELS,
+    ]);
+    assert.equal(busy.code, 2);
+    assert.match(
+      busy.stderr,
+      /another evaluation \(process \d+\) is writing to/,
+    );
+  });
+});
+
+Deno.test("eval --resume counts a line written twice once", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 2);
+    const args = [
+      "--jsonl",
+      data,
+      "--images",
+      `${dir}/images`,
+      "--out",
+      `${dir}/run`,
+      ...MODELS,
+    ];
+    assert.equal((await run(args)).code, 0);
+    const before = JSON.parse(
+      await Deno.readTextFile(`${dir}/run/metrics.json`),
+    );
+    const path = `${dir}/run/predictions.jsonl`;
+    const first = (await Deno.readTextFile(path)).split("\n")[0];
+    await Deno.writeTextFile(path, first + "\n", { append: true });
+    const resumed = await run([...args, "--resume"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const after = JSON.parse(
+      await Deno.readTextFile(`${dir}/run/metrics.json`),
+    );
+    assert.deepEqual(after.all, before.all);
+  });
 });

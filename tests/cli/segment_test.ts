@@ -214,6 +214,7 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
         /--top-k must be a whole number/,
       ],
       [["--image", "x.png", "--text", "a", "--frobnicate"], /frobnicate/],
+      [["--image", "x.png", "--text", "  "], /--text: Sentence 1 is empty/],
     ] as const
   ) {
     const { code, stderr } = await run([...args]);

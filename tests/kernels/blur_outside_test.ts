@@ -153,3 +153,36 @@ Deno.test({
     assert.ok(maxAbsDiff(got, want).diff <= TOLERANCE);
   },
 });
+
+Deno.test("blurOutside() gives the same view for a mask whatever box encloses it", () => {
+  // The box only bounds the work: a tight box and the whole image must agree,
+  // also where output pixels straddle the box's edges (non-integer scales,
+  // and images smaller than the view, where one source pixel feeds several).
+  for (const [w, h] of [[640, 480], [100, 80], [97, 61]]) {
+    const image = texturedImage(w, h);
+    const mask = new Uint8Array(w * h);
+    const [bx, by, bw, bh] = [
+      Math.floor(w / 3) + 1,
+      Math.floor(h / 4) + 1,
+      Math.floor(w / 3),
+      Math.floor(h / 2),
+    ];
+    for (let y = by; y < by + bh; y++) {
+      mask.fill(1, y * w + bx, y * w + bx + bw);
+    }
+    const tight = blurOutside({
+      image,
+      masks: { data: mask, count: 1 },
+      boxes: [[bx, by, bw, bh]],
+    });
+    const whole = blurOutside({
+      image,
+      masks: { data: mask, count: 1 },
+      boxes: [[0, 0, w, h]],
+    });
+    assert.ok(
+      maxAbsDiff(tight, whole).diff < 1e-5,
+      `${w}x${h}: ${maxAbsDiff(tight, whole).diff}`,
+    );
+  }
+});

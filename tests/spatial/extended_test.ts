@@ -70,6 +70,20 @@ Deno.test("selectCandidate() picks the best score without a parse, and -1 withou
     index: -1,
     rule: "no-candidates",
   });
+  // The noun-phrase score only narrows the pool positions are compared in:
+  // with nothing spatial to resolve, the best sentence score wins.
+  const withNoun = [
+    { box: [0, 0, 10, 10], score: 0.30, nounScore: 0.10 },
+    { box: [20, 0, 10, 10], score: 0.29, nounScore: 0.30 },
+  ] as const;
+  assert.deepEqual(selectCandidate(null, withNoun, SIZE), {
+    index: 0,
+    rule: "best-score",
+  });
+  assert.equal(
+    selectCandidate(parseSpatial("the cat next to"), withNoun, SIZE).index,
+    0,
+  );
 });
 
 Deno.test("selectCandidate() resolves each direction among the pool", () => {
