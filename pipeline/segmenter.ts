@@ -127,16 +127,23 @@ export interface Candidate {
   readonly rank: number;
   /** Index among the image's proposals. */
   readonly index: number;
+  /** Bounding box [x, y, width, height] of its mask, in image pixels. */
   readonly box: readonly [number, number, number, number];
+  /** Pixels inside its mask. */
   readonly area: number;
+  /** Cosine similarity of its visual feature with the sentence's feature. */
   readonly score: number;
 }
 
 /** The result for one sentence. */
 export interface SentenceResult {
+  /** The sentence as given. */
   readonly sentence: string;
+  /** Phrase holding the head noun; "" when the sentence has no noun. */
   readonly nounPhrase: string;
+  /** Head noun, or null when there is none. */
   readonly head: string | null;
+  /** Direction words of the seed rule, in order. */
   readonly spatialWords: readonly string[];
   /** The extended spatial parse (directions, ordinal, relation, triggers); null when none. */
   readonly spatial: SpatialParse | null;
@@ -156,10 +163,13 @@ export interface SentenceResult {
 
 /** The result for one image. */
 export interface SegmentResult {
+  /** Width of the image, in pixels. */
   readonly width: number;
+  /** Height of the image, in pixels. */
   readonly height: number;
   /** SAM's proposals, best predicted IoU first; candidates index into it. */
   readonly proposals: readonly Proposal[];
+  /** One result per sentence, in the order given. */
   readonly sentences: readonly SentenceResult[];
   /** Milliseconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
@@ -338,9 +348,13 @@ interface SegmenterParts {
 
 /** Which models and backend a segmenter runs. */
 export interface SegmenterModels {
+  /** CLIP repository id, e.g. `Xenova/clip-vit-base-patch32`. */
   readonly clip: string;
+  /** SAM repository id, e.g. `Xenova/slimsam-77-uniform`. */
   readonly sam: string;
+  /** ONNX variant of both models' files. */
   readonly variant: ModelVariant;
+  /** Inference backend of the sessions. */
   readonly backend: BackendName;
 }
 

@@ -51,6 +51,9 @@ export class ClipTextEncoder {
   readonly batchSize: number;
 
   /**
+   * Checks the session's signature and sets up the encoder; throws a
+   * RangeError when `batchSize` is not a positive integer.
+   *
    * @param session Session of `onnx/text_model.onnx`.
    * @param tokenizer The model's tokenizer (from its tokenizer.json).
    * @param batchSize Texts per call. Default 32.

@@ -35,6 +35,9 @@ export class ClipVisionEncoder {
   readonly size: number;
 
   /**
+   * Checks the session's signature and sets up the encoder; throws a
+   * RangeError when `batchSize` is not a positive integer.
+   *
    * @param session Session of `onnx/vision_model.onnx`.
    * @param batchSize Views per call. Default 16.
    */

@@ -20,8 +20,11 @@ import {
 
 /** One configuration: the spatial rule, its top-k and the global-view weight. */
 export interface AblationConfig {
+  /** Spatial rule: "extended", "seed" or "off". */
   readonly spatial: SpatialMode;
+  /** Weight of the global view: v = alpha * global + (1 - alpha) * local. */
   readonly alpha: number;
+  /** Candidates the spatial rule compares. */
   readonly topK: number;
 }
 

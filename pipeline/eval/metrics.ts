@@ -18,12 +18,19 @@ export const PRECISION_THRESHOLDS: readonly number[] = [
 
 /** Metrics of a set of expressions, in percent. */
 export interface Metrics {
+  /** Overall IoU: 100 * sum(I) / sum(U) over all expressions. */
   readonly oIoU: number;
+  /** Mean IoU: 100 * mean(I / U) over the expressions. */
   readonly mIoU: number;
+  /** Percent of expressions with IoU above 0.5. */
   readonly "Pr@0.5": number;
+  /** Percent of expressions with IoU above 0.6. */
   readonly "Pr@0.6": number;
+  /** Percent of expressions with IoU above 0.7. */
   readonly "Pr@0.7": number;
+  /** Percent of expressions with IoU above 0.8. */
   readonly "Pr@0.8": number;
+  /** Percent of expressions with IoU above 0.9. */
   readonly "Pr@0.9": number;
   /** Number of expressions. */
   readonly n: number;
@@ -100,18 +107,27 @@ function round2(v: number): number {
 
 /** Metrics of all expressions and of those with and without spatial words. */
 export interface SplitMetrics {
+  /** Metrics of every expression. */
   readonly all: Metrics;
+  /** Metrics of the expressions with a spatial word. */
   readonly spatial: Metrics;
+  /** Metrics of the expressions without a spatial word. */
   readonly nonSpatial: Metrics;
 }
 
 /** Accumulates metrics overall and split by whether a sentence is spatial. */
 export class SplitMetricsAccumulator {
+  /** Accumulator of every expression. */
   readonly all: MetricsAccumulator = new MetricsAccumulator();
+  /** Accumulator of the expressions with a spatial word. */
   readonly spatial: MetricsAccumulator = new MetricsAccumulator();
+  /** Accumulator of the expressions without a spatial word. */
   readonly nonSpatial: MetricsAccumulator = new MetricsAccumulator();
 
-  /** Adds one expression. */
+  /**
+   * Adds one expression's intersection and union (pixel counts) to `all`
+   * and to `spatial` or `nonSpatial`.
+   */
   add(intersection: number, union: number, spatial: boolean): void {
     this.all.add(intersection, union);
     (spatial ? this.spatial : this.nonSpatial).add(intersection, union);

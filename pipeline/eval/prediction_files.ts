@@ -35,6 +35,7 @@ export interface PredictionsFile {
   readonly previous: readonly ResumedLine[];
   /** Appends lines in one write. */
   append(lines: readonly PredictionLine[]): Promise<void>;
+  /** Closes the file; call it once, after the last append. */
   close(): void;
 }
 

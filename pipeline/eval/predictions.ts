@@ -8,13 +8,19 @@
 
 /** One line of predictions.jsonl. */
 export interface PredictionLine {
+  /** Id of the dataset image. */
   readonly image_id: number | string;
+  /** Id of the ref (the referred object) the sentence belongs to. */
   readonly ref_id: number | string;
+  /** Id of the sentence within the dataset. */
   readonly sent_id: number | string;
+  /** The referring sentence. */
   readonly sentence: string;
   /** The predicted mask as COCO compressed RLE. */
   readonly mask: {
+    /** Mask size as [height, width], in pixels. */
     readonly size: readonly [number, number];
+    /** The run lengths in COCO's compressed string form. */
     readonly counts: string;
   };
   /** IoU with the ground truth, 0..1. */
@@ -122,10 +128,15 @@ export function formatPredictionLines(
 
 /** What a resumed run needs of an earlier line: its key and its counts. */
 export interface ResumedLine {
+  /** The line's {@linkcode predictionKey}. */
   readonly key: string;
+  /** Intersection with the ground truth, in pixels. */
   readonly i: number;
+  /** Union with the ground truth, in pixels. */
   readonly u: number;
+  /** Whether the sentence holds a spatial word. */
   readonly spatial: boolean;
+  /** The configuration name, when the run was an ablation. */
   readonly config?: string;
 }
 

@@ -28,7 +28,9 @@ const COLUMNS = [
 
 /** A named row of a metrics table. */
 export interface MetricsRow {
+  /** The row's label, e.g. "all" or a configuration name. */
   readonly name: string;
+  /** The row's metrics, in percent. */
   readonly metrics: Metrics;
 }
 
@@ -83,13 +85,19 @@ export function splitRows(m: SplitMetrics, prefix = ""): MetricsRow[] {
 
 /** What report.md says. */
 export interface ReportContent {
+  /** The report's heading. */
   readonly title: string;
+  /** The main configuration's metrics, overall and split by spatial words. */
   readonly metrics: SplitMetrics;
   /** One row per configuration when ablating. */
   readonly ablation?: readonly MetricsRow[];
+  /** The run's settings, listed as `name: JSON value`. */
   readonly settings: Record<string, unknown>;
+  /** The run's counts (images, sentences...), listed as `name: count`. */
   readonly counts: Record<string, number>;
+  /** File names of the missing images (the first 50 are listed). */
   readonly missingImages: readonly string[];
+  /** Milliseconds per stage, summed over images. */
   readonly timings: Record<string, number>;
   /** File name of the examples grid, when one was written. */
   readonly grid?: string;
@@ -173,9 +181,13 @@ export function resizeRgba(
 
 /** One example of the grid: the image, both masks and a caption. */
 export interface GridExample {
+  /** The image's RGBA pixels. */
   readonly image: RgbaImage;
+  /** The predicted mask at the image's size (1 inside). */
   readonly predicted: Uint8Array;
+  /** The ground-truth mask at the image's size (1 inside). */
   readonly truth: Uint8Array;
+  /** Text drawn above the row, e.g. the sentence and its IoU. */
   readonly caption: string;
 }
 

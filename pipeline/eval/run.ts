@@ -40,7 +40,9 @@ interface EvalMeta {
 export interface EvalExample {
   /** The dataset image (its metadata, not its pixels). */
   readonly image: DatasetImage;
+  /** The referring sentence. */
   readonly sentence: string;
+  /** IoU of the predicted mask with the ground truth, 0..1. */
   readonly iou: number;
   /** The ref whose ground truth to draw. */
   readonly ref: DatasetRef;
@@ -50,15 +52,21 @@ export interface EvalExample {
 
 /** Progress of an evaluation. */
 export interface EvalProgress {
+  /** Images segmented so far (skipped and missing ones not counted). */
   readonly images: number;
+  /** Sentences of the main configuration evaluated so far. */
   readonly sentences: number;
+  /** Images whose file was missing so far. */
   readonly missingImages: number;
+  /** Mean IoU of the main configuration so far, in percent. */
   readonly mIoU: number;
+  /** Overall IoU of the main configuration so far, in percent. */
   readonly oIoU: number;
 }
 
 /** Options of {@linkcode runEvaluation}. */
 export interface EvalRunOptions {
+  /** The loaded segmenter that runs every image. */
   readonly segmenter: Segmenter;
   /** The split's images, each with its refs. */
   readonly images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>;
@@ -83,6 +91,7 @@ export interface EvalRunOptions {
   readonly metrics?: Map<string, SplitMetricsAccumulator>;
   /** Best and worst examples to keep for the report. Default 4. */
   readonly examples?: number;
+  /** Called after each image (segmented or missing) with the totals so far. */
   onProgress?(p: EvalProgress): void;
 }
 
@@ -90,10 +99,15 @@ export interface EvalRunOptions {
 export interface EvalOutcome {
   /** Metrics per configuration name (including those given in the options). */
   readonly metrics: Map<string, SplitMetricsAccumulator>;
+  /** Images segmented in this run (skipped and missing ones not counted). */
   readonly images: number;
+  /** Sentences of the main configuration evaluated in this run. */
   readonly sentences: number;
+  /** File names of the images that were missing. */
   readonly missingImages: readonly string[];
+  /** The main configuration's best examples by IoU, best first. */
   readonly best: readonly EvalExample[];
+  /** The main configuration's worst examples by IoU, worst first. */
   readonly worst: readonly EvalExample[];
   /** Milliseconds per stage, summed over images. */
   readonly timings: Record<string, number>;

@@ -24,7 +24,9 @@ import { isSpatialSentence } from "./run.ts";
 
 /** Where a ref's ground truth is. */
 export interface RefEntry {
+  /** The ref, holding its ground-truth segmentation. */
   readonly ref: DatasetRef;
+  /** The image the ref belongs to (its metadata, not its pixels). */
   readonly image: DatasetImage;
 }
 
@@ -114,9 +116,20 @@ export async function scorePredictions(
       truth = annotationToMask(ref.segmentation, image.width, image.height);
       truths.set(String(ref.refId), truth);
     }
-    const predicted = decodeRle(
-      decompressRle({ size: [h, w], counts: line.mask.counts }),
-    );
+    let predicted: Uint8Array;
+    try {
+      predicted = decodeRle(
+        decompressRle({ size: [h, w], counts: line.mask.counts }),
+      );
+    } catch (e) {
+      throw new PredictionFormatError(
+        file,
+        lineNumber,
+        `the mask is not valid COCO RLE (${
+          e instanceof Error ? e.message : e
+        })`,
+      );
+    }
     const { intersection, union } = maskIou(predicted, truth);
     const sentence = ref.sentences.find((s) =>
       String(s.sentId) === String(line.sent_id)

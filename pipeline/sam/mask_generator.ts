@@ -101,8 +101,11 @@ export interface Proposal {
 
 /** Progress of {@linkcode AutomaticMaskGenerator.generate}. */
 export interface MaskGeneratorProgress {
+  /** The step under way: the image encoder, the batched decoder, or the filters. */
   stage: "encode" | "decode" | "filter";
+  /** Units of the step done so far (point prompts for "decode", else 0 or 1). */
   done: number;
+  /** Units of the step in all (point prompts for "decode", else 1). */
   total: number;
 }
 
@@ -124,6 +127,8 @@ export class AutomaticMaskGenerator {
   #kernels: Pick<Kernels, "decodeMaskLogits">;
 
   /**
+   * Checks both sessions' signatures and sets up the generator.
+   *
    * @param encoder Session of `onnx/vision_encoder.onnx`.
    * @param decoder Session of `onnx/prompt_encoder_mask_decoder.onnx`.
    * @param options Overrides of {@linkcode MASK_GENERATOR_DEFAULTS}.

@@ -13,11 +13,17 @@ import { removeSmallRegions } from "./small_regions.ts";
 
 /** A mask that passed the per-batch filters, kept as its box crop. */
 export interface MaskCandidate {
+  /** The mask inside `box`, row by row (1 inside). */
   crop: Uint8Array;
-  box: [number, number, number, number]; // x0, y0, x1, y1 exclusive
+  /** Box [x0, y0, x1, y1] in image pixels, x1 and y1 exclusive. */
+  box: [number, number, number, number];
+  /** Pixels inside the mask. */
   area: number;
+  /** The decoder's predicted IoU. */
   predictedIou: number;
+  /** Stability score of the mask. */
   stability: number;
+  /** The point prompt that produced it, in image pixels. */
   point: [number, number];
 }
 

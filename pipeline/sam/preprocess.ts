@@ -77,8 +77,9 @@ export interface SamInput {
   readonly resizedWidth: number;
   /** Resized image height inside the padded square. */
   readonly resizedHeight: number;
-  /** Original image size. */
+  /** Original image width, in pixels. */
   readonly width: number;
+  /** Original image height, in pixels. */
   readonly height: number;
 }
 

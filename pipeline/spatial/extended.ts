@@ -26,7 +26,9 @@ export interface ExtendedCandidate extends SpatialCandidate {
 
 /** Width and height of the image, in the unit of the boxes. */
 export interface ImageSize {
+  /** Width of the image. */
   readonly width: number;
+  /** Height of the image. */
   readonly height: number;
 }
 

@@ -115,6 +115,7 @@ export interface SpatialOrdinal {
 
 /** "left of the dog": a relation and the phrase of its anchor object. */
 export interface SpatialRelation {
+  /** How the referred object lies relative to the anchor ("left-of" ...). */
   readonly kind: RelationKind;
   /** The anchor phrase as written, lower case ("the red car"). */
   readonly anchor: string;

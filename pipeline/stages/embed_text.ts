@@ -23,6 +23,7 @@ export interface TextFeatures {
   readonly anchors: Float32Array;
   /** Whether each sentence has a relation with an anchor phrase. */
   readonly hasAnchor: readonly boolean[];
+  /** Embedding dimension D. */
   readonly dim: number;
   /** Whether each sentence was cut to CLIP's 77 tokens. */
   readonly truncated: readonly boolean[];
@@ -32,6 +33,7 @@ export interface TextFeatures {
 
 /** What the text stage adds to a job. */
 export interface WithText {
+  /** CLIP text features of the job's sentences. */
   readonly text: TextFeatures;
 }
 

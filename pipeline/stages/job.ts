@@ -13,7 +13,9 @@ import type { RgbaImage } from "../image/rgba.ts";
 export interface ImageJob<Meta = unknown> {
   /** Caller's id of the image (file name, COCO id...). */
   readonly id: string | number;
+  /** The image's RGBA pixels. */
   readonly image: RgbaImage;
+  /** The referring sentences, each segmented on its own. */
   readonly sentences: readonly string[];
   /** Anything the caller wants carried along (ground truth, ref ids). */
   readonly meta?: Meta;
@@ -46,20 +48,35 @@ export function mapStage<In extends { timings: Record<string, number> }, Out>(
   };
 }
 
-/** Composes stages left to right. */
+/**
+ * Composes stages left to right: `pipe(a, b)` feeds the jobs `a` yields
+ * into `b`.
+ *
+ * @example
+ * ```ts
+ * const both = pipe(
+ *   mapStage("one", async (job: { timings: Record<string, number> }) => ({ ...job, one: 1 })),
+ *   mapStage("two", async (job: { timings: Record<string, number>; one: number }) => ({ ...job, two: job.one + 1 })),
+ * );
+ * ```
+ */
 export function pipe<A, B>(s1: Stage<A, B>): Stage<A, B>;
+/** Composes two stages: the jobs `s1` yields flow into `s2`. */
 export function pipe<A, B, C>(s1: Stage<A, B>, s2: Stage<B, C>): Stage<A, C>;
+/** Composes three stages left to right. */
 export function pipe<A, B, C, D>(
   s1: Stage<A, B>,
   s2: Stage<B, C>,
   s3: Stage<C, D>,
 ): Stage<A, D>;
+/** Composes four stages left to right. */
 export function pipe<A, B, C, D, E>(
   s1: Stage<A, B>,
   s2: Stage<B, C>,
   s3: Stage<C, D>,
   s4: Stage<D, E>,
 ): Stage<A, E>;
+/** Composes five stages left to right. */
 export function pipe<A, B, C, D, E, F>(
   s1: Stage<A, B>,
   s2: Stage<B, C>,
@@ -67,6 +84,7 @@ export function pipe<A, B, C, D, E, F>(
   s4: Stage<D, E>,
   s5: Stage<E, F>,
 ): Stage<A, F>;
+/** Composes six stages left to right. */
 export function pipe<A, B, C, D, E, F, G>(
   s1: Stage<A, B>,
   s2: Stage<B, C>,
@@ -75,7 +93,7 @@ export function pipe<A, B, C, D, E, F, G>(
   s5: Stage<E, F>,
   s6: Stage<F, G>,
 ): Stage<A, G>;
-/** Composes stages left to right. */
+/** Composes any number of stages left to right. */
 export function pipe(
   ...stages: Stage<unknown, unknown>[]
 ): Stage<unknown, unknown> {

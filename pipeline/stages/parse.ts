@@ -13,6 +13,7 @@ import { type ImageJob, mapStage, type Stage } from "./job.ts";
 
 /** A sentence with its parse. */
 export interface ParsedSentence {
+  /** The sentence as given. */
   readonly sentence: string;
   /** Phrase holding the head noun; "" when the sentence has no noun. */
   readonly nounPhrase: string;
@@ -26,6 +27,7 @@ export interface ParsedSentence {
 
 /** What the parse stage adds to a job. */
 export interface Parsed {
+  /** One parse per sentence, in the job's sentence order. */
   readonly parsed: readonly ParsedSentence[];
 }
 

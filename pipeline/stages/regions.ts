@@ -26,6 +26,7 @@ export interface RegionFeatures {
 
 /** What the region stage adds to a job. */
 export interface WithRegions {
+  /** CLIP features of every proposal's global and local views. */
   readonly regions: RegionFeatures;
 }
 

@@ -43,11 +43,13 @@ export interface SentenceSelection {
 
 /** What the select stage adds to a job. */
 export interface Selected {
+  /** One selection per sentence, in the job's sentence order. */
   readonly selections: readonly SentenceSelection[];
 }
 
 /** Options of {@linkcode selectStage}. */
 export interface SelectOptions {
+  /** Spatial rule: "extended", "seed" or "off". */
   spatial: SpatialMode;
   /** Candidates the spatial rule compares. */
   topK: number;

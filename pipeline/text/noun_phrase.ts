@@ -13,7 +13,9 @@ import model from "wink-eng-lite-web-model";
 
 /** A token with its part-of-speech tag (Universal POS). */
 export interface TaggedToken {
+  /** The token as written. */
   readonly text: string;
+  /** Universal POS tag, e.g. "NOUN", "ADJ", "ADP". */
   readonly pos: string;
   /** Dictionary form ("girls" -> "girl"). */
   readonly lemma: string;

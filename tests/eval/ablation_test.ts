@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import {
+  ABLATION_ALPHAS,
+  type AblationConfig,
+  ablationGrid,
+  configName,
+  overlapOf,
+  selectWith,
+} from "../../pipeline/eval/ablation.ts";
+import { rectMask, segmentedJob } from "./segmented_jobs.ts";
+
+Deno.test("configName() names the spatial rule, alpha and top-k", () => {
+  assert.equal(
+    configName({ spatial: "seed", alpha: 0.85, topK: 3 }),
+    "spatial=seed alpha=0.85 top-k=3",
+  );
+});
+
+Deno.test("ablationGrid() puts the base first, then each spatial mode, then each alpha, without repeats", () => {
+  const base: AblationConfig = { spatial: "extended", alpha: 0.85, topK: 4 };
+  assert.deepEqual(ABLATION_ALPHAS, [0.75, 0.85, 0.95]);
+  assert.deepEqual(ablationGrid(base).map(configName), [
+    "spatial=extended alpha=0.85 top-k=4",
+    "spatial=seed alpha=0.85 top-k=3",
+    "spatial=off alpha=0.85 top-k=3",
+    "spatial=extended alpha=0.75 top-k=4",
+    "spatial=extended alpha=0.95 top-k=4",
+  ]);
+});
+
+Deno.test("ablationGrid() keeps the base's top-k for the alphas and each mode's default for the modes", () => {
+  const base: AblationConfig = { spatial: "seed", alpha: 0.8, topK: 5 };
+  assert.deepEqual(ablationGrid(base), [
+    base,
+    { spatial: "extended", alpha: 0.8, topK: 4 },
+    { spatial: "seed", alpha: 0.8, topK: 3 },
+    { spatial: "off", alpha: 0.8, topK: 3 },
+    { spatial: "seed", alpha: 0.75, topK: 5 },
+    { spatial: "seed", alpha: 0.85, topK: 5 },
+    { spatial: "seed", alpha: 0.95, topK: 5 },
+  ]);
+});
+
+const W = 10, H = 4;
+/** P0 on the right, P1 on the left, P2 a small one in the middle. */
+const MASKS = [
+  rectMask(W, H, [6, 0, 10, 4]),
+  rectMask(W, H, [0, 0, 4, 4]),
+  rectMask(W, H, [4, 1, 6, 3]),
+];
+/** Global views are e0, e1, e2; local views e1, e2, e0. The sentence leans to P0's global view. */
+const JOB = segmentedJob({
+  id: 1,
+  width: W,
+  height: H,
+  sentences: ["the one on the left"],
+  masks: MASKS,
+  dim: 3,
+  global: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+  local: [0, 1, 0, 0, 0, 1, 1, 0, 0],
+  features: [1, 0.8, 0],
+});
+
+Deno.test("selectWith() scores the proposals' views mixed by the configuration's alpha", async () => {
+  const norm = Math.hypot(1, 0.8);
+  const global = await selectWith(JOB, { spatial: "off", alpha: 1, topK: 3 });
+  const expectGlobal = [1 / norm, 0.8 / norm, 0];
+  global.scores.forEach((s, i) =>
+    assert.ok(Math.abs(s - expectGlobal[i]) < 1e-6, `alpha 1, proposal ${i}`)
+  );
+  assert.deepEqual(global.selections.map((s) => [s.index, s.rule]), [
+    [0, "best-score"],
+  ]);
+  const local = await selectWith(JOB, { spatial: "off", alpha: 0, topK: 3 });
+  const expectLocal = [0.8 / norm, 0, 1 / norm];
+  local.scores.forEach((s, i) =>
+    assert.ok(Math.abs(s - expectLocal[i]) < 1e-6, `alpha 0, proposal ${i}`)
+  );
+  assert.equal(local.selections[0].index, 2);
+});
+
+Deno.test("selectWith() applies the configuration's spatial rule and top-k", async () => {
+  const seed = await selectWith(JOB, { spatial: "seed", alpha: 1, topK: 3 });
+  assert.deepEqual(seed.selections.map((s) => [s.index, s.rule]), [
+    [1, "seed:left among top-3"],
+  ]);
+  assert.deepEqual(seed.selections[0].ranked, [0, 1, 2]);
+  const one = await selectWith(JOB, { spatial: "seed", alpha: 1, topK: 1 });
+  assert.equal(one.selections[0].index, 0);
+});
+
+Deno.test("overlapOf() measures the chosen proposal against the truth", () => {
+  const truth = rectMask(W, H, [0, 0, 2, 4]); // 8 pixels inside P1
+  const sel = { index: 1, rule: "x", ranked: [1] };
+  assert.deepEqual(overlapOf(JOB, sel, truth), { intersection: 8, union: 16 });
+  assert.deepEqual(overlapOf(JOB, { ...sel, index: 0 }, truth), {
+    intersection: 0,
+    union: 24,
+  });
+});
+
+Deno.test("overlapOf() with no proposal chosen counts the truth as the union", () => {
+  const truth = rectMask(W, H, [0, 0, 3, 2]);
+  assert.deepEqual(
+    overlapOf(JOB, { index: -1, rule: "no-proposals", ranked: [] }, truth),
+    { intersection: 0, union: 6 },
+  );
+});
