@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RgbaImage } from "../pipeline/image/rgba.ts";
+
 /** CLIP's input normalisation on a 0..1 scale. */
 export interface ClipNormalisation {
   /** Per-channel means, R, G, B. */
@@ -63,4 +65,74 @@ export function viewsOutput(
     );
   }
   return output;
+}
+
+/** The input both view kernels take (each adds its own options). */
+export interface ViewsInput {
+  /** The image, RGBA. */
+  readonly image: RgbaImage;
+  /** N masks at the image size, non-zero inside. */
+  readonly masks: MaskBatch;
+  /** One box per mask. */
+  readonly boxes: readonly Box[];
+  /** Output side. Default 224. */
+  readonly size?: number;
+  /** Normalisation. Default CLIP's. */
+  readonly normalisation?: ClipNormalisation;
+  /**
+   * Where to write the N x 3 x size x size views; its length must be
+   * exactly that. Default a new array. Lets a caller write several batches
+   * of views into one tensor without copying.
+   */
+  readonly output?: Float32Array;
+}
+
+/** A checked {@linkcode ViewsInput} with its defaults applied. */
+export interface ViewsSetup {
+  /** Image width. */
+  readonly width: number;
+  /** Image height. */
+  readonly height: number;
+  /** Output side. */
+  readonly size: number;
+  /** The normalisation's means on the 0..255 scale (255 * mean). */
+  readonly mean255: readonly [number, number, number];
+  /** Factors from 0..255 to unit standard deviation (1 / (255 * std)). */
+  readonly scale: readonly [number, number, number];
+  /** The caller's output array, checked for length; undefined when not given. */
+  readonly output: Float32Array | undefined;
+}
+
+/**
+ * Checks the input of a view kernel (masks against the image, one box per
+ * mask, the output array's length) and applies its defaults; `caller`
+ * names the kernel in errors.
+ *
+ * @example
+ * ```ts
+ * const { size, scale, output } = viewsSetup(input, "cropAndFill()");
+ * ```
+ */
+export function viewsSetup(input: ViewsInput, caller: string): ViewsSetup {
+  const { image, masks, boxes } = input;
+  const { width, height } = image;
+  const size = input.size ?? 224;
+  const norm = input.normalisation ?? CLIP_NORMALISATION;
+  checkMasks(masks, width, height);
+  if (boxes.length !== masks.count) {
+    throw new RangeError(
+      `${caller} got ${boxes.length} boxes for ${masks.count} masks.`,
+    );
+  }
+  const output = input.output &&
+    viewsOutput(input.output, masks.count, size, caller);
+  const [m0, m1, m2] = norm.mean, [s0, s1, s2] = norm.std;
+  return {
+    width,
+    height,
+    size,
+    mean255: [m0 * 255, m1 * 255, m2 * 255],
+    scale: [1 / (s0 * 255), 1 / (s1 * 255), 1 / (s2 * 255)],
+    output,
+  };
 }

@@ -226,7 +226,7 @@ export class GpuBatch {
  * await runBatch(await gpuContext(), "cosine", (batch) => {
  *   const out = batch.storage(n * 4);
  *   batch.dispatch(pipeline, { 0: batch.upload(data), 1: out }, [groups, 1, 1]);
- *   batch.read(out, n * 4, (bytes, at) => result.set(new Float32Array(bytes, at, n)));
+ *   batch.read(out, n * 4, (bytes) => result.set(new Float32Array(bytes, 0, n)));
  * });
  * ```
  */

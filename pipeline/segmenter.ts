@@ -378,6 +378,11 @@ export class Segmenter {
     return this.#parts.kernels.device;
   }
 
+  /** The kernels the segmenter runs its per-image work on. */
+  get kernels(): Kernels {
+    return this.#parts.kernels;
+  }
+
   /**
    * Streams jobs through the pipeline: per-image work once, every sentence
    * of the image scored and selected. Settings may be overridden per call

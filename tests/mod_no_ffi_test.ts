@@ -12,26 +12,41 @@ async function onnxruntimeWebDir(): Promise<string> {
   return await Deno.realPath(`${REPO}node_modules/onnxruntime-web`);
 }
 
-Deno.test("mod.ts runs on pixels with read access to onnxruntime-web's package only", async () => {
-  const ortDir = await onnxruntimeWebDir();
-  assert.match(ortDir, /onnxruntime-web@[^/]+\/node_modules\/onnxruntime-web$/);
+/** Runs `deno ARGS` in the repository, without colours; its output as text. */
+async function deno(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      // onnxruntime-web reads its .wasm runtime from its package; nothing
-      // else is read, written, loaded through FFI or taken from the env.
-      `--allow-read=${ortDir}`,
-      "tests/no_ffi/mod_on_pixels.ts",
-    ],
+    args,
     cwd: REPO,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
-  const err = new TextDecoder().decode(stderr);
-  assert.equal(code, 0, err);
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+/**
+ * Runs a script with read access to onnxruntime-web's package only:
+ * onnxruntime-web reads its .wasm runtime from there; nothing else is read,
+ * written, loaded through FFI or taken from the env.
+ */
+async function runSandboxed(script: string) {
+  return await deno([
+    "run",
+    "--no-prompt",
+    `--allow-read=${await onnxruntimeWebDir()}`,
+    script,
+  ]);
+}
+
+Deno.test("mod.ts runs on pixels with read access to onnxruntime-web's package only", async () => {
+  const ortDir = await onnxruntimeWebDir();
+  assert.match(ortDir, /onnxruntime-web@[^/]+\/node_modules\/onnxruntime-web$/);
+  const { code, stdout, stderr } = await runSandboxed(
+    "tests/no_ffi/mod_on_pixels.ts",
+  );
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(JSON.parse(stdout), {
     redLeft: true,
     softmaxSum: 1,
     png: [40, 30],
@@ -49,34 +64,19 @@ const EDGE = [
 ];
 
 Deno.test("mod.ts segments a scene from models held in memory, with no file system or FFI", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      `--allow-read=${await onnxruntimeWebDir()}`,
-      "tests/no_ffi/segment_in_memory.ts",
-    ],
-    cwd: REPO,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const result = JSON.parse(new TextDecoder().decode(stdout));
+  const { code, stdout, stderr } = await runSandboxed(
+    "tests/no_ffi/segment_in_memory.ts",
+  );
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
   assert.ok(result.sentences > 0);
   assert.equal(result.allFound, true);
 });
 
 Deno.test("mod.ts's module graph holds none of the edge files", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "mod.ts"],
-    cwd: REPO,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+  const { code, stdout, stderr } = await deno(["info", "--json", "mod.ts"]);
+  assert.equal(code, 0, stderr);
+  const graph = JSON.parse(stdout) as {
     modules: { specifier: string }[];
   };
   const root = new URL("./", `file://${REPO}`).href;

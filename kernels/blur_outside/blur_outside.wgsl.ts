@@ -14,10 +14,13 @@
  * Bindings: 0 image (RGBA u32 per pixel), 1 image taps, 2 sharp (3 planes),
  * 3 row-blurred (3 planes), 4 base and diff (6 planes), 5 Gaussian
  * weights, 6 uniform globals, 7 masks (packed spans), 8 proposals
- * (8 u32 each), 9 coverage taps, 10 views.
+ * (8 u32 each), 9 coverage taps, 10 views. `rgb`, `inside` and
+ * `tap_words` come from views.wgsl.ts.
  *
  * @module
  */
+
+import { VIEWS_WGSL } from "../views.wgsl.ts";
 
 /** The kernel's source; entry points `sharp`, `blur_rows`, `blur_cols`, `compose`. */
 export const BLUR_OUTSIDE_WGSL = /* wgsl */ `
@@ -57,14 +60,7 @@ struct Proposal {
 @group(0) @binding(9) var<storage, read> cover_taps: array<u32>;
 @group(0) @binding(10) var<storage, read_write> views: array<f32>;
 
-fn rgb(pixel: u32) -> vec3f {
-  let v = image[pixel];
-  return vec3f(f32(v & 0xffu), f32((v >> 8u) & 0xffu), f32((v >> 16u) & 0xffu));
-}
-
-fn inside(byte_index: u32) -> bool {
-  return ((masks[byte_index >> 2u] >> ((byte_index & 3u) * 8u)) & 0xffu) != 0u;
-}
+${VIEWS_WGSL}
 
 @compute @workgroup_size(16, 16, 1)
 fn sharp(@builtin(global_invocation_id) gid: vec3u) {
@@ -74,21 +70,19 @@ fn sharp(@builtin(global_invocation_id) gid: vec3u) {
   if (ox >= size || oy >= size) {
     return;
   }
-  let x_start = image_taps[ox];
-  let x_count = image_taps[size + ox];
-  let x_w = 2u * size + ox * g.img_max_x;
-  let yb = 2u * size + size * g.img_max_x;
-  let y_start = image_taps[yb + oy];
-  let y_count = image_taps[yb + size + oy];
-  let y_w = yb + 2u * size + oy * g.img_max_y;
+  let t = tap_words(0u, size, g.img_max_x, g.img_max_y, ox, oy);
+  let x_start = image_taps[t.x_start];
+  let x_count = image_taps[t.x_count];
+  let y_start = image_taps[t.y_start];
+  let y_count = image_taps[t.y_count];
   var acc = vec3f(0.0);
   for (var ky = 0u; ky < y_count; ky++) {
     let row_base = (y_start + ky) * g.width;
     var row = vec3f(0.0);
     for (var kx = 0u; kx < x_count; kx++) {
-      row += rgb(row_base + x_start + kx) * bitcast<f32>(image_taps[x_w + kx]);
+      row += rgb(row_base + x_start + kx) * bitcast<f32>(image_taps[t.x_weights + kx]);
     }
-    acc += row * bitcast<f32>(image_taps[y_w + ky]);
+    acc += row * bitcast<f32>(image_taps[t.y_weights + ky]);
   }
   let plane = size * size;
   let i = oy * size + ox;
@@ -152,13 +146,11 @@ fn compose(@builtin(global_invocation_id) gid: vec3u) {
   var v = vec3f(base_diff[i], base_diff[plane + i], base_diff[2u * plane + i]);
   let p = proposals[n];
   if (ox >= p.x0 && ox < p.x1 && oy >= p.y0 && oy < p.y1) {
-    let x_start = cover_taps[ox];
-    let x_count = cover_taps[size + ox];
-    let x_w = 2u * size + ox * g.cov_max_x;
-    let yb = 2u * size + size * g.cov_max_x;
-    let y_start = cover_taps[yb + oy];
-    let y_count = cover_taps[yb + size + oy];
-    let y_w = yb + 2u * size + oy * g.cov_max_y;
+    let t = tap_words(0u, size, g.cov_max_x, g.cov_max_y, ox, oy);
+    let x_start = cover_taps[t.x_start];
+    let x_count = cover_taps[t.x_count];
+    let y_start = cover_taps[t.y_start];
+    let y_count = cover_taps[t.y_count];
     var coverage = 0.0;
     for (var ky = 0u; ky < y_count; ky++) {
       let y = y_start + ky;
@@ -166,10 +158,10 @@ fn compose(@builtin(global_invocation_id) gid: vec3u) {
       var row = 0.0;
       for (var kx = 0u; kx < x_count; kx++) {
         if (inside(mask_row + x_start + kx)) {
-          row += bitcast<f32>(cover_taps[x_w + kx]);
+          row += bitcast<f32>(cover_taps[t.x_weights + kx]);
         }
       }
-      coverage += row * bitcast<f32>(cover_taps[y_w + ky]);
+      coverage += row * bitcast<f32>(cover_taps[t.y_weights + ky]);
     }
     let d = 3u * plane + i;
     v += coverage * vec3f(base_diff[d], base_diff[d + plane], base_diff[d + 2u * plane]);

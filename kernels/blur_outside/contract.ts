@@ -12,33 +12,47 @@
  * @module
  */
 
-import type { RgbaImage } from "../../pipeline/image/rgba.ts";
-import type { ClipNormalisation, MaskBatch } from "../clip_views.ts";
+import type { ResampleTaps } from "../../pipeline/image/resample.ts";
+import {
+  type Box,
+  type ViewsInput,
+  type ViewsSetup,
+  viewsSetup,
+} from "../clip_views.ts";
 
 /** Input of the blur-outside kernel. */
-export interface BlurOutsideInput {
-  /** The image, RGBA. */
-  readonly image: RgbaImage;
-  /** N masks at the image size, non-zero inside. */
-  readonly masks: MaskBatch;
+export interface BlurOutsideInput extends ViewsInput {
   /** Each mask's box [x, y, w, h]: coverage is computed only inside it. */
-  readonly boxes: readonly (readonly [number, number, number, number])[];
-  /** Output side. Default 224. */
-  readonly size?: number;
+  readonly boxes: readonly Box[];
   /** Gaussian standard deviation in output pixels. Default {@linkcode DEFAULT_BLUR_SIGMA}. */
   readonly sigma?: number;
-  /** Normalisation. Default CLIP's. */
-  readonly normalisation?: ClipNormalisation;
-  /**
-   * Where to write the N x 3 x size x size views; its length must be
-   * exactly that. Default a new array. Lets a caller write several batches
-   * of views into one tensor without copying.
-   */
-  readonly output?: Float32Array;
+}
+
+/** A checked {@linkcode BlurOutsideInput} with its defaults applied. */
+export interface BlurOutsideSetup extends ViewsSetup {
+  /** The Gaussian of `sigma` (see {@linkcode gaussianKernel}). */
+  readonly gauss: Float32Array;
 }
 
 /** Default blur strength: 5 output pixels (about 2% of the image side). */
 export const DEFAULT_BLUR_SIGMA = 5;
+
+/**
+ * Checks a blur-outside input and applies its defaults; both the CPU twin
+ * and the WebGPU kernel start with it. A value v in 0..255 normalises to
+ * (v - mean255) * scale.
+ *
+ * @example
+ * ```ts
+ * const { size, gauss, mean255, scale } = blurOutsideSetup(input);
+ * ```
+ */
+export function blurOutsideSetup(input: BlurOutsideInput): BlurOutsideSetup {
+  return {
+    ...viewsSetup(input, "blurOutside()"),
+    gauss: gaussianKernel(input.sigma ?? DEFAULT_BLUR_SIGMA),
+  };
+}
 
 /** Normalised 1-D Gaussian kernel of radius ceil(3 sigma). */
 export function gaussianKernel(sigma: number): Float32Array {
@@ -63,12 +77,7 @@ export function gaussianKernel(sigma: number): Float32Array {
 export function coverageTaps(
   outSize: number,
   inSize: number,
-): {
-  start: Int32Array;
-  count: Int32Array;
-  weights: Float32Array;
-  maxTaps: number;
-} {
+): ResampleTaps {
   const scale = inSize / outSize;
   const maxTaps = Math.ceil(scale) + 1;
   const start = new Int32Array(outSize);
@@ -116,7 +125,7 @@ export function coverageRegion(
   width: number,
   height: number,
   size: number,
-  box: readonly [number, number, number, number],
+  box: Box,
 ): CoverageRegion {
   const [bx, by, bw, bh] = box;
   const span = (start: number, length: number, inSize: number) => {

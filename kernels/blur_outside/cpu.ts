@@ -4,14 +4,18 @@
  * @module
  */
 
-import { resampleRgbToPlanar } from "../../pipeline/image/resample.ts";
-import { checkMasks, CLIP_NORMALISATION, viewsOutput } from "../clip_views.ts";
+import {
+  resampleRgbToPlanar,
+  type ResampleTaps,
+} from "../../pipeline/image/resample.ts";
+import type { Box } from "../clip_views.ts";
+import { uniformTaps } from "../uniform_taps.ts";
 import {
   type BlurOutsideInput,
+  blurOutsideSetup,
+  type CoverageRegion,
   coverageRegion,
   coverageTaps,
-  DEFAULT_BLUR_SIGMA,
-  gaussianKernel,
 } from "./contract.ts";
 
 /** Blurs each plane of a planar image with a separable kernel (edges clamped). */
@@ -91,15 +95,8 @@ function clampedTap(
  */
 export function blurOutside(input: BlurOutsideInput): Float32Array {
   const { image, masks, boxes } = input;
-  const { width, height } = image;
-  const size = input.size ?? 224;
-  const norm = input.normalisation ?? CLIP_NORMALISATION;
-  checkMasks(masks, width, height);
-  if (boxes.length !== masks.count) {
-    throw new RangeError(
-      `blurOutside() got ${boxes.length} boxes for ${masks.count} masks.`,
-    );
-  }
+  const { width, height, size, gauss, mean255, scale, output } =
+    blurOutsideSetup(input);
   const plane = size * size;
   const sharp = resampleRgbToPlanar(
     image,
@@ -107,27 +104,21 @@ export function blurOutside(input: BlurOutsideInput): Float32Array {
     size,
     size,
   );
-  const blurred = blurPlanes(
-    sharp,
-    3,
-    size,
-    size,
-    gaussianKernel(input.sigma ?? DEFAULT_BLUR_SIGMA),
-  );
+  const blurred = blurPlanes(sharp, 3, size, size, gauss);
   // Normalise once: view = B + A * (S - B).
   const base = new Float32Array(3 * plane);
   const diff = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {
-    const scale = 1 / (norm.std[c] * 255), mean = norm.mean[c] * 255;
+    const s = scale[c], mean = mean255[c];
     for (let i = c * plane; i < (c + 1) * plane; i++) {
-      base[i] = (blurred[i] - mean) * scale;
-      diff[i] = (sharp[i] - blurred[i]) * scale;
+      base[i] = (blurred[i] - mean) * s;
+      diff[i] = (sharp[i] - blurred[i]) * s;
     }
   }
   const xs = coverageTaps(size, width);
   const ys = coverageTaps(size, height);
-  const paddedXs = padTaps(xs, width);
-  const out = viewsOutput(input.output, masks.count, size, "blurOutside()");
+  const paddedXs = uniformTaps(xs, Math.min(xs.maxTaps, width), width);
+  const out = output ?? new Float32Array(masks.count * 3 * plane);
   const coverage = new Float32Array(plane);
   const rowCover = new Float32Array(height * size);
   for (let n = 0; n < masks.count; n++) {
@@ -172,13 +163,13 @@ function maskCoverage(
   mask: Uint8Array,
   width: number,
   height: number,
-  box: readonly [number, number, number, number],
-  paddedXs: ReturnType<typeof coverageTaps>,
-  ys: ReturnType<typeof coverageTaps>,
+  box: Box,
+  paddedXs: ResampleTaps,
+  ys: ResampleTaps,
   size: number,
   rowCover: Float32Array,
   coverage: Float32Array,
-): { x0: number; x1: number; y0: number; y1: number } {
+): CoverageRegion {
   const { x0, x1, y0, y1 } = coverageRegion(width, height, size, box);
   const rLo = ys.start[y0], rHi = ys.start[y1 - 1] + ys.count[y1 - 1];
   const xStart = paddedXs.start, xw = paddedXs.weights;
@@ -216,28 +207,4 @@ function maskCoverage(
     }
   }
   return { x0, x1, y0, y1 };
-}
-
-/**
- * The same taps with `maxTaps` taps for every output pixel: zero weights
- * pad the short ones, which are shifted left where they would run past
- * the row. Sums are unchanged (the padding adds zeros) and the inner loop
- * runs without a data-dependent count.
- */
-function padTaps(
-  t: ReturnType<typeof coverageTaps>,
-  inSize: number,
-): ReturnType<typeof coverageTaps> {
-  const size = t.start.length, taps = Math.min(t.maxTaps, inSize);
-  const start = new Int32Array(size);
-  const count = new Int32Array(size).fill(taps);
-  const weights = new Float32Array(size * taps);
-  for (let o = 0; o < size; o++) {
-    const s = Math.min(t.start[o], inSize - taps), lead = t.start[o] - s;
-    for (let k = 0; k < t.count[o]; k++) {
-      weights[o * taps + lead + k] = t.weights[o * t.maxTaps + k];
-    }
-    start[o] = s;
-  }
-  return { start, count, weights, maxTaps: taps };
 }

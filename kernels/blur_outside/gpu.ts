@@ -7,41 +7,18 @@
  * @module
  */
 
-import { checkMasks, CLIP_NORMALISATION, viewsOutput } from "../clip_views.ts";
 import { cropTaps } from "../crop_fill/taps.ts";
-import { runBatch } from "../gpu_batch.ts";
 import type { GpuContext } from "../gpu_device.ts";
-import { packSpans, planSpanChunks, type Span } from "../mask_spans.ts";
+import { packSpans, type Span } from "../mask_spans.ts";
+import { packTaps, runViewChunks } from "../views_gpu.ts";
 import { BLUR_OUTSIDE_WGSL } from "./blur_outside.wgsl.ts";
 import {
   type BlurOutsideInput,
+  blurOutsideSetup,
   type CoverageRegion,
   coverageRegion,
   coverageTaps,
-  DEFAULT_BLUR_SIGMA,
-  gaussianKernel,
 } from "./contract.ts";
-
-interface AxisTaps {
-  start: Int32Array;
-  count: Int32Array;
-  weights: Float32Array;
-  maxTaps: number;
-}
-
-/** Packs two axes' taps: x starts, x counts, x weights, then the same for y. */
-function packTaps(size: number, x: AxisTaps, y: AxisTaps): Uint32Array {
-  const words = new Uint32Array(4 * size + size * (x.maxTaps + y.maxTaps));
-  const floats = new Float32Array(words.buffer);
-  let at = 0;
-  for (const axis of [x, y]) {
-    words.set(axis.start, at);
-    words.set(axis.count, at + size);
-    floats.set(axis.weights, at + 2 * size);
-    at += 2 * size + size * axis.maxTaps;
-  }
-  return words;
-}
 
 /**
  * Builds the global (whole image, outside blurred) views of N proposals on
@@ -57,20 +34,10 @@ export async function blurOutsideGpu(
   input: BlurOutsideInput,
 ): Promise<Float32Array> {
   const { image, masks, boxes } = input;
-  const { width, height } = image;
-  const size = input.size ?? 224;
-  const norm = input.normalisation ?? CLIP_NORMALISATION;
-  checkMasks(masks, width, height);
-  if (boxes.length !== masks.count) {
-    throw new RangeError(
-      `blurOutside() got ${boxes.length} boxes for ${masks.count} masks.`,
-    );
-  }
-  const given = input.output &&
-    viewsOutput(input.output, masks.count, size, "blurOutside()");
-  if (masks.count === 0) return given ?? new Float32Array(0);
+  const { width, height, size, gauss, mean255, scale, output } =
+    blurOutsideSetup(input);
+  if (masks.count === 0) return output ?? new Float32Array(0);
   const plane = size * size;
-  const gauss = gaussianKernel(input.sigma ?? DEFAULT_BLUR_SIGMA);
   const imgX = cropTaps(width, 0, width, size);
   const imgY = cropTaps(height, 0, height, size);
   const xs = coverageTaps(size, width);
@@ -100,10 +67,7 @@ export async function blurOutsideGpu(
       ctx.pipeline(BLUR_OUTSIDE_WGSL, entry)
     ),
   );
-  const viewBytes = 3 * plane * 4;
-  const plan = planSpanChunks(spans, viewBytes, ctx.maxBindingBytes);
-  let out: Float32Array | undefined = given;
-  await runBatch(ctx, "blur_outside", (batch) => {
+  return runViewChunks(ctx, "blur_outside", spans, size, output, (batch) => {
     const globals = new Uint32Array(16);
     const globalsF = new Float32Array(globals.buffer);
     globals.set([
@@ -116,8 +80,8 @@ export async function blurOutsideGpu(
       xs.maxTaps,
       ys.maxTaps,
     ]);
-    globalsF.set([...norm.mean.map((m) => m * 255), 0], 8);
-    globalsF.set([...norm.std.map((s) => 1 / (s * 255)), 0], 12);
+    globalsF.set([...mean255, 0], 8);
+    globalsF.set([...scale, 0], 12);
 
     // Once per image: S, B, and the normalised base and diff planes.
     const sharpPlanes = batch.storage(3 * plane * 4);
@@ -128,7 +92,7 @@ export async function blurOutsideGpu(
     const groups = Math.ceil(size / 16);
     batch.dispatch(sharp, {
       0: batch.upload(image.data),
-      1: batch.upload(packTaps(size, imgX, imgY)),
+      1: batch.upload(packTaps([[imgX, imgY]]).words),
       2: sharpPlanes,
       6: imageGlobals,
     }, [groups, groups, 1]);
@@ -147,8 +111,8 @@ export async function blurOutsideGpu(
     }, [groups, groups, 3]);
 
     // Per proposal: the views.
-    const coverTaps = batch.upload(packTaps(size, xs, ys));
-    for (const chunk of plan) {
+    const coverTaps = batch.upload(packTaps([[xs, ys]]).words);
+    return (chunk, views) => {
       const params = new Uint32Array(8 * chunk.count);
       for (let k = 0; k < chunk.count; k++) {
         const i = chunk.start + k, s = spans[i], r = regions[i];
@@ -158,7 +122,6 @@ export async function blurOutsideGpu(
         );
       }
       globals[2] = chunk.count;
-      const views = batch.storage(chunk.count * viewBytes);
       batch.dispatch(compose, {
         4: baseDiff,
         6: batch.upload(globals, "uniform"),
@@ -167,16 +130,6 @@ export async function blurOutsideGpu(
         9: coverTaps,
         10: views,
       }, [groups, groups, chunk.count]);
-      const first = chunk.start * 3 * plane, length = chunk.count * 3 * plane;
-      batch.read(
-        views,
-        length * 4,
-        (bytes) => {
-          out ??= new Float32Array(masks.count * 3 * plane);
-          out.set(new Float32Array(bytes, 0, length), first);
-        },
-      );
-    }
+    };
   });
-  return out!;
 }

@@ -7,27 +7,45 @@
  * @module
  */
 
-import type { RgbaImage } from "../../pipeline/image/rgba.ts";
-import type { Box, ClipNormalisation, MaskBatch } from "../clip_views.ts";
+import {
+  type Box,
+  type ViewsInput,
+  type ViewsSetup,
+  viewsSetup,
+} from "../clip_views.ts";
 
 /** Input of the crop & fill kernel. */
-export interface CropFillInput {
-  /** The image, RGBA. */
-  readonly image: RgbaImage;
-  /** N masks at the image size, non-zero inside. */
-  readonly masks: MaskBatch;
+export interface CropFillInput extends ViewsInput {
   /** One box per mask; a box of zero width or height yields a view of the fill colour. */
   readonly boxes: readonly Box[];
-  /** Output side. Default 224. */
-  readonly size?: number;
-  /** Normalisation. Default CLIP's. */
-  readonly normalisation?: ClipNormalisation;
-  /**
-   * Where to write the N x 3 x size x size views; its length must be
-   * exactly that. Default a new array. Lets a caller write several batches
-   * of views into one tensor without copying.
-   */
-  readonly output?: Float32Array;
   /** Fill colour, 0..255 per channel. Default the normalisation's mean (0 after normalising). */
   readonly fill?: readonly [number, number, number];
+}
+
+/** A checked {@linkcode CropFillInput} with its defaults applied. */
+export interface CropFillSetup extends ViewsSetup {
+  /** Fill colour, 0..255 per channel. */
+  readonly fill: readonly [number, number, number];
+  /** What normalising subtracts after scaling: 255 * mean * scale. */
+  readonly offset: readonly [number, number, number];
+}
+
+/**
+ * Checks a crop & fill input and applies its defaults; both the CPU twin
+ * and the WebGPU kernel start with it. A value v in 0..255 normalises to
+ * v * scale - offset.
+ *
+ * @example
+ * ```ts
+ * const { size, fill, scale, offset } = cropFillSetup(input);
+ * ```
+ */
+export function cropFillSetup(input: CropFillInput): CropFillSetup {
+  const setup = viewsSetup(input, "cropAndFill()");
+  const { mean255: m, scale: s } = setup;
+  return {
+    ...setup,
+    fill: input.fill ?? m,
+    offset: [m[0] * s[0], m[1] * s[1], m[2] * s[2]],
+  };
 }

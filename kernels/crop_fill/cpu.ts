@@ -8,8 +8,9 @@
  * @module
  */
 
-import { checkMasks, CLIP_NORMALISATION, viewsOutput } from "../clip_views.ts";
-import type { CropFillInput } from "./contract.ts";
+import type { ResampleTaps } from "../../pipeline/image/resample.ts";
+import { uniformTaps } from "../uniform_taps.ts";
+import { type CropFillInput, cropFillSetup } from "./contract.ts";
 import { cropTaps } from "./taps.ts";
 
 /**
@@ -23,24 +24,11 @@ import { cropTaps } from "./taps.ts";
  */
 export function cropAndFill(input: CropFillInput): Float32Array {
   const { image, masks, boxes } = input;
-  const { width, height } = image;
-  const size = input.size ?? 224;
-  const norm = input.normalisation ?? CLIP_NORMALISATION;
-  const fill = input.fill ?? [
-    norm.mean[0] * 255,
-    norm.mean[1] * 255,
-    norm.mean[2] * 255,
-  ];
-  checkMasks(masks, width, height);
-  if (boxes.length !== masks.count) {
-    throw new RangeError(
-      `cropAndFill() got ${boxes.length} boxes for ${masks.count} masks.`,
-    );
-  }
+  const { width, height, size, fill, scale, offset, output } = cropFillSetup(
+    input,
+  );
   const plane = size * size;
-  const out = viewsOutput(input.output, masks.count, size, "cropAndFill()");
-  const scale = norm.std.map((s) => 1 / (s * 255));
-  const offset = norm.mean.map((m, c) => m * 255 * scale[c]);
+  const out = output ?? new Float32Array(masks.count * 3 * plane);
   const tmp = new Float32Array(3 * height * size);
   const line = new Float32Array(3 * width);
   const pixels = width * height;
@@ -59,7 +47,7 @@ export function cropAndFill(input: CropFillInput): Float32Array {
     const rowLo = yt.lo, rows = yt.hi - yt.lo;
     const x0 = xt.lo, x1 = xt.hi;
     const mask = masks.data.subarray(n * pixels, (n + 1) * pixels);
-    const ut = uniformTaps(xt.start, xt.count, xt.weights, xt.maxTaps, width);
+    const ut = rowTaps(xt, width);
     for (let r = 0; r < rows; r++) {
       fillRow(rgb, mask, width, rowLo + r, x0, x1, fill, line);
       filterRow(line, ut.start, ut.weights, ut.taps, tmp, r);
@@ -118,33 +106,18 @@ function fillRow(
 }
 
 /**
- * The x taps with one tap count for every output pixel (the largest),
- * padded with zero weights and shifted to stay inside the row, so that the
- * horizontal pass runs without a branch per pixel. Padding adds only
- * 0 * (a finite value), so sums are unchanged. Starts are in floats of an
- * interleaved RGB row.
+ * The x taps with one tap count for every output pixel (the largest; see
+ * uniform_taps.ts), so that the horizontal pass runs without a branch per
+ * pixel; starts are in floats of an interleaved RGB row.
  */
-function uniformTaps(
-  start: Int32Array,
-  count: Int32Array,
-  weights: Float32Array,
-  maxTaps: number,
-  inSize: number,
+function rowTaps(
+  xt: ResampleTaps,
+  width: number,
 ): { start: Int32Array; weights: Float32Array; taps: number } {
-  const size = start.length;
   let taps = 1;
-  for (let o = 0; o < size; o++) taps = Math.max(taps, count[o]);
-  const s3 = new Int32Array(size);
-  const w = new Float32Array(size * taps);
-  for (let o = 0; o < size; o++) {
-    const s = Math.min(start[o], inSize - taps);
-    const lead = start[o] - s;
-    for (let k = 0; k < count[o]; k++) {
-      w[o * taps + lead + k] = weights[o * maxTaps + k];
-    }
-    s3[o] = s * 3;
-  }
-  return { start: s3, weights: w, taps };
+  for (let o = 0; o < xt.count.length; o++) taps = Math.max(taps, xt.count[o]);
+  const { start, weights } = uniformTaps(xt, taps, width);
+  return { start: start.map((s) => s * 3), weights, taps };
 }
 
 /** Filters one interleaved row horizontally into row r of `tmp` (rows x size x 3). */

@@ -10,10 +10,13 @@
  * proposal's source span, packed), 2 proposals (8 u32 each, see
  * `Proposal`), 3 taps (per proposal: x starts, x counts, x weights, y
  * starts, y counts, y weights; weights as f32 bits), 4 views (N x 3 x size
- * x size f32), 5 uniform globals.
+ * x size f32), 5 uniform globals. `rgb`, `inside` and `tap_words` come
+ * from views.wgsl.ts.
  *
  * @module
  */
+
+import { VIEWS_WGSL } from "../views.wgsl.ts";
 
 /** The kernel's source; entry point `crop_fill`. */
 export const CROP_FILL_WGSL = /* wgsl */ `
@@ -45,14 +48,7 @@ struct Proposal {
 @group(0) @binding(4) var<storage, read_write> views: array<f32>;
 @group(0) @binding(5) var<uniform> g: Globals;
 
-fn inside(byte_index: u32) -> bool {
-  return ((masks[byte_index >> 2u] >> ((byte_index & 3u) * 8u)) & 0xffu) != 0u;
-}
-
-fn rgb(pixel: u32) -> vec3f {
-  let v = image[pixel];
-  return vec3f(f32(v & 0xffu), f32((v >> 8u) & 0xffu), f32((v >> 16u) & 0xffu));
-}
+${VIEWS_WGSL}
 
 @compute @workgroup_size(16, 16, 1)
 fn crop_fill(@builtin(global_invocation_id) gid: vec3u) {
@@ -67,25 +63,22 @@ fn crop_fill(@builtin(global_invocation_id) gid: vec3u) {
   let fill = g.fill.xyz;
   var v = fill;
   if (p.empty == 0u) {
-    let xb = p.taps;
-    let x_start = taps[xb + ox];
-    let x_count = taps[xb + size + ox];
-    let x_w = xb + 2u * size + ox * p.max_x;
-    let yb = xb + 2u * size + size * p.max_x;
-    let y_start = taps[yb + oy];
-    let y_count = taps[yb + size + oy];
-    let y_w = yb + 2u * size + oy * p.max_y;
+    let t = tap_words(p.taps, size, p.max_x, p.max_y, ox, oy);
+    let x_start = taps[t.x_start];
+    let x_count = taps[t.x_count];
+    let y_start = taps[t.y_start];
+    let y_count = taps[t.y_count];
     var acc = vec3f(0.0);
     for (var ky = 0u; ky < y_count; ky++) {
       let y = y_start + ky;
-      let wy = bitcast<f32>(taps[y_w + ky]);
+      let wy = bitcast<f32>(taps[t.y_weights + ky]);
       // u32 arithmetic wraps, so the row base may wrap below zero; adding x brings it back.
       let mask_row = p.mask + (y - p.span_y) * p.span_w - p.span_x;
       let image_row = y * g.width;
       var row = vec3f(0.0);
       for (var kx = 0u; kx < x_count; kx++) {
         let x = x_start + kx;
-        let w = bitcast<f32>(taps[x_w + kx]);
+        let w = bitcast<f32>(taps[t.x_weights + kx]);
         var px = fill;
         if (inside(mask_row + x)) {
           px = rgb(image_row + x);

@@ -15,6 +15,7 @@ import { ModelStore } from "../models/store.ts";
 import { type BackendName, parseBackend } from "../models/session.ts";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { createSegmenter } from "../segmenter.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { numberOption } from "./method_options.ts";
 import { sentenceOverlay } from "./segment.ts";
 
@@ -37,40 +38,50 @@ sentence to DIR (default out/demo).
   -h, --help     show this help
 `;
 
-/** Runs `demo` with `args`; returns the exit code. */
-export async function runDemoCommand(
-  args: string[],
-  out: (text: string) => void = console.log,
-): Promise<number> {
-  let seed: number, dir: string, backend: BackendName;
-  try {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        seed: { type: "string" },
-        out: { type: "string" },
-        backend: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
-      out(DEMO_USAGE);
-      return 0;
-    }
-    seed = numberOption(
+interface DemoArgs {
+  seed: number;
+  dir: string;
+  backend: BackendName;
+}
+
+function parseDemoArgs(args: string[]): DemoArgs | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      seed: { type: "string" },
+      out: { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  return {
+    seed: numberOption(
       "seed",
       values.seed,
       7,
       (v) => Number.isInteger(v) && v >= 0,
       "a whole number >= 0",
-    );
-    dir = values.out ?? "out/demo";
-    backend = parseBackend(values.backend ?? "wasm");
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${DEMO_USAGE}`);
-    return 2;
-  }
+    ),
+    dir: values.out ?? "out/demo",
+    backend: parseBackend(values.backend ?? "wasm"),
+  };
+}
+
+/** Runs `demo` with `args`; returns the exit code. */
+export async function runDemoCommand(
+  args: string[],
+  out: (text: string) => void = console.log,
+): Promise<number> {
+  const a = parseCommandLine(
+    () => parseDemoArgs(args),
+    DEMO_USAGE,
+    out,
+    (t) => console.error(t),
+  );
+  if (typeof a === "number") return a;
+  const { seed, dir, backend } = a;
   const scene = generateScene(seed);
   const segmenter = await createSegmenter({
     source: new ModelStore({ localDir: FIXTURE_MODELS }),

@@ -53,6 +53,7 @@ import {
   openModels,
   segmenterOptions,
 } from "./method_options.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Usage text of `eval`. */
@@ -299,17 +300,13 @@ export async function runEvalCommand(
   const out = io.stdout ?? ((t: string) => console.log(t));
   const err = io.stderr ?? stderrOutput();
   const env = io.env ?? Deno.env.toObject();
-  let a: EvalArgs | "help";
-  try {
-    a = parseEvalArgs(args);
-  } catch (e) {
-    err.write(`error: ${(e as Error).message}\n\n${EVAL_USAGE}`);
-    return 2;
-  }
-  if (a === "help") {
-    out(EVAL_USAGE);
-    return 0;
-  }
+  const a = parseCommandLine(
+    () => parseEvalArgs(args),
+    EVAL_USAGE,
+    out,
+    (t) => err.write(t),
+  );
+  if (typeof a === "number") return a;
   try {
     return a.score
       ? await score(a, out, err)
@@ -360,34 +357,29 @@ async function evaluate(
 ): Promise<number> {
   const started = performance.now();
   await checkImagesDir(a.images!);
-  const { images, total, title, skippedRefs } = await openData(a, err);
+  const data = await openData(a, err);
   const base: AblationConfig = {
     spatial: a.spatial,
     alpha: a.alpha,
     topK: a.topK,
   };
-  const configs = a.ablate ? ablationGrid(base) : [base];
-  const settings = {
-    data: title,
-    models: { clip: a.clip, sam: a.sam, variant: a.variant },
-    ...methodSettings(a),
-    ablate: a.ablate,
-    limit: a.limit ?? null,
+  const plan: RunPlan = {
+    ...data,
+    started,
+    base,
+    configs: a.ablate ? ablationGrid(base) : [base],
+    settings: {
+      data: data.title,
+      models: { clip: a.clip, sam: a.sam, variant: a.variant },
+      ...methodSettings(a),
+      ablate: a.ablate,
+      limit: a.limit ?? null,
+    },
+    predictionsPath: join(a.out, "predictions.jsonl"),
   };
-  const predictionsPath = join(a.out, "predictions.jsonl");
   const lock = await lockRun(a.out);
   try {
-    return await evaluateLocked(a, out, err, env, {
-      started,
-      images,
-      total,
-      title,
-      skippedRefs,
-      base,
-      configs,
-      settings,
-      predictionsPath,
-    });
+    return await evaluateLocked(a, out, err, env, plan);
   } finally {
     await lock.release();
   }
@@ -409,12 +401,9 @@ async function lockRun(out: string) {
   });
 }
 
-interface RunPlan {
+/** What an evaluation works on, settled before its --out is locked. */
+interface RunPlan extends DataSource {
   started: number;
-  images: AsyncIterable<DatasetImage>;
-  total?: number;
-  title: string;
-  skippedRefs: readonly string[];
   base: AblationConfig;
   configs: AblationConfig[];
   settings: Record<string, unknown> & { models: Record<string, unknown> };
@@ -475,6 +464,7 @@ async function evaluateLocked(
       images,
       loadImage: (image) => loadImage(a.images!, image),
       truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
+      kernels: segmenter.kernels,
       configs,
       nameConfigs: a.ablate,
       done,

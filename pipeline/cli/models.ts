@@ -47,6 +47,7 @@ import {
   stdoutOutput,
 } from "../progress.ts";
 import { downloadProgress } from "./download_progress.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Where the command writes and what it reads; all optional (tests inject them). */
@@ -127,6 +128,28 @@ function completeVariants(spec: ModelSpec, paths: Set<string>): string[] {
   );
 }
 
+/** The options, the command and its model ids; "help" when help was asked for. */
+function parseModelsArgs(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      variant: { type: "string" },
+      kind: { type: "string" },
+      revision: { type: "string" },
+      offline: { type: "boolean" },
+      cache: { type: "string" },
+      models: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, ...ids] = positionals;
+  if (values.help || command === "help") return "help";
+  if (!command) throw new UsageError("missing command");
+  return { values, command, ids };
+}
+
 /**
  * Runs `models ARGS` and returns the exit code: 0 on success, 1 when a model
  * could not be fetched or verified, 2 for a usage error.
@@ -143,36 +166,14 @@ export async function runModelsCommand(
   const out = io.stdout ?? stdoutOutput().write;
   const err = io.stderr ?? stderrOutput();
   const note = (text: string) => err.write(text + "\n");
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        variant: { type: "string" },
-        kind: { type: "string" },
-        revision: { type: "string" },
-        offline: { type: "boolean" },
-        cache: { type: "string" },
-        models: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    note(`error: ${(error as Error).message}\n\n${MODELS_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [command, ...ids] = positionals;
-  if (values.help || command === "help") {
-    out(MODELS_USAGE);
-    return 0;
-  }
-  if (!command) {
-    note(`error: missing command\n\n${MODELS_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    () => parseModelsArgs(args),
+    MODELS_USAGE,
+    out,
+    note,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, command, ids } = parsed;
   try {
     if (values.models !== undefined && command !== "path") {
       throw new UsageError(

@@ -32,6 +32,7 @@ import {
   segmenterOptions,
   segmenterProgress,
 } from "./method_options.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Usage text of `segment`. */
@@ -197,17 +198,13 @@ export async function runSegmentCommand(
   const out = io.stdout ?? ((t: string) => console.log(t));
   const err = io.stderr ?? stderrOutput();
   const env = io.env ?? Deno.env.toObject();
-  let a: SegmentArgs | "help";
-  try {
-    a = parseSegmentArgs(args);
-  } catch (e) {
-    err.write(`error: ${(e as Error).message}\n\n${SEGMENT_USAGE}`);
-    return 2;
-  }
-  if (a === "help") {
-    out(SEGMENT_USAGE);
-    return 0;
-  }
+  const a = parseCommandLine(
+    () => parseSegmentArgs(args),
+    SEGMENT_USAGE,
+    out,
+    (t) => err.write(t),
+  );
+  if (typeof a === "number") return a;
   const started = performance.now();
   try {
     const image = await readImageFile(a.image, { orientation: "exif" });

@@ -22,6 +22,7 @@ import {
 } from "../spatial/extended.ts";
 import { parseSpatial } from "../spatial/parse.ts";
 import { selectSeed } from "../spatial/seed.ts";
+import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Usage text of `spatial`. */
@@ -381,17 +382,13 @@ export async function runSpatialCommand(
   const err = io.stderr ?? ((t: string) => console.error(t));
   const stdin = io.stdin ??
     (() => new Response(Deno.stdin.readable).text());
-  let a: SpatialArgs | "help";
-  try {
-    a = parseSpatialArgs(args);
-  } catch (e) {
-    err(`error: ${(e as Error).message}\n\n${SPATIAL_USAGE}`);
-    return 2;
-  }
-  if (a === "help") {
-    out(SPATIAL_USAGE);
-    return 0;
-  }
+  const a = parseCommandLine(
+    () => parseSpatialArgs(args),
+    SPATIAL_USAGE,
+    out,
+    err,
+  );
+  if (typeof a === "number") return a;
   try {
     const candidates = parseCandidatesJson(
       await readCandidatesText(a.candidates, stdin),

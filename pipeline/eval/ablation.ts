@@ -6,7 +6,6 @@
  * @module
  */
 
-import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
 import type { SegmentedJob } from "../segmenter.ts";
 import { scoreMatrices } from "../stages/score.ts";
@@ -70,22 +69,4 @@ export async function selectWith(
     }),
     scores: matrices.scores,
   };
-}
-
-/** Intersection and union of a selection's mask with a ground truth. */
-export function overlapOf(
-  job: SegmentedJob,
-  selection: SentenceSelection,
-  truth: Uint8Array,
-): { intersection: number; union: number } {
-  if (selection.index < 0) {
-    let union = 0;
-    for (let i = 0; i < truth.length; i++) if (truth[i]) union++;
-    return { intersection: 0, union };
-  }
-  const { intersection, union } = maskIou(
-    job.proposals[selection.index].mask,
-    truth,
-  );
-  return { intersection, union };
 }

@@ -14,12 +14,8 @@ import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
 import type { SegmentedJob, Segmenter } from "../segmenter.ts";
 import type { ImageJob } from "../stages/job.ts";
 import { seedWords } from "../spatial/seed.ts";
-import {
-  type AblationConfig,
-  configName,
-  overlapOf,
-  selectWith,
-} from "./ablation.ts";
+import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
+import { type AblationConfig, configName, selectWith } from "./ablation.ts";
 import { expressionIou, SplitMetricsAccumulator } from "./metrics.ts";
 import { predictionKey, type PredictionLine } from "./predictions.ts";
 
@@ -89,6 +85,11 @@ export interface EvalRunOptions {
    * predictions of an interrupted run); fresh ones by default.
    */
   readonly metrics?: Map<string, SplitMetricsAccumulator>;
+  /**
+   * Kernels for the overlaps with the ground truth (the segmenter's, so they
+   * run where its kernels run). Default: the CPU twins.
+   */
+  readonly kernels?: Pick<Kernels, "maskOverlaps">;
   /** Best and worst examples to keep for the report. Default 4. */
   readonly examples?: number;
   /** Called after each image (segmented or missing) with the totals so far. */
@@ -133,6 +134,41 @@ function sentencesOf(image: DatasetImage): SentenceRef[] {
   return image.refs.flatMap((ref) =>
     ref.sentences.map((s) => ({ ref, sentId: s.sentId, sent: s.sent }))
   );
+}
+
+/** A sentence's choice under a configuration, waiting for its overlap. */
+interface PendingPair {
+  readonly config: AblationConfig;
+  readonly sentence: SentenceRef;
+  readonly rule: string;
+  readonly chosen: {
+    readonly mask: Uint8Array;
+    readonly box: readonly number[];
+  } | null;
+  readonly score: number | null;
+}
+
+/** Intersections and unions of every pair with its ground truth, in one kernel call. */
+async function overlapsOf(
+  pairs: readonly PendingPair[],
+  truthOf: (ref: DatasetRef) => Uint8Array,
+  width: number,
+  height: number,
+  kernels: Pick<Kernels, "maskOverlaps">,
+): Promise<{ intersections: Uint32Array; unions: Uint32Array }> {
+  const pixels = width * height;
+  const predicted = new Uint8Array(pairs.length * pixels);
+  const truths = new Uint8Array(pairs.length * pixels);
+  pairs.forEach((pair, p) => {
+    if (pair.chosen) predicted.set(pair.chosen.mask, p * pixels);
+    truths.set(truthOf(pair.sentence.ref), p * pixels);
+  });
+  return await kernels.maskOverlaps({
+    predicted: { data: predicted, count: pairs.length },
+    truths: { data: truths, count: pairs.length },
+    width,
+    height,
+  });
 }
 
 /** Keeps the k best or worst examples by IoU. */
@@ -231,58 +267,77 @@ export async function runEvaluation(
       }
       return t;
     };
-    const lines: PredictionLine[] = [];
+    // Every pending (configuration, sentence) pair of the image, compared
+    // with its ground truth in one batched kernel call.
+    const pairs: PendingPair[] = [];
     for (const config of options.configs) {
-      const name = configName(config);
       const { selections, scores } = await selectWith(
         job as SegmentedJob,
         config,
       );
+      const n = job.proposals.length;
       refs.forEach((s, e) => {
         if (options.done.has(keyOf(image, s, config))) return;
         const sel = selections[e];
-        const truth = truthOf(s.ref);
-        const { intersection, union } = overlapOf(job, sel, truth);
-        const spatial = isSpatialSentence(s.sent);
-        metrics.get(name)!.add(intersection, union, spatial);
         const chosen = sel.index >= 0 ? job.proposals[sel.index] : null;
-        const mask = maskToCompressedRle(
-          chosen?.mask ?? new Uint8Array(image.width * image.height),
-          image.width,
-          image.height,
-        );
-        const n = job.proposals.length;
-        const line: PredictionLine = {
-          image_id: image.id,
-          ref_id: s.ref.refId,
-          sent_id: s.sentId,
-          sentence: s.sent,
-          mask,
-          iou: expressionIou(intersection, union),
-          i: intersection,
-          u: union,
-          box: chosen
-            ? [...chosen.box] as [number, number, number, number]
-            : null,
+        pairs.push({
+          config,
+          sentence: s,
           rule: sel.rule,
-          score: chosen ? roundScore(scores[e * n + sel.index]) : null,
-          spatial,
-          ...(options.nameConfigs ? { config: name } : {}),
-        };
-        lines.push(line);
-        if (config === options.configs[0]) {
-          const example: EvalExample = {
-            image,
-            sentence: s.sent,
-            iou: line.iou,
-            ref: s.ref,
-            mask,
-          };
-          keep(best, example, k, (a, b) => a > b);
-          keep(worst, example, k, (a, b) => a < b);
-        }
+          chosen,
+          score: chosen ? scores[e * n + sel.index] : null,
+        });
       });
     }
+    const overlaps = await overlapsOf(
+      pairs,
+      (ref) => truthOf(ref),
+      image.width,
+      image.height,
+      options.kernels ?? CPU_KERNELS,
+    );
+    const lines = pairs.map((pair, p): PredictionLine => {
+      const { config, sentence: s, chosen } = pair;
+      const intersection = overlaps.intersections[p];
+      const union = overlaps.unions[p];
+      const spatial = isSpatialSentence(s.sent);
+      const name = configName(config);
+      metrics.get(name)!.add(intersection, union, spatial);
+      const mask = maskToCompressedRle(
+        chosen?.mask ?? new Uint8Array(image.width * image.height),
+        image.width,
+        image.height,
+      );
+      const line: PredictionLine = {
+        image_id: image.id,
+        ref_id: s.ref.refId,
+        sent_id: s.sentId,
+        sentence: s.sent,
+        mask,
+        iou: expressionIou(intersection, union),
+        i: intersection,
+        u: union,
+        box: chosen
+          ? [...chosen.box] as [number, number, number, number]
+          : null,
+        rule: pair.rule,
+        score: pair.score === null ? null : roundScore(pair.score),
+        spatial,
+        ...(options.nameConfigs ? { config: name } : {}),
+      };
+      if (config === options.configs[0]) {
+        const example: EvalExample = {
+          image,
+          sentence: s.sent,
+          iou: line.iou,
+          ref: s.ref,
+          mask,
+        };
+        keep(best, example, k, (a, b) => a > b);
+        keep(worst, example, k, (a, b) => a < b);
+      }
+      return line;
+    });
     await options.append(lines);
     for (const [stage, ms] of Object.entries(job.timings)) {
       timings[stage] = (timings[stage] ?? 0) + ms;

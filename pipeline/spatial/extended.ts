@@ -12,6 +12,7 @@ import {
   type RelationKind,
   type SpatialParse,
 } from "./parse.ts";
+import { DIRECTION_AXIS } from "./lexicon.ts";
 import { type Selection, type SpatialCandidate, topK } from "./types.ts";
 
 /** A candidate as the extended selector sees it. */
@@ -330,21 +331,6 @@ const IMPLIED: Readonly<Partial<Record<RelationKind, Direction>>> = {
   between: "middle",
 };
 
-/** Opposite directions share an axis; the first one said wins. */
-const AXIS_OF: Readonly<Record<Direction, string>> = {
-  left: "x",
-  right: "x",
-  top: "y",
-  bottom: "y",
-  middle: "middle",
-  front: "depth",
-  back: "depth",
-  biggest: "size",
-  smallest: "size",
-  tallest: "height",
-  shortest: "height",
-};
-
 /**
  * The anchors of target t: the other candidates by anchor score, best
  * first, leaving out those that are the target itself (box IoU at least
@@ -491,7 +477,10 @@ export function selectCandidate(
       relationNote = `relation ${relation.kind}`;
     } else {
       const implied = IMPLIED[relation.kind];
-      if (implied && !directions.some((d) => AXIS_OF[d] === AXIS_OF[implied])) {
+      if (
+        implied &&
+        !directions.some((d) => DIRECTION_AXIS[d] === DIRECTION_AXIS[implied])
+      ) {
         directions.push(implied);
       }
       relationNote = `${relation.kind} without anchor`;

@@ -8,8 +8,16 @@
 
 import type { Direction, RelationKind } from "./parse.ts";
 
+/**
+ * A word table with no prototype, so that looking up "constructor" or
+ * "toString" finds nothing.
+ */
+function lookup<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null), entries));
+}
+
 /** Words that name a direction by themselves ("leftmost" -> left). */
-export const DIRECTION_WORDS: Readonly<Record<string, Direction>> = {
+export const DIRECTION_WORDS: Readonly<Record<string, Direction>> = lookup({
   left: "left",
   leftmost: "left",
   right: "right",
@@ -49,13 +57,13 @@ export const DIRECTION_WORDS: Readonly<Record<string, Direction>> = {
   tiniest: "smallest",
   tallest: "tallest",
   shortest: "shortest",
-};
+});
 
 /**
  * Comparatives: a direction only right after "the" and not before "than"
  * ("the taller giraffe" -> tallest; "a giraffe taller than ..." -> none).
  */
-export const COMPARATIVES: Readonly<Record<string, Direction>> = {
+export const COMPARATIVES: Readonly<Record<string, Direction>> = lookup({
   bigger: "biggest",
   larger: "biggest",
   smaller: "smallest",
@@ -66,17 +74,51 @@ export const COMPARATIVES: Readonly<Record<string, Direction>> = {
   nearer: "front",
   farther: "back",
   further: "back",
-};
+});
 
 /** Prepositions that name a direction when no object follows ("the shelf above"). */
-export const STANDALONE: Readonly<Record<string, Direction>> = {
+export const STANDALONE: Readonly<Record<string, Direction>> = lookup({
   above: "top",
   below: "bottom",
   beneath: "bottom",
   underneath: "bottom",
   behind: "back",
   between: "middle",
+});
+
+/**
+ * The axis each direction lies on: opposites share one ("left" and "right"
+ * are both x), and of two directions on one axis the first one said wins.
+ */
+export const DIRECTION_AXIS: Readonly<Record<Direction, string>> = {
+  left: "x",
+  right: "x",
+  top: "y",
+  bottom: "y",
+  middle: "middle",
+  front: "depth",
+  back: "depth",
+  biggest: "size",
+  smallest: "size",
+  tallest: "height",
+  shortest: "height",
 };
+
+/**
+ * Direction words that also name a side or part of a thing ("the left of
+ * the bed", "the front of the bus", "the centre of the table").
+ */
+export const SIDE_WORDS: ReadonlySet<string> = new Set([
+  "left",
+  "right",
+  "top",
+  "bottom",
+  "front",
+  "back",
+  "middle",
+  "center",
+  "centre",
+]);
 
 /** Words that only intensify a following direction ("far left", "furthest to the right"). */
 export const INTENSIFIERS = new Set([
@@ -95,7 +137,7 @@ export const INTENSIFIERS = new Set([
 ]);
 
 /** Ordinal words and their number: "second" and "2nd" are 2. */
-export const ORDINALS: Readonly<Record<string, number>> = {
+export const ORDINALS: Readonly<Record<string, number>> = lookup({
   first: 1,
   "1st": 1,
   second: 2,
@@ -110,17 +152,17 @@ export const ORDINALS: Readonly<Record<string, number>> = {
   "6th": 6,
   seventh: 7,
   "7th": 7,
-};
+});
 
 /** Directions an ordinal may count from ("from the left", "from top"). */
-export const ORDINAL_FROM: Readonly<Record<string, Direction>> = {
+export const ORDINAL_FROM: Readonly<Record<string, Direction>> = lookup({
   left: "left",
   right: "right",
   top: "top",
   bottom: "bottom",
   front: "front",
   back: "back",
-};
+});
 
 /** Possessive determiners: "his left hand" is a part of the object. */
 export const POSSESSIVES = new Set([
@@ -741,6 +783,24 @@ export const OVER_AS_ABOVE_AFTER = new Set([
   "mounted",
   "suspended",
   "directly",
+]);
+
+/**
+ * Words that start a relation by themselves, its anchor right after them
+ * ("above the sign", "beneath the table", "atop the pole", "beside the car").
+ */
+export const RELATION_WORDS: ReadonlyMap<string, RelationKind> = new Map([
+  ["above", "above"],
+  ["below", "below"],
+  ["under", "under"],
+  ["beneath", "under"],
+  ["underneath", "under"],
+  ["atop", "on"],
+  ["behind", "behind"],
+  ["beside", "next-to"],
+  ["besides", "next-to"],
+  ["alongside", "next-to"],
+  ["between", "between"],
 ]);
 
 /** What a relation says when its anchor is the picture or the viewer. */

@@ -23,6 +23,7 @@ import {
   COMPOUNDS,
   DEMONSTRATIVES,
   DETERMINERS,
+  DIRECTION_AXIS,
   DIRECTION_WORDS,
   IMAGE_WORDS,
   ING_NOUNS,
@@ -43,6 +44,8 @@ import {
   POSSESSIVES,
   PRONOUNS,
   RELATION_AS_DIRECTION,
+  RELATION_WORDS,
+  SIDE_WORDS,
   STANDALONE,
   TOP_PLACE_NOUNS,
 } from "./lexicon.ts";
@@ -411,19 +414,7 @@ function topIsGarment(s: SentenceScan, i: number): boolean {
  */
 function isPartOf(s: SentenceScan, i: number): boolean {
   const w = s.at(i);
-  if (
-    ![
-      "left",
-      "right",
-      "top",
-      "bottom",
-      "front",
-      "back",
-      "middle",
-      "center",
-      "centre",
-    ].includes(w)
-  ) return false;
+  if (!SIDE_WORDS.has(w)) return false;
   const art = s.at(i - 1);
   if (art !== "the" && art !== "a") return false;
   let j = i + 1;
@@ -547,19 +538,7 @@ function readAnchor(s: SentenceScan, j: number, allowAnd = false): AnchorRead {
     if (s.at(e) === "far" || s.at(e) === "very") e++;
     const d = s.at(e);
     if (
-      [
-        "left",
-        "right",
-        "top",
-        "bottom",
-        "middle",
-        "center",
-        "centre",
-        "front",
-        "back",
-        "background",
-        "foreground",
-      ].includes(d) &&
+      (SIDE_WORDS.has(d) || d === "background" || d === "foreground") &&
       s.at(e + 1) !== "of" && s.at(e + 2) !== "of"
     ) {
       end = e + 1;
@@ -615,24 +594,14 @@ function relationCue(s: SentenceScan, i: number): RelationCue | undefined {
     }
     return undefined;
   }
+  const plain = RELATION_WORDS.get(w);
+  if (plain) return cue(plain, i, i + 1);
   switch (w) {
-    case "above":
-      return cue("above", i, i + 1);
     case "over":
       return OVER_AS_ABOVE_AFTER.has(prev) ? cue("above", i, i + 1) : undefined;
-    case "below":
-      return cue("below", i, i + 1);
-    case "under":
-    case "beneath":
-    case "underneath":
-      return cue("under", i, i + 1);
-    case "atop":
-      return cue("on", i, i + 1);
     case "on":
       if (next === "top" && s.at(i + 2) === "of") return cue("on", i, i + 3);
       return cue("on", i, i + 1);
-    case "behind":
-      return cue("behind", i, i + 1);
     case "back":
       if (prev === "in" && next === "of") return cue("behind", i - 1, i + 2);
       return undefined;
@@ -656,14 +625,8 @@ function relationCue(s: SentenceScan, i: number): RelationCue | undefined {
     case "near":
       // "the near side" is the front.
       return prev === "the" ? undefined : cue("next-to", i, i + 1);
-    case "beside":
-    case "besides":
-    case "alongside":
-      return cue("next-to", i, i + 1);
     case "by":
       return BY_AS_PLACE_AFTER.has(prev) ? cue("next-to", i, i + 1) : undefined;
-    case "between":
-      return cue("between", i, i + 1);
     case "far":
     case "farthest":
     case "furthest":
@@ -961,21 +924,6 @@ function intensified(s: SentenceScan, i: number): number {
   return -1;
 }
 
-/** Opposites: the later of two on one axis is dropped. */
-const AXIS: Readonly<Record<Direction, string>> = {
-  left: "x",
-  right: "x",
-  top: "y",
-  bottom: "y",
-  middle: "middle",
-  front: "depth",
-  back: "depth",
-  biggest: "size",
-  smallest: "size",
-  tallest: "height",
-  shortest: "height",
-};
-
 /**
  * Parses what a sentence says about where its object is; null when it says
  * nothing.
@@ -1008,8 +956,8 @@ export function parseSpatial(sentence: string): SpatialParse | null {
   const triggers: Found<unknown>[] = [];
   for (const d of [...s.directions].sort((a, b) => a.pos - b.pos)) {
     triggers.push(d);
-    if (axes.has(AXIS[d.value])) continue;
-    axes.add(AXIS[d.value]);
+    if (axes.has(DIRECTION_AXIS[d.value])) continue;
+    axes.add(DIRECTION_AXIS[d.value]);
     directions.push(d.value);
   }
   const relation = s.relations.find((r) => r.value.kind !== "on") ??

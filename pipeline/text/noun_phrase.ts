@@ -10,6 +10,7 @@
 
 import winkNLP from "wink-nlp";
 import model from "wink-eng-lite-web-model";
+import { SIDE_WORDS } from "../spatial/lexicon.ts";
 
 /** A token with its part-of-speech tag (Universal POS). */
 export interface TaggedToken {
@@ -37,18 +38,11 @@ export interface NounPhrase {
 
 /**
  * Nouns that name a place in the picture rather than the thing referred to
- * ("the one on the left", "far right side"): never the head.
+ * ("the one on the left", "far right side"): never the head. The spatial
+ * parser's side words, then place nouns and the picture itself.
  */
 export const POSITION_NOUNS: ReadonlySet<string> = new Set([
-  "left",
-  "right",
-  "top",
-  "bottom",
-  "front",
-  "back",
-  "middle",
-  "center",
-  "centre",
+  ...SIDE_WORDS,
   "side",
   "corner",
   "edge",

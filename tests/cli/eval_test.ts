@@ -9,36 +9,38 @@ import {
 } from "../../pipeline/datasets/coco_mask.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
 import { generateScene } from "../fixtures/scenes.ts";
-import {
-  FIXTURE_CLIP,
-  FIXTURE_MODELS_DIR,
-  FIXTURE_SAM,
-} from "../helpers/fixture_models.ts";
+import { FIXTURE_MODEL_OPTIONS } from "../helpers/fixture_models.ts";
+import { runCaptured } from "../helpers/cli.ts";
 import { withTemp } from "../helpers/temp.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const REFER = `${REPO}tests/fixtures/refer`;
-const MODELS = [
-  "--models",
-  FIXTURE_MODELS_DIR,
-  "--clip",
-  FIXTURE_CLIP,
-  "--sam",
-  FIXTURE_SAM,
-  "--backend",
-  "native",
+const MODELS = [...FIXTURE_MODEL_OPTIONS, "--backend", "native"];
+
+/** Runs the command, capturing its output. */
+const run = (args: string[]) => runCaptured(runEvalCommand, args);
+
+/** Options that evaluate split `split` of the REFER fixture into `out`. */
+const referArgs = (split: string, out: string) => [
+  "--refer",
+  REFER,
+  "--images",
+  `${REFER}/images`,
+  "--split",
+  split,
+  "--out",
+  out,
+  ...MODELS,
 ];
 
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  let stderr = "";
-  const code = await runEvalCommand(args, {
-    stdout: (t) => stdout.push(t),
-    stderr: { write: (t) => void (stderr += t), isTerminal: false },
-    env: {},
-  });
-  return { code, stdout: stdout.join("\n"), stderr };
-}
+/** Options that evaluate the scenes {@linkcode writeScenes} wrote in `dir`. */
+const sceneArgs = (dir: string, data: string) => [
+  "--jsonl",
+  data,
+  "--images",
+  `${dir}/images`,
+  ...MODELS,
+];
 
 /** Writes a JSONL dataset of generated scenes (PNG images, RLE and polygon masks). */
 async function writeScenes(dir: string, count: number): Promise<string> {
@@ -104,17 +106,7 @@ function expectedMetrics(pairs: { i: number; u: number }[]) {
 
 Deno.test("eval on the REFER fixture: each line's I and U and the metrics match an independent computation", async () => {
   await withTemp(async (out) => {
-    const { code, stderr, stdout } = await run([
-      "--refer",
-      REFER,
-      "--images",
-      `${REFER}/images`,
-      "--split",
-      "train",
-      "--out",
-      out,
-      ...MODELS,
-    ]);
+    const { code, stderr, stdout } = await run(referArgs("train", out));
     assert.equal(code, 0, stderr);
     assert.match(stdout, /oIoU/);
     const instances = JSON.parse(
@@ -173,17 +165,7 @@ Deno.test("eval on the REFER fixture: each line's I and U and the metrics match 
 
 Deno.test("eval counts and reports a missing image and a ref without annotation; --strict stops", async () => {
   await withTemp(async (out) => {
-    const { code, stderr } = await run([
-      "--refer",
-      REFER,
-      "--images",
-      `${REFER}/images`,
-      "--split",
-      "val",
-      "--out",
-      out,
-      ...MODELS,
-    ]);
+    const { code, stderr } = await run(referArgs("val", out));
     assert.equal(code, 0, stderr);
     const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
     assert.deepEqual(metrics.missingImages, [
@@ -197,18 +179,7 @@ Deno.test("eval counts and reports a missing image and a ref without annotation;
     );
   });
   await withTemp(async (out) => {
-    const { code, stderr } = await run([
-      "--refer",
-      REFER,
-      "--images",
-      `${REFER}/images`,
-      "--split",
-      "val",
-      "--out",
-      out,
-      "--strict",
-      ...MODELS,
-    ]);
+    const { code, stderr } = await run([...referArgs("val", out), "--strict"]);
     assert.equal(code, 1);
     assert.match(stderr, /9999|000000000104/);
   });
@@ -217,7 +188,7 @@ Deno.test("eval counts and reports a missing image and a ref without annotation;
 Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninterrupted run", async () => {
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 6);
-    const args = ["--jsonl", data, "--images", `${dir}/images`, ...MODELS];
+    const args = sceneArgs(dir, data);
     const whole = await run([...args, "--out", `${dir}/whole`]);
     assert.equal(whole.code, 0, whole.stderr);
 
@@ -293,15 +264,7 @@ Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninte
 Deno.test("eval --score reproduces metrics.json from a predictions file, without models", async () => {
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 3);
-    const ran = await run([
-      "--jsonl",
-      data,
-      "--images",
-      `${dir}/images`,
-      "--out",
-      `${dir}/run`,
-      ...MODELS,
-    ]);
+    const ran = await run([...sceneArgs(dir, data), "--out", `${dir}/run`]);
     assert.equal(ran.code, 0, ran.stderr);
     const scored = await run([
       "--score",
@@ -342,14 +305,10 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 2);
     const ran = await run([
-      "--jsonl",
-      data,
-      "--images",
-      `${dir}/images`,
+      ...sceneArgs(dir, data),
       "--out",
       `${dir}/run`,
       "--ablate",
-      ...MODELS,
     ]);
     assert.equal(ran.code, 0, ran.stderr);
     const metrics = JSON.parse(
@@ -449,15 +408,7 @@ Deno.test("eval fails when no image is found, and when another run holds --out",
         createdAt: new Date().toISOString(),
       }),
     );
-    const busy = await run([
-      "--jsonl",
-      data,
-      "--images",
-      `${dir}/images`,
-      "--out",
-      `${dir}/b`,
-      ...MODELS,
-    ]);
+    const busy = await run([...sceneArgs(dir, data), "--out", `${dir}/b`]);
     assert.equal(busy.code, 2);
     assert.match(
       busy.stderr,
@@ -469,15 +420,7 @@ Deno.test("eval fails when no image is found, and when another run holds --out",
 Deno.test("eval --resume counts a line written twice once", async () => {
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 2);
-    const args = [
-      "--jsonl",
-      data,
-      "--images",
-      `${dir}/images`,
-      "--out",
-      `${dir}/run`,
-      ...MODELS,
-    ];
+    const args = [...sceneArgs(dir, data), "--out", `${dir}/run`];
     assert.equal((await run(args)).code, 0);
     const before = JSON.parse(
       await Deno.readTextFile(`${dir}/run/metrics.json`),

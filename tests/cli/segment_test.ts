@@ -10,42 +10,25 @@ import { encodePng } from "../../pipeline/image/png_encode.ts";
 import { generateScene } from "../fixtures/scenes.ts";
 import {
   FIXTURE_CLIP,
-  FIXTURE_MODELS_DIR,
+  FIXTURE_MODEL_OPTIONS,
   FIXTURE_SAM,
 } from "../helpers/fixture_models.ts";
+import { runCaptured } from "../helpers/cli.ts";
+import { withTemp } from "../helpers/temp.ts";
 
-const MODELS = [
-  "--models",
-  FIXTURE_MODELS_DIR,
-  "--clip",
-  FIXTURE_CLIP,
-  "--sam",
-  FIXTURE_SAM,
-];
+const MODELS = FIXTURE_MODEL_OPTIONS;
 
 /** Runs the command, capturing its output. */
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  let stderr = "";
-  const code = await runSegmentCommand(args, {
-    stdout: (t) => stdout.push(t),
-    stderr: { write: (t) => void (stderr += t), isTerminal: false },
-    env: {},
-  });
-  return { code, stdout: stdout.join("\n"), stderr };
-}
+const run = (args: string[]) => runCaptured(runSegmentCommand, args);
 
 async function withScene(
   fn: (dir: string, scene: ReturnType<typeof generateScene>) => Promise<void>,
 ) {
-  const dir = await Deno.makeTempDir({ prefix: "oris-segment-" });
-  try {
+  await withTemp(async (dir) => {
     const scene = generateScene(2024);
     await Deno.writeFile(`${dir}/scene.png`, await encodePng(scene.image));
     await fn(dir, scene);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, "oris-segment-");
 }
 
 Deno.test("segment writes a mask PNG of the image's size, 255 inside the referred shape", async () => {

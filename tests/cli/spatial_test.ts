@@ -7,15 +7,7 @@ import {
   runSpatialCommand,
   SPATIAL_USAGE,
 } from "../../pipeline/cli/spatial.ts";
-
-/** Three zebras in a row (the middle one scores best), grass and sky. */
-const ZEBRAS = [
-  { box: [260, 200, 120, 100], score: 0.31 },
-  { box: [40, 210, 120, 100], score: 0.29 },
-  { box: [480, 205, 120, 100], score: 0.3 },
-  { box: [0, 300, 640, 180], score: 0.2 },
-  { box: [0, 0, 640, 150], score: 0.18 },
-];
+import { ZEBRAS } from "../helpers/spatial.ts";
 
 /** Runs the command with a candidates file holding `content`. */
 async function run(

@@ -4,7 +4,6 @@ import {
   type AblationConfig,
   ablationGrid,
   configName,
-  overlapOf,
   selectWith,
 } from "../../pipeline/eval/ablation.ts";
 import { rectMask, segmentedJob } from "./segmented_jobs.ts";
@@ -87,22 +86,4 @@ Deno.test("selectWith() applies the configuration's spatial rule and top-k", asy
   assert.deepEqual(seed.selections[0].ranked, [0, 1, 2]);
   const one = await selectWith(JOB, { spatial: "seed", alpha: 1, topK: 1 });
   assert.equal(one.selections[0].index, 0);
-});
-
-Deno.test("overlapOf() measures the chosen proposal against the truth", () => {
-  const truth = rectMask(W, H, [0, 0, 2, 4]); // 8 pixels inside P1
-  const sel = { index: 1, rule: "x", ranked: [1] };
-  assert.deepEqual(overlapOf(JOB, sel, truth), { intersection: 8, union: 16 });
-  assert.deepEqual(overlapOf(JOB, { ...sel, index: 0 }, truth), {
-    intersection: 0,
-    union: 24,
-  });
-});
-
-Deno.test("overlapOf() with no proposal chosen counts the truth as the union", () => {
-  const truth = rectMask(W, H, [0, 0, 3, 2]);
-  assert.deepEqual(
-    overlapOf(JOB, { index: -1, rule: "no-proposals", ranked: [] }, truth),
-    { intersection: 0, union: 6 },
-  );
 });

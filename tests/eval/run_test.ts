@@ -28,6 +28,7 @@ import {
 import { createRgbaImage, type RgbaImage } from "../../pipeline/image/rgba.ts";
 import type { Segmenter } from "../../pipeline/segmenter.ts";
 import type { ImageJob } from "../../pipeline/stages/job.ts";
+import { CPU_KERNELS } from "../../kernels/kernels.ts";
 import { rectMask, segmentedJob } from "./segmented_jobs.ts";
 
 const S = 4; // every image is 4 x 4
@@ -325,4 +326,22 @@ Deno.test("isSpatialSentence() is true for the seed rule's words only", () => {
   assert.equal(isSpatialSentence("the one below"), true);
   assert.equal(isSpatialSentence("the leftmost one"), false);
   assert.equal(isSpatialSentence("a blue thing"), false);
+});
+
+Deno.test("runEvaluation() measures each image's sentences in one maskOverlaps call of its kernels", async () => {
+  const h = harness([A, C]);
+  let calls = 0, pairs = 0;
+  const out = await runEvaluation({
+    ...h.options,
+    kernels: {
+      maskOverlaps(input) {
+        calls++;
+        pairs += input.predicted.count;
+        return CPU_KERNELS.maskOverlaps(input);
+      },
+    },
+  });
+  assert.equal(calls, 2); // images A and C
+  assert.equal(pairs, 4); // their sentences
+  assert.equal(out.metrics.get(configName(OFF))!.metrics().all.n, 4);
 });

@@ -23,6 +23,16 @@ export const FIXTURE_CLIP = "fixture/color-clip";
 /** Id of the fixture SAM. */
 export const FIXTURE_SAM = "fixture/color-sam";
 
+/** Command-line options of `segment` and `eval` that choose the fixture models. */
+export const FIXTURE_MODEL_OPTIONS: readonly string[] = [
+  "--models",
+  FIXTURE_MODELS_DIR,
+  "--clip",
+  FIXTURE_CLIP,
+  "--sam",
+  FIXTURE_SAM,
+];
+
 /** A segmenter on the fixture models; other options as given. */
 export function fixtureSegmenter(
   options: Partial<SegmenterOptions> = {},

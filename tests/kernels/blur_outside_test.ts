@@ -6,10 +6,10 @@ import {
 } from "../../kernels/blur_outside/contract.ts";
 import { blurOutside, blurPlanes } from "../../kernels/blur_outside/cpu.ts";
 import { blurOutsideGpu } from "../../kernels/blur_outside/gpu.ts";
-import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { resampleRgbToPlanar } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";
+import { assertOneAndMany, assertViewsClose } from "./views_parity.ts";
 
 /**
  * GPU vs CPU tolerance on normalised values: the resampled image, its
@@ -109,12 +109,12 @@ Deno.test({
       for (const [size, sigma] of [[224, 5], [31, 2.5], [31, 0]]) {
         const want = blurOutside({ image, ...set, size, sigma });
         const got = await blurOutsideGpu(gpu!, { image, ...set, size, sigma });
-        const { diff, at } = maxAbsDiff(got, want);
-        assert.ok(
-          diff <= TOLERANCE,
-          `${w}x${h} at ${size}, sigma ${sigma}: ${diff} at view ${
-            Math.floor(at / (3 * size * size))
-          }`,
+        assertViewsClose(
+          got,
+          want,
+          size,
+          TOLERANCE,
+          `${w}x${h} at ${size}, sigma ${sigma}`,
         );
       }
     }
@@ -138,19 +138,7 @@ Deno.test({
     "blurOutsideGpu() handles N = 1 and N = 256 (split into several dispatches)",
   ignore: !gpu,
   async fn() {
-    const image = texturedImage(45, 33, 4);
-    const one = ellipseMasks(1, 45, 33, 8);
-    assert.ok(
-      maxAbsDiff(
-        await blurOutsideGpu(gpu!, { image, ...one }),
-        blurOutside({ image, ...one }),
-      ).diff <= TOLERANCE,
-    );
-    const many = ellipseMasks(256, 45, 33, 9);
-    const small = withBindingLimit(gpu!, 1 << 20);
-    const want = blurOutside({ image, ...many, size: 40 });
-    const got = await blurOutsideGpu(small, { image, ...many, size: 40 });
-    assert.ok(maxAbsDiff(got, want).diff <= TOLERANCE);
+    await assertOneAndMany(gpu!, blurOutside, blurOutsideGpu, TOLERANCE);
   },
 });
 

@@ -3,10 +3,10 @@ import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
 import { cropAndFill } from "../../kernels/crop_fill/cpu.ts";
 import { cropAndFillGpu } from "../../kernels/crop_fill/gpu.ts";
 import { cropTaps } from "../../kernels/crop_fill/taps.ts";
-import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { resampleTaps } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";
+import { assertOneAndMany, assertViewsClose } from "./views_parity.ts";
 
 /**
  * GPU vs CPU tolerance on normalised values. Both sum the same taps in the
@@ -140,13 +140,7 @@ Deno.test({
       for (const size of [224, 31]) {
         const want = cropAndFill({ image, ...set, size });
         const got = await cropAndFillGpu(gpu!, { image, ...set, size });
-        const { diff, at } = maxAbsDiff(got, want);
-        assert.ok(
-          diff <= TOLERANCE,
-          `${w}x${h} at ${size}: ${diff} at view ${
-            Math.floor(at / (3 * size * size))
-          }`,
-        );
+        assertViewsClose(got, want, size, TOLERANCE, `${w}x${h} at ${size}`);
       }
     }
   },
@@ -172,21 +166,14 @@ Deno.test({
     "cropAndFillGpu() handles N = 1 and N = 256 (split into several dispatches)",
   ignore: !gpu,
   async fn() {
-    const image = texturedImage(45, 33, 4);
-    const one = ellipseMasks(1, 45, 33, 8);
-    assert.ok(
-      maxAbsDiff(
-        await cropAndFillGpu(gpu!, { image, ...one }),
-        cropAndFill({ image, ...one }),
-      ).diff <= TOLERANCE,
+    const { many, want } = await assertOneAndMany(
+      gpu!,
+      cropAndFill,
+      cropAndFillGpu,
+      TOLERANCE,
     );
-    const many = ellipseMasks(256, 45, 33, 9);
-    const small = withBindingLimit(gpu!, 1 << 20);
-    const want = cropAndFill({ image, ...many, size: 40 });
-    const got = await cropAndFillGpu(small, { image, ...many, size: 40 });
-    assert.ok(maxAbsDiff(got, want).diff <= TOLERANCE);
     const output = new Float32Array(256 * 3 * 40 * 40);
-    await cropAndFillGpu(gpu!, { image, ...many, size: 40, output });
+    await cropAndFillGpu(gpu!, { ...many, output });
     assert.ok(maxAbsDiff(output, want).diff <= TOLERANCE);
   },
 });

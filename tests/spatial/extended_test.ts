@@ -1,34 +1,16 @@
 import assert from "node:assert/strict";
 import {
   candidatePool,
-  type ExtendedCandidate,
   selectCandidate,
   selectExtended,
 } from "../../pipeline/spatial/extended.ts";
 import { parseSpatial } from "../../pipeline/spatial/parse.ts";
 import { selectSeed } from "../../pipeline/spatial/seed.ts";
 import { readSharedJson, type RefcocogVal } from "../helpers/shared_data.ts";
+import { candidate as c, ZEBRAS } from "../helpers/spatial.ts";
 import { SPATIAL_CASES } from "./cases.ts";
 
 const SIZE = { width: 640, height: 480 };
-
-const c = (
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-  score: number,
-  extra: Partial<ExtendedCandidate> = {},
-): ExtendedCandidate => ({ box: [x, y, w, h], score, ...extra });
-
-/** Three zebras in a row (best score in the middle), grass and sky. */
-const ZEBRAS = [
-  c(260, 200, 120, 100, 0.31), // 0: middle
-  c(40, 210, 120, 100, 0.29), // 1: left
-  c(480, 205, 120, 100, 0.3), // 2: right
-  c(0, 300, 640, 180, 0.2), // 3: grass
-  c(0, 0, 640, 150, 0.18), // 4: sky
-];
 
 Deno.test("candidatePool() keeps scores within a standard deviation of the best, best first", () => {
   assert.deepEqual(candidatePool(ZEBRAS), [0, 2, 1]);

@@ -305,3 +305,15 @@ Deno.test("parseSpatial() lists the trigger words in sentence order", () => {
     "far left",
   ]);
 });
+
+Deno.test("parseSpatial() finds nothing in words that are names of object properties", () => {
+  for (
+    const s of [
+      "the constructor",
+      "valueOf second from hasOwnProperty",
+      "the __proto__",
+    ]
+  ) {
+    assert.equal(parseSpatial(s), null, s);
+  }
+});

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { seedWords, selectSeed } from "../../pipeline/spatial/seed.ts";
-import type { SpatialCandidate } from "../../pipeline/spatial/types.ts";
-
-const c = (
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-  score: number,
-): SpatialCandidate => ({ box: [x, y, w, h], score });
+import { candidate as c } from "../helpers/spatial.ts";
 
 // Four candidates: the lowest-scoring one is the leftmost of all.
 const candidates = [
