@@ -5,6 +5,8 @@
  * @module
  */
 
+import { mulberry32 } from "../fixtures/random.ts";
+
 /** A segmentation rasterised by pycocotools' `merge(frPyObjects(...))`. */
 export interface PolygonCase {
   name: string;
@@ -69,16 +71,7 @@ export function bits(s: string): Uint8Array {
 }
 
 /** A seeded pseudo-random generator (mulberry32) giving floats in [0, 1). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random: (seed: number) => () => number = mulberry32;
 
 /** The box [x, y, w, h] of the pixels set, by scanning the mask ([0, 0, 0, 0] when empty). */
 export function scanBbox(
