@@ -102,6 +102,27 @@ export class GpuBatch {
     pass.end();
   }
 
+  /**
+   * Copies `size` bytes (a multiple of 4) of `source` from `sourceOffset`
+   * into `target` at `targetOffset`, after the dispatches recorded so far;
+   * the target stays on the device (nothing is read back).
+   */
+  copy(
+    source: GPUBuffer,
+    sourceOffset: number,
+    target: GPUBuffer,
+    targetOffset: number,
+    size: number,
+  ): void {
+    this.#encoder.copyBufferToBuffer(
+      source,
+      sourceOffset,
+      target,
+      targetOffset,
+      size,
+    );
+  }
+
   /** Clears `size` bytes of `buffer` at `offset` to zero before later dispatches. */
   clear(buffer: GPUBuffer, offset = 0, size?: number): void {
     this.#encoder.clearBuffer(buffer, offset, size);

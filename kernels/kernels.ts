@@ -23,9 +23,24 @@ import type { MaskOverlaps, MaskOverlapsInput } from "./mask_iou/contract.ts";
 import { decodeMaskLogits } from "./mask_logits/cpu.ts";
 import { decodeMaskLogitsGpu } from "./mask_logits/gpu.ts";
 import type { DecodedMasks, MaskLogitsInput } from "./mask_logits/contract.ts";
+import type { DeviceViews } from "./views_gpu.ts";
 import { pairwiseMaskIou } from "./mask_pairwise_iou/cpu.ts";
 import { pairwiseMaskIouGpu } from "./mask_pairwise_iou/gpu.ts";
 import type { PairwiseIouInput } from "./mask_pairwise_iou/contract.ts";
+
+/**
+ * The view kernels of a GPU set, leaving their views on the device (see
+ * {@linkcode DeviceViews}) for a model session on the same device, with
+ * no readback.
+ */
+export interface DeviceViewKernels {
+  /** The GPU context the views are made on (opened on first use). */
+  context(): Promise<GpuContext>;
+  /** Local views into a device buffer. */
+  cropAndFill(input: CropFillInput, into: DeviceViews): Promise<void>;
+  /** Global views into a device buffer. */
+  blurOutside(input: BlurOutsideInput, into: DeviceViews): Promise<void>;
+}
 
 /** Kernels by contract; each may run on the CPU or the GPU. */
 export interface Kernels {
@@ -43,6 +58,8 @@ export interface Kernels {
   pairwiseMaskIou(input: PairwiseIouInput): Promise<Float32Array>;
   /** Intersection and union of prediction/ground-truth pairs (see mask_iou/contract.ts). */
   maskOverlaps(input: MaskOverlapsInput): Promise<MaskOverlaps>;
+  /** The view kernels that keep their views on the GPU; GPU sets only. */
+  readonly onDevice?: DeviceViewKernels;
 }
 
 /** The CPU twins, as a {@linkcode Kernels} set. */
@@ -80,6 +97,13 @@ export function gpuKernels(
     decodeMaskLogits: async (input) => decodeMaskLogitsGpu(await ctx(), input),
     pairwiseMaskIou: async (input) => pairwiseMaskIouGpu(await ctx(), input),
     maskOverlaps: async (input) => maskOverlapsGpu(await ctx(), input),
+    onDevice: {
+      context: ctx,
+      cropAndFill: async (input, into) =>
+        cropAndFillGpu(await ctx(), input, into),
+      blurOutside: async (input, into) =>
+        blurOutsideGpu(await ctx(), input, into),
+    },
   };
 }
 

@@ -59,12 +59,60 @@ function tapWords(axis: ResampleTaps): number {
 export type ViewsChunkRecorder = (chunk: SpanChunk, views: GPUBuffer) => void;
 
 /**
+ * Views left on the GPU instead of read back: N x 3 x size x size f32
+ * written into `buffer` from byte `offset` (a multiple of 4), where a
+ * model on the same device (onnxruntime-web's WebGPU backend) can take
+ * them as its input. The buffer needs COPY_DST usage.
+ */
+export interface DeviceViews {
+  /** The buffer the views go to. */
+  readonly buffer: GPUBuffer;
+  /** Byte offset of the first view. Default 0. */
+  readonly offset?: number;
+}
+
+/** Where a view kernel's results go: a host array (new when undefined) or the GPU. */
+export type ViewsDestination = Float32Array | DeviceViews | undefined;
+
+/**
+ * Checks that `count` views of 3 x size x size fit `into` from its offset;
+ * returns the offset.
+ */
+export function checkDeviceViews(
+  into: DeviceViews,
+  count: number,
+  size: number,
+  caller: string,
+): number {
+  const offset = into.offset ?? 0;
+  const bytes = count * 3 * size * size * 4;
+  if (!(Number.isInteger(offset) && offset >= 0 && offset % 4 === 0)) {
+    throw new RangeError(
+      `${caller}: the device offset must be a non-negative multiple of 4 bytes, got ${offset}.`,
+    );
+  }
+  if (offset + bytes > into.buffer.size) {
+    throw new RangeError(
+      `${caller}: ${count} views of 3x${size}x${size} need ${bytes} bytes from offset ${offset}, but the device buffer holds ${into.buffer.size}.`,
+    );
+  }
+  if ((into.buffer.usage & GPUBufferUsage.COPY_DST) === 0) {
+    throw new RangeError(
+      `${caller}: the device buffer needs COPY_DST usage to receive views.`,
+    );
+  }
+  return offset;
+}
+
+/**
  * Runs a view kernel's GPU work as one batch: splits the proposals into
  * chunks whose mask spans and views fit a storage binding, gives each
  * chunk a views buffer (chunk.count x 3 x size x size f32) for the
  * recorder that `record` returns (after recording the work done once per
- * batch), and reads every chunk back into `output`, or into a new array
- * allocated on the first readback.
+ * batch), and sends every chunk to `destination`: read back into a host
+ * array (the one given, or a new one), or copied on the device into a
+ * {@linkcode DeviceViews} buffer, in which case nothing is read back and
+ * the result is undefined.
  *
  * @example
  * ```ts
@@ -79,18 +127,26 @@ export async function runViewChunks(
   label: string,
   spans: readonly Span[],
   size: number,
-  output: Float32Array | undefined,
+  destination: ViewsDestination,
   record: (batch: GpuBatch) => ViewsChunkRecorder,
-): Promise<Float32Array> {
+): Promise<Float32Array | undefined> {
   const plane = size * size;
   const viewBytes = 3 * plane * 4;
+  const device = destination instanceof Float32Array ? undefined : destination;
+  const deviceOffset = device &&
+    checkDeviceViews(device, spans.length, size, label);
   const plan = planSpanChunks(spans, viewBytes, ctx.maxBindingBytes);
-  let out = output;
+  let out = destination instanceof Float32Array ? destination : undefined;
   await runBatch(ctx, label, (batch) => {
     const recordChunk = record(batch);
     for (const chunk of plan) {
       const views = batch.storage(chunk.count * viewBytes);
       recordChunk(chunk, views);
+      if (device) {
+        const at = deviceOffset! + chunk.start * viewBytes;
+        batch.copy(views, 0, device.buffer, at, chunk.count * viewBytes);
+        continue;
+      }
       const first = chunk.start * 3 * plane, length = chunk.count * 3 * plane;
       batch.read(views, length * 4, (bytes) => {
         out ??= new Float32Array(spans.length * 3 * plane);
@@ -98,5 +154,6 @@ export async function runViewChunks(
       });
     }
   });
+  if (device) return undefined;
   return out ?? new Float32Array(0);
 }

@@ -269,6 +269,13 @@ export async function createSegmenter(
   const clip = resolveModelSpec(options.clip ?? DEFAULT_CLIP, "clip");
   const sam = resolveModelSpec(options.sam ?? DEFAULT_SAM, "sam");
   const { source } = options;
+  const kernels = options.kernels ??
+    await chooseKernels(options.device ?? "auto");
+  // With GPU kernels, webgpu sessions run on the kernels' device, so the
+  // CLIP views go from the kernels to the model without a readback.
+  const gpuDevice = backend === "webgpu" && kernels.onDevice
+    ? (await kernels.onDevice.context()).device
+    : undefined;
   const sessions: InferenceSession[] = [];
   const load = async (spec: ModelSpec, role: ModelRole) => {
     const path = modelFilePath(spec, variant, role);
@@ -278,6 +285,7 @@ export async function createSegmenter(
       backend,
       label: source.describe(spec.id, path),
       threads: options.threads,
+      gpuDevice,
     });
     sessions.push(session);
     return session;
@@ -308,8 +316,6 @@ export async function createSegmenter(
       options.clipBatchSize ?? 16,
     );
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
-    const kernels = options.kernels ??
-      await chooseKernels(options.device ?? "auto");
     const generator = new AutomaticMaskGenerator(
       await load(sam, "encoder"),
       await load(sam, "decoder"),
@@ -376,6 +382,16 @@ export class Segmenter {
   /** Where the per-image kernels run. */
   get device(): "cpu" | "gpu" {
     return this.#parts.kernels.device;
+  }
+
+  /**
+   * Whether CLIP's views stay on the GPU from the kernels to the vision
+   * model (GPU kernels and a webgpu session on their device), instead of
+   * being read back and uploaded again.
+   */
+  get viewsOnDevice(): boolean {
+    const { vision, kernels } = this.#parts;
+    return Boolean(kernels.onDevice && vision.gpuDevice);
   }
 
   /** The kernels the segmenter runs its per-image work on. */

@@ -10,7 +10,7 @@
 import { cropTaps } from "../crop_fill/taps.ts";
 import type { GpuContext } from "../gpu_device.ts";
 import { packSpans, type Span } from "../mask_spans.ts";
-import { packTaps, runViewChunks } from "../views_gpu.ts";
+import { type DeviceViews, packTaps, runViewChunks } from "../views_gpu.ts";
 import { BLUR_OUTSIDE_WGSL } from "./blur_outside.wgsl.ts";
 import {
   type BlurOutsideInput,
@@ -29,14 +29,37 @@ import {
  * const views = await blurOutsideGpu(await gpuContext(), { image, masks, boxes });
  * ```
  */
+export function blurOutsideGpu(
+  ctx: GpuContext,
+  input: BlurOutsideInput,
+): Promise<Float32Array>;
+/**
+ * The same views left on the GPU, written into `into` (see
+ * {@linkcode DeviceViews}) with no readback; `input.output` must be
+ * absent. Resolves once the work is submitted: later work on the same
+ * device's queue (a WebGPU inference session) sees the views.
+ */
+export function blurOutsideGpu(
+  ctx: GpuContext,
+  input: BlurOutsideInput,
+  into: DeviceViews,
+): Promise<void>;
 export async function blurOutsideGpu(
   ctx: GpuContext,
   input: BlurOutsideInput,
-): Promise<Float32Array> {
+  into?: DeviceViews,
+): Promise<Float32Array | void> {
+  if (into && input.output) {
+    throw new RangeError(
+      "blurOutsideGpu(): give either a host output array or a device buffer, not both.",
+    );
+  }
   const { image, masks, boxes } = input;
   const { width, height, size, gauss, mean255, scale, output } =
     blurOutsideSetup(input);
-  if (masks.count === 0) return output ?? new Float32Array(0);
+  if (masks.count === 0) {
+    return into ? undefined : output ?? new Float32Array(0);
+  }
   const plane = size * size;
   const imgX = cropTaps(width, 0, width, size);
   const imgY = cropTaps(height, 0, height, size);
@@ -67,7 +90,8 @@ export async function blurOutsideGpu(
       ctx.pipeline(BLUR_OUTSIDE_WGSL, entry)
     ),
   );
-  return runViewChunks(ctx, "blur_outside", spans, size, output, (batch) => {
+  const to = into ?? output;
+  return runViewChunks(ctx, "blur_outside", spans, size, to, (batch) => {
     const globals = new Uint32Array(16);
     const globalsF = new Float32Array(globals.buffer);
     globals.set([

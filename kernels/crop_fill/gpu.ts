@@ -9,7 +9,7 @@
 
 import type { GpuContext } from "../gpu_device.ts";
 import { packSpans, type Span } from "../mask_spans.ts";
-import { packTaps, runViewChunks } from "../views_gpu.ts";
+import { type DeviceViews, packTaps, runViewChunks } from "../views_gpu.ts";
 import { type CropFillInput, cropFillSetup } from "./contract.ts";
 import { CROP_FILL_WGSL } from "./crop_fill.wgsl.ts";
 import { type CropTaps, cropTaps } from "./taps.ts";
@@ -23,15 +23,38 @@ import { type CropTaps, cropTaps } from "./taps.ts";
  * const views = await cropAndFillGpu(await gpuContext(), { image, masks, boxes });
  * ```
  */
+export function cropAndFillGpu(
+  ctx: GpuContext,
+  input: CropFillInput,
+): Promise<Float32Array>;
+/**
+ * The same views left on the GPU, written into `into` (see
+ * {@linkcode DeviceViews}) with no readback; `input.output` must be
+ * absent. Resolves once the work is submitted: later work on the same
+ * device's queue (a WebGPU inference session) sees the views.
+ */
+export function cropAndFillGpu(
+  ctx: GpuContext,
+  input: CropFillInput,
+  into: DeviceViews,
+): Promise<void>;
 export async function cropAndFillGpu(
   ctx: GpuContext,
   input: CropFillInput,
-): Promise<Float32Array> {
+  into?: DeviceViews,
+): Promise<Float32Array | void> {
+  if (into && input.output) {
+    throw new RangeError(
+      "cropAndFillGpu(): give either a host output array or a device buffer, not both.",
+    );
+  }
   const { image, masks, boxes } = input;
   const { width, height, size, fill, scale, offset, output } = cropFillSetup(
     input,
   );
-  if (masks.count === 0) return output ?? new Float32Array(0);
+  if (masks.count === 0) {
+    return into ? undefined : output ?? new Float32Array(0);
+  }
 
   const taps: ([CropTaps, CropTaps] | null)[] = [];
   const spans: Span[] = [];
@@ -48,7 +71,8 @@ export async function cropAndFillGpu(
   }
 
   const pipeline = await ctx.pipeline(CROP_FILL_WGSL, "crop_fill");
-  return runViewChunks(ctx, "crop_fill", spans, size, output, (batch) => {
+  const to = into ?? output;
+  return runViewChunks(ctx, "crop_fill", spans, size, to, (batch) => {
     const pixels = batch.upload(image.data);
     const globals = new Float32Array(16);
     const globalsU = new Uint32Array(globals.buffer);

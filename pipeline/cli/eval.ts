@@ -511,6 +511,7 @@ async function evaluateLocked(
       ...settings.models,
       backend: a.backend,
       device: segmenter.device,
+      viewsOnDevice: segmenter.viewsOnDevice,
     },
   };
 

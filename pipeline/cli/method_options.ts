@@ -68,7 +68,9 @@ export const METHOD_OPTIONS_USAGE = `Models:
   --device D            where the crop/blur/cosine/mask kernels run: ${
   DEVICE_CHOICES.join(", ")
 }
-                        (default auto: WebGPU only on a real, non-software adapter)
+                        (default auto: WebGPU only on a real, non-software adapter);
+                        with --backend webgpu the models share the kernels' GPU
+                        device and CLIP's views never leave it
 
 Method:
   --spatial MODE        ${

@@ -249,6 +249,7 @@ export async function runSegmentCommand(
         variant: a.variant,
         backend: a.backend,
         device: segmenter.device,
+        viewsOnDevice: segmenter.viewsOnDevice,
       },
       settings: methodSettings(a),
       proposals: result.proposals.length,

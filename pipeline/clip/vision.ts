@@ -10,7 +10,7 @@ import {
   type InferenceSession,
   type SessionSignature,
 } from "../models/session.ts";
-import { tensor } from "../models/tensor.ts";
+import { deviceTensor, tensor } from "../models/tensor.ts";
 
 /** Inputs and outputs the CLIP vision model must have. */
 export const CLIP_VISION_SIGNATURE: SessionSignature = {
@@ -52,6 +52,28 @@ export class ClipVisionEncoder {
     this.batchSize = batchSize;
     const side = session.inputs[0].shape[3];
     this.size = typeof side === "number" ? side : 224;
+  }
+
+  /** The WebGPU device whose buffers the session takes, if any. */
+  get gpuDevice(): GPUDevice | undefined {
+    return this.#session.gpuDevice;
+  }
+
+  /**
+   * Embeds `count` views held on the GPU (count x 3 x size x size f32
+   * from byte 0 of `views`, on the session's device) in one model call;
+   * only the embeddings are read back. Throws when the session does not
+   * run on that buffer's device (its `gpuDevice`).
+   */
+  async embedOnDevice(
+    views: GPUBuffer,
+    count: number,
+  ): Promise<{ embeds: Float32Array; dim: number }> {
+    const out = await this.#session.run({
+      pixel_values: deviceTensor(views, [count, 3, this.size, this.size]),
+    }, ["image_embeds"]);
+    const e = out.image_embeds;
+    return { embeds: e.data as Float32Array, dim: e.dims[1] };
   }
 
   /** Embeds `count` views; returns count x D embeddings and D. */

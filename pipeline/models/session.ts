@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Tensor, TensorType } from "./tensor.ts";
+import type { DeviceTensor, Tensor, TensorType } from "./tensor.ts";
 import { describeError } from "./transfer.ts";
 
 /** The inference backends oris can run models on. */
@@ -36,9 +36,19 @@ export interface InferenceSession {
   readonly inputs: readonly ValueInfo[];
   /** The model's outputs. */
   readonly outputs: readonly ValueInfo[];
-  /** Runs the model; returns every output, or those named in `outputNames`. */
+  /**
+   * The WebGPU device whose buffers this session takes as inputs
+   * ({@linkcode DeviceTensor}); set only for a `webgpu` session created
+   * with {@linkcode SessionOptions.gpuDevice}.
+   */
+  readonly gpuDevice?: GPUDevice;
+  /**
+   * Runs the model; returns every output, or those named in `outputNames`.
+   * A {@linkcode DeviceTensor} input needs a session with `gpuDevice`, on
+   * the same device.
+   */
   run(
-    feeds: Record<string, Tensor>,
+    feeds: Record<string, Tensor | DeviceTensor>,
     outputNames?: readonly string[],
   ): Promise<Record<string, Tensor>>;
   /** Frees the session's memory. */
@@ -57,6 +67,12 @@ export interface SessionOptions {
    * (default: the number of cores).
    */
   threads?: number;
+  /**
+   * A WebGPU device for the `webgpu` backend to run on instead of one of
+   * its own, so that the session can take inputs left on that device by
+   * oris's kernels ({@linkcode DeviceTensor}). Other backends refuse it.
+   */
+  gpuDevice?: GPUDevice;
   /** Execution providers for the native backend, in order of preference. Default `["cpu"]`. */
   nativeProviders?: readonly string[];
 }
@@ -124,6 +140,11 @@ export async function createSession(
 ): Promise<InferenceSession> {
   const backend = options.backend ?? "wasm";
   const label = options.label ?? "model";
+  if (options.gpuDevice && backend !== "webgpu") {
+    throw new RangeError(
+      `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use --backend webgpu or drop the device.`,
+    );
+  }
   if (backend === "native") {
     const { createNativeSession } = await import("./backends/ort_native.ts");
     return await createNativeSession(model, label, options);

@@ -33,6 +33,60 @@ export interface Tensor<T extends TensorType = TensorType> {
   readonly dims: readonly number[];
 }
 
+/**
+ * A float32 tensor whose elements stay in a WebGPU buffer (row-major from
+ * byte 0; the buffer may be longer), given as input to a session running
+ * on that buffer's device, so that nothing goes through host memory. See
+ * {@linkcode deviceTensor}.
+ */
+export interface DeviceTensor {
+  /** Element type. */
+  readonly type: "float32";
+  /** Shape. */
+  readonly dims: readonly number[];
+  /** The buffer holding the elements. */
+  readonly gpuBuffer: GPUBuffer;
+}
+
+/** Whether a session input is a {@linkcode DeviceTensor}. */
+export function isDeviceTensor(
+  value: Tensor | DeviceTensor,
+): value is DeviceTensor {
+  return "gpuBuffer" in value;
+}
+
+/**
+ * A float32 tensor of shape `dims` held by `buffer`; throws a RangeError
+ * when the buffer is too small or the shape is invalid.
+ *
+ * @example
+ * ```ts
+ * const input = deviceTensor(views, [2 * n, 3, 224, 224]);
+ * await session.run({ pixel_values: input }); // a webgpu session on views' device
+ * ```
+ */
+export function deviceTensor(
+  buffer: GPUBuffer,
+  dims: readonly number[],
+): DeviceTensor {
+  checkDims(dims);
+  const bytes = elementCount(dims) * 4;
+  if (buffer.size < bytes) {
+    throw new RangeError(
+      `A float32 tensor of shape [${dims}] needs ${bytes} bytes; the GPU buffer holds ${buffer.size}.`,
+    );
+  }
+  return { type: "float32", dims: [...dims], gpuBuffer: buffer };
+}
+
+function checkDims(dims: readonly number[]): void {
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new RangeError(
+      `Tensor shape [${dims}] is invalid: every dimension must be a non-negative integer.`,
+    );
+  }
+}
+
 /** Number of elements of a tensor with the given shape. */
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((n, d) => n * d, 1);
@@ -51,11 +105,7 @@ export function tensor<T extends TensorType>(
   data: TensorDataMap[T],
   dims: readonly number[],
 ): Tensor<T> {
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new RangeError(
-      `Tensor shape [${dims}] is invalid: every dimension must be a non-negative integer.`,
-    );
-  }
+  checkDims(dims);
   const n = elementCount(dims);
   if (data.length !== n) {
     throw new RangeError(

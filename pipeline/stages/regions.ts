@@ -8,6 +8,8 @@
  */
 
 import type { Box, ClipNormalisation } from "../../kernels/clip_views.ts";
+import type { BlurOutsideInput } from "../../kernels/blur_outside/contract.ts";
+import type { GpuContext } from "../../kernels/gpu_device.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
 import type { ClipVisionEncoder } from "../clip/vision.ts";
 import type { Proposal } from "../sam/mask_generator.ts";
@@ -70,34 +72,23 @@ export function regionsStage<J extends ImageJob & Proposed>(
     const globals: Float32Array[] = [];
     const locals: Float32Array[] = [];
     let dim = 0;
+    // The views stay on the GPU when the vision session runs on the
+    // kernels' device; otherwise they come back to the host.
+    const onDevice = kernels.onDevice && vision.gpuDevice &&
+      await kernels.onDevice.context();
+    const embedViews = onDevice && vision.gpuDevice === onDevice.device
+      ? (input: ViewsRequest) => embedOnDevice(vision, kernels, onDevice, input)
+      : (input: ViewsRequest) => embedOnHost(vision, kernels, input);
     for (let start = 0; start < proposals.length; start += chunk) {
       const part = proposals.slice(start, start + chunk);
-      const masks = { data: packMasks(part, pixels), count: part.length };
-      const boxes = part.map((p) => p.box as Box);
-      const size = vision.size;
-      // Both views of the chunk go into one tensor: global views first.
-      const views = part.length * 3 * size * size;
-      const both = new Float32Array(2 * views);
-      await Promise.all([
-        kernels.cropAndFill({
-          image,
-          masks,
-          boxes,
-          size,
-          normalisation: options.normalisation,
-          output: both.subarray(views),
-        }),
-        kernels.blurOutside({
-          image,
-          masks,
-          boxes,
-          size,
-          sigma: options.blurSigma,
-          normalisation: options.normalisation,
-          output: both.subarray(0, views),
-        }),
-      ]);
-      const { embeds, dim: d } = await vision.embed(both, part.length * 2);
+      const { embeds, dim: d } = await embedViews({
+        image,
+        masks: { data: packMasks(part, pixels), count: part.length },
+        boxes: part.map((p) => p.box as Box),
+        size: vision.size,
+        normalisation: options.normalisation,
+        sigma: options.blurSigma,
+      });
       dim = d;
       globals.push(embeds.subarray(0, part.length * d));
       locals.push(embeds.subarray(part.length * d));
@@ -107,6 +98,50 @@ export function regionsStage<J extends ImageJob & Proposed>(
       regions: { global: concat(globals), local: concat(locals), dim },
     };
   });
+}
+
+/** What both view kernels take for one chunk of proposals. */
+type ViewsRequest = Omit<BlurOutsideInput, "output">;
+
+/** Embeddings of both views of a chunk: its N global views, then its N local ones. */
+type ViewEmbeddings = { embeds: Float32Array; dim: number };
+
+/** Both views made into one host tensor (global views first), then embedded. */
+async function embedOnHost(
+  vision: ClipVisionEncoder,
+  kernels: Kernels,
+  input: ViewsRequest,
+): Promise<ViewEmbeddings> {
+  const { count } = input.masks, size = vision.size;
+  const views = count * 3 * size * size;
+  const both = new Float32Array(2 * views);
+  await Promise.all([
+    kernels.cropAndFill({ ...input, output: both.subarray(views) }),
+    kernels.blurOutside({ ...input, output: both.subarray(0, views) }),
+  ]);
+  return await vision.embed(both, 2 * count);
+}
+
+/**
+ * Both views made into one GPU buffer (global views first) and embedded
+ * from there by a session on the same device: no view comes to the host.
+ */
+async function embedOnDevice(
+  vision: ClipVisionEncoder,
+  kernels: Kernels,
+  ctx: GpuContext,
+  input: ViewsRequest,
+): Promise<ViewEmbeddings> {
+  const { count } = input.masks, size = vision.size;
+  const viewBytes = count * 3 * size * size * 4;
+  const buffer = ctx.buffers.acquire("storage", 2 * viewBytes);
+  try {
+    await kernels.onDevice!.blurOutside(input, { buffer });
+    await kernels.onDevice!.cropAndFill(input, { buffer, offset: viewBytes });
+    return await vision.embedOnDevice(buffer, 2 * count);
+  } finally {
+    ctx.buffers.release("storage", buffer);
+  }
 }
 
 function concat(parts: Float32Array[]): Float32Array {

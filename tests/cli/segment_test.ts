@@ -112,6 +112,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
       variant: "fp32",
       backend: "wasm",
       device: "cpu", // auto: lavapipe is a software adapter
+      viewsOnDevice: false, // wasm sessions take host tensors
     });
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);

@@ -1,3 +1,4 @@
+import { hostFeeds } from "../helpers/host_feeds.ts";
 import assert from "node:assert/strict";
 import {
   CLIP_TEXT_SIGNATURE,
@@ -38,7 +39,8 @@ function fakeSession(
     label: "fake/text_model.onnx",
     inputs,
     outputs: [{ name: "text_embeds", type: "float32", shape: ["batch", 3] }],
-    run(feeds) {
+    run(given) {
+      const feeds = hostFeeds(given);
       calls.push(feeds);
       const [b, s] = feeds.input_ids.dims;
       const ids = feeds.input_ids.data as BigInt64Array;

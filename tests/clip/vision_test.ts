@@ -1,3 +1,4 @@
+import { hostFeeds } from "../helpers/host_feeds.ts";
 import assert from "node:assert/strict";
 import { ClipVisionEncoder, mixViews } from "../../pipeline/clip/vision.ts";
 import type { InferenceSession } from "../../pipeline/models/session.ts";
@@ -39,7 +40,7 @@ function fakeSession(calls: Tensor[]): InferenceSession {
     inputs: [{ name: "pixel_values", type: "float32", shape: ["b", 3, 2, 2] }],
     outputs: [{ name: "image_embeds", type: "float32", shape: ["b", 2] }],
     run(feeds) {
-      const x = feeds.pixel_values;
+      const x = hostFeeds(feeds).pixel_values;
       calls.push(x);
       const b = x.dims[0];
       const out = new Float32Array(b * 2);

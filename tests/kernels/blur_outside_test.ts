@@ -9,7 +9,11 @@ import { blurOutsideGpu } from "../../kernels/blur_outside/gpu.ts";
 import { resampleRgbToPlanar } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";
-import { assertOneAndMany, assertViewsClose } from "./views_parity.ts";
+import {
+  assertDeviceViews,
+  assertOneAndMany,
+  assertViewsClose,
+} from "./views_parity.ts";
 
 /**
  * GPU vs CPU tolerance on normalised values: the resampled image, its
@@ -173,4 +177,21 @@ Deno.test("blurOutside() gives the same view for a mask whatever box encloses it
       `${w}x${h}: ${maxAbsDiff(tight, whole).diff}`,
     );
   }
+});
+
+Deno.test({
+  name:
+    "blurOutsideGpu() leaves the views in a device buffer at an offset, as the CPU twin computes them",
+  ignore: !gpu,
+  async fn() {
+    const image = texturedImage(45, 33, 4);
+    const input = { image, ...ellipseMasks(256, 45, 33, 9), size: 40 };
+    await assertDeviceViews(
+      gpu!,
+      input,
+      blurOutside(input),
+      (ctx, i, into) => blurOutsideGpu(ctx, i, into),
+      TOLERANCE,
+    );
+  },
 });

@@ -6,7 +6,11 @@ import { cropTaps } from "../../kernels/crop_fill/taps.ts";
 import { resampleTaps } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";
-import { assertOneAndMany, assertViewsClose } from "./views_parity.ts";
+import {
+  assertDeviceViews,
+  assertOneAndMany,
+  assertViewsClose,
+} from "./views_parity.ts";
 
 /**
  * GPU vs CPU tolerance on normalised values. Both sum the same taps in the
@@ -175,5 +179,22 @@ Deno.test({
     const output = new Float32Array(256 * 3 * 40 * 40);
     await cropAndFillGpu(gpu!, { ...many, output });
     assert.ok(maxAbsDiff(output, want).diff <= TOLERANCE);
+  },
+});
+
+Deno.test({
+  name:
+    "cropAndFillGpu() leaves the views in a device buffer at an offset, as the CPU twin computes them",
+  ignore: !gpu,
+  async fn() {
+    const image = texturedImage(45, 33, 4);
+    const input = { image, ...ellipseMasks(256, 45, 33, 9), size: 40 };
+    await assertDeviceViews(
+      gpu!,
+      input,
+      cropAndFill(input),
+      (ctx, i, into) => cropAndFillGpu(ctx, i, into),
+      TOLERANCE,
+    );
   },
 });

@@ -10,7 +10,7 @@ import {
   parseBackend,
   signatureProblems,
 } from "../../pipeline/models/session.ts";
-import { tensor } from "../../pipeline/models/tensor.ts";
+import { deviceTensor, tensor } from "../../pipeline/models/tensor.ts";
 import { hasWebGpuAdapter } from "../../pipeline/models/backends/ort_web.ts";
 import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
 import { seededValues, tinyModel } from "../helpers/tiny_model.ts";
@@ -89,6 +89,72 @@ Deno.test("wasm, webgpu and native backends agree on one model", async () => {
   const gpu = await runOn("webgpu");
   assertClose(f32(gpu.embeds), f32(wasm.embeds), 1e-4, "webgpu embeds");
   assertClose(f32(gpu.energy), f32(wasm.energy), 1e-2, "webgpu energy");
+});
+
+Deno.test("a webgpu session on a given device takes a GPU buffer as input and gives what the host input gives", async () => {
+  if (!(await hasWebGpuAdapter())) {
+    if (Deno.env.get("CI")) {
+      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
+    }
+    console.warn("skipping: no WebGPU adapter here");
+    return;
+  }
+  const { gpuContext } = await import("../../kernels/gpu_device.ts");
+  const { device } = await gpuContext();
+  const session = await createSession(MODEL, {
+    backend: "webgpu",
+    label: "tiny.onnx",
+    gpuDevice: device,
+  });
+  // Longer than the tensor, as pooled buffers are: the rest is ignored.
+  const buffer = device.createBuffer({
+    size: INPUT.data.byteLength + 1024,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST |
+      GPUBufferUsage.COPY_SRC,
+  });
+  try {
+    assert.equal(session.gpuDevice, device);
+    device.queue.writeBuffer(
+      buffer,
+      0,
+      INPUT.data as Float32Array<ArrayBuffer>,
+    );
+    const host = await session.run({ pixels: INPUT });
+    const onDevice = await session.run({
+      pixels: deviceTensor(buffer, INPUT.dims),
+    });
+    const f32 = (t: { data: unknown }) => t.data as Float32Array;
+    assertClose(f32(onDevice.embeds), f32(host.embeds), 0, "embeds");
+    assertClose(f32(onDevice.energy), f32(host.energy), 0, "energy");
+    assert.throws(
+      () => deviceTensor(buffer, [4, 3, 16, 16]),
+      /needs 12288 bytes; the GPU buffer holds/,
+    );
+    const wasm = await createSession(MODEL, { label: "tiny.onnx" });
+    try {
+      await assert.rejects(
+        () => wasm.run({ pixels: deviceTensor(buffer, INPUT.dims) }),
+        /is a GPU buffer, but this session does not run on a given WebGPU device/,
+      );
+    } finally {
+      await wasm.release();
+    }
+  } finally {
+    buffer.destroy();
+    await session.release();
+  }
+});
+
+Deno.test("createSession() refuses a GPU device for a backend other than webgpu", async () => {
+  await assert.rejects(
+    () =>
+      createSession(MODEL, {
+        backend: "wasm",
+        label: "tiny.onnx",
+        gpuDevice: {} as GPUDevice,
+      }),
+    /A GPU device was given for the wasm backend of tiny\.onnx/,
+  );
 });
 
 Deno.test("createSession() names the file when the model bytes are truncated", async () => {

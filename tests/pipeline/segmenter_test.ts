@@ -226,7 +226,7 @@ Deno.test("createSegmenter() names the model file whose inputs and outputs do no
   }
 });
 
-Deno.test("the pipeline gives the same result on the WebGPU kernels as on the CPU twins", async () => {
+Deno.test("the pipeline gives the same result on the WebGPU kernels, with the views kept on the GPU for a webgpu CLIP, as on the CPU twins", async () => {
   const { probeGpu } = await import("../../kernels/gpu_device.ts");
   if (!(await probeGpu())) {
     if (Deno.env.get("CI")) {
@@ -237,27 +237,44 @@ Deno.test("the pipeline gives the same result on the WebGPU kernels as on the CP
   }
   const scene = generateScene(1004);
   const texts = scene.sentences.map((s) => s.text);
-  const run = async (device: "cpu" | "gpu") => {
+  const { gpuKernels } = await import("../../kernels/kernels.ts");
+  const { gpuContext } = await import("../../kernels/gpu_device.ts");
+  // With a webgpu CLIP the views must not come to the host at all.
+  const refuse = () => Promise.reject(new Error("views read back"));
+  const deviceOnly = {
+    ...gpuKernels(gpuContext),
+    cropAndFill: refuse,
+    blurOutside: refuse,
+  };
+  const run = async (device: "cpu" | "gpu", backend: "wasm" | "webgpu") => {
     const segmenter = await fixtureSegmenter({
       device,
+      backend,
+      ...(backend === "webgpu" ? { kernels: deviceOnly } : {}),
       generator: { pointsPerSide: 8 },
     });
     try {
       assert.equal(segmenter.device, device);
+      assert.equal(segmenter.viewsOnDevice, backend === "webgpu");
       return await segmenter.segment(scene.image, texts);
     } finally {
       await segmenter.release();
     }
   };
-  const cpu = await run("cpu");
-  const gpu = await run("gpu");
-  assert.equal(gpu.proposals.length, cpu.proposals.length);
-  gpu.sentences.forEach((r, e) => {
-    const c = cpu.sentences[e];
-    assert.equal(r.rule, c.rule, r.sentence);
-    assert.ok(maskIou(r.mask, c.mask).iou > 0.999, r.sentence);
-    r.candidates.forEach((k, i) =>
-      assert.ok(Math.abs(k.score - c.candidates[i].score) < 1e-4)
-    );
-  });
+  const cpu = await run("cpu", "wasm");
+  for (const backend of ["wasm", "webgpu"] as const) {
+    const gpu = await run("gpu", backend);
+    assert.equal(gpu.proposals.length, cpu.proposals.length, backend);
+    gpu.sentences.forEach((r, e) => {
+      const c = cpu.sentences[e];
+      assert.equal(r.rule, c.rule, `${backend}: ${r.sentence}`);
+      assert.ok(maskIou(r.mask, c.mask).iou > 0.999, r.sentence);
+      r.candidates.forEach((k, i) =>
+        assert.ok(
+          Math.abs(k.score - c.candidates[i].score) < 1e-4,
+          `${backend}: ${r.sentence}, candidate ${i}`,
+        )
+      );
+    });
+  }
 });

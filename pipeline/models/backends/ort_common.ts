@@ -13,7 +13,7 @@ import {
   ModelLoadError,
   type ValueInfo,
 } from "../session.ts";
-import type { Tensor } from "../tensor.ts";
+import { type DeviceTensor, isDeviceTensor, type Tensor } from "../tensor.ts";
 import { describeError } from "../transfer.ts";
 
 /** The parts of an ONNX Runtime tensor oris reads. */
@@ -45,12 +45,20 @@ interface OrtValueMetadata {
   readonly shape?: readonly (number | string)[];
 }
 
-/** The tensor constructor of an ONNX Runtime module. */
-export type OrtTensorConstructor = new (
-  type: string,
-  data: unknown,
-  dims: readonly number[],
-) => OrtTensorLike;
+/** The tensor class of an ONNX Runtime module. */
+export type OrtTensorConstructor =
+  & (new (
+    type: string,
+    data: unknown,
+    dims: readonly number[],
+  ) => OrtTensorLike)
+  & {
+    /** A tensor over a WebGPU buffer (onnxruntime-web only). */
+    fromGpuBuffer?(
+      buffer: GPUBuffer,
+      options: { dataType: string; dims: readonly number[] },
+    ): OrtTensorLike;
+  };
 
 function toValueInfo(
   names: readonly string[],
@@ -66,12 +74,41 @@ function toValueInfo(
   });
 }
 
-/** Wraps an ONNX Runtime session so it speaks oris's plain tensors. */
+/**
+ * The ONNX Runtime tensor of one input: over the GPU buffer of a
+ * {@linkcode DeviceTensor}, which only a session on that buffer's device
+ * takes, else over the host array.
+ */
+function ortInput(
+  t: Tensor | DeviceTensor,
+  name: string,
+  OrtTensor: OrtTensorConstructor,
+  gpuDevice: GPUDevice | undefined,
+  label: string,
+): OrtTensorLike {
+  if (!isDeviceTensor(t)) return new OrtTensor(t.type, t.data, t.dims);
+  if (!gpuDevice || !OrtTensor.fromGpuBuffer) {
+    throw new RangeError(
+      `The input "${name}" of ${label} is a GPU buffer, but this session does not run on a given WebGPU device: create it with the webgpu backend and gpuDevice, or pass a host tensor.`,
+    );
+  }
+  return OrtTensor.fromGpuBuffer(t.gpuBuffer, {
+    dataType: t.type,
+    dims: t.dims,
+  });
+}
+
+/**
+ * Wraps an ONNX Runtime session so it speaks oris's plain tensors; a
+ * session running on a caller's WebGPU device (`gpuDevice`) also takes
+ * {@linkcode DeviceTensor} inputs.
+ */
 export function wrapOrtSession(
   session: OrtSessionLike,
   OrtTensor: OrtTensorConstructor,
   backend: BackendName,
   label: string,
+  gpuDevice?: GPUDevice,
 ): InferenceSession {
   const inputs = toValueInfo(session.inputNames, session.inputMetadata);
   const outputs = toValueInfo(session.outputNames, session.outputMetadata);
@@ -80,6 +117,7 @@ export function wrapOrtSession(
     label,
     inputs,
     outputs,
+    ...(gpuDevice ? { gpuDevice } : {}),
     async run(feeds, outputNames) {
       const ortFeeds: Record<string, OrtTensorLike> = {};
       for (const [name, t] of Object.entries(feeds)) {
@@ -90,7 +128,7 @@ export function wrapOrtSession(
             }).`,
           );
         }
-        ortFeeds[name] = new OrtTensor(t.type, t.data, t.dims);
+        ortFeeds[name] = ortInput(t, name, OrtTensor, gpuDevice, label);
       }
       let result: Record<string, OrtTensorLike>;
       try {
@@ -183,6 +221,7 @@ export async function createOrtSession(
   label: string,
   backend: BackendName,
   sessionOptions: object,
+  gpuDevice?: GPUDevice,
 ): Promise<InferenceSession> {
   let session: OrtSessionLike;
   try {
@@ -198,5 +237,6 @@ export async function createOrtSession(
     ort.Tensor as OrtTensorConstructor,
     backend,
     label,
+    gpuDevice,
   );
 }

@@ -57,11 +57,21 @@ export async function createWebSession(
     ort.env.logLevel = "error";
     configured.add(ort.env);
   }
+  // A device of the caller's (oris's kernels) goes in the provider's
+  // options; onnxruntime-web then runs on it and takes its buffers.
+  const provider = backend === "webgpu" && options.gpuDevice
+    ? { name: "webgpu", device: options.gpuDevice }
+    : backend;
   return await createOrtSession(
     ort as unknown as OrtModuleLike,
     model,
     label,
     backend,
-    { executionProviders: [backend], graphOptimizationLevel: "all" },
+    {
+      executionProviders: [provider],
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3, // errors only: no notes on node placement
+    },
+    backend === "webgpu" ? options.gpuDevice : undefined,
   );
 }
