@@ -14,27 +14,11 @@
  */
 
 import { CPU_KERNELS, gpuKernels, type Kernels } from "../kernels/kernels.ts";
-import { gpuContext } from "../kernels/gpu_device.ts";
+import { benchGpuContext } from "./gpu_context.ts";
 import { ellipseMasks, texturedImage } from "../tests/kernels/inputs.ts";
 import { seededValues } from "../tests/helpers/tiny_model.ts";
 
 const PROPOSALS = 64, DIM = 512, SENTENCES = 4, VIEW = 224;
-
-async function openGpu(): Promise<Kernels | null> {
-  if (Deno.env.get("ORIS_BENCH_GPU") === "0") return null;
-  try {
-    const ctx = await gpuContext();
-    console.log(
-      `WebGPU adapter: ${ctx.adapter.name}${
-        ctx.adapter.isFallbackAdapter ? " (fallback adapter)" : ""
-      }`,
-    );
-    return gpuKernels(ctx);
-  } catch (e) {
-    console.log(`No WebGPU benchmarks: ${(e as Error).message}`);
-    return null;
-  }
-}
 
 /** SAM-like logits: a blob per mask over a noisy background, 256 x 256. */
 function samLogits(count: number): Float32Array {
@@ -53,7 +37,8 @@ function samLogits(count: number): Float32Array {
   return out;
 }
 
-const gpu = await openGpu();
+const gpuCtx = await benchGpuContext("GPU kernel");
+const gpu = gpuCtx && gpuKernels(gpuCtx);
 const sizes = (Deno.env.get("ORIS_BENCH_SIZES") ?? "640,1024").split(",")
   .map(Number);
 const logits = samLogits(PROPOSALS);

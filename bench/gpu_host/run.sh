@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The GPU figures in one run, on an offline GPU host prepared by pack.sh
+# (carry .device). Writes host.txt, kernels.txt and views_to_clip.txt to
+# $OUT (default /tmp/oris-gpu) and prints them.
+#   1. the adapter WebGPU finds (stops here, exit 3, when there is none);
+#   2. bench/kernels_bench.ts: every kernel, CPU twin and GPU, at 640x480 and
+#      1024x768 (ORIS_BENCH_SIZES);
+#   3. bench/views_to_clip_bench.ts: views + CLIP vision on webgpu, the views
+#      made on the CPU, on the GPU and read back, or kept on the GPU. The
+#      model is a randomly initialised CLIP ViT-B/32 exported by
+#      export_random_clip.py when python3 has torch and transformers, else
+#      the fixture model (which says little about speed).
+set -uo pipefail
+cd "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
+out=${OUT:-/tmp/oris-gpu}
+mkdir -p "$out"
+[ -d node_modules/.deno ] || tar -xzf .device/npm.tar.gz
+run() { NO_COLOR=1 bash .device/env.sh "$@"; }
+{
+  date -u
+  uname -r
+  nvidia-smi -L 2>&1 || echo "no nvidia-smi"
+} >"$out/host.txt"
+probe='const a = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
+console.log(a ? `adapter: ${a.info.description || a.info.vendor} (fallback: ${a.info.isFallbackAdapter ?? false})` : "adapter: none");'
+adapter=$(run deno eval "$probe" 2>&1)
+if [[ $adapter == *"adapter: none"* && -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  adapter=$(run deno eval "$probe" 2>&1)
+  adapter="$adapter (with VK_DRIVER_FILES=$VK_DRIVER_FILES)"
+fi
+echo "$adapter" | tee -a "$out/host.txt"
+if [[ $adapter != *"adapter: "* || $adapter == *"adapter: none"* ]]; then
+  echo "No WebGPU adapter on this host: nothing to measure." | tee -a "$out/host.txt"
+  exit 3
+fi
+ORIS_BENCH_SIZES=${ORIS_BENCH_SIZES:-640,1024} run deno bench -A bench/kernels_bench.ts 2>&1 |
+  tee "$out/kernels.txt"
+# ORIS_BENCH_CLIP_VISION: a model file to use instead, or "fixture".
+model=${ORIS_BENCH_CLIP_VISION:-}
+[ "$model" = fixture ] && model=none
+if [ -z "$model" ] && python3 -c "import torch, transformers, onnx" 2>/dev/null; then
+  model=/tmp/oris-clip-vision-random.onnx
+  [ -s "$model" ] || python3 bench/gpu_host/export_random_clip.py "$model" >"$out/export.log" 2>&1 || model=""
+fi
+[ "$model" = none ] && model=""
+ORIS_BENCH_CLIP_VISION=$model ORIS_BENCH_N=${ORIS_BENCH_N:-10} \
+  run deno bench -A bench/views_to_clip_bench.ts 2>&1 | tee "$out/views_to_clip.txt"
