@@ -25,6 +25,7 @@
 // Referring segmentation: the segmenter and its stages
 export * from "./pipeline/segmenter.ts";
 export * from "./pipeline/stages/job.ts";
+export * from "./pipeline/stages/in_flight.ts";
 export * from "./pipeline/stages/propose.ts";
 export * from "./pipeline/stages/regions.ts";
 export * from "./pipeline/stages/parse.ts";

@@ -40,6 +40,7 @@ import {
 import { samPreprocessConfig } from "./sam/preprocess.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe } from "./stages/job.ts";
+import { inFlight } from "./stages/in_flight.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
 import { proposeStage } from "./stages/propose.ts";
 import { regionsStage, type WithRegions } from "./stages/regions.ts";
@@ -112,6 +113,11 @@ export interface SegmenterOptions
    * only on a real, non-fallback adapter). Default "auto".
    */
   device?: DeviceChoice;
+  /**
+   * Images {@linkcode Segmenter.stream} works on at once (see
+   * `inFlight`); results still come in input order. Default 1.
+   */
+  inFlight?: number;
   /** Progress of model loading and per-image stages. */
   onProgress?: (event: SegmenterProgress) => void;
 }
@@ -264,6 +270,12 @@ export async function createSegmenter(
     blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
     generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
   });
+  const inFlight = options.inFlight ?? 1;
+  if (!(Number.isInteger(inFlight) && inFlight >= 1)) {
+    throw new RangeError(
+      `inFlight must be a positive integer, got ${inFlight}.`,
+    );
+  }
   const variant = options.variant ?? DEFAULT_VARIANT;
   const backend = options.backend ?? "wasm";
   const clip = resolveModelSpec(options.clip ?? DEFAULT_CLIP, "clip");
@@ -332,6 +344,7 @@ export async function createSegmenter(
       kernels,
       normalisation,
       sessions,
+      inFlight,
       onProgress: options.onProgress,
     });
   } catch (e) {
@@ -349,6 +362,7 @@ interface SegmenterParts {
   kernels: Kernels;
   normalisation: ClipNormalisation;
   sessions: InferenceSession[];
+  inFlight: number;
   onProgress?: (event: SegmenterProgress) => void;
 }
 
@@ -401,7 +415,8 @@ export class Segmenter {
 
   /**
    * Streams jobs through the pipeline: per-image work once, every sentence
-   * of the image scored and selected. Settings may be overridden per call
+   * of the image scored and selected; up to `inFlight` images at once,
+   * yielded in input order. Settings may be overridden per call
    * (e.g. alpha or the spatial rule) without reloading models.
    */
   stream<M>(
@@ -422,21 +437,24 @@ export class Segmenter {
           : p.settings.topK),
     });
     const onProgress = p.onProgress;
-    return pipe(
-      proposeStage<ImageJob<M>>(
-        p.generator,
-        onProgress &&
-          ((job, progress) =>
-            onProgress({ kind: "propose", id: job.id, progress })),
+    return inFlight(
+      pipe(
+        proposeStage<ImageJob<M>>(
+          p.generator,
+          onProgress &&
+            ((job, progress) =>
+              onProgress({ kind: "propose", id: job.id, progress })),
+        ),
+        regionsStage(p.vision, p.kernels, {
+          normalisation: p.normalisation,
+          blurSigma: s.blurSigma,
+        }),
+        parseStage(),
+        embedTextStage(p.text, s.beta),
+        scoreStage(p.kernels, s.alpha),
+        selectStage({ spatial: s.spatial, topK: s.topK }),
       ),
-      regionsStage(p.vision, p.kernels, {
-        normalisation: p.normalisation,
-        blurSigma: s.blurSigma,
-      }),
-      parseStage(),
-      embedTextStage(p.text, s.beta),
-      scoreStage(p.kernels, s.alpha),
-      selectStage({ spatial: s.spatial, topK: s.topK }),
+      p.inFlight,
     )(jobs);
   }
 

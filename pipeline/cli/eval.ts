@@ -82,6 +82,9 @@ Run:
   --strict              stop at the first missing image (default: count, report, skip)
   --ablate              also run the ablation grid (spatial rules x alphas) on the same
                         per-image work, printed as one table
+  --in-flight N         images worked on at once, results kept in order (default 1);
+                        2-4 on a GPU host overlap one image's GPU and model waits
+                        with the next image's work
   --score FILE          only score a predictions file against the data; no models
 
 ${METHOD_OPTIONS_USAGE}
@@ -111,6 +114,7 @@ interface EvalArgs extends MethodArgs {
   resume: boolean;
   strict: boolean;
   ablate: boolean;
+  inFlight: number;
   score?: string;
 }
 
@@ -131,6 +135,7 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
       resume: { type: "boolean" },
       strict: { type: "boolean" },
       ablate: { type: "boolean" },
+      "in-flight": { type: "string" },
       score: { type: "string" },
       ...METHOD_OPTION_SPECS,
       help: { type: "boolean", short: "h" },
@@ -177,6 +182,13 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
     resume: values.resume ?? false,
     strict: values.strict ?? false,
     ablate: values.ablate ?? false,
+    inFlight: numberOption(
+      "in-flight",
+      values["in-flight"],
+      1,
+      (v) => Number.isInteger(v) && v >= 1 && v <= 16,
+      "a whole number from 1 to 16",
+    ),
     score: values.score,
   };
 }
@@ -450,7 +462,10 @@ async function evaluateLocked(
     );
   }
   const source = await openModels(a, env, err);
-  const segmenter = await createSegmenter(segmenterOptions(a, source));
+  const segmenter = await createSegmenter({
+    ...segmenterOptions(a, source),
+    inFlight: a.inFlight,
+  });
   const bar = new ProgressReporter({
     label: "eval",
     total,

@@ -436,3 +436,29 @@ Deno.test("eval --resume counts a line written twice once", async () => {
     assert.deepEqual(after.all, before.all);
   });
 });
+
+Deno.test("eval --in-flight 3 writes the same predictions, in the same order, as one image at a time", async () => {
+  await withTemp(async (dir) => {
+    const one = await run(referArgs("val", `${dir}/one`));
+    assert.equal(one.code, 0, one.stderr);
+    const three = await run([
+      ...referArgs("val", `${dir}/three`),
+      "--in-flight",
+      "3",
+    ]);
+    assert.equal(three.code, 0, three.stderr);
+    const lines = (out: string) =>
+      Deno.readTextFile(`${dir}/${out}/predictions.jsonl`);
+    assert.equal(await lines("three"), await lines("one"));
+    const metrics = async (out: string) =>
+      JSON.parse(await Deno.readTextFile(`${dir}/${out}/metrics.json`)).all;
+    assert.deepEqual(await metrics("three"), await metrics("one"));
+    const bad = await run([
+      ...referArgs("val", `${dir}/bad`),
+      "--in-flight",
+      "0",
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--in-flight must be a whole number from 1 to 16/);
+  });
+});

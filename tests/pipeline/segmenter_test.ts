@@ -200,6 +200,15 @@ Deno.test("Segmenter.segment() rejects empty sentences with a clear error", asyn
   }
 });
 
+Deno.test("createSegmenter() refuses a number of images in flight that is not a positive integer", async () => {
+  for (const inFlight of [0, 2.5]) {
+    await assert.rejects(
+      () => fixtureSegmenter({ inFlight }),
+      /inFlight must be a positive integer/,
+    );
+  }
+});
+
 Deno.test("createSegmenter() names the model file whose inputs and outputs do not match", async () => {
   const dir = await Deno.makeTempDir({ prefix: "oris-models-" });
   try {
