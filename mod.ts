@@ -46,6 +46,7 @@ export * from "./pipeline/clip/text.ts";
 // Kernels (CPU twins; GPU where WebGPU exists)
 export * from "./kernels/kernels.ts";
 export * from "./kernels/select.ts";
+export * from "./kernels/route.ts";
 export * from "./kernels/gpu_device.ts";
 export type { DeviceViews } from "./kernels/views_gpu.ts";
 export * from "./kernels/mask_iou/contract.ts";

@@ -1,13 +1,15 @@
 /**
  * Picks the kernel set for a device choice: "cpu" (the TypeScript twins),
- * "gpu" (WebGPU, any adapter, including fallback adapters such as
- * lavapipe) or "auto" (WebGPU only on a real, non-fallback adapter).
+ * "gpu" (WebGPU for every call, any adapter, including fallback adapters
+ * such as lavapipe) or "auto" (on a real, non-fallback adapter, WebGPU for
+ * the calls big enough to gain from it: see route.ts).
  *
  * @module
  */
 
 import { gpuContext, probeGpu } from "./gpu_device.ts";
 import { CPU_KERNELS, gpuKernels, type Kernels } from "./kernels.ts";
+import { routedKernels } from "./route.ts";
 
 /** Where the per-image kernels run. */
 export type DeviceChoice = "gpu" | "cpu" | "auto";
@@ -20,7 +22,8 @@ export const DEVICE_CHOICES: readonly DeviceChoice[] = ["gpu", "cpu", "auto"];
  * missing adapter fails here with a `WebGpuUnavailableError` that says
  * what to install; "auto" falls back to the CPU twins when there is no
  * adapter or only a fallback (software) one, which is slower than the
- * twins.
+ * twins, and on a real GPU keeps on the CPU the calls smaller than a GPU
+ * round trip ({@linkcode routedKernels}).
  *
  * @example
  * ```ts
@@ -42,7 +45,8 @@ export async function chooseKernels(
       if (!adapter || adapter.isFallbackAdapter) return CPU_KERNELS;
       try {
         await gpuContext(); // fails here, not mid-run, when no device opens
-        return gpuKernels(gpuContext); // reopens a lost device on the next call
+        // gpuContext reopens a lost device on the next call.
+        return routedKernels(gpuKernels(gpuContext), CPU_KERNELS);
       } catch {
         return CPU_KERNELS;
       }

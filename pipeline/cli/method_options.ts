@@ -68,7 +68,8 @@ export const METHOD_OPTIONS_USAGE = `Models:
   --device D            where the crop/blur/cosine/mask kernels run: ${
   DEVICE_CHOICES.join(", ")
 }
-                        (default auto: WebGPU only on a real, non-software adapter);
+                        (default auto: on a real, non-software adapter, WebGPU for
+                        the calls big enough to repay a GPU round trip);
                         with --backend webgpu the models share the kernels' GPU
                         device and CLIP's views never leave it
 
