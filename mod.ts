@@ -97,6 +97,7 @@ export * from "./pipeline/models/hub.ts";
 export * from "./pipeline/models/source.ts";
 export * from "./pipeline/models/errors.ts";
 export * from "./pipeline/models/tensor.ts";
+export * from "./pipeline/models/device_lost.ts";
 export * from "./pipeline/models/session.ts";
 export type {
   FetchLike,

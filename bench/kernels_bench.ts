@@ -108,8 +108,8 @@ for (const width of sizes) {
         `crop & fill + blur outside ${device}, kept on the GPU`,
         opts("crop & fill + blur outside"),
         async () => {
-          await onDevice.blurOutside({ image, masks, boxes }, { buffer });
-          await onDevice.cropAndFill({ image, masks, boxes }, {
+          await onDevice.blurOutside(ctx, { image, masks, boxes }, { buffer });
+          await onDevice.cropAndFill(ctx, { image, masks, boxes }, {
             buffer,
             offset: views * 4,
           });

@@ -197,17 +197,7 @@ async function openContext(): Promise<GpuContext> {
     );
   }
   const summary = summarise(adapter);
-  const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxStorageBuffersPerShaderStage: Math.min(
-        limits.maxStorageBuffersPerShaderStage,
-        10,
-      ),
-    },
-  });
+  const device = await adapter.requestDevice(deviceRequest(adapter));
   const pipelines = new Map<string, Promise<GPUComputePipeline>>();
   const context: GpuContext = {
     device,
@@ -237,6 +227,46 @@ async function openContext(): Promise<GpuContext> {
 }
 
 let settled: GpuContext | undefined;
+
+/**
+ * Features the device asks for when the adapter has them: onnxruntime-web
+ * runs fp16 models only with shader-f16, and uses the others where present
+ * (the device is shared with the webgpu sessions).
+ */
+const SHARED_FEATURES: readonly GPUFeatureName[] = [
+  "shader-f16",
+  "subgroups" as GPUFeatureName,
+  "timestamp-query",
+];
+
+/** Limits raised to the adapter's maximum: the kernels' buffers, and what ONNX Runtime's shaders may use. */
+const RAISED_LIMITS = [
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxStorageBuffersPerShaderStage",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxComputeWorkgroupSizeZ",
+  "maxComputeWorkgroupsPerDimension",
+  "maxBindGroups",
+] as const;
+
+/**
+ * What to ask of `adapter` for the shared device: the features of
+ * {@linkcode SHARED_FEATURES} it has, and its largest buffers and compute
+ * limits, so that a model session on the device can do all it could do on
+ * a device of its own.
+ */
+export function deviceRequest(adapter: GPUAdapter): GPUDeviceDescriptor {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  return {
+    requiredFeatures: SHARED_FEATURES.filter((f) => adapter.features.has(f)),
+    requiredLimits,
+  };
+}
 
 async function compile(
   device: GPUDevice,

@@ -36,10 +36,18 @@ import type { PairwiseIouInput } from "./mask_pairwise_iou/contract.ts";
 export interface DeviceViewKernels {
   /** The GPU context the views are made on (opened on first use). */
   context(): Promise<GpuContext>;
-  /** Local views into a device buffer. */
-  cropAndFill(input: CropFillInput, into: DeviceViews): Promise<void>;
-  /** Global views into a device buffer. */
-  blurOutside(input: BlurOutsideInput, into: DeviceViews): Promise<void>;
+  /** Local views into a buffer of `ctx`'s device (from {@linkcode DeviceViewKernels.context}). */
+  cropAndFill(
+    ctx: GpuContext,
+    input: CropFillInput,
+    into: DeviceViews,
+  ): Promise<void>;
+  /** Global views into a buffer of `ctx`'s device. */
+  blurOutside(
+    ctx: GpuContext,
+    input: BlurOutsideInput,
+    into: DeviceViews,
+  ): Promise<void>;
 }
 
 /** Kernels by contract; each may run on the CPU or the GPU. */
@@ -99,10 +107,8 @@ export function gpuKernels(
     maskOverlaps: async (input) => maskOverlapsGpu(await ctx(), input),
     onDevice: {
       context: ctx,
-      cropAndFill: async (input, into) =>
-        cropAndFillGpu(await ctx(), input, into),
-      blurOutside: async (input, into) =>
-        blurOutsideGpu(await ctx(), input, into),
+      cropAndFill: cropAndFillGpu,
+      blurOutside: blurOutsideGpu,
     },
   };
 }

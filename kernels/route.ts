@@ -3,13 +3,16 @@
  * `--device auto` on a real GPU: a call goes to the GPU only when its CPU
  * twin would take longer than a GPU round trip. Every WebGPU call ends in
  * a readback that costs about 12 ms on an H100 whatever its size (under
- * Deno 2.9, `mapAsync` polls then sleeps 10 ms), while the pipeline's
- * cosine similarities (64 x 12 x 512) take 0.2 ms on one CPU core: on the
- * GPU they would only wait.
+ * Deno 2.9, `mapAsync` polls then sleeps 10 ms), while the cosine
+ * similarities of one image (64 proposals x 12 rows for 4 sentences,
+ * D = 512) take about 0.4 ms on one CPU core: on the GPU they would only
+ * wait.
  *
- * CPU costs are estimated from the work's size with the rates the CPU
- * twins reach in bench/kernels_bench.ts on a 2-core VM (a faster host's
- * CPU only makes the estimates cautious, sending more to the GPU).
+ * CPU costs are estimated from the work's size with rates measured on
+ * this project's 2-core VM (bench/kernels_bench.ts, and the view kernels
+ * at 224 and 336 px views of 320x240 to 1600x1200 images). A host whose
+ * CPU is slower sends work near the threshold to the CPU that the GPU
+ * would have done faster, and the other way round.
  *
  * @module
  */
@@ -35,36 +38,42 @@ export type RoutedKernel =
 export interface RoutePolicy {
   /** Milliseconds one GPU call costs at least, readback included. */
   readonly gpuRoundTripMs: number;
-  /** The CPU twins' nanoseconds per unit of work (see {@linkcode workUnits}). */
-  readonly cpuNsPerUnit: Readonly<Record<RoutedKernel, number>>;
+  /** Nanoseconds per view pixel (size x size) of each view, for both view kernels. */
+  readonly viewNsPerViewPixel: { cropAndFill: number; blurOutside: number };
+  /** Nanoseconds per image pixel of each view, for both view kernels. */
+  readonly viewNsPerImagePixel: { cropAndFill: number; blurOutside: number };
+  /** The other CPU twins' nanoseconds per unit of work (see {@linkcode workUnits}). */
+  readonly cpuNsPerUnit: Readonly<Record<OtherKernel, number>>;
 }
 
+/** The routed kernels other than the two view kernels (costed by {@linkcode workUnits}). */
+export type OtherKernel = Exclude<RoutedKernel, "cropAndFill" | "blurOutside">;
+
 /**
- * The default policy: a 12 ms round trip (measured on an H100 host), and
- * the CPU twins' rates at 64 proposals of 640x480 in
- * bench/kernels_bench.ts (crop & fill 63 ms, blur outside 46 ms, mask
- * logits 38 ms, pairwise IoU 25 ms, overlaps 30 ms, cosine 0.14 ms).
+ * The default policy: a 12 ms round trip (measured on an H100 host) and
+ * the CPU twins' rates on a 2-core VM. At 64 proposals of 640x480 these
+ * give crop & fill 60 ms, blur outside 50 ms, mask logits 37 ms, pairwise
+ * IoU 25 ms, overlaps 29 ms, cosine (64 x 4, D 512) 0.14 ms, as
+ * bench/kernels_bench.ts measures.
  */
 export const DEFAULT_ROUTE_POLICY: RoutePolicy = {
   gpuRoundTripMs: 12,
+  viewNsPerViewPixel: { cropAndFill: 10, blurOutside: 12 },
+  viewNsPerImagePixel: { cropAndFill: 1.4, blurOutside: 0.55 },
   cpuNsPerUnit: {
-    cropAndFill: 3.2, // per mask pixel
-    blurOutside: 2.3, // per mask pixel
     cosineSimilarity: 1.07, // per multiply-add
     decodeMaskLogits: 1.9, // per output mask pixel
-    pairwiseMaskIou: 0.43, // per mask pixel plus per pair and 32 pixels
+    pairwiseMaskIou: 0.43, // per mask pixel, plus per pair and 32 pixels
     maskOverlaps: 1.5, // per pair pixel
   },
 };
 
-/** Units of work of one call, in the terms of {@linkcode RoutePolicy.cpuNsPerUnit}. */
-export function workUnits(kernel: RoutedKernel, input: unknown): number {
+/**
+ * Units of work of one call of a kernel other than the view kernels, in
+ * the terms of {@linkcode RoutePolicy.cpuNsPerUnit}.
+ */
+export function workUnits(kernel: OtherKernel, input: unknown): number {
   switch (kernel) {
-    case "cropAndFill":
-    case "blurOutside": {
-      const { image, masks } = input as CropFillInput | BlurOutsideInput;
-      return masks.count * image.width * image.height;
-    }
     case "cosineSimilarity": {
       const i = input as CosineInput;
       const { n, e } = cosineShape(i);
@@ -86,14 +95,37 @@ export function workUnits(kernel: RoutedKernel, input: unknown): number {
   }
 }
 
-/** Whether a call of `kernel` on `input` is worth a GPU round trip under `policy`. */
+/** Estimated milliseconds of the CPU twin of `kernel` on `input` under `policy`. */
+export function cpuMilliseconds(
+  kernel: RoutedKernel,
+  input: unknown,
+  policy: RoutePolicy = DEFAULT_ROUTE_POLICY,
+): number {
+  if (kernel === "cropAndFill" || kernel === "blurOutside") {
+    const { image, masks, size } = input as CropFillInput | BlurOutsideInput;
+    const side = size ?? 224;
+    const perView = side * side * policy.viewNsPerViewPixel[kernel] +
+      image.width * image.height * policy.viewNsPerImagePixel[kernel];
+    return masks.count * perView / 1e6;
+  }
+  return workUnits(kernel, input) * policy.cpuNsPerUnit[kernel] / 1e6;
+}
+
+/**
+ * Whether a call of `kernel` on `input` is worth a GPU round trip under
+ * `policy`: its CPU twin would take longer.
+ *
+ * @example
+ * ```ts
+ * worthGpu("cosineSimilarity", { proposals, sentences, dim: 512 }); // false for 64 x 12
+ * ```
+ */
 export function worthGpu(
   kernel: RoutedKernel,
   input: unknown,
   policy: RoutePolicy = DEFAULT_ROUTE_POLICY,
 ): boolean {
-  const cpuMs = workUnits(kernel, input) * policy.cpuNsPerUnit[kernel] / 1e6;
-  return cpuMs > policy.gpuRoundTripMs;
+  return cpuMilliseconds(kernel, input, policy) > policy.gpuRoundTripMs;
 }
 
 /**
@@ -113,7 +145,7 @@ export function routedKernels(
   cpu: Kernels,
   policy: RoutePolicy = DEFAULT_ROUTE_POLICY,
 ): Kernels {
-  const pick = <K extends RoutedKernel>(kernel: K, input: unknown) =>
+  const pick = (kernel: RoutedKernel, input: unknown) =>
     worthGpu(kernel, input, policy) ? gpu : cpu;
   return {
     device: "gpu",

@@ -41,6 +41,7 @@ import { samPreprocessConfig } from "./sam/preprocess.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
+import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
 import { proposeStage } from "./stages/propose.ts";
 import { regionsStage, type WithRegions } from "./stages/regions.ts";
@@ -103,7 +104,11 @@ export interface SegmenterOptions
   threads?: number;
   /** Overrides of the mask generator's defaults. */
   generator?: Partial<MaskGeneratorOptions>;
-  /** CLIP views per vision call. Default 16. */
+  /**
+   * CLIP views per vision call. Default 16; 64 when the views stay on the
+   * GPU (`backend` webgpu with GPU kernels), where every call also waits
+   * for a readback.
+   */
   clipBatchSize?: number;
   /** Kernels for the per-image hot work. Default: chosen by `device`. */
   kernels?: Kernels;
@@ -273,7 +278,7 @@ export async function createSegmenter(
   const inFlight = options.inFlight ?? 1;
   if (!(Number.isInteger(inFlight) && inFlight >= 1)) {
     throw new RangeError(
-      `inFlight must be a positive integer, got ${inFlight}.`,
+      `inFlight must be a positive integer (1 for one image at a time), got ${inFlight}.`,
     );
   }
   const variant = options.variant ?? DEFAULT_VARIANT;
@@ -325,7 +330,7 @@ export async function createSegmenter(
     };
     const vision = new ClipVisionEncoder(
       await load(clip, "vision"),
-      options.clipBatchSize ?? 16,
+      options.clipBatchSize ?? (gpuDevice ? 64 : 16),
     );
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
     const generator = new AutomaticMaskGenerator(
@@ -401,11 +406,14 @@ export class Segmenter {
   /**
    * Whether CLIP's views stay on the GPU from the kernels to the vision
    * model (GPU kernels and a webgpu session on their device), instead of
-   * being read back and uploaded again.
+   * being read back and uploaded again. False once that device is lost
+   * (the segmenter then fails with `GpuDeviceLostError`: create it again).
    */
   get viewsOnDevice(): boolean {
     const { vision, kernels } = this.#parts;
-    return Boolean(kernels.onDevice && vision.gpuDevice);
+    const device = vision.gpuDevice;
+    return Boolean(kernels.onDevice && device) &&
+      lostReason(device!) === undefined;
   }
 
   /** The kernels the segmenter runs its per-image work on. */

@@ -528,6 +528,7 @@ async function evaluateLocked(
       device: segmenter.device,
       viewsOnDevice: segmenter.viewsOnDevice,
     },
+    inFlight: a.inFlight,
   };
 
   const wall = performance.now() - started;

@@ -13,9 +13,10 @@ import { fromItems, type Stage } from "./job.ts";
 /**
  * Runs up to `limit` jobs through `stage` at once, each job on its own
  * (the stage sees a stream of one job), and yields every job's outputs in
- * the order the jobs came in. `limit` 1 is `stage` itself. An error is
- * thrown when its job's turn to be yielded comes; when the stream stops
- * early, the jobs still at work are awaited first.
+ * the order the jobs came in. `limit` 1 is `stage` itself. A job's error
+ * is thrown when its turn to be yielded comes, an error of the input after
+ * the jobs it gave before; when the stream stops early, the jobs still at
+ * work are awaited first.
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ import { fromItems, type Stage } from "./job.ts";
 export function inFlight<A, B>(stage: Stage<A, B>, limit: number): Stage<A, B> {
   if (!(Number.isInteger(limit) && limit >= 1)) {
     throw new RangeError(
-      `The number of images in flight must be a positive integer, got ${limit}.`,
+      `The number of images in flight must be a positive integer (1 for one at a time), got ${limit}.`,
     );
   }
   if (limit === 1) return stage;
@@ -34,17 +35,25 @@ export function inFlight<A, B>(stage: Stage<A, B>, limit: number): Stage<A, B> {
     const input = jobs[Symbol.asyncIterator]();
     const running: Promise<B[]>[] = [];
     let ended = false;
+    // An input that fails ends the stream after the jobs it gave before.
+    let inputFailed: { error: unknown } | undefined;
     try {
       while (true) {
         while (!ended && running.length < limit) {
-          const next = await input.next();
-          if (next.done) ended = true;
-          else running.push(settledLater(runOne(stage, next.value)));
+          try {
+            const next = await input.next();
+            if (next.done) ended = true;
+            else running.push(settledLater(runOne(stage, next.value)));
+          } catch (error) {
+            ended = true;
+            inputFailed = { error };
+          }
         }
         const first = running.shift();
-        if (!first) return;
+        if (!first) break;
         yield* await first;
       }
+      if (inputFailed) throw inputFailed.error;
     } finally {
       // Stopped early (the consumer broke off, or a job failed): the jobs
       // still at work finish before the stream ends, so none outlives it

@@ -12,6 +12,11 @@ import type { BlurOutsideInput } from "../../kernels/blur_outside/contract.ts";
 import type { GpuContext } from "../../kernels/gpu_device.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
 import type { ClipVisionEncoder } from "../clip/vision.ts";
+import {
+  assertDeviceAlive,
+  GpuDeviceLostError,
+  lostReason,
+} from "../models/device_lost.ts";
 import type { Proposal } from "../sam/mask_generator.ts";
 import { type ImageJob, mapStage, type Stage } from "./job.ts";
 import type { Proposed } from "./propose.ts";
@@ -74,13 +79,17 @@ export function regionsStage<J extends ImageJob & Proposed>(
     let dim = 0;
     // The views stay on the GPU when the vision session runs on the
     // kernels' device; otherwise they come back to the host.
-    const onDevice = kernels.onDevice && vision.gpuDevice &&
-      await kernels.onDevice.context();
-    const embedViews = onDevice && vision.gpuDevice === onDevice.device
-      ? (input: ViewsRequest) => embedOnDevice(vision, kernels, onDevice, input)
+    const ctx = await deviceViewsContext(vision, kernels);
+    const embedViews = ctx
+      ? (input: ViewsRequest) => embedOnDevice(vision, kernels, ctx, input)
       : (input: ViewsRequest) => embedOnHost(vision, kernels, input);
-    for (let start = 0; start < proposals.length; start += chunk) {
-      const part = proposals.slice(start, start + chunk);
+    // On the device both views of a chunk go to the model in one call,
+    // which the encoder's batch size bounds.
+    const per = ctx
+      ? Math.min(chunk, Math.max(1, vision.batchSize >> 1))
+      : chunk;
+    for (let start = 0; start < proposals.length; start += per) {
+      const part = proposals.slice(start, start + per);
       const { embeds, dim: d } = await embedViews({
         image,
         masks: { data: packMasks(part, pixels), count: part.length },
@@ -98,6 +107,28 @@ export function regionsStage<J extends ImageJob & Proposed>(
       regions: { global: concat(globals), local: concat(locals), dim },
     };
   });
+}
+
+/**
+ * The GPU context to leave the views on: the kernels' own when the vision
+ * session runs on its device, else undefined (views made on the host or
+ * read back). Throws {@linkcode GpuDeviceLostError} when the session's
+ * device was lost (the kernels may have opened a new one since).
+ */
+async function deviceViewsContext(
+  vision: ClipVisionEncoder,
+  kernels: Kernels,
+): Promise<GpuContext | undefined> {
+  const device = vision.gpuDevice;
+  if (!device || !kernels.onDevice) return undefined;
+  assertDeviceAlive(device);
+  const ctx = await kernels.onDevice.context();
+  if (ctx.device !== device) {
+    throw new GpuDeviceLostError(
+      lostReason(device) ?? "the kernels now run on another device",
+    );
+  }
+  return ctx;
 }
 
 /** What both view kernels take for one chunk of proposals. */
@@ -136,8 +167,10 @@ async function embedOnDevice(
   const viewBytes = count * 3 * size * size * 4;
   const buffer = ctx.buffers.acquire("storage", 2 * viewBytes);
   try {
-    await kernels.onDevice!.blurOutside(input, { buffer });
-    await kernels.onDevice!.cropAndFill(input, { buffer, offset: viewBytes });
+    await Promise.all([
+      kernels.onDevice!.blurOutside(ctx, input, { buffer }),
+      kernels.onDevice!.cropAndFill(ctx, input, { buffer, offset: viewBytes }),
+    ]);
     return await vision.embedOnDevice(buffer, 2 * count);
   } finally {
     ctx.buffers.release("storage", buffer);

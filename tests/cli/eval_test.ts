@@ -453,6 +453,11 @@ Deno.test("eval --in-flight 3 writes the same predictions, in the same order, as
     const metrics = async (out: string) =>
       JSON.parse(await Deno.readTextFile(`${dir}/${out}/metrics.json`)).all;
     assert.deepEqual(await metrics("three"), await metrics("one"));
+    const settings = async (out: string) =>
+      JSON.parse(await Deno.readTextFile(`${dir}/${out}/metrics.json`))
+        .settings;
+    assert.equal((await settings("three")).inFlight, 3);
+    assert.equal((await settings("one")).inFlight, 1);
     const bad = await run([
       ...referArgs("val", `${dir}/bad`),
       "--in-flight",

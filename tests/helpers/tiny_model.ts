@@ -47,3 +47,19 @@ export function tinyModel(): Uint8Array {
   g.output("energy", "float32", ["batch", 1]);
   return g.encode();
 }
+
+/**
+ * A model that computes in half precision: input `x` [batch, 16] float32,
+ * cast to float16, squared, cast back to `y` [batch, 16]. On WebGPU it
+ * needs a device with the shader-f16 feature.
+ */
+export function halfPrecisionModel(): Uint8Array {
+  const FLOAT16 = 10, FLOAT = 1; // ONNX TensorProto element types
+  const g = new OnnxGraph("half");
+  g.input("x", "float32", ["batch", 16]);
+  const half = g.node("Cast", ["x"], undefined, { to: attr.int(FLOAT16) });
+  const squared = g.node("Mul", [half, half]);
+  g.node("Cast", [squared], ["y"], { to: attr.int(FLOAT) });
+  g.output("y", "float32", ["batch", 16]);
+  return g.encode();
+}

@@ -30,6 +30,12 @@ Deno.test("worthGpu() keeps the pipeline's small calls on the CPU and sends its 
   assert.equal(worthGpu("cropAndFill", views(64, 640, 480)), true);
   assert.equal(worthGpu("blurOutside", views(64, 640, 480)), true);
   assert.equal(worthGpu("cropAndFill", views(4, 64, 48)), false);
+  // The view side counts: 16 views of 320x240 at 224 px ~10 ms, at 336 ~20.
+  assert.equal(worthGpu("cropAndFill", views(16, 320, 240)), false);
+  assert.equal(
+    worthGpu("cropAndFill", { ...views(16, 320, 240), size: 336 }),
+    true,
+  );
   // An evaluated image's two sentences against their ground truth: ~1 ms.
   assert.equal(worthGpu("maskOverlaps", overlaps(2, 640, 480)), false);
   assert.equal(worthGpu("maskOverlaps", overlaps(64, 640, 480)), true);

@@ -13,7 +13,11 @@ import {
 import { deviceTensor, tensor } from "../../pipeline/models/tensor.ts";
 import { hasWebGpuAdapter } from "../../pipeline/models/backends/ort_web.ts";
 import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
-import { seededValues, tinyModel } from "../helpers/tiny_model.ts";
+import {
+  halfPrecisionModel,
+  seededValues,
+  tinyModel,
+} from "../helpers/tiny_model.ts";
 
 const MODEL = tinyModel();
 const INPUT = tensor("float32", seededValues(2 * 3 * 16 * 16, 7), [
@@ -91,7 +95,7 @@ Deno.test("wasm, webgpu and native backends agree on one model", async () => {
   assertClose(f32(gpu.energy), f32(wasm.energy), 1e-2, "webgpu energy");
 });
 
-Deno.test("a webgpu session on a given device takes a GPU buffer as input and gives what the host input gives", async () => {
+Deno.test("createSession() with gpuDevice gives a webgpu session that takes a GPU buffer as input, with what the host input gives", async () => {
   if (!(await hasWebGpuAdapter())) {
     if (Deno.env.get("CI")) {
       throw new Error("CI must provide a WebGPU adapter (lavapipe)");
@@ -142,6 +146,69 @@ Deno.test("a webgpu session on a given device takes a GPU buffer as input and gi
   } finally {
     buffer.destroy();
     await session.release();
+  }
+});
+
+Deno.test("createSession() with oris's GPU device runs a half-precision model, which a device without shader-f16 cannot", async () => {
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter?.features.has("shader-f16")) {
+    if (Deno.env.get("CI")) {
+      throw new Error("CI must provide a WebGPU adapter with shader-f16");
+    }
+    console.warn("skipping: no WebGPU adapter with shader-f16 here");
+    return;
+  }
+  const { gpuContext } = await import("../../kernels/gpu_device.ts");
+  const model = halfPrecisionModel();
+  const x = tensor(
+    "float32",
+    Float32Array.from({ length: 32 }, (_, i) => i / 8),
+    [2, 16],
+  );
+  const run = async (gpuDevice: GPUDevice) => {
+    const session = await createSession(model, {
+      backend: "webgpu",
+      label: "half.onnx",
+      gpuDevice,
+    });
+    try {
+      return (await session.run({ x })).y.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+  };
+  const y = await run((await gpuContext()).device);
+  // i/8 squared is exact in half precision for i < 32.
+  assert.deepEqual([...y], [...x.data as Float32Array].map((v) => v * v));
+  const plain = await adapter.requestDevice();
+  try {
+    await assert.rejects(() => run(plain), /f16/);
+  } finally {
+    plain.destroy();
+  }
+});
+
+Deno.test("session.run() on webgpu takes concurrent runs, of one session and of two, and gives what runs one by one give", async () => {
+  if (!(await hasWebGpuAdapter())) {
+    if (Deno.env.get("CI")) {
+      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
+    }
+    console.warn("skipping: no WebGPU adapter here");
+    return;
+  }
+  const a = await createSession(MODEL, { backend: "webgpu", label: "a" });
+  const b = await createSession(MODEL, { backend: "webgpu", label: "b" });
+  try {
+    const alone = (await a.run({ pixels: INPUT })).embeds.data;
+    const all = await Promise.all([
+      a.run({ pixels: INPUT }),
+      a.run({ pixels: INPUT }),
+      b.run({ pixels: INPUT }),
+    ]);
+    for (const out of all) assert.deepEqual(out.embeds.data, alone);
+  } finally {
+    await a.release();
+    await b.release();
   }
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
+import { probeGpu } from "../../kernels/gpu_device.ts";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 import { fromItems, type ImageJob } from "../../pipeline/stages/job.ts";
 import { selectFor } from "../../pipeline/stages/select.ts";
@@ -285,5 +286,56 @@ Deno.test("the pipeline gives the same result on the WebGPU kernels, with the vi
         )
       );
     });
+  }
+});
+
+Deno.test("Segmenter.stream() with images in flight starts the next image before yielding the first, and gives the same results in order, on webgpu too", async () => {
+  const scenes = [1005, 1006, 1007].map((seed) => generateScene(seed));
+  const jobs = () =>
+    fromItems(scenes.map((s, i) => ({
+      id: i,
+      image: s.image,
+      sentences: s.sentences.map((x) => x.text),
+      timings: {},
+    })));
+  const backends: ("wasm" | "webgpu")[] = ["wasm"];
+  if (await probeGpu()) backends.push("webgpu");
+  else if (Deno.env.get("CI")) throw new Error("CI must provide WebGPU");
+  for (const backend of backends) {
+    const run = async (inFlight: number) => {
+      const events: string[] = [];
+      const segmenter = await fixtureSegmenter({
+        backend,
+        inFlight,
+        generator: { pointsPerSide: 4 },
+        onProgress: (e) => {
+          if (e.kind === "propose") events.push(`propose ${e.id}`);
+        },
+      });
+      const done = [];
+      try {
+        for await (const job of segmenter.stream(jobs())) {
+          events.push(`yield ${job.id}`);
+          done.push(job);
+        }
+      } finally {
+        await segmenter.release();
+      }
+      return { events, done };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    assert.deepEqual(two.done.map((j) => j.id), [0, 1, 2], backend);
+    assert.ok(
+      two.events.indexOf("propose 1") < two.events.indexOf("yield 0"),
+      `${backend}: image 1 started before image 0 was yielded`,
+    );
+    assert.ok(
+      one.events.indexOf("propose 1") > one.events.indexOf("yield 0"),
+      `${backend}: one at a time`,
+    );
+    two.done.forEach((job, i) =>
+      assert.deepEqual(job.selections, one.done[i].selections, backend)
+    );
   }
 });

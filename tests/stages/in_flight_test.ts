@@ -102,3 +102,17 @@ Deno.test("inFlight() stops reading its input and lets the jobs at work finish w
   assert.equal(seen.now, 0, "the jobs at work finished first");
   assert.ok(read <= 5, `read ${read} jobs for 3 results`);
 });
+
+Deno.test("inFlight() yields the jobs an input gave before it failed, then throws its error", async () => {
+  async function* input() {
+    yield 0;
+    yield 1;
+    throw new Error("image 2 is missing");
+  }
+  const { stage } = slowDouble([5, 5]);
+  const got: number[] = [];
+  await assert.rejects(async () => {
+    for await (const n of inFlight(stage, 3)(input())) got.push(n);
+  }, /image 2 is missing/);
+  assert.deepEqual(got, [0, 2]);
+});

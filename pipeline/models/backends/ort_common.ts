@@ -15,6 +15,7 @@ import {
 } from "../session.ts";
 import { type DeviceTensor, isDeviceTensor, type Tensor } from "../tensor.ts";
 import { describeError } from "../transfer.ts";
+import { assertDeviceAlive, lostReason, watchDevice } from "../device_lost.ts";
 
 /** The parts of an ONNX Runtime tensor oris reads. */
 interface OrtTensorLike {
@@ -88,7 +89,7 @@ function ortInput(
 ): OrtTensorLike {
   if (!isDeviceTensor(t)) return new OrtTensor(t.type, t.data, t.dims);
   if (!gpuDevice || !OrtTensor.fromGpuBuffer) {
-    throw new RangeError(
+    throw new TypeError(
       `The input "${name}" of ${label} is a GPU buffer, but this session does not run on a given WebGPU device: create it with the webgpu backend and gpuDevice, or pass a host tensor.`,
     );
   }
@@ -112,6 +113,7 @@ export function wrapOrtSession(
 ): InferenceSession {
   const inputs = toValueInfo(session.inputNames, session.inputMetadata);
   const outputs = toValueInfo(session.outputNames, session.outputMetadata);
+  if (gpuDevice) watchDevice(gpuDevice);
   return {
     backend,
     label,
@@ -119,6 +121,7 @@ export function wrapOrtSession(
     outputs,
     ...(gpuDevice ? { gpuDevice } : {}),
     async run(feeds, outputNames) {
+      if (gpuDevice) assertDeviceAlive(gpuDevice);
       const ortFeeds: Record<string, OrtTensorLike> = {};
       for (const [name, t] of Object.entries(feeds)) {
         if (!session.inputNames.includes(name)) {
@@ -151,7 +154,14 @@ export function wrapOrtSession(
       }
       return out;
     },
-    release: () => session.release(),
+    async release() {
+      try {
+        await session.release();
+      } catch (e) {
+        // A session on a lost device cannot free what the device held.
+        if (!(gpuDevice && lostReason(gpuDevice) !== undefined)) throw e;
+      }
+    },
   };
 }
 

@@ -62,7 +62,7 @@ export async function createWebSession(
   const provider = backend === "webgpu" && options.gpuDevice
     ? { name: "webgpu", device: options.gpuDevice }
     : backend;
-  return await createOrtSession(
+  const session = await createOrtSession(
     ort as unknown as OrtModuleLike,
     model,
     label,
@@ -74,4 +74,27 @@ export async function createWebSession(
     },
     backend === "webgpu" ? options.gpuDevice : undefined,
   );
+  return backend === "webgpu" ? oneRunAtATime(session) : session;
+}
+
+// The WebGPU bundle's runs, chained: one at a time across all its sessions.
+let webGpuRuns: Promise<unknown> = Promise.resolve();
+
+/**
+ * The session with its runs queued behind every other run of the WebGPU
+ * bundle. onnxruntime-web 1.30's WebGPU backend cannot overlap runs: two
+ * runs of one session never settle, and runs of two sessions fail in
+ * their output downloads. Queued, images in flight (see `inFlight`) still
+ * overlap the kernels of one image with the model runs of another.
+ */
+function oneRunAtATime(session: InferenceSession): InferenceSession {
+  return {
+    ...session,
+    run(feeds, outputNames) {
+      const run = webGpuRuns.then(() => session.run(feeds, outputNames));
+      webGpuRuns = run.catch(() => {});
+      return run;
+    },
+    release: () => session.release(),
+  };
 }
