@@ -2,7 +2,8 @@
  * The WebGPU context of the GPU benchmarks: the shared device, with its
  * adapter printed first (a fallback adapter such as lavapipe says nothing
  * about a real GPU's speed), or null with the reason where there is none
- * or ORIS_BENCH_GPU=0.
+ * or ORIS_BENCH_GPU=0, on standard error (so that `deno bench --json`
+ * stays JSON).
  *
  * @module
  */
@@ -16,14 +17,14 @@ export async function benchGpuContext(
   if (Deno.env.get("ORIS_BENCH_GPU") === "0") return null;
   try {
     const ctx = await gpuContext();
-    console.log(
+    console.error(
       `WebGPU adapter: ${ctx.adapter.name}${
         ctx.adapter.isFallbackAdapter ? " (fallback adapter)" : ""
       }`,
     );
     return ctx;
   } catch (e) {
-    console.log(`No ${what} benchmarks: ${(e as Error).message}`);
+    console.error(`No ${what} benchmarks: ${(e as Error).message}`);
     return null;
   }
 }

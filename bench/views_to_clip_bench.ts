@@ -46,7 +46,7 @@ async function register(ctx: GpuContext): Promise<void> {
       "../tests/fixtures/models/fixture/color-clip/onnx/vision_model.onnx",
       import.meta.url,
     );
-  console.log(`CLIP vision model: ${modelPath}`);
+  console.error(`CLIP vision model: ${modelPath}`);
   const bytes = await Deno.readFile(modelPath);
   const encoder = async (gpuDevice?: GPUDevice) =>
     new ClipVisionEncoder(

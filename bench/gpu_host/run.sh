@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU figures in one run, on an offline GPU host prepared by pack.sh
-# (carry .device). Writes host.txt, kernels.txt and views_to_clip.txt to
-# $OUT (default /tmp/oris-gpu) and prints them.
+# (carry .device). Writes host.txt, kernels.json, views_to_clip.json, their
+# logs and summary.md (every group's means and speed against its CPU
+# baseline) to $OUT (default /tmp/oris-gpu), and prints the summary.
 #   1. the adapter WebGPU finds (stops here, exit 3, when there is none);
 #   2. bench/kernels_bench.ts: every kernel, CPU twin and GPU, at 640x480 and
 #      1024x768 (ORIS_BENCH_SIZES);
@@ -34,8 +35,8 @@ if [[ $adapter != *"adapter: "* || $adapter == *"adapter: none"* ]]; then
   echo "No WebGPU adapter on this host: nothing to measure." | tee -a "$out/host.txt"
   exit 3
 fi
-ORIS_BENCH_SIZES=${ORIS_BENCH_SIZES:-640,1024} run deno bench -A bench/kernels_bench.ts 2>&1 |
-  tee "$out/kernels.txt"
+ORIS_BENCH_SIZES=${ORIS_BENCH_SIZES:-640,1024} run deno bench -A --json bench/kernels_bench.ts \
+  >"$out/kernels.json" 2>"$out/kernels.log" || echo "kernels_bench failed: see kernels.log"
 # ORIS_BENCH_CLIP_VISION: a model file to use instead, or "fixture".
 model=${ORIS_BENCH_CLIP_VISION:-}
 [ "$model" = fixture ] && model=none
@@ -45,4 +46,7 @@ if [ -z "$model" ] && python3 -c "import torch, transformers, onnx" 2>/dev/null;
 fi
 [ "$model" = none ] && model=""
 ORIS_BENCH_CLIP_VISION=$model ORIS_BENCH_N=${ORIS_BENCH_N:-10} \
-  run deno bench -A bench/views_to_clip_bench.ts 2>&1 | tee "$out/views_to_clip.txt"
+  run deno bench -A --json bench/views_to_clip_bench.ts \
+  >"$out/views_to_clip.json" 2>"$out/views_to_clip.log" || echo "views_to_clip_bench failed: see views_to_clip.log"
+run deno run --allow-read bench/gpu_host/summary.ts "$out/kernels.json" "$out/views_to_clip.json" |
+  tee "$out/summary.md"
