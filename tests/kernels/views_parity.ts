@@ -46,11 +46,20 @@ export async function assertOneAndMany(
   const image = texturedImage(45, 33, 4);
   const one = { image, ...ellipseMasks(1, 45, 33, 8) };
   assertViewsClose(await gpu(ctx, one), cpu(one), 224, tolerance, "N = 1");
-  const many = { image, ...ellipseMasks(256, 45, 33, 9), size: 40 };
+  const many = manyViews();
   const small = withBindingLimit(ctx, 1 << 20);
   const want = cpu(many);
   assertViewsClose(await gpu(small, many), want, 40, tolerance, "N = 256");
   return { many, want };
+}
+
+/** 256 proposals of a 45x33 image, viewed at 40 px: split into several dispatches under a 1 MiB binding limit. */
+function manyViews(): ViewsInput & MaskSet {
+  return {
+    image: texturedImage(45, 33, 4),
+    ...ellipseMasks(256, 45, 33, 9),
+    size: 40,
+  };
 }
 
 /** Reads a whole storage buffer back to the host (test helper: its own submit). */
@@ -73,16 +82,16 @@ export async function readBuffer(
 }
 
 /**
- * Asserts that a view kernel writing into a device buffer (at an offset
- * that is not a multiple of 256, split into several dispatches by a 1 MiB
- * binding limit) leaves there what its CPU twin computes, and leaves the
- * values around the views alone; also that it refuses a buffer too small
- * and a host output given at the same time.
+ * Asserts that a view kernel writing the views of {@linkcode manyViews}
+ * into a device buffer (at an offset that is not a multiple of 256, split
+ * into several dispatches by a 1 MiB binding limit) leaves there what its
+ * CPU twin computes, and leaves the values around the views alone; also
+ * that it refuses a buffer too small and a host output given at the same
+ * time.
  */
 export async function assertDeviceViews(
   ctx: GpuContext,
-  input: ViewsInput & MaskSet,
-  want: Float32Array,
+  cpu: (input: ViewsInput) => Float32Array,
   gpuInto: (
     ctx: GpuContext,
     input: ViewsInput,
@@ -90,6 +99,8 @@ export async function assertDeviceViews(
   ) => Promise<void>,
   tolerance: number,
 ): Promise<void> {
+  const input = manyViews();
+  const want = cpu(input);
   const before = 132, after = 68; // guard values around the views
   const initial = new Float32Array(before + want.length + after).fill(-7);
   const buffer = ctx.device.createBuffer({

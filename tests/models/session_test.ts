@@ -11,8 +11,8 @@ import {
   signatureProblems,
 } from "../../pipeline/models/session.ts";
 import { deviceTensor, tensor } from "../../pipeline/models/tensor.ts";
-import { hasWebGpuAdapter } from "../../pipeline/models/backends/ort_web.ts";
 import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
+import { testAdapter } from "../helpers/webgpu.ts";
 import {
   halfPrecisionModel,
   seededValues,
@@ -83,26 +83,14 @@ Deno.test("wasm, webgpu and native backends agree on one model", async () => {
   assertClose(f32(native.embeds), f32(wasm.embeds), 1e-5, "native embeds");
   assertClose(f32(native.energy), f32(wasm.energy), 1e-3, "native energy");
 
-  if (!(await hasWebGpuAdapter())) {
-    if (Deno.env.get("CI")) {
-      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
-    }
-    console.warn("skipping the webgpu comparison: no WebGPU adapter here");
-    return;
-  }
+  if (!(await testAdapter("the webgpu comparison"))) return;
   const gpu = await runOn("webgpu");
   assertClose(f32(gpu.embeds), f32(wasm.embeds), 1e-4, "webgpu embeds");
   assertClose(f32(gpu.energy), f32(wasm.energy), 1e-2, "webgpu energy");
 });
 
 Deno.test("createSession() with gpuDevice gives a webgpu session that takes a GPU buffer as input, with what the host input gives", async () => {
-  if (!(await hasWebGpuAdapter())) {
-    if (Deno.env.get("CI")) {
-      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
-    }
-    console.warn("skipping: no WebGPU adapter here");
-    return;
-  }
+  if (!(await testAdapter("this test"))) return;
   const { gpuContext } = await import("../../kernels/gpu_device.ts");
   const { device } = await gpuContext();
   const session = await createSession(MODEL, {
@@ -150,14 +138,8 @@ Deno.test("createSession() with gpuDevice gives a webgpu session that takes a GP
 });
 
 Deno.test("createSession() with oris's GPU device runs a half-precision model, which a device without shader-f16 cannot", async () => {
-  const adapter = await navigator.gpu?.requestAdapter();
-  if (!adapter?.features.has("shader-f16")) {
-    if (Deno.env.get("CI")) {
-      throw new Error("CI must provide a WebGPU adapter with shader-f16");
-    }
-    console.warn("skipping: no WebGPU adapter with shader-f16 here");
-    return;
-  }
+  const adapter = await testAdapter("this test", "shader-f16");
+  if (!adapter) return;
   const { gpuContext } = await import("../../kernels/gpu_device.ts");
   const model = halfPrecisionModel();
   const x = tensor(
@@ -189,13 +171,7 @@ Deno.test("createSession() with oris's GPU device runs a half-precision model, w
 });
 
 Deno.test("session.run() on webgpu takes concurrent runs, of one session and of two, and gives what runs one by one give", async () => {
-  if (!(await hasWebGpuAdapter())) {
-    if (Deno.env.get("CI")) {
-      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
-    }
-    console.warn("skipping: no WebGPU adapter here");
-    return;
-  }
+  if (!(await testAdapter("this test"))) return;
   const a = await createSession(MODEL, { backend: "webgpu", label: "a" });
   const b = await createSession(MODEL, { backend: "webgpu", label: "b" });
   try {

@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
-import { gpuContext, probeGpu } from "../../kernels/gpu_device.ts";
+import { gpuContext } from "../../kernels/gpu_device.ts";
 import { GpuDeviceLostError } from "../../pipeline/models/device_lost.ts";
 import { generateScene } from "../fixtures/scenes.ts";
 import { fixtureSegmenter } from "../helpers/fixture_models.ts";
+import { testAdapter } from "../helpers/webgpu.ts";
 
 Deno.test("a segmenter whose shared GPU device is lost says so, stops keeping views there, and still releases", async () => {
-  if (!(await probeGpu())) {
-    if (Deno.env.get("CI")) {
-      throw new Error("CI must provide a WebGPU adapter (lavapipe)");
-    }
-    console.warn("skipping: no WebGPU adapter here");
-    return;
-  }
+  if (!(await testAdapter("this test"))) return;
   const segmenter = await fixtureSegmenter({
     backend: "webgpu",
     device: "gpu",

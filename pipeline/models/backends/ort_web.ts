@@ -95,6 +95,5 @@ function oneRunAtATime(session: InferenceSession): InferenceSession {
       webGpuRuns = run.catch(() => {});
       return run;
     },
-    release: () => session.release(),
   };
 }
