@@ -7,7 +7,12 @@
  * @module
  */
 
-import { gpuContext, probeGpu } from "./gpu_device.ts";
+import {
+  type GpuAdapterSummary,
+  type GpuContext,
+  gpuContext,
+  probeGpu,
+} from "./gpu_device.ts";
 import { CPU_KERNELS, gpuKernels, type Kernels } from "./kernels.ts";
 import { routedKernels } from "./route.ts";
 
@@ -16,6 +21,17 @@ export type DeviceChoice = "gpu" | "cpu" | "auto";
 
 /** The accepted device choices. */
 export const DEVICE_CHOICES: readonly DeviceChoice[] = ["gpu", "cpu", "auto"];
+
+/** How {@linkcode chooseKernels} reaches WebGPU; replaceable in tests. */
+export interface GpuAccess {
+  /** The adapter WebGPU would give, or null; never throws. */
+  probe(): Promise<GpuAdapterSummary | null>;
+  /** The shared device, opened on first call and reopened after a loss. */
+  open(): Promise<GpuContext>;
+}
+
+/** The process's real WebGPU: {@linkcode probeGpu} and {@linkcode gpuContext}. */
+export const WEBGPU_ACCESS: GpuAccess = { probe: probeGpu, open: gpuContext };
 
 /**
  * The kernels for `device`. "gpu" opens the WebGPU device now, so a
@@ -33,20 +49,21 @@ export const DEVICE_CHOICES: readonly DeviceChoice[] = ["gpu", "cpu", "auto"];
  */
 export async function chooseKernels(
   device: DeviceChoice = "auto",
+  webgpu: GpuAccess = WEBGPU_ACCESS,
 ): Promise<Kernels> {
   switch (device) {
     case "cpu":
       return CPU_KERNELS;
     case "gpu":
-      await gpuContext(); // fails here, not mid-run, when no device opens
-      return gpuKernels(gpuContext); // reopens a lost device on the next call
+      await webgpu.open(); // fails here, not mid-run, when no device opens
+      return gpuKernels(webgpu.open); // reopens a lost device on the next call
     case "auto": {
-      const adapter = await probeGpu();
+      const adapter = await webgpu.probe();
       if (!adapter || adapter.isFallbackAdapter) return CPU_KERNELS;
       try {
-        await gpuContext(); // fails here, not mid-run, when no device opens
-        // gpuContext reopens a lost device on the next call.
-        return routedKernels(gpuKernels(gpuContext), CPU_KERNELS);
+        await webgpu.open(); // fails here, not mid-run, when no device opens
+        // open() reopens a lost device on the next call.
+        return routedKernels(gpuKernels(webgpu.open), CPU_KERNELS);
       } catch {
         return CPU_KERNELS;
       }
