@@ -39,6 +39,7 @@ export * from "./pipeline/sam/postprocess.ts";
 export * from "./pipeline/sam/preprocess.ts";
 export * from "./pipeline/sam/point_grid.ts";
 export * from "./pipeline/sam/box_nms.ts";
+export * from "./pipeline/sam/mask_nms.ts";
 export * from "./pipeline/sam/small_regions.ts";
 export * from "./pipeline/clip/vision.ts";
 export * from "./pipeline/clip/text.ts";

@@ -53,6 +53,7 @@ export const METHOD_OPTION_SPECS = {
   beta: { type: "string" },
   "points-per-side": { type: "string" },
   "points-per-batch": { type: "string" },
+  "mask-nms": { type: "string" },
 } as const;
 
 /** Help text of the shared options. */
@@ -81,7 +82,9 @@ Method:
   --alpha A             weight of the global view (default ${SEGMENTER_DEFAULTS.alpha})
   --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
   --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
-  --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})`;
+  --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})
+  --mask-nms IOU        after box NMS, drop proposals whose mask IoU with a better
+                        one exceeds IOU; fewer CLIP views (default ${MASK_GENERATOR_DEFAULTS.maskNmsThresh} = off)`;
 
 /** The shared options' values as parseArgs returns them. */
 export type MethodOptionValues = {
@@ -106,6 +109,7 @@ export interface MethodArgs {
   beta: number;
   pointsPerSide: number;
   pointsPerBatch: number;
+  maskNmsThresh: number;
 }
 
 /** Parses a number option, with a clear error. */
@@ -200,6 +204,13 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
       whole(1024),
       "a whole number from 1 to 1024",
     ),
+    maskNmsThresh: numberOption(
+      "mask-nms",
+      values["mask-nms"],
+      MASK_GENERATOR_DEFAULTS.maskNmsThresh,
+      unit,
+      "a mask IoU from 0 to 1",
+    ),
   };
 }
 
@@ -212,6 +223,7 @@ export function methodSettings(a: MethodArgs): Record<string, unknown> {
     beta: a.beta,
     pointsPerSide: a.pointsPerSide,
     pointsPerBatch: a.pointsPerBatch,
+    maskNmsThresh: a.maskNmsThresh,
   };
 }
 
@@ -254,6 +266,7 @@ export function segmenterOptions(
     generator: {
       pointsPerSide: a.pointsPerSide,
       pointsPerBatch: a.pointsPerBatch,
+      maskNmsThresh: a.maskNmsThresh,
     },
     onProgress,
   };

@@ -2,7 +2,7 @@
  * SAM's automatic mask generator over the Xenova SAM exports: one encoder
  * pass per image, the decoder batched over a grid of point prompts, then the
  * reference generator's filters (predicted IoU, stability score, box NMS,
- * small-region clean-up).
+ * small-region clean-up), and optionally mask NMS.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import {
   type SessionSignature,
 } from "../models/session.ts";
 import { tensor } from "../models/tensor.ts";
+import { maskNms } from "./mask_nms.ts";
 import { buildPointGrid } from "./point_grid.ts";
 import {
   filterDecoderBatch,
@@ -69,6 +70,12 @@ export interface MaskGeneratorOptions {
   boxNmsThresh: number;
   /** Islands and holes smaller than this many pixels are removed/filled (0 = off). Default 0. */
   minMaskRegionArea: number;
+  /**
+   * Mask IoU above which the lower-scoring of two proposals that passed
+   * box NMS is dropped (1 = off, as the reference generator). Catches
+   * duplicates whose boxes differ, and saves their CLIP views. Default 1.
+   */
+  maskNmsThresh: number;
 }
 
 /** The defaults of {@linkcode MaskGeneratorOptions}. */
@@ -81,6 +88,7 @@ export const MASK_GENERATOR_DEFAULTS: Readonly<MaskGeneratorOptions> = {
   maskThreshold: 0,
   boxNmsThresh: 0.7,
   minMaskRegionArea: 0,
+  maskNmsThresh: 1,
 };
 
 /** One proposed region. */
@@ -98,6 +106,12 @@ export interface Proposal {
   /** The point prompt that produced it, in image pixels. */
   readonly point: readonly [number, number];
 }
+
+/** The kernels the generator uses: mask decoding, and pairwise IoU for mask NMS. */
+export type GeneratorKernels = Pick<
+  Kernels,
+  "decodeMaskLogits" | "pairwiseMaskIou"
+>;
 
 /** Progress of {@linkcode AutomaticMaskGenerator.generate}. */
 export interface MaskGeneratorProgress {
@@ -124,7 +138,7 @@ export class AutomaticMaskGenerator {
   #encoder: InferenceSession;
   #decoder: InferenceSession;
   #preprocess: SamPreprocessConfig;
-  #kernels: Pick<Kernels, "decodeMaskLogits">;
+  #kernels: GeneratorKernels;
 
   /**
    * Checks both sessions' signatures and sets up the generator.
@@ -140,7 +154,7 @@ export class AutomaticMaskGenerator {
     decoder: InferenceSession,
     options: Partial<MaskGeneratorOptions> = {},
     preprocess: SamPreprocessConfig = SAM_PREPROCESS,
-    kernels: Pick<Kernels, "decodeMaskLogits"> = CPU_KERNELS,
+    kernels: GeneratorKernels = CPU_KERNELS,
   ) {
     assertSignature(encoder, SAM_ENCODER_SIGNATURE);
     assertSignature(decoder, SAM_DECODER_SIGNATURE);
@@ -205,7 +219,13 @@ export class AutomaticMaskGenerator {
       onProgress?.({ stage: "decode", done: start + n, total });
     }
     onProgress?.({ stage: "filter", done: 0, total: 1 });
-    const proposals = suppressDuplicates(candidates, width, height, o);
+    const proposals = await maskNms(
+      suppressDuplicates(candidates, width, height, o),
+      width,
+      height,
+      o.maskNmsThresh,
+      this.#kernels,
+    );
     onProgress?.({ stage: "filter", done: 1, total: 1 });
     return proposals;
   }
@@ -227,6 +247,7 @@ function validateOptions(o: MaskGeneratorOptions): MaskGeneratorOptions {
       "predIouThresh",
       "stabilityScoreThresh",
       "boxNmsThresh",
+      "maskNmsThresh",
     ] as const
   ) {
     if (!(o[name] >= 0 && o[name] <= 1)) {

@@ -116,6 +116,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
     });
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);
+    assert.equal(report.settings.maskNmsThresh, 1); // off by default
     for (
       const k of [
         "decode",
@@ -161,6 +162,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "--offline",
       "--points-per-side",
       "--points-per-batch",
+      "--mask-nms",
     ]
   ) assert.ok(stdout.includes(option), option);
   for (
@@ -196,6 +198,10 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
       [
         ["--image", "x.png", "--text", "a", "--top-k", "1.5"],
         /--top-k must be a whole number/,
+      ],
+      [
+        ["--image", "x.png", "--text", "a", "--mask-nms", "1.2"],
+        /--mask-nms must be a mask IoU from 0 to 1, not "1.2"/,
       ],
       [["--image", "x.png", "--text", "a", "--frobnicate"], /frobnicate/],
       [["--image", "x.png", "--text", "  "], /--text: Sentence 1 is empty/],

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { CPU_KERNELS } from "../../kernels/kernels.ts";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
+import type { PairwiseIouInput } from "../../kernels/mask_pairwise_iou/contract.ts";
 import { createSession } from "../../pipeline/models/session.ts";
-import { AutomaticMaskGenerator } from "../../pipeline/sam/mask_generator.ts";
+import {
+  AutomaticMaskGenerator,
+  type Proposal,
+} from "../../pipeline/sam/mask_generator.ts";
 import { generateScene } from "../fixtures/scenes.ts";
 import { FIXTURE_MODELS_DIR } from "../helpers/fixture_models.ts";
 
@@ -76,6 +81,10 @@ Deno.test("AutomaticMaskGenerator rejects options out of range and swapped model
     /predIouThresh/,
   );
   assert.throws(
+    () => new AutomaticMaskGenerator(encoder, decoder, { maskNmsThresh: -0.1 }),
+    /maskNmsThresh must lie in \[0, 1\], got -0.1/,
+  );
+  assert.throws(
     () => new AutomaticMaskGenerator(decoder, encoder),
     /does not have the inputs\/outputs/,
   );
@@ -119,4 +128,42 @@ Deno.test("AutomaticMaskGenerator removes small islands when minMaskRegionArea i
     "the clean-up should remove the speck",
   );
   assert.ok(maskIou(clean.mask, shape.mask).iou >= 0.9);
+});
+
+Deno.test("AutomaticMaskGenerator with maskNmsThresh keeps a subset with no two masks above it, through the kernels", async () => {
+  const scene = generateScene(2);
+  const all = await new AutomaticMaskGenerator(encoder, decoder, {
+    pointsPerSide: 8,
+  }).generate(scene.image);
+  let calls = 0;
+  const kernels = {
+    ...CPU_KERNELS,
+    pairwiseMaskIou: (input: PairwiseIouInput) => {
+      calls++;
+      return CPU_KERNELS.pairwiseMaskIou(input);
+    },
+  };
+  const threshold = 0.3;
+  const kept = await new AutomaticMaskGenerator(
+    encoder,
+    decoder,
+    { pointsPerSide: 8, maskNmsThresh: threshold },
+    undefined,
+    kernels,
+  ).generate(scene.image);
+  assert.equal(calls, 1);
+  assert.ok(kept.length < all.length, `${kept.length} of ${all.length} kept`);
+  const key = (p: Proposal) => p.box.join() + ":" + p.predictedIou;
+  const allKeys = all.map(key);
+  let last = -1;
+  for (const p of kept) {
+    const at = allKeys.indexOf(key(p));
+    assert.ok(at > last, "a subset, in the same order");
+    last = at;
+  }
+  for (let i = 0; i < kept.length; i++) {
+    for (let j = i + 1; j < kept.length; j++) {
+      assert.ok(maskIou(kept[i].mask, kept[j].mask).iou <= threshold);
+    }
+  }
 });
