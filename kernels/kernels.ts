@@ -21,22 +21,31 @@ import { maskOverlaps } from "./mask_iou/cpu.ts";
 import { maskOverlapsGpu } from "./mask_iou/gpu.ts";
 import type { MaskOverlaps, MaskOverlapsInput } from "./mask_iou/contract.ts";
 import { decodeMaskLogits } from "./mask_logits/cpu.ts";
-import { decodeMaskLogitsGpu } from "./mask_logits/gpu.ts";
-import type { DecodedMasks, MaskLogitsInput } from "./mask_logits/contract.ts";
+import {
+  decodeDeviceLogitsGpu,
+  decodeMaskLogitsGpu,
+} from "./mask_logits/gpu.ts";
+import type {
+  DecodedMasks,
+  DeviceLogits,
+  MaskLogitsInput,
+  MaskLogitsShape,
+} from "./mask_logits/contract.ts";
 import type { DeviceViews } from "./views_gpu.ts";
 import { pairwiseMaskIou } from "./mask_pairwise_iou/cpu.ts";
 import { pairwiseMaskIouGpu } from "./mask_pairwise_iou/gpu.ts";
 import type { PairwiseIouInput } from "./mask_pairwise_iou/contract.ts";
 
 /**
- * The view kernels of a GPU set, leaving their views on the device (see
- * {@linkcode DeviceViews}) for a model session on the same device, with
- * no readback.
+ * The kernels of a GPU set that work with buffers of model sessions on
+ * the same device: the view kernels leave their views there (see
+ * {@linkcode DeviceViews}) for CLIP, and mask decoding reads SAM's logits
+ * from there, so neither goes through the host.
  */
-export interface DeviceViewKernels {
-  /** The GPU context the views are made on (opened on first use). */
+export interface DeviceKernels {
+  /** The GPU context the kernels run on (opened on first use). */
   context(): Promise<GpuContext>;
-  /** Local views into a buffer of `ctx`'s device (from {@linkcode DeviceViewKernels.context}). */
+  /** Local views into a buffer of `ctx`'s device (from {@linkcode DeviceKernels.context}). */
   cropAndFill(
     ctx: GpuContext,
     input: CropFillInput,
@@ -48,6 +57,12 @@ export interface DeviceViewKernels {
     input: BlurOutsideInput,
     into: DeviceViews,
   ): Promise<void>;
+  /** SAM logits already in a buffer of `ctx`'s device to masks with statistics. */
+  decodeMaskLogits(
+    ctx: GpuContext,
+    shape: MaskLogitsShape,
+    from: DeviceLogits,
+  ): Promise<DecodedMasks>;
 }
 
 /** Kernels by contract; each may run on the CPU or the GPU. */
@@ -66,8 +81,8 @@ export interface Kernels {
   pairwiseMaskIou(input: PairwiseIouInput): Promise<Float32Array>;
   /** Intersection and union of prediction/ground-truth pairs (see mask_iou/contract.ts). */
   maskOverlaps(input: MaskOverlapsInput): Promise<MaskOverlaps>;
-  /** The view kernels that keep their views on the GPU; GPU sets only. */
-  readonly onDevice?: DeviceViewKernels;
+  /** The kernels that take or leave buffers on the GPU; GPU sets only. */
+  readonly onDevice?: DeviceKernels;
 }
 
 /** The CPU twins, as a {@linkcode Kernels} set. */
@@ -109,6 +124,7 @@ export function gpuKernels(
       context: ctx,
       cropAndFill: cropAndFillGpu,
       blurOutside: blurOutsideGpu,
+      decodeMaskLogits: decodeDeviceLogitsGpu,
     },
   };
 }

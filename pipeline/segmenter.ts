@@ -303,6 +303,10 @@ export async function createSegmenter(
       label: source.describe(spec.id, path),
       threads: options.threads,
       gpuDevice,
+      // SAM's mask logits stay on the shared device for the mask kernel.
+      ...(gpuDevice && role === "decoder"
+        ? { deviceOutputs: ["pred_masks"] }
+        : {}),
     });
     sessions.push(session);
     return session;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU figures in one run, on an offline GPU host prepared by pack.sh
-# (carry .device). Writes host.txt, kernels.json, views_to_clip.json, their
-# logs and summary.md (every group's means and speed against its CPU
-# baseline) to $OUT (default /tmp/oris-gpu), and prints the summary.
+# (carry .device). Writes host.txt, kernels.json, views_to_clip.json,
+# sam_logits.json, their logs and summary.md (every group's means and speed
+# against its CPU baseline) to $OUT (default /tmp/oris-gpu), and prints the summary.
 #   1. the adapter WebGPU finds (stops here, exit 3, when there is none);
 #   2. bench/kernels_bench.ts: every kernel, CPU twin and GPU, at 640x480 and
 #      1024x768 (ORIS_BENCH_SIZES);
@@ -10,7 +10,10 @@
 #      made on the CPU, on the GPU and read back, or kept on the GPU. The
 #      model is a randomly initialised CLIP ViT-B/32 exported by
 #      export_random_clip.py when python3 has torch and transformers, else
-#      the fixture model (which says little about speed).
+#      the fixture model (which says little about speed);
+#   4. bench/sam_logits_bench.ts: one SAM decoder call of 64 prompts and its
+#      mask decoding, the logits read back or kept on the GPU (fixture SAM:
+#      real shapes, so the data movement is real).
 set -uo pipefail
 cd "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
 out=${OUT:-/tmp/oris-gpu}
@@ -48,5 +51,7 @@ fi
 ORIS_BENCH_CLIP_VISION=$model ORIS_BENCH_N=${ORIS_BENCH_N:-10} \
   run deno bench -A --json bench/views_to_clip_bench.ts \
   >"$out/views_to_clip.json" 2>"$out/views_to_clip.log" || echo "views_to_clip_bench failed: see views_to_clip.log"
-run deno run --allow-read bench/gpu_host/summary.ts "$out/kernels.json" "$out/views_to_clip.json" |
+ORIS_BENCH_N=${ORIS_BENCH_N:-10} run deno bench -A --json bench/sam_logits_bench.ts \
+  >"$out/sam_logits.json" 2>"$out/sam_logits.log" || echo "sam_logits_bench failed: see sam_logits.log"
+run deno run --allow-read bench/gpu_host/summary.ts "$out/kernels.json" "$out/views_to_clip.json" "$out/sam_logits.json" |
   tee "$out/summary.md"

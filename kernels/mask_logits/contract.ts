@@ -9,9 +9,25 @@
  */
 
 /** Input of {@linkcode decodeMaskLogits}. */
-export interface MaskLogitsInput {
+export interface MaskLogitsInput extends MaskLogitsShape {
   /** Logits, N x lowHeight x lowWidth, row-major. */
   readonly logits: Float32Array;
+}
+
+/**
+ * SAM logits left on the GPU by the decoder (a session on the kernels'
+ * device): planes of lowHeight x lowWidth float32 in `buffer`, from byte
+ * 0, of which the ones listed in `planes` are decoded, in that order.
+ */
+export interface DeviceLogits {
+  /** The buffer of the decoder's `pred_masks` output. */
+  readonly buffer: GPUBuffer;
+  /** Indices of the planes to decode: the shape's `count` of them. */
+  readonly planes: ArrayLike<number>;
+}
+
+/** What the mask-logits kernel needs besides the logits themselves. */
+export interface MaskLogitsShape {
   /** Number of masks N. */
   readonly count: number;
   /** Low-resolution grid width (256 for SAM). */
@@ -88,7 +104,7 @@ export function axisTaps(
 
 /** Checks the shapes of a mask-logits input; throws a RangeError saying what is wrong. */
 export function checkMaskLogitsInput(input: MaskLogitsInput): void {
-  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  const { logits, count, lowWidth, lowHeight } = input;
   if (logits.length !== count * lowWidth * lowHeight) {
     throw new RangeError(
       `Mask logits hold ${logits.length} values; ${count} masks of ${lowWidth}x${lowHeight} need ${
@@ -96,6 +112,37 @@ export function checkMaskLogitsInput(input: MaskLogitsInput): void {
       }.`,
     );
   }
+  checkMaskLogitsShape(input);
+}
+
+/**
+ * Checks device logits against a shape: one plane index per mask, each
+ * plane inside the buffer; throws a RangeError saying what is wrong.
+ */
+export function checkDeviceLogits(
+  shape: MaskLogitsShape,
+  from: DeviceLogits,
+): void {
+  const { count, lowWidth, lowHeight } = shape;
+  if (from.planes.length !== count) {
+    throw new RangeError(
+      `Device logits list ${from.planes.length} planes for ${count} masks.`,
+    );
+  }
+  const planes = Math.floor(from.buffer.size / (lowWidth * lowHeight * 4));
+  for (let k = 0; k < count; k++) {
+    const p = from.planes[k];
+    if (!Number.isInteger(p) || p < 0 || p >= planes) {
+      throw new RangeError(
+        `Device logits plane ${p} is outside the buffer, which holds ${planes} planes of ${lowWidth}x${lowHeight}.`,
+      );
+    }
+  }
+  checkMaskLogitsShape(shape);
+}
+
+function checkMaskLogitsShape(input: MaskLogitsShape): void {
+  const { width, height, lowWidth, lowHeight } = input;
   if (!(width > 0 && height > 0)) {
     throw new RangeError(`Output size ${width}x${height} must be positive.`);
   }

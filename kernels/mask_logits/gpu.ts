@@ -1,19 +1,23 @@
 /**
  * WebGPU host code of the mask-logits kernel (see contract.ts): uploads
- * the logits and the axis taps (computed here with the CPU twin's
+ * the logits (or copies the chosen planes of logits already on the
+ * device) and the axis taps (computed here with the CPU twin's
  * `axisTaps`), runs mask_logits.wgsl.ts, and reads the masks and their
  * statistics back in one mapping.
  *
  * @module
  */
 
-import { chunks, runBatch } from "../gpu_batch.ts";
+import { type Binding, chunks, type GpuBatch, runBatch } from "../gpu_batch.ts";
 import type { GpuContext } from "../gpu_device.ts";
 import {
   axisTaps,
+  checkDeviceLogits,
   checkMaskLogitsInput,
   type DecodedMasks,
+  type DeviceLogits,
   type MaskLogitsInput,
+  type MaskLogitsShape,
 } from "./contract.ts";
 import { MASK_LOGITS_WGSL } from "./mask_logits.wgsl.ts";
 
@@ -37,7 +41,71 @@ export async function decodeMaskLogitsGpu(
   input: MaskLogitsInput,
 ): Promise<DecodedMasks> {
   checkMaskLogitsInput(input);
-  const { logits, count, lowWidth, lowHeight, width, height } = input;
+  const plane = input.lowWidth * input.lowHeight;
+  return await decode(
+    ctx,
+    input,
+    (batch, start, count) =>
+      batch.upload(
+        input.logits.subarray(start * plane, (start + count) * plane),
+      ),
+  );
+}
+
+/**
+ * The same as {@linkcode decodeMaskLogitsGpu} for logits a session left
+ * on `ctx`'s device: the listed planes are copied on the device, and only
+ * the masks and their statistics are read back.
+ *
+ * @example
+ * ```ts
+ * const out = await decodeDeviceLogitsGpu(ctx, shape, {
+ *   buffer: predMasks.gpuBuffer, planes: [0, 4, 5],
+ * });
+ * ```
+ */
+export async function decodeDeviceLogitsGpu(
+  ctx: GpuContext,
+  shape: MaskLogitsShape,
+  from: DeviceLogits,
+): Promise<DecodedMasks> {
+  checkDeviceLogits(shape, from);
+  const planeBytes = shape.lowWidth * shape.lowHeight * 4;
+  return await decode(ctx, shape, (batch, start, count) => {
+    const gathered = batch.storage(count * planeBytes);
+    // One copy per run of consecutive planes.
+    for (let k = 0; k < count;) {
+      const first = from.planes[start + k];
+      let run = 1;
+      while (k + run < count && from.planes[start + k + run] === first + run) {
+        run++;
+      }
+      batch.copy(
+        from.buffer,
+        first * planeBytes,
+        gathered,
+        k * planeBytes,
+        run * planeBytes,
+      );
+      k += run;
+    }
+    return gathered;
+  });
+}
+
+/** The logits of masks [start, start + count) as a binding of `batch`. */
+type LogitsSource = (
+  batch: GpuBatch,
+  start: number,
+  count: number,
+) => Binding;
+
+async function decode(
+  ctx: GpuContext,
+  input: MaskLogitsShape,
+  logitsOf: LogitsSource,
+): Promise<DecodedMasks> {
+  const { count, lowWidth, lowHeight, width, height } = input;
   const threshold = input.threshold ?? 0;
   const offset = input.stabilityOffset ?? 1;
   const pixels = width * height;
@@ -84,12 +152,7 @@ export async function decodeMaskLogitsGpu(
       const statBuffer = batch.upload(init);
       const maskBuffer = batch.storage(part.count * planeWords * 4);
       batch.dispatch(pipeline, {
-        0: batch.upload(
-          logits.subarray(
-            part.start * lowPlane,
-            (part.start + part.count) * lowPlane,
-          ),
-        ),
+        0: logitsOf(batch, part.start, part.count),
         1: axisBuffer,
         2: maskBuffer,
         3: statBuffer,

@@ -7,7 +7,12 @@
  * @module
  */
 
-import type { DeviceTensor, Tensor, TensorType } from "./tensor.ts";
+import type {
+  DeviceOutput,
+  DeviceTensor,
+  Tensor,
+  TensorType,
+} from "./tensor.ts";
 import { describeError } from "./transfer.ts";
 
 /** The inference backends oris can run models on. */
@@ -51,6 +56,16 @@ export interface InferenceSession {
     feeds: Record<string, Tensor | DeviceTensor>,
     outputNames?: readonly string[],
   ): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model like `run`, but leaves the outputs named in
+   * {@linkcode SessionOptions.deviceOutputs} on the GPU as
+   * {@linkcode DeviceOutput}s (release each once done); the others come
+   * to the host. Only on sessions created with `deviceOutputs`.
+   */
+  runOnDevice?(
+    feeds: Record<string, Tensor | DeviceTensor>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, Tensor | DeviceOutput>>;
   /** Frees the session's memory. */
   release(): Promise<void>;
 }
@@ -73,6 +88,12 @@ export interface SessionOptions {
    * oris's kernels ({@linkcode DeviceTensor}). Other backends refuse it.
    */
   gpuDevice?: GPUDevice;
+  /**
+   * float32 outputs that a session on `gpuDevice` leaves on the device for
+   * `runOnDevice` (such as SAM's mask logits, which oris's kernels decode
+   * there); `run` still brings them to the host.
+   */
+  deviceOutputs?: readonly string[];
   /** Execution providers for the native backend, in order of preference. Default `["cpu"]`. */
   nativeProviders?: readonly string[];
 }
@@ -143,6 +164,13 @@ export async function createSession(
   if (options.gpuDevice && backend !== "webgpu") {
     throw new RangeError(
       `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use --backend webgpu or drop the device.`,
+    );
+  }
+  if (options.deviceOutputs?.length && !options.gpuDevice) {
+    throw new RangeError(
+      `Outputs of ${label} (${
+        options.deviceOutputs.join(", ")
+      }) were asked to stay on the GPU, but no GPU device was given: pass gpuDevice with the webgpu backend, or drop deviceOutputs.`,
     );
   }
   if (backend === "native") {

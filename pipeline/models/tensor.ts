@@ -48,7 +48,17 @@ export interface DeviceTensor {
   readonly gpuBuffer: GPUBuffer;
 }
 
-/** Whether a session input is a {@linkcode DeviceTensor}. */
+/**
+ * A session output left on the GPU (see `SessionOptions.deviceOutputs`):
+ * a {@linkcode DeviceTensor} whose buffer belongs to the session until
+ * `release()`, which the caller must call once done with it.
+ */
+export interface DeviceOutput extends DeviceTensor {
+  /** Gives the buffer back to the session; the tensor is unusable after. */
+  release(): void;
+}
+
+/** Whether a session input or output is a {@linkcode DeviceTensor}. */
 export function isDeviceTensor(
   value: Tensor | DeviceTensor,
 ): value is DeviceTensor {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { GpuContext } from "../../kernels/gpu_device.ts";
 import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import {
@@ -14,7 +15,12 @@ import {
   type InferenceSession,
   type SessionSignature,
 } from "../models/session.ts";
-import { tensor } from "../models/tensor.ts";
+import {
+  type DeviceOutput,
+  isDeviceTensor,
+  type Tensor,
+  tensor,
+} from "../models/tensor.ts";
 import { maskNms } from "./mask_nms.ts";
 import { buildPointGrid } from "./point_grid.ts";
 import {
@@ -107,10 +113,14 @@ export interface Proposal {
   readonly point: readonly [number, number];
 }
 
-/** The kernels the generator uses: mask decoding, and pairwise IoU for mask NMS. */
+/**
+ * The kernels the generator uses: mask decoding (on the GPU from the
+ * decoder's own buffers when the decoder runs on the kernels' device), and
+ * pairwise IoU for mask NMS.
+ */
 export type GeneratorKernels = Pick<
   Kernels,
-  "decodeMaskLogits" | "pairwiseMaskIou"
+  "decodeMaskLogits" | "pairwiseMaskIou" | "onDevice"
 >;
 
 /** Progress of {@linkcode AutomaticMaskGenerator.generate}. */
@@ -165,6 +175,18 @@ export class AutomaticMaskGenerator {
     this.#kernels = kernels;
   }
 
+  /**
+   * The kernels' GPU context when the decoder leaves its logits on that
+   * device (a webgpu session on it created with `deviceOutputs`), so they
+   * are decoded there; else undefined, and the logits come to the host.
+   */
+  async #logitsContext(): Promise<GpuContext | undefined> {
+    const onDevice = this.#kernels.onDevice;
+    if (!onDevice || !this.#decoder.runOnDevice) return undefined;
+    const ctx = await onDevice.context();
+    return ctx.device === this.#decoder.gpuDevice ? ctx : undefined;
+  }
+
   /** Runs the generator on one image; proposals come sorted by predicted IoU. */
   async generate(
     image: RgbaImage,
@@ -187,11 +209,12 @@ export class AutomaticMaskGenerator {
       points[i + 1] = grid[i + 1] * height;
     }
     const framed = toSamFrame(points, input);
+    const gpu = await this.#logitsContext();
     const total = grid.length / 2;
     const candidates: MaskCandidate[] = [];
     for (let start = 0; start < total; start += o.pointsPerBatch) {
       const n = Math.min(o.pointsPerBatch, total - start);
-      const out = await this.#decoder.run({
+      const feeds = {
         image_embeddings: encoded.image_embeddings,
         image_positional_embeddings: encoded.image_positional_embeddings,
         input_points: tensor(
@@ -200,22 +223,32 @@ export class AutomaticMaskGenerator {
           [1, n, 1, 2],
         ),
         input_labels: tensor("int64", new BigInt64Array(n).fill(1n), [1, n, 1]),
-      });
-      const batch = await filterDecoderBatch(
-        {
-          iou: out.iou_scores.data as Float32Array,
-          logits: out.pred_masks.data as Float32Array,
-          dims: out.pred_masks.dims,
-          points: points.subarray(start * 2, (start + n) * 2),
-          validFractionX: input.resizedWidth / pad,
-          validFractionY: input.resizedHeight / pad,
-          width,
-          height,
-        },
-        o,
-        this.#kernels,
-      );
-      candidates.push(...batch);
+      };
+      const out = gpu
+        ? await this.#decoder.runOnDevice!(feeds)
+        : await this.#decoder.run(feeds);
+      const masks = out.pred_masks;
+      try {
+        const batch = await filterDecoderBatch(
+          {
+            iou: hostData(out.iou_scores, "iou_scores"),
+            logits: isDeviceTensor(masks)
+              ? { context: gpu!, buffer: masks.gpuBuffer }
+              : hostData(masks, "pred_masks"),
+            dims: masks.dims,
+            points: points.subarray(start * 2, (start + n) * 2),
+            validFractionX: input.resizedWidth / pad,
+            validFractionY: input.resizedHeight / pad,
+            width,
+            height,
+          },
+          o,
+          this.#kernels,
+        );
+        candidates.push(...batch);
+      } finally {
+        if (isDeviceTensor(masks)) (masks as DeviceOutput).release();
+      }
       onProgress?.({ stage: "decode", done: start + n, total });
     }
     onProgress?.({ stage: "filter", done: 0, total: 1 });
@@ -229,6 +262,16 @@ export class AutomaticMaskGenerator {
     onProgress?.({ stage: "filter", done: 1, total: 1 });
     return proposals;
   }
+}
+
+/** The float32 data of a decoder output that must be on the host. */
+function hostData(t: Tensor | DeviceOutput, name: string): Float32Array {
+  if (isDeviceTensor(t)) {
+    throw new TypeError(
+      `The SAM decoder left "${name}" on the GPU; only pred_masks may stay there (see deviceOutputs).`,
+    );
+  }
+  return t.data as Float32Array;
 }
 
 function validateOptions(o: MaskGeneratorOptions): MaskGeneratorOptions {

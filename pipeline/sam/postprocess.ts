@@ -6,7 +6,12 @@
  * @module
  */
 
+import type { GpuContext } from "../../kernels/gpu_device.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
+import type {
+  DecodedMasks,
+  MaskLogitsShape,
+} from "../../kernels/mask_logits/contract.ts";
 import { boxNms } from "./box_nms.ts";
 import type { MaskGeneratorOptions, Proposal } from "./mask_generator.ts";
 import { removeSmallRegions } from "./small_regions.ts";
@@ -27,12 +32,26 @@ export interface MaskCandidate {
   point: [number, number];
 }
 
+/**
+ * Logits a decoder session left on the kernels' GPU device: `buffer`
+ * holds the `pred_masks` output, in the layout of {@linkcode DecoderBatch.logits}.
+ */
+export interface GpuLogits {
+  /** The context of the device holding `buffer`. */
+  readonly context: GpuContext;
+  /** The decoder's output buffer. */
+  readonly buffer: GPUBuffer;
+}
+
 /** One decoder call's output and where it belongs. */
 export interface DecoderBatch {
   /** Predicted IoU per mask, points x masks per point. */
   readonly iou: Float32Array;
-  /** Low-resolution logits, points x masks per point x lowH x lowW. */
-  readonly logits: Float32Array;
+  /**
+   * Low-resolution logits, points x masks per point x lowH x lowW: on the
+   * host, or left on the GPU (then decoded there by `kernels.onDevice`).
+   */
+  readonly logits: Float32Array | GpuLogits;
   /** Shape of `logits`: [1, points, masks per point, lowH, lowW]. */
   readonly dims: readonly number[];
   /** The point prompts in image pixels, [x0, y0, x1, y1, ...]. */
@@ -54,22 +73,16 @@ export interface DecoderBatch {
 export async function filterDecoderBatch(
   batch: DecoderBatch,
   o: MaskGeneratorOptions,
-  kernels: Pick<Kernels, "decodeMaskLogits">,
+  kernels: Pick<Kernels, "decodeMaskLogits" | "onDevice">,
 ): Promise<MaskCandidate[]> {
-  const { iou, logits, dims, points, width, height } = batch;
+  const { iou, dims, points, width, height } = batch;
   const masksPerPoint = dims[2], lowH = dims[3], lowW = dims[4];
-  const plane = lowW * lowH;
   const kept: number[] = [];
   for (let i = 0; i < iou.length; i++) {
     if (iou[i] > o.predIouThresh) kept.push(i);
   }
   if (kept.length === 0) return [];
-  const gathered = new Float32Array(kept.length * plane);
-  kept.forEach((i, k) =>
-    gathered.set(logits.subarray(i * plane, (i + 1) * plane), k * plane)
-  );
-  const decoded = await kernels.decodeMaskLogits({
-    logits: gathered,
+  const decoded = await decodeKept(batch.logits, kept, {
     count: kept.length,
     lowWidth: lowW,
     lowHeight: lowH,
@@ -79,7 +92,7 @@ export async function filterDecoderBatch(
     height,
     threshold: o.maskThreshold,
     stabilityOffset: o.stabilityScoreOffset,
-  });
+  }, kernels);
   const out: MaskCandidate[] = [];
   kept.forEach((i, k) => {
     if (decoded.stability[k] < o.stabilityScoreThresh) return;
@@ -96,6 +109,32 @@ export async function filterDecoderBatch(
     });
   });
   return out;
+}
+
+/** Decodes the planes `kept` of a batch's logits, where they are. */
+function decodeKept(
+  logits: Float32Array | GpuLogits,
+  kept: readonly number[],
+  shape: MaskLogitsShape,
+  kernels: Pick<Kernels, "decodeMaskLogits" | "onDevice">,
+): Promise<DecodedMasks> {
+  if (!(logits instanceof Float32Array)) {
+    if (!kernels.onDevice) {
+      throw new TypeError(
+        "SAM's logits are on the GPU, but the kernels given run on the CPU: decode them with GPU kernels, or bring the logits to the host.",
+      );
+    }
+    return kernels.onDevice.decodeMaskLogits(logits.context, shape, {
+      buffer: logits.buffer,
+      planes: kept,
+    });
+  }
+  const plane = shape.lowWidth * shape.lowHeight;
+  const gathered = new Float32Array(kept.length * plane);
+  kept.forEach((i, k) =>
+    gathered.set(logits.subarray(i * plane, (i + 1) * plane), k * plane)
+  );
+  return kernels.decodeMaskLogits({ ...shape, logits: gathered });
 }
 
 /**

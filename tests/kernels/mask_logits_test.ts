@@ -5,7 +5,10 @@ import {
   type MaskLogitsInput,
 } from "../../kernels/mask_logits/contract.ts";
 import { decodeMaskLogits } from "../../kernels/mask_logits/cpu.ts";
-import { decodeMaskLogitsGpu } from "../../kernels/mask_logits/gpu.ts";
+import {
+  decodeDeviceLogitsGpu,
+  decodeMaskLogitsGpu,
+} from "../../kernels/mask_logits/gpu.ts";
 import { seededValues } from "../helpers/tiny_model.ts";
 import { gpu } from "./gpu_context.ts";
 
@@ -275,5 +278,79 @@ Deno.test({
       height: 29,
     };
     await assertGpuMatches(input, "256 masks", withBindingLimit(gpu!, 8192));
+  },
+});
+
+/** A storage buffer on the test device holding `data`. */
+function deviceBuffer(data: Float32Array<ArrayBuffer>): GPUBuffer {
+  const buffer = gpu!.device.createBuffer({
+    size: data.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC |
+      GPUBufferUsage.COPY_DST,
+  });
+  gpu!.device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+Deno.test({
+  name:
+    "decodeDeviceLogitsGpu() decodes the listed planes of a device buffer exactly as their host upload",
+  ignore: !gpu,
+  async fn() {
+    const plane = 64 * 64;
+    const all = blobLogits(10, 64, 64, 3);
+    const buffer = deviceBuffer(all);
+    const planes = [7, 2, 3, 4, 9, 0]; // out of order, with a run of three
+    const shape = {
+      count: planes.length,
+      lowWidth: 64,
+      lowHeight: 64,
+      validWidth: 64,
+      validHeight: 48,
+      width: 99,
+      height: 70,
+    };
+    const gathered = new Float32Array(planes.length * plane);
+    planes.forEach((p, k) =>
+      gathered.set(all.subarray(p * plane, (p + 1) * plane), k * plane)
+    );
+    const want = await decodeMaskLogitsGpu(gpu!, {
+      ...shape,
+      logits: gathered,
+    });
+    // Whole, and split into parts of two masks (runs cut at part edges).
+    for (const ctx of [gpu!, withBindingLimit(gpu!, 2 * plane * 4)]) {
+      const got = await decodeDeviceLogitsGpu(ctx, shape, { buffer, planes });
+      assert.deepEqual(got, want);
+    }
+    assert.ok(want.areas.some((a) => a > 0), "the masks are not all empty");
+    buffer.destroy();
+  },
+});
+
+Deno.test({
+  name:
+    "decodeDeviceLogitsGpu() rejects a plane outside the buffer and a plane list of the wrong length",
+  ignore: !gpu,
+  async fn() {
+    const buffer = deviceBuffer(new Float32Array(3 * 16));
+    const shape = {
+      count: 2,
+      lowWidth: 4,
+      lowHeight: 4,
+      validWidth: 4,
+      validHeight: 4,
+      width: 8,
+      height: 8,
+    };
+    await assert.rejects(
+      () => decodeDeviceLogitsGpu(gpu!, shape, { buffer, planes: [0, 3] }),
+      /plane 3 is outside the buffer, which holds 3 planes of 4x4/,
+    );
+    await assert.rejects(
+      () => decodeDeviceLogitsGpu(gpu!, shape, { buffer, planes: [0] }),
+      /list 1 planes for 2 masks/,
+    );
+    buffer.destroy();
   },
 });

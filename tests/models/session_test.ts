@@ -10,7 +10,12 @@ import {
   parseBackend,
   signatureProblems,
 } from "../../pipeline/models/session.ts";
-import { deviceTensor, tensor } from "../../pipeline/models/tensor.ts";
+import {
+  type DeviceOutput,
+  deviceTensor,
+  isDeviceTensor,
+  tensor,
+} from "../../pipeline/models/tensor.ts";
 import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
 import { testAdapter } from "../helpers/webgpu.ts";
 import {
@@ -135,6 +140,60 @@ Deno.test("createSession() with gpuDevice gives a webgpu session that takes a GP
     buffer.destroy();
     await session.release();
   }
+});
+
+Deno.test("session.runOnDevice() leaves the deviceOutputs in GPU buffers holding what run() brings to the host", async () => {
+  if (!(await testAdapter("this test"))) return;
+  const { gpuContext } = await import("../../kernels/gpu_device.ts");
+  const { readBuffer } = await import("../kernels/views_parity.ts");
+  const ctx = await gpuContext();
+  const session = await createSession(MODEL, {
+    backend: "webgpu",
+    label: "tiny.onnx",
+    gpuDevice: ctx.device,
+    deviceOutputs: ["embeds"],
+  });
+  try {
+    const host = await session.run({ pixels: INPUT });
+    assert.ok(host.embeds.data instanceof Float32Array, "run() downloads");
+    for (let round = 0; round < 2; round++) {
+      const out = await session.runOnDevice!({ pixels: INPUT });
+      const embeds = out.embeds;
+      assert.ok(isDeviceTensor(embeds), "embeds stay on the GPU");
+      assert.ok(!isDeviceTensor(out.energy), "energy comes to the host");
+      assert.deepEqual(embeds.dims, host.embeds.dims);
+      const n = (host.embeds.data as Float32Array).length;
+      const onGpu = (await readBuffer(ctx, embeds.gpuBuffer)).subarray(0, n);
+      assert.deepEqual(onGpu, host.embeds.data);
+      assert.deepEqual(out.energy.data, host.energy.data);
+      (embeds as DeviceOutput).release();
+    }
+  } finally {
+    await session.release();
+  }
+});
+
+Deno.test("createSession() refuses deviceOutputs without a GPU device, or naming an output the model lacks", async () => {
+  await assert.rejects(
+    () =>
+      createSession(MODEL, { label: "tiny.onnx", deviceOutputs: ["embeds"] }),
+    /Outputs of tiny\.onnx \(embeds\) were asked to stay on the GPU, but no GPU device was given/,
+  );
+  const plain = await createSession(MODEL, { label: "tiny.onnx" });
+  assert.equal(plain.runOnDevice, undefined);
+  await plain.release();
+  if (!(await testAdapter("the unknown-output check"))) return;
+  const { gpuContext } = await import("../../kernels/gpu_device.ts");
+  await assert.rejects(
+    async () =>
+      createSession(MODEL, {
+        backend: "webgpu",
+        label: "tiny.onnx",
+        gpuDevice: (await gpuContext()).device,
+        deviceOutputs: ["masks"],
+      }),
+    /The output "masks" of tiny\.onnx cannot stay on the GPU: the model has no such output \(outputs: embeds, energy\)/,
+  );
 });
 
 Deno.test("createSession() with oris's GPU device runs a half-precision model, which a device without shader-f16 cannot", async () => {

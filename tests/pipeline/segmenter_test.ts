@@ -236,18 +236,19 @@ Deno.test("createSegmenter() names the model file whose inputs and outputs do no
   }
 });
 
-Deno.test("the pipeline gives the same result on the WebGPU kernels, with the views kept on the GPU for a webgpu CLIP, as on the CPU twins", async () => {
+Deno.test("the pipeline gives the same result on the WebGPU kernels, with CLIP's views and SAM's logits kept on the GPU for webgpu models, as on the CPU twins", async () => {
   if (!(await testAdapter("this test"))) return;
   const scene = generateScene(1004);
   const texts = scene.sentences.map((s) => s.text);
   const { gpuKernels } = await import("../../kernels/kernels.ts");
   const { gpuContext } = await import("../../kernels/gpu_device.ts");
-  // With a webgpu CLIP the views must not come to the host at all.
-  const refuse = () => Promise.reject(new Error("views read back"));
+  // With webgpu models the views and logits must not come to the host.
+  const refuse = () => Promise.reject(new Error("went through the host"));
   const deviceOnly = {
     ...gpuKernels(gpuContext),
     cropAndFill: refuse,
     blurOutside: refuse,
+    decodeMaskLogits: refuse,
   };
   const run = async (device: "cpu" | "gpu", backend: "wasm" | "webgpu") => {
     const segmenter = await fixtureSegmenter({

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { GpuContext } from "../../kernels/gpu_device.ts";
 import { decodeMaskLogits } from "../../kernels/mask_logits/cpu.ts";
 import {
   MASK_GENERATOR_DEFAULTS,
@@ -300,4 +301,15 @@ Deno.test("maskStats() gives area and [x, y, w, h] box, zeros when empty", () =>
     area: 0,
     box: [0, 0, 0, 0],
   });
+});
+
+Deno.test("filterDecoderBatch() with logits on the GPU but CPU kernels says to decode them on the GPU", async () => {
+  const onGpu = {
+    ...batch([logitsOf(BLOCK), logitsOf(OTHER)], [0.99, 0.99, 0.1, 0.1]),
+    logits: { context: {} as GpuContext, buffer: {} as GPUBuffer },
+  };
+  await assert.rejects(
+    () => filterDecoderBatch(onGpu, OPTIONS, KERNELS),
+    /SAM's logits are on the GPU, but the kernels given run on the CPU/,
+  );
 });

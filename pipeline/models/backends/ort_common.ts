@@ -13,7 +13,12 @@ import {
   ModelLoadError,
   type ValueInfo,
 } from "../session.ts";
-import { type DeviceTensor, isDeviceTensor, type Tensor } from "../tensor.ts";
+import {
+  type DeviceOutput,
+  type DeviceTensor,
+  isDeviceTensor,
+  type Tensor,
+} from "../tensor.ts";
 import { describeError } from "../transfer.ts";
 import { assertDeviceAlive, lostReason, watchDevice } from "../device_lost.ts";
 
@@ -22,6 +27,10 @@ interface OrtTensorLike {
   readonly type: string;
   readonly data: unknown;
   readonly dims: readonly number[];
+  /** Where the data is: "gpu-buffer" for outputs left on the device. */
+  readonly location?: string;
+  readonly gpuBuffer?: GPUBuffer;
+  getData?(releaseData?: boolean): Promise<unknown>;
   dispose?(): void;
 }
 
@@ -99,10 +108,55 @@ function ortInput(
   });
 }
 
+/** An output on the host; one left on the GPU is downloaded and released. */
+async function hostOutput(t: OrtTensorLike): Promise<Tensor> {
+  const data = t.location === "gpu-buffer" && t.getData
+    ? await t.getData(true)
+    : t.data;
+  return { type: t.type, data, dims: [...t.dims] } as Tensor;
+}
+
+/** An output left on the GPU, handed over until its `release()`. */
+function deviceOutput(t: OrtTensorLike): DeviceOutput {
+  return {
+    type: "float32",
+    dims: [...t.dims],
+    gpuBuffer: t.gpuBuffer!,
+    release: () => t.dispose?.(),
+  };
+}
+
+/**
+ * Checks that the outputs asked to stay on the device exist and are
+ * float32; throws a RangeError naming the model's outputs otherwise.
+ */
+export function checkDeviceOutputs(
+  names: readonly string[],
+  outputs: readonly ValueInfo[],
+  label: string,
+): void {
+  for (const name of names) {
+    const output = outputs.find((o) => o.name === name);
+    if (!output || output.type !== "float32") {
+      throw new RangeError(
+        `The output "${name}" of ${label} cannot stay on the GPU: ${
+          output
+            ? `it is ${output.type}, and only float32 outputs can`
+            : `the model has no such output (outputs: ${
+              outputs.map((o) => o.name).join(", ")
+            })`
+        }.`,
+      );
+    }
+  }
+}
+
 /**
  * Wraps an ONNX Runtime session so it speaks oris's plain tensors; a
  * session running on a caller's WebGPU device (`gpuDevice`) also takes
- * {@linkcode DeviceTensor} inputs.
+ * {@linkcode DeviceTensor} inputs and, when created with
+ * `preferredOutputLocation` "gpu-buffer" for `deviceOutputs`, offers
+ * `runOnDevice`, which leaves those outputs there.
  */
 export function wrapOrtSession(
   session: OrtSessionLike,
@@ -110,47 +164,63 @@ export function wrapOrtSession(
   backend: BackendName,
   label: string,
   gpuDevice?: GPUDevice,
+  deviceOutputs: readonly string[] = [],
 ): InferenceSession {
   const inputs = toValueInfo(session.inputNames, session.inputMetadata);
   const outputs = toValueInfo(session.outputNames, session.outputMetadata);
   if (gpuDevice) watchDevice(gpuDevice);
+  const runOrt = async (
+    feeds: Record<string, Tensor | DeviceTensor>,
+    outputNames?: readonly string[],
+  ) => {
+    if (gpuDevice) assertDeviceAlive(gpuDevice);
+    const ortFeeds: Record<string, OrtTensorLike> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      if (!session.inputNames.includes(name)) {
+        throw new RangeError(
+          `The model ${label} has no input "${name}" (inputs: ${
+            session.inputNames.join(", ")
+          }).`,
+        );
+      }
+      ortFeeds[name] = ortInput(t, name, OrtTensor, gpuDevice, label);
+    }
+    try {
+      return await session.run(ortFeeds, outputNames);
+    } catch (e) {
+      throw new Error(
+        `Running the model ${label} on the ${backend} backend failed: ${
+          describeError(e)
+        }`,
+        { cause: e },
+      );
+    }
+  };
   return {
     backend,
     label,
     inputs,
     outputs,
     ...(gpuDevice ? { gpuDevice } : {}),
+    ...(gpuDevice && deviceOutputs.length > 0
+      ? {
+        async runOnDevice(feeds, outputNames) {
+          const result = await runOrt(feeds, outputNames);
+          const out: Record<string, Tensor | DeviceOutput> = {};
+          for (const [name, t] of Object.entries(result)) {
+            out[name] = t.location === "gpu-buffer"
+              ? deviceOutput(t)
+              : await hostOutput(t);
+          }
+          return out;
+        },
+      } satisfies Pick<InferenceSession, "runOnDevice">
+      : {}),
     async run(feeds, outputNames) {
-      if (gpuDevice) assertDeviceAlive(gpuDevice);
-      const ortFeeds: Record<string, OrtTensorLike> = {};
-      for (const [name, t] of Object.entries(feeds)) {
-        if (!session.inputNames.includes(name)) {
-          throw new RangeError(
-            `The model ${label} has no input "${name}" (inputs: ${
-              session.inputNames.join(", ")
-            }).`,
-          );
-        }
-        ortFeeds[name] = ortInput(t, name, OrtTensor, gpuDevice, label);
-      }
-      let result: Record<string, OrtTensorLike>;
-      try {
-        result = await session.run(ortFeeds, outputNames);
-      } catch (e) {
-        throw new Error(
-          `Running the model ${label} on the ${backend} backend failed: ${
-            describeError(e)
-          }`,
-          { cause: e },
-        );
-      }
+      const result = await runOrt(feeds, outputNames);
       const out: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(result)) {
-        out[name] = {
-          type: t.type,
-          data: t.data,
-          dims: [...t.dims],
-        } as Tensor;
+        out[name] = await hostOutput(t);
       }
       return out;
     },
@@ -232,6 +302,7 @@ export async function createOrtSession(
   backend: BackendName,
   sessionOptions: object,
   gpuDevice?: GPUDevice,
+  deviceOutputs: readonly string[] = [],
 ): Promise<InferenceSession> {
   let session: OrtSessionLike;
   try {
@@ -242,11 +313,19 @@ export async function createOrtSession(
   } catch (e) {
     throw sessionCreateError(backend, label, e);
   }
-  return wrapOrtSession(
+  const wrapped = wrapOrtSession(
     session,
     ort.Tensor as OrtTensorConstructor,
     backend,
     label,
     gpuDevice,
+    deviceOutputs,
   );
+  try {
+    checkDeviceOutputs(deviceOutputs, wrapped.outputs, label);
+  } catch (e) {
+    await wrapped.release();
+    throw e;
+  }
+  return wrapped;
 }

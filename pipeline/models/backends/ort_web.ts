@@ -59,9 +59,10 @@ export async function createWebSession(
   }
   // A device of the caller's (oris's kernels) goes in the provider's
   // options; onnxruntime-web then runs on it and takes its buffers.
-  const provider = backend === "webgpu" && options.gpuDevice
-    ? { name: "webgpu", device: options.gpuDevice }
-    : backend;
+  const device = backend === "webgpu" ? options.gpuDevice : undefined;
+  const provider = device ? { name: "webgpu", device } : backend;
+  // Outputs for oris's kernels stay in the device's buffers.
+  const deviceOutputs = device ? options.deviceOutputs ?? [] : [];
   const session = await createOrtSession(
     ort as unknown as OrtModuleLike,
     model,
@@ -71,8 +72,16 @@ export async function createWebSession(
       executionProviders: [provider],
       graphOptimizationLevel: "all",
       logSeverityLevel: 3, // errors only: no notes on node placement
+      ...(deviceOutputs.length > 0
+        ? {
+          preferredOutputLocation: Object.fromEntries(
+            deviceOutputs.map((name) => [name, "gpu-buffer"]),
+          ),
+        }
+        : {}),
     },
-    backend === "webgpu" ? options.gpuDevice : undefined,
+    device,
+    deviceOutputs,
   );
   return backend === "webgpu" ? oneRunAtATime(session) : session;
 }
@@ -88,12 +97,20 @@ let webGpuRuns: Promise<unknown> = Promise.resolve();
  * overlap the kernels of one image with the model runs of another.
  */
 function oneRunAtATime(session: InferenceSession): InferenceSession {
+  const queued = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = webGpuRuns.then(run);
+    webGpuRuns = next.catch(() => {});
+    return next;
+  };
+  const { runOnDevice } = session;
   return {
     ...session,
-    run(feeds, outputNames) {
-      const run = webGpuRuns.then(() => session.run(feeds, outputNames));
-      webGpuRuns = run.catch(() => {});
-      return run;
-    },
+    run: (feeds, outputNames) => queued(() => session.run(feeds, outputNames)),
+    ...(runOnDevice
+      ? {
+        runOnDevice: (feeds, outputNames) =>
+          queued(() => runOnDevice(feeds, outputNames)),
+      } satisfies Pick<InferenceSession, "runOnDevice">
+      : {}),
   };
 }
