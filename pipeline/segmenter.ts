@@ -409,8 +409,9 @@ export class Segmenter {
 
   /**
    * Whether CLIP's views stay on the GPU from the kernels to the vision
-   * model (GPU kernels and a webgpu session on their device), instead of
-   * being read back and uploaded again. False once that device is lost
+   * model (GPU kernels and webgpu sessions on their device), instead of
+   * being read back and uploaded again; SAM's mask logits then stay there
+   * too, for the mask kernel. False once that device is lost
    * (the segmenter then fails with `GpuDeviceLostError`: create it again).
    */
   get viewsOnDevice(): boolean {

@@ -5,7 +5,7 @@
 #     that script is there (else they must already be in .device/);
 #   - npm.tar.gz: ./node_modules without what the benchmarks never load
 #     (onnxruntime-node's native binaries, onnxruntime-web's other bundles and
-#     source maps), about 16 MB.
+#     source maps), about 17 MB.
 # Run from the project root after `bash setup.sh`. Then, on the host:
 #   bash bench/gpu_host/run.sh
 set -euo pipefail
@@ -17,7 +17,7 @@ for need in .device/deno.gz .device/env.sh node_modules/.deno; do
   [ -e "$need" ] || { echo "pack.sh: $need is missing (run setup.sh, and prepare.sh on a machine that has it)" >&2; exit 1; }
 done
 web=node_modules/.deno/onnxruntime-web@*/node_modules/onnxruntime-web/dist
-keep_web='ort\.(bundle\.min|webgpu\.bundle\.min)\.mjs$|ort-wasm-simd-threaded(\.asyncify)?\.(mjs|wasm)$'
+keep_web='ort\.(bundle\.min|webgpu\.bundle\.min|node\.min)\.mjs$|ort-wasm-simd-threaded(\.asyncify)?\.(mjs|wasm)$'
 excludes=()
 for f in $web/*; do
   [[ $(basename "$f") =~ $keep_web ]] || excludes+=("--exclude=$f")
