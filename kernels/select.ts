@@ -56,14 +56,14 @@ export async function chooseKernels(
       return CPU_KERNELS;
     case "gpu":
       await webgpu.open(); // fails here, not mid-run, when no device opens
-      return gpuKernels(webgpu.open); // reopens a lost device on the next call
+      return gpuKernels(() => webgpu.open()); // reopens a lost device on the next call
     case "auto": {
       const adapter = await webgpu.probe();
       if (!adapter || adapter.isFallbackAdapter) return CPU_KERNELS;
       try {
         await webgpu.open(); // fails here, not mid-run, when no device opens
         // open() reopens a lost device on the next call.
-        return routedKernels(gpuKernels(webgpu.open), CPU_KERNELS);
+        return routedKernels(gpuKernels(() => webgpu.open()), CPU_KERNELS);
       } catch {
         return CPU_KERNELS;
       }

@@ -20,8 +20,10 @@ export interface MaskLogitsInput extends MaskLogitsShape {
  * 0, of which the ones listed in `planes` are decoded, in that order.
  */
 export interface DeviceLogits {
-  /** The buffer of the decoder's `pred_masks` output. */
+  /** The buffer of the decoder's `pred_masks` output (pooled: may be longer). */
   readonly buffer: GPUBuffer;
+  /** Planes the tensor in `buffer` holds; bytes past them are not its own. */
+  readonly planeCount: number;
   /** Indices of the planes to decode: the shape's `count` of them. */
   readonly planes: ArrayLike<number>;
 }
@@ -117,24 +119,35 @@ export function checkMaskLogitsInput(input: MaskLogitsInput): void {
 
 /**
  * Checks device logits against a shape: one plane index per mask, each
- * plane inside the buffer; throws a RangeError saying what is wrong.
+ * plane one of the tensor's, the tensor inside the buffer; throws a
+ * RangeError saying what is wrong.
  */
 export function checkDeviceLogits(
   shape: MaskLogitsShape,
   from: DeviceLogits,
 ): void {
   const { count, lowWidth, lowHeight } = shape;
+  const { planeCount } = from;
   if (from.planes.length !== count) {
     throw new RangeError(
       `Device logits list ${from.planes.length} planes for ${count} masks.`,
     );
   }
-  const planes = Math.floor(from.buffer.size / (lowWidth * lowHeight * 4));
+  const planeBytes = lowWidth * lowHeight * 4;
+  if (
+    !Number.isInteger(planeCount) || planeCount * planeBytes > from.buffer.size
+  ) {
+    throw new RangeError(
+      `Device logits of ${planeCount} planes of ${lowWidth}x${lowHeight} need ${
+        planeCount * planeBytes
+      } bytes; the GPU buffer holds ${from.buffer.size}.`,
+    );
+  }
   for (let k = 0; k < count; k++) {
     const p = from.planes[k];
-    if (!Number.isInteger(p) || p < 0 || p >= planes) {
+    if (!Number.isInteger(p) || p < 0 || p >= planeCount) {
       throw new RangeError(
-        `Device logits plane ${p} is outside the buffer, which holds ${planes} planes of ${lowWidth}x${lowHeight}.`,
+        `Device logits plane ${p} is not one of the tensor's ${planeCount} planes of ${lowWidth}x${lowHeight}.`,
       );
     }
   }

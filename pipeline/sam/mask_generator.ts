@@ -247,7 +247,9 @@ export class AutomaticMaskGenerator {
         );
         candidates.push(...batch);
       } finally {
-        if (isDeviceTensor(masks)) (masks as DeviceOutput).release();
+        for (const t of Object.values(out)) {
+          if (isDeviceTensor(t)) t.release();
+        }
       }
       onProgress?.({ stage: "decode", done: start + n, total });
     }

@@ -76,13 +76,18 @@ export async function filterDecoderBatch(
   kernels: Pick<Kernels, "decodeMaskLogits" | "onDevice">,
 ): Promise<MaskCandidate[]> {
   const { iou, dims, points, width, height } = batch;
+  if (dims.length !== 5 || iou.length !== dims[1] * dims[2]) {
+    throw new RangeError(
+      `SAM's decoder gave ${iou.length} IoU scores for logits of shape [${dims}]; expected [1, points, masks per point, height, width] with one score per mask.`,
+    );
+  }
   const masksPerPoint = dims[2], lowH = dims[3], lowW = dims[4];
   const kept: number[] = [];
   for (let i = 0; i < iou.length; i++) {
     if (iou[i] > o.predIouThresh) kept.push(i);
   }
   if (kept.length === 0) return [];
-  const decoded = await decodeKept(batch.logits, kept, {
+  const decoded = await decodeKept(batch.logits, iou.length, kept, {
     count: kept.length,
     lowWidth: lowW,
     lowHeight: lowH,
@@ -114,6 +119,7 @@ export async function filterDecoderBatch(
 /** Decodes the planes `kept` of a batch's logits, where they are. */
 function decodeKept(
   logits: Float32Array | GpuLogits,
+  planeCount: number,
   kept: readonly number[],
   shape: MaskLogitsShape,
   kernels: Pick<Kernels, "decodeMaskLogits" | "onDevice">,
@@ -126,6 +132,7 @@ function decodeKept(
     }
     return kernels.onDevice.decodeMaskLogits(logits.context, shape, {
       buffer: logits.buffer,
+      planeCount,
       planes: kept,
     });
   }

@@ -299,7 +299,10 @@ Deno.test({
   async fn() {
     const plane = 64 * 64;
     const all = blobLogits(10, 64, 64, 3);
-    const buffer = deviceBuffer(all);
+    // Pooled buffers are longer than their tensor: two planes of junk after.
+    const buffer = deviceBuffer(
+      Float32Array.from({ length: 12 * plane }, (_, i) => all[i] ?? 50),
+    );
     const planes = [7, 2, 3, 4, 9, 0]; // out of order, with a run of three
     const shape = {
       count: planes.length,
@@ -320,7 +323,11 @@ Deno.test({
     });
     // Whole, and split into parts of two masks (runs cut at part edges).
     for (const ctx of [gpu!, withBindingLimit(gpu!, 2 * plane * 4)]) {
-      const got = await decodeDeviceLogitsGpu(ctx, shape, { buffer, planes });
+      const got = await decodeDeviceLogitsGpu(ctx, shape, {
+        buffer,
+        planeCount: 10,
+        planes,
+      });
       assert.deepEqual(got, want);
     }
     assert.ok(want.areas.some((a) => a > 0), "the masks are not all empty");
@@ -330,10 +337,10 @@ Deno.test({
 
 Deno.test({
   name:
-    "decodeDeviceLogitsGpu() rejects a plane outside the buffer and a plane list of the wrong length",
+    "decodeDeviceLogitsGpu() rejects a plane past the tensor, a tensor past the buffer and a plane list of the wrong length",
   ignore: !gpu,
   async fn() {
-    const buffer = deviceBuffer(new Float32Array(3 * 16));
+    const buffer = deviceBuffer(new Float32Array(4 * 16)); // 4 planes of 4x4
     const shape = {
       count: 2,
       lowWidth: 4,
@@ -343,14 +350,18 @@ Deno.test({
       width: 8,
       height: 8,
     };
+    const decode = (planeCount: number, planes: number[]) =>
+      decodeDeviceLogitsGpu(gpu!, shape, { buffer, planeCount, planes });
+    await decode(3, [0, 2]); // fine
     await assert.rejects(
-      () => decodeDeviceLogitsGpu(gpu!, shape, { buffer, planes: [0, 3] }),
-      /plane 3 is outside the buffer, which holds 3 planes of 4x4/,
+      () => decode(3, [0, 3]), // in the buffer, but not the tensor's
+      /plane 3 is not one of the tensor's 3 planes of 4x4/,
     );
     await assert.rejects(
-      () => decodeDeviceLogitsGpu(gpu!, shape, { buffer, planes: [0] }),
-      /list 1 planes for 2 masks/,
+      () => decode(5, [0, 1]),
+      /5 planes of 4x4 need 320 bytes; the GPU buffer holds 256/,
     );
+    await assert.rejects(() => decode(3, [0]), /list 1 planes for 2 masks/);
     buffer.destroy();
   },
 });

@@ -313,3 +313,21 @@ Deno.test("filterDecoderBatch() with logits on the GPU but CPU kernels says to d
     /SAM's logits are on the GPU, but the kernels given run on the CPU/,
   );
 });
+
+Deno.test("filterDecoderBatch() rejects IoU scores that do not match the logits' shape", async () => {
+  const planes = [logitsOf(BLOCK), logitsOf(OTHER)];
+  await assert.rejects(
+    () =>
+      filterDecoderBatch(batch(planes, [0.99, 0.99, 0.1]), OPTIONS, KERNELS),
+    /gave 3 IoU scores for logits of shape \[1,2,2,6,8\]/,
+  );
+  await assert.rejects(
+    () =>
+      filterDecoderBatch(
+        { ...batch(planes, [0.99, 0.99, 0.1, 0.1]), dims: [2, 2, 6, 8] },
+        OPTIONS,
+        KERNELS,
+      ),
+    /expected \[1, points, masks per point, height, width\]/,
+  );
+});

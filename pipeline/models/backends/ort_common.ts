@@ -127,6 +127,25 @@ function deviceOutput(t: OrtTensorLike): DeviceOutput {
 }
 
 /**
+ * Runs `convert` over a run's outputs; if it fails, gives every output
+ * still on the GPU back to the session (the caller gets none of them),
+ * then rethrows.
+ */
+async function releasingOnError(
+  result: Record<string, OrtTensorLike>,
+  convert: () => Promise<void>,
+): Promise<void> {
+  try {
+    await convert();
+  } catch (e) {
+    for (const t of Object.values(result)) {
+      if (t.location === "gpu-buffer") t.dispose?.();
+    }
+    throw e;
+  }
+}
+
+/**
  * Checks that the outputs asked to stay on the device exist and are
  * float32; throws a RangeError naming the model's outputs otherwise.
  */
@@ -207,11 +226,13 @@ export function wrapOrtSession(
         async runOnDevice(feeds, outputNames) {
           const result = await runOrt(feeds, outputNames);
           const out: Record<string, Tensor | DeviceOutput> = {};
-          for (const [name, t] of Object.entries(result)) {
-            out[name] = t.location === "gpu-buffer"
-              ? deviceOutput(t)
-              : await hostOutput(t);
-          }
+          await releasingOnError(result, async () => {
+            for (const [name, t] of Object.entries(result)) {
+              out[name] = t.location === "gpu-buffer"
+                ? deviceOutput(t)
+                : await hostOutput(t);
+            }
+          });
           return out;
         },
       } satisfies Pick<InferenceSession, "runOnDevice">
@@ -219,9 +240,11 @@ export function wrapOrtSession(
     async run(feeds, outputNames) {
       const result = await runOrt(feeds, outputNames);
       const out: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(result)) {
-        out[name] = await hostOutput(t);
-      }
+      await releasingOnError(result, async () => {
+        for (const [name, t] of Object.entries(result)) {
+          out[name] = await hostOutput(t);
+        }
+      });
       return out;
     },
     async release() {

@@ -10,6 +10,7 @@ import {
   type InferenceSession,
   type SessionOptions,
 } from "../session.ts";
+import { type DeviceOutput, isDeviceTensor } from "../tensor.ts";
 import { createOrtSession, type OrtModuleLike } from "./ort_common.ts";
 
 /** Whether this runtime exposes a WebGPU adapter at all. */
@@ -108,8 +109,21 @@ function oneRunAtATime(session: InferenceSession): InferenceSession {
     run: (feeds, outputNames) => queued(() => session.run(feeds, outputNames)),
     ...(runOnDevice
       ? {
-        runOnDevice: (feeds, outputNames) =>
-          queued(() => runOnDevice(feeds, outputNames)),
+        runOnDevice: async (feeds, outputNames) => {
+          const out = await queued(() => runOnDevice(feeds, outputNames));
+          for (const [name, t] of Object.entries(out)) {
+            if (!isDeviceTensor(t)) continue;
+            const release = (t as DeviceOutput).release;
+            // Given back between runs, not in the middle of one.
+            out[name] = {
+              ...t,
+              // A failed release (a lost device) has nothing left to free.
+              release: () =>
+                void queued(() => Promise.resolve(release())).catch(() => {}),
+            };
+          }
+          return out;
+        },
       } satisfies Pick<InferenceSession, "runOnDevice">
       : {}),
   };
