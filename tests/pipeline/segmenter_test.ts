@@ -283,7 +283,7 @@ Deno.test("the pipeline gives the same result on the WebGPU kernels, with CLIP's
   }
 });
 
-Deno.test("Segmenter.stream() with images in flight starts the next image before yielding the first, and gives the same results in order, on webgpu too", async () => {
+Deno.test("Segmenter.stream() with images in flight starts the next image before yielding the first, and gives the same results in order, on webgpu with views and logits on the GPU too", async () => {
   const scenes = [1005, 1006, 1007].map((seed) => generateScene(seed));
   const jobs = () =>
     fromItems(scenes.map((s, i) => ({
@@ -301,6 +301,9 @@ Deno.test("Segmenter.stream() with images in flight starts the next image before
       const events: string[] = [];
       const segmenter = await fixtureSegmenter({
         backend,
+        // On webgpu the GPU kernels share the models' device: views and
+        // SAM's logits of several images are on it at once.
+        device: backend === "webgpu" ? "gpu" : "cpu",
         inFlight,
         generator: { pointsPerSide: 4 },
         onProgress: (e) => {
@@ -309,6 +312,7 @@ Deno.test("Segmenter.stream() with images in flight starts the next image before
       });
       const done = [];
       try {
+        assert.equal(segmenter.viewsOnDevice, backend === "webgpu");
         for await (const job of segmenter.stream(jobs())) {
           events.push(`yield ${job.id}`);
           done.push(job);
