@@ -127,16 +127,23 @@ function deviceOutput(t: OrtTensorLike): DeviceOutput {
 }
 
 /**
- * Runs `convert` over a run's outputs; if it fails, gives every output
- * still on the GPU back to the session (the caller gets none of them),
- * then rethrows.
+ * A run's outputs as oris's tensors: those ONNX Runtime left on the GPU
+ * stay there as {@linkcode DeviceOutput}s when `keepOnDevice`, else come
+ * to the host. If one fails, every output still on the GPU goes back to
+ * the session (the caller gets none of them) and the error is rethrown.
  */
-async function releasingOnError(
+async function sessionOutputs(
   result: Record<string, OrtTensorLike>,
-  convert: () => Promise<void>,
-): Promise<void> {
+  keepOnDevice: boolean,
+): Promise<Record<string, Tensor | DeviceOutput>> {
+  const out: Record<string, Tensor | DeviceOutput> = {};
   try {
-    await convert();
+    for (const [name, t] of Object.entries(result)) {
+      out[name] = keepOnDevice && t.location === "gpu-buffer"
+        ? deviceOutput(t)
+        : await hostOutput(t);
+    }
+    return out;
   } catch (e) {
     for (const t of Object.values(result)) {
       if (t.location === "gpu-buffer") t.dispose?.();
@@ -224,28 +231,16 @@ export function wrapOrtSession(
     ...(gpuDevice && deviceOutputs.length > 0
       ? {
         async runOnDevice(feeds, outputNames) {
-          const result = await runOrt(feeds, outputNames);
-          const out: Record<string, Tensor | DeviceOutput> = {};
-          await releasingOnError(result, async () => {
-            for (const [name, t] of Object.entries(result)) {
-              out[name] = t.location === "gpu-buffer"
-                ? deviceOutput(t)
-                : await hostOutput(t);
-            }
-          });
-          return out;
+          return await sessionOutputs(await runOrt(feeds, outputNames), true);
         },
       } satisfies Pick<InferenceSession, "runOnDevice">
       : {}),
     async run(feeds, outputNames) {
-      const result = await runOrt(feeds, outputNames);
-      const out: Record<string, Tensor> = {};
-      await releasingOnError(result, async () => {
-        for (const [name, t] of Object.entries(result)) {
-          out[name] = await hostOutput(t);
-        }
-      });
-      return out;
+      // Without keepOnDevice every output is a host tensor.
+      return await sessionOutputs(
+        await runOrt(feeds, outputNames),
+        false,
+      ) as Record<string, Tensor>;
     },
     async release() {
       try {
