@@ -29,15 +29,12 @@ import {
   createSession,
   type InferenceSession,
 } from "../pipeline/models/session.ts";
+import { tensor } from "../pipeline/models/tensor.ts";
 import {
-  type DeviceOutput,
-  isDeviceTensor,
-  type Tensor,
-  tensor,
-} from "../pipeline/models/tensor.ts";
-import { MASK_GENERATOR_DEFAULTS } from "../pipeline/sam/mask_generator.ts";
+  decodePrompts,
+  MASK_GENERATOR_DEFAULTS,
+} from "../pipeline/sam/mask_generator.ts";
 import { buildPointGrid } from "../pipeline/sam/point_grid.ts";
-import { filterDecoderBatch } from "../pipeline/sam/postprocess.ts";
 import { samPreprocess, toSamFrame } from "../pipeline/sam/preprocess.ts";
 import { generateScene } from "../tests/fixtures/scenes.ts";
 import { FIXTURE_MODELS_DIR } from "../tests/helpers/fixture_models.ts";
@@ -92,31 +89,21 @@ async function decodeOnce(
   kernels: Kernels,
   gpu?: GpuContext,
 ): Promise<number> {
-  const out: Record<string, Tensor | DeviceOutput> = gpu
-    ? await decoder.runOnDevice!(feeds)
-    : await decoder.run(feeds);
-  const masks = out.pred_masks;
-  try {
-    const kept = await filterDecoderBatch(
-      {
-        iou: (out.iou_scores as Tensor).data as Float32Array,
-        logits: isDeviceTensor(masks)
-          ? { context: gpu!, buffer: masks.gpuBuffer }
-          : masks.data as Float32Array,
-        dims: masks.dims,
-        points,
-        validFractionX: input.resizedWidth / input.padSize,
-        validFractionY: input.resizedHeight / input.padSize,
-        width: WIDTH,
-        height: HEIGHT,
-      },
-      MASK_GENERATOR_DEFAULTS,
-      kernels,
-    );
-    return kept.length;
-  } finally {
-    if (isDeviceTensor(masks)) (masks as DeviceOutput).release();
-  }
+  const kept = await decodePrompts(
+    decoder,
+    feeds,
+    {
+      gpu,
+      points,
+      validFractionX: input.resizedWidth / input.padSize,
+      validFractionY: input.resizedHeight / input.padSize,
+      width: WIDTH,
+      height: HEIGHT,
+    },
+    MASK_GENERATOR_DEFAULTS,
+    kernels,
+  );
+  return kept.length;
 }
 
 const group =

@@ -224,18 +224,12 @@ export class AutomaticMaskGenerator {
         ),
         input_labels: tensor("int64", new BigInt64Array(n).fill(1n), [1, n, 1]),
       };
-      const out = gpu
-        ? await this.#decoder.runOnDevice!(feeds)
-        : await this.#decoder.run(feeds);
-      const masks = out.pred_masks;
-      try {
-        const batch = await filterDecoderBatch(
+      candidates.push(
+        ...await decodePrompts(
+          this.#decoder,
+          feeds,
           {
-            iou: hostData(out.iou_scores, "iou_scores"),
-            logits: isDeviceTensor(masks)
-              ? { context: gpu!, buffer: masks.gpuBuffer }
-              : hostData(masks, "pred_masks"),
-            dims: masks.dims,
+            gpu,
             points: points.subarray(start * 2, (start + n) * 2),
             validFractionX: input.resizedWidth / pad,
             validFractionY: input.resizedHeight / pad,
@@ -244,13 +238,8 @@ export class AutomaticMaskGenerator {
           },
           o,
           this.#kernels,
-        );
-        candidates.push(...batch);
-      } finally {
-        for (const t of Object.values(out)) {
-          if (isDeviceTensor(t)) t.release();
-        }
-      }
+        ),
+      );
       onProgress?.({ stage: "decode", done: start + n, total });
     }
     onProgress?.({ stage: "filter", done: 0, total: 1 });
@@ -263,6 +252,69 @@ export class AutomaticMaskGenerator {
     );
     onProgress?.({ stage: "filter", done: 1, total: 1 });
     return proposals;
+  }
+}
+
+/** Where a decoder call's prompts and masks lie, and where its logits go. */
+export interface PromptFrame {
+  /**
+   * The kernels' GPU context when the decoder shares its device and
+   * leaves `pred_masks` there (`runOnDevice`); else the logits come to
+   * the host.
+   */
+  readonly gpu?: GpuContext;
+  /** The call's point prompts in image pixels, [x0, y0, x1, y1, ...]. */
+  readonly points: Float32Array;
+  /** Share of the padded frame's width the resized image covers. */
+  readonly validFractionX: number;
+  /** Share of the padded frame's height the resized image covers. */
+  readonly validFractionY: number;
+  /** Image width. */
+  readonly width: number;
+  /** Image height. */
+  readonly height: number;
+}
+
+/**
+ * One decoder call and its per-call filters: runs `decoder` on `feeds`
+ * and keeps the masks that pass (see `filterDecoderBatch`), decoding the
+ * logits on the GPU where they stay there. Outputs left on the GPU are
+ * released before it returns.
+ *
+ * @example
+ * ```ts
+ * const candidates = await decodePrompts(decoder, feeds, frame, MASK_GENERATOR_DEFAULTS, CPU_KERNELS);
+ * ```
+ */
+export async function decodePrompts(
+  decoder: InferenceSession,
+  feeds: Record<string, Tensor>,
+  frame: PromptFrame,
+  o: MaskGeneratorOptions,
+  kernels: GeneratorKernels,
+): Promise<MaskCandidate[]> {
+  const { gpu, ...where } = frame;
+  const out = gpu
+    ? await decoder.runOnDevice!(feeds)
+    : await decoder.run(feeds);
+  const masks = out.pred_masks;
+  try {
+    return await filterDecoderBatch(
+      {
+        ...where,
+        iou: hostData(out.iou_scores, "iou_scores"),
+        logits: isDeviceTensor(masks)
+          ? { context: gpu!, buffer: masks.gpuBuffer }
+          : hostData(masks, "pred_masks"),
+        dims: masks.dims,
+      },
+      o,
+      kernels,
+    );
+  } finally {
+    for (const t of Object.values(out)) {
+      if (isDeviceTensor(t)) t.release();
+    }
   }
 }
 
