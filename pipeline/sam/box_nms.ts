@@ -51,11 +51,31 @@ export function boxNms(
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
     scores[b] - scores[a] || a - b
   );
+  return greedyNms(
+    order,
+    (i, k) => boxIou(boxes, i * 4, k * 4),
+    iouThreshold,
+  );
+}
+
+/**
+ * The greedy rule of NMS: walks `order` (best first) and keeps each index
+ * whose overlap with every index kept before it is at most `threshold`.
+ * Returns the kept indices in order.
+ *
+ * @example
+ * ```ts
+ * greedyNms([2, 0, 1], (a, b) => (a + b === 1 ? 0.9 : 0), 0.5); // [2, 0]
+ * ```
+ */
+export function greedyNms(
+  order: Iterable<number>,
+  overlap: (candidate: number, kept: number) => number,
+  threshold: number,
+): number[] {
   const kept: number[] = [];
   for (const i of order) {
-    if (kept.every((k) => boxIou(boxes, i * 4, k * 4) <= iouThreshold)) {
-      kept.push(i);
-    }
+    if (kept.every((k) => overlap(i, k) <= threshold)) kept.push(i);
   }
   return kept;
 }

@@ -9,6 +9,7 @@
  */
 
 import type { Kernels } from "../../kernels/kernels.ts";
+import { greedyNms } from "./box_nms.ts";
 import type { Proposal } from "./mask_generator.ts";
 
 /**
@@ -33,11 +34,11 @@ export function nmsByMatrix(
       }).`,
     );
   }
-  const kept: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (kept.every((k) => iou[i * n + k] <= iouThreshold)) kept.push(i);
-  }
-  return kept;
+  return greedyNms(
+    Array.from({ length: n }, (_, i) => i),
+    (i, k) => iou[i * n + k],
+    iouThreshold,
+  );
 }
 
 /**

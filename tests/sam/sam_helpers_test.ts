@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { boxIou, boxNms } from "../../pipeline/sam/box_nms.ts";
+import { boxIou, boxNms, greedyNms } from "../../pipeline/sam/box_nms.ts";
 import { buildPointGrid } from "../../pipeline/sam/point_grid.ts";
 import {
   connectedComponents,
@@ -124,4 +124,16 @@ Deno.test("samPreprocessConfig() reads preprocessor_config.json and keeps defaul
   assert.deepEqual(c.mean, [0, 0, 0]);
   assert.deepEqual(c.std, SAM_PREPROCESS.std);
   assert.equal(samPreprocessConfig(null).padSize, 1024);
+});
+
+Deno.test("greedyNms() keeps, in the given order, each index not overlapping a kept one above the threshold", () => {
+  const overlaps: Record<string, number> = {
+    "0,2": 0.6,
+    "1,2": 0.4,
+    "1,0": 0.5,
+  };
+  const overlap = (a: number, b: number) => overlaps[`${a},${b}`] ?? 0;
+  assert.deepEqual(greedyNms([2, 0, 1], overlap, 0.5), [2, 1]); // 0.5 is not above
+  assert.deepEqual(greedyNms([2, 0, 1], overlap, 0.3), [2]);
+  assert.deepEqual(greedyNms([], overlap, 0.5), []);
 });
