@@ -55,7 +55,7 @@ async function register(ctx: GpuContext): Promise<void> {
         label: String(modelPath),
         gpuDevice,
       }),
-      2 * PROPOSALS,
+      { batchSize: 2 * PROPOSALS },
     );
   const shared = await encoder(ctx.device);
   const own = await encoder();

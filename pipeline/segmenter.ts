@@ -12,7 +12,11 @@ import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { chooseKernels, type DeviceChoice } from "../kernels/select.ts";
 import { ClipTextEncoder } from "./clip/text.ts";
-import { ClipVisionEncoder } from "./clip/vision.ts";
+import { CLIP_VISION_SIGNATURE, ClipVisionEncoder } from "./clip/vision.ts";
+import {
+  deriveTokenMaskModel,
+  TOKEN_MASK_DERIVATION,
+} from "./clip/token_mask_model.ts";
 import type { RgbaImage } from "./image/rgba.ts";
 import {
   DEFAULT_CLIP,
@@ -29,7 +33,11 @@ import {
   createSession,
   type InferenceSession,
 } from "./models/session.ts";
-import type { ModelSource } from "./models/source.ts";
+import {
+  type DerivedFrom,
+  type ModelSource,
+  readDerivedFile,
+} from "./models/source.ts";
 import {
   AutomaticMaskGenerator,
   MASK_GENERATOR_DEFAULTS,
@@ -44,7 +52,12 @@ import { inFlight } from "./stages/in_flight.ts";
 import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
 import { proposeStage } from "./stages/propose.ts";
-import { regionsStage, type WithRegions } from "./stages/regions.ts";
+import {
+  GLOBAL_VIEWS,
+  type GlobalView,
+  regionsStage,
+  type WithRegions,
+} from "./stages/regions.ts";
 import { type Scored, scoreStage } from "./stages/score.ts";
 import {
   defaultTopK,
@@ -71,7 +84,15 @@ export interface SegmenterSettings {
   spatial: SpatialMode;
   /** Candidates the spatial rule compares. Default 4 for extended, 3 for seed. */
   topK: number;
-  /** Blur of the global view, in 224-pixel view units. Default 5. */
+  /**
+   * How the global view is made: "token-mask" (the reference's: the whole
+   * image once through CLIP, the patch tokens outside the mask zeroed
+   * before the last three blocks; needs a CLIP ViT export whose blocks
+   * can be found) or "blur" (the outside blurred, a CLIP pass per
+   * proposal). Default "token-mask".
+   */
+  globalView: GlobalView;
+  /** Blur of the blurred global view, in 224-pixel view units. Default 5. */
   blurSigma: number;
   /** SAM's automatic mask generator. */
   generator: MaskGeneratorOptions;
@@ -83,6 +104,7 @@ export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = {
   beta: 0.5,
   spatial: "extended",
   topK: defaultTopK("extended"),
+  globalView: "token-mask",
   blurSigma: 5,
   generator: MASK_GENERATOR_DEFAULTS,
 };
@@ -104,6 +126,11 @@ export interface SegmenterOptions
   threads?: number;
   /** Overrides of the mask generator's defaults. */
   generator?: Partial<MaskGeneratorOptions>;
+  /**
+   * Global views to compute besides `globalView`, for comparisons
+   * (`regions.globals` of each job). Default none.
+   */
+  extraGlobalViews?: readonly GlobalView[];
   /**
    * CLIP views per vision call. Default 16; 64 when the views stay on the
    * GPU (`backend` webgpu with GPU kernels), where every call also waits
@@ -130,6 +157,17 @@ export interface SegmenterOptions
 /** Progress events of the segmenter. */
 export type SegmenterProgress =
   | { kind: "load"; model: string; file: string }
+  | {
+    kind: "derive";
+    model: string;
+    file: string;
+    /** "kept": read from where the source keeps derived files; "derived": made now. */
+    from: DerivedFrom;
+    /** Whether the source keeps it for the next runs. */
+    stored: boolean;
+    /** Why a file derived now could not be kept, if it could not. */
+    keepError?: string;
+  }
   | { kind: "propose"; id: string | number; progress: MaskGeneratorProgress };
 
 /** One candidate proposal of a sentence. */
@@ -229,6 +267,13 @@ function validateSettings(s: SegmenterSettings): SegmenterSettings {
   if (!(Number.isInteger(s.topK) && s.topK >= 1)) {
     throw new RangeError(`topK must be a whole number >= 1, got ${s.topK}.`);
   }
+  if (!GLOBAL_VIEWS.includes(s.globalView)) {
+    throw new RangeError(
+      `Unknown global view "${s.globalView}": use one of ${
+        GLOBAL_VIEWS.join(", ")
+      }.`,
+    );
+  }
   if (!(s.blurSigma >= 0)) {
     throw new RangeError(`blurSigma must be >= 0, got ${s.blurSigma}.`);
   }
@@ -272,9 +317,21 @@ export async function createSegmenter(
     spatial: options.spatial ?? SEGMENTER_DEFAULTS.spatial,
     topK: options.topK ??
       defaultTopK(options.spatial ?? SEGMENTER_DEFAULTS.spatial),
+    globalView: options.globalView ?? SEGMENTER_DEFAULTS.globalView,
     blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
     generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
   });
+  const extraGlobalViews = [...new Set(options.extraGlobalViews ?? [])]
+    .filter((v) => v !== settings.globalView);
+  for (const v of extraGlobalViews) {
+    if (!GLOBAL_VIEWS.includes(v)) {
+      throw new RangeError(
+        `Unknown global view "${v}": use one of ${GLOBAL_VIEWS.join(", ")}.`,
+      );
+    }
+  }
+  const tokenMasked = settings.globalView === "token-mask" ||
+    extraGlobalViews.includes("token-mask");
   const inFlight = options.inFlight ?? 1;
   if (!(Number.isInteger(inFlight) && inFlight >= 1)) {
     throw new RangeError(
@@ -294,10 +351,15 @@ export async function createSegmenter(
     ? (await kernels.onDevice.context()).device
     : undefined;
   const sessions: InferenceSession[] = [];
-  const load = async (spec: ModelSpec, role: ModelRole) => {
+  const load = async (
+    spec: ModelSpec,
+    role: ModelRole,
+    read: (path: string) => Promise<Uint8Array> = (path) =>
+      source.read(spec.id, path),
+  ) => {
     const path = modelFilePath(spec, variant, role);
     options.onProgress?.({ kind: "load", model: spec.id, file: path });
-    const bytes = await source.read(spec.id, path);
+    const bytes = await read(path);
     const session = await createSession(bytes, {
       backend,
       label: source.describe(spec.id, path),
@@ -332,9 +394,22 @@ export async function createSegmenter(
       std: (clipPre.image_std as [number, number, number] | undefined) ??
         CLIP_NORMALISATION.std,
     };
+    const clipConfig = await readJson(
+      source,
+      clip,
+      modelFilePath(clip, variant, "config"),
+    ) as { vision_config?: { image_size?: number; patch_size?: number } };
+    const { size, tokens } = visionGeometry(clipConfig);
     const vision = new ClipVisionEncoder(
-      await load(clip, "vision"),
-      options.clipBatchSize ?? (gpuDevice ? 64 : 16),
+      await load(
+        clip,
+        "vision",
+        tokenMasked
+          ? (path) =>
+            tokenMaskedTower(source, clip.id, path, tokens, options.onProgress)
+          : undefined,
+      ),
+      { batchSize: options.clipBatchSize ?? (gpuDevice ? 64 : 16), size },
     );
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
     const generator = new AutomaticMaskGenerator(
@@ -346,6 +421,7 @@ export async function createSegmenter(
     );
     return new Segmenter({
       settings,
+      extraGlobalViews,
       models: { clip: clip.id, sam: sam.id, variant, backend },
       generator,
       vision,
@@ -362,8 +438,66 @@ export async function createSegmenter(
   }
 }
 
+/**
+ * The side of CLIP's square input and its tokens per image (class token +
+ * patches), from config.json's vision_config (ViT-B/32's 224 and 32 where
+ * absent).
+ */
+export function visionGeometry(
+  config: { vision_config?: { image_size?: number; patch_size?: number } },
+): { size: number; tokens: number } {
+  const size = config.vision_config?.image_size ?? 224;
+  const patch = config.vision_config?.patch_size ?? 32;
+  if (
+    !(Number.isInteger(size) && Number.isInteger(patch) && patch > 0 &&
+      size % patch === 0)
+  ) {
+    throw new RangeError(
+      `CLIP's config.json gives image_size ${size} and patch_size ${patch}: the image does not divide into patches.`,
+    );
+  }
+  return { size, tokens: 1 + (size / patch) ** 2 };
+}
+
+/**
+ * The token-masked CLIP tower of `path`: the one the source keeps, else
+ * derived from the stock file now (and kept).
+ */
+async function tokenMaskedTower(
+  source: ModelSource,
+  repo: string,
+  path: string,
+  tokens: number,
+  onProgress?: (event: SegmenterProgress) => void,
+): Promise<Uint8Array> {
+  let keepError: string | undefined;
+  const { bytes, from, stored } = await readDerivedFile(
+    source,
+    repo,
+    path,
+    TOKEN_MASK_DERIVATION,
+    (stock) =>
+      deriveTokenMaskModel(stock, {
+        sequenceLength: tokens,
+        label: source.describe(repo, path),
+        signature: CLIP_VISION_SIGNATURE,
+      }).bytes,
+    (e) => keepError = e instanceof Error ? e.message : String(e),
+  );
+  onProgress?.({
+    kind: "derive",
+    model: repo,
+    file: path,
+    from,
+    stored,
+    ...(keepError ? { keepError } : {}),
+  });
+  return bytes;
+}
+
 interface SegmenterParts {
   settings: SegmenterSettings;
+  extraGlobalViews: readonly GlobalView[];
   models: SegmenterModels;
   generator: AutomaticMaskGenerator;
   vision: ClipVisionEncoder;
@@ -460,6 +594,8 @@ export class Segmenter {
         ),
         regionsStage(p.vision, p.kernels, {
           normalisation: p.normalisation,
+          globalView: s.globalView,
+          extraGlobalViews: p.extraGlobalViews,
           blurSigma: s.blurSigma,
         }),
         parseStage(),

@@ -24,6 +24,8 @@ export interface CropTaps extends ResampleTaps {
 /**
  * Taps mapping the source span [offset, offset + length) of an axis of
  * `inSize` pixels onto `outSize` output pixels, zero-weight ends dropped.
+ * The taps stay inside the span's pixels, as when the span is cropped and
+ * then resized (torchvision's resized_crop, the reference's local view).
  *
  * @example
  * ```ts
@@ -37,7 +39,10 @@ export function cropTaps(
   length: number,
   outSize: number,
 ): CropTaps {
-  const t = resampleTaps(inSize, offset, length, outSize);
+  const t = resampleTaps(inSize, offset, length, outSize, {
+    lo: Math.floor(offset),
+    hi: Math.ceil(offset + length),
+  });
   const { start, count, weights, maxTaps } = t;
   let lo = inSize, hi = 0;
   for (let o = 0; o < outSize; o++) {

@@ -24,6 +24,7 @@ import {
   type AblationConfig,
   ablationGrid,
   configName,
+  globalViewsOf,
 } from "../eval/ablation.ts";
 import { SplitMetricsAccumulator } from "../eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../eval/prediction_files.ts";
@@ -52,6 +53,7 @@ import {
   numberOption,
   openModels,
   segmenterOptions,
+  segmenterProgress,
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
@@ -80,8 +82,9 @@ Run:
                         (default out/eval/<dataset>-<split-by>-<split>)
   --resume              continue an interrupted run in --out after its last whole line
   --strict              stop at the first missing image (default: count, report, skip)
-  --ablate              also run the ablation grid (spatial rules x alphas) on the same
-                        per-image work, printed as one table
+  --ablate              also run the ablation grid (spatial rules, alphas, and
+                        token-mask vs blur global views) on the same per-image
+                        work, printed as one table
   --in-flight N         images worked on at once, results kept in order (default 1);
                         2-4 on a GPU host overlap one image's GPU and model waits
                         with the next image's work
@@ -374,6 +377,7 @@ async function evaluate(
     spatial: a.spatial,
     alpha: a.alpha,
     topK: a.topK,
+    globalView: a.globalView,
   };
   const plan: RunPlan = {
     ...data,
@@ -462,9 +466,13 @@ async function evaluateLocked(
     );
   }
   const source = await openModels(a, env, err);
+  // Per-image progress is eval's own bar; the segmenter reports only the
+  // one-off derivation of the token-masked tower.
+  const notes = segmenterProgress(err);
   const segmenter = await createSegmenter({
-    ...segmenterOptions(a, source),
+    ...segmenterOptions(a, source, (e) => e.kind === "derive" && notes(e)),
     inFlight: a.inFlight,
+    extraGlobalViews: globalViewsOf(configs),
   });
   const bar = new ProgressReporter({
     label: "eval",

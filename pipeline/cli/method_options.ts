@@ -34,6 +34,7 @@ import {
   SPATIAL_MODES,
   type SpatialMode,
 } from "../stages/select.ts";
+import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
 import { DEVICE_CHOICES, type DeviceChoice } from "../../kernels/select.ts";
 import { downloadProgress } from "./download_progress.ts";
 import { UsageError } from "./usage_error.ts";
@@ -51,6 +52,7 @@ export const METHOD_OPTION_SPECS = {
   "top-k": { type: "string" },
   alpha: { type: "string" },
   beta: { type: "string" },
+  "global-view": { type: "string" },
   "points-per-side": { type: "string" },
   "points-per-batch": { type: "string" },
   "mask-nms": { type: "string" },
@@ -80,6 +82,12 @@ Method:
 } (default ${SEGMENTER_DEFAULTS.spatial})
   --top-k K             candidates the spatial rule compares (default 4 for extended, 3 for seed)
   --alpha A             weight of the global view (default ${SEGMENTER_DEFAULTS.alpha})
+  --global-view V       ${
+  GLOBAL_VIEWS.join(", ")
+} (default ${SEGMENTER_DEFAULTS.globalView}): token-mask runs CLIP once
+                        over the whole image and zeroes the patches outside each
+                        mask in its last 3 blocks (the reference's global view);
+                        blur blurs the outside, one CLIP pass per proposal
   --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
   --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
   --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})
@@ -107,6 +115,7 @@ export interface MethodArgs {
   topK: number;
   alpha: number;
   beta: number;
+  globalView: GlobalView;
   pointsPerSide: number;
   pointsPerBatch: number;
   maskNmsThresh: number;
@@ -154,6 +163,12 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
   } catch (e) {
     throw new UsageError(`--backend: ${(e as Error).message}`);
   }
+  const globalView = values["global-view"] ?? SEGMENTER_DEFAULTS.globalView;
+  if (!(GLOBAL_VIEWS as readonly string[]).includes(globalView)) {
+    throw new UsageError(
+      `--global-view must be one of ${GLOBAL_VIEWS.join(", ")}`,
+    );
+  }
   const device = values.device ?? "auto";
   if (!(DEVICE_CHOICES as readonly string[]).includes(device)) {
     throw new UsageError(
@@ -169,6 +184,7 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
     offline: values.offline ?? false,
     backend,
     spatial: spatial as SpatialMode,
+    globalView: globalView as GlobalView,
     topK: numberOption(
       "top-k",
       values["top-k"],
@@ -221,6 +237,7 @@ export function methodSettings(a: MethodArgs): Record<string, unknown> {
     topK: a.topK,
     alpha: a.alpha,
     beta: a.beta,
+    globalView: a.globalView,
     pointsPerSide: a.pointsPerSide,
     pointsPerBatch: a.pointsPerBatch,
     maskNmsThresh: a.maskNmsThresh,
@@ -263,6 +280,7 @@ export function segmenterOptions(
     topK: a.topK,
     alpha: a.alpha,
     beta: a.beta,
+    globalView: a.globalView,
     generator: {
       pointsPerSide: a.pointsPerSide,
       pointsPerBatch: a.pointsPerBatch,
@@ -280,6 +298,19 @@ export function segmenterProgress(
   return (e) => {
     if (e.kind === "load") {
       if (!err.isTerminal) err.write(`loading ${e.model} ${e.file}\n`);
+      return;
+    }
+    if (e.kind === "derive") {
+      if (e.from === "derived") {
+        err.write(
+          `CLIP: derived the token-masked tower from ${e.file} of ${e.model}` +
+            (e.stored
+              ? " (kept in the cache for the next runs)\n"
+              : e.keepError
+              ? ` (it could not be kept for the next runs: ${e.keepError})\n`
+              : " (a --models folder is only read: derived again on each run)\n"),
+        );
+      }
       return;
     }
     const p = e.progress;

@@ -10,7 +10,9 @@ import {
   type InferenceSession,
   type SessionSignature,
 } from "../models/session.ts";
-import { deviceTensor, tensor } from "../models/tensor.ts";
+import { deviceTensor, type Tensor, tensor } from "../models/tensor.ts";
+import { TOKEN_MASK_INPUT } from "./token_mask_model.ts";
+import { patchGridSide } from "./token_mask_inputs.ts";
 
 /** Inputs and outputs the CLIP vision model must have. */
 export const CLIP_VISION_SIGNATURE: SessionSignature = {
@@ -18,8 +20,25 @@ export const CLIP_VISION_SIGNATURE: SessionSignature = {
   outputs: [{ name: "image_embeds", type: "float32", rank: 2 }],
 };
 
+/** Options of {@linkcode ClipVisionEncoder}. */
+export interface ClipVisionOptions {
+  /** Views per call. Default 16. */
+  batchSize?: number;
+  /** Masks per token-masked call. Default 64. */
+  maskBatchSize?: number;
+  /**
+   * Side of the square input (config.json's vision_config.image_size).
+   * Default the model's fixed input width, else 224.
+   */
+  size?: number;
+}
+
 /**
- * Embeds CLIP views (N x 3 x size x size, normalised) in batches.
+ * Embeds CLIP views (N x 3 x size x size, normalised) in batches. On a
+ * token-masked tower (one with a `token_mask` input, see
+ * `deriveTokenMaskModel`) it also gives the token-masked global vectors of
+ * masks over one whole-image view; plain views then go with a mask of ones,
+ * which leaves them as the stock tower computes them.
  *
  * @example
  * ```ts
@@ -33,25 +52,74 @@ export class ClipVisionEncoder {
   readonly batchSize: number;
   /** Side of the square input. */
   readonly size: number;
+  /** Masks per token-masked call. */
+  readonly maskBatchSize: number;
+  /**
+   * Tokens per image (class token + patches) of a token-masked tower;
+   * undefined for a stock one.
+   */
+  readonly tokenMaskLength?: number;
 
   /**
    * Checks the session's signature and sets up the encoder; throws a
-   * RangeError when `batchSize` is not a positive integer.
+   * RangeError when a batch size is not a positive integer.
    *
-   * @param session Session of `onnx/vision_model.onnx`.
-   * @param batchSize Views per call. Default 16.
+   * @param session Session of `onnx/vision_model.onnx`, or of a token-masked tower derived from it.
+   * @param options Batch sizes and the input side.
    */
-  constructor(session: InferenceSession, batchSize = 16) {
+  constructor(session: InferenceSession, options: ClipVisionOptions = {}) {
     assertSignature(session, CLIP_VISION_SIGNATURE);
-    if (!(Number.isInteger(batchSize) && batchSize > 0)) {
-      throw new RangeError(
-        `CLIP batch size must be a positive integer, got ${batchSize}.`,
-      );
+    const { batchSize = 16, maskBatchSize = 64 } = options;
+    for (const [name, v] of [["", batchSize], [" mask", maskBatchSize]]) {
+      if (!(Number.isInteger(v) && (v as number) > 0)) {
+        throw new RangeError(
+          `CLIP${name} batch size must be a positive integer, got ${v}.`,
+        );
+      }
     }
     this.#session = session;
     this.batchSize = batchSize;
-    const side = session.inputs[0].shape[3];
-    this.size = typeof side === "number" ? side : 224;
+    this.maskBatchSize = maskBatchSize;
+    const pixels = session.inputs.find((i) => i.name === "pixel_values")!;
+    const side = pixels.shape[3];
+    this.size = options.size ?? (typeof side === "number" ? side : 224);
+    const mask = session.inputs.find((i) => i.name === TOKEN_MASK_INPUT);
+    if (mask) {
+      const length = mask.shape[1];
+      if (typeof length !== "number") {
+        throw new RangeError(
+          `${session.label}: its ${TOKEN_MASK_INPUT} input has no fixed token count (shape [${mask.shape}]); derive the model again.`,
+        );
+      }
+      patchGridSide(length);
+      this.tokenMaskLength = length;
+    }
+  }
+
+  /** Whether the tower takes token masks (see {@linkcode embedTokenMasked}). */
+  get tokenMasked(): boolean {
+    return this.tokenMaskLength !== undefined;
+  }
+
+  /** Side of the patch grid of a token-masked tower (7 for ViT-B/32 at 224). */
+  get patchGridSide(): number {
+    if (this.tokenMaskLength === undefined) {
+      throw new TypeError("This CLIP vision model takes no token masks.");
+    }
+    return patchGridSide(this.tokenMaskLength);
+  }
+
+  /** The token_mask feed of plain views: ones, for `count` views. */
+  #onesMask(count: number): Record<string, Tensor> {
+    const length = this.tokenMaskLength;
+    if (length === undefined) return {};
+    return {
+      [TOKEN_MASK_INPUT]: tensor(
+        "float32",
+        new Float32Array(count * length).fill(1),
+        [count, length, 1],
+      ),
+    };
   }
 
   /** The WebGPU device whose buffers the session takes, if any. */
@@ -71,6 +139,7 @@ export class ClipVisionEncoder {
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const out = await this.#session.run({
       pixel_values: deviceTensor(views, [count, 3, this.size, this.size]),
+      ...this.#onesMask(count),
     }, ["image_embeds"]);
     const e = out.image_embeds;
     return { embeds: e.data as Float32Array, dim: e.dims[1] };
@@ -99,19 +168,86 @@ export class ClipVisionEncoder {
           views.subarray(start * per, (start + n) * per),
           [n, 3, this.size, this.size],
         ),
+        ...this.#onesMask(n),
       }, ["image_embeds"]);
       const e = out.image_embeds;
       dim = e.dims[1];
       parts.push(e.data as Float32Array);
     }
-    const embeds = new Float32Array(count * dim);
-    let offset = 0;
-    for (const p of parts) {
-      embeds.set(p, offset);
-      offset += p.length;
-    }
-    return { embeds, dim };
+    return { embeds: concatParts(parts, count * dim), dim };
   }
+
+  /**
+   * The token-masked global vectors of `count` masks over one whole-image
+   * view (3 x size x size, normalised): `rows` holds count x
+   * tokenMaskLength values (see `tokenMaskRows`). The tower's trunk runs
+   * once per call of up to `maskBatchSize` masks.
+   *
+   * @example
+   * ```ts
+   * const view = wholeImageView(image, vision.size, CLIP_NORMALISATION);
+   * const rows = tokenMaskRows(proposals, image.width, image.height, vision.patchGridSide);
+   * const { embeds } = await vision.embedTokenMasked(view, rows, proposals.length);
+   * ```
+   */
+  async embedTokenMasked(
+    view: Float32Array,
+    rows: Float32Array,
+    count: number,
+  ): Promise<{ embeds: Float32Array; dim: number }> {
+    const length = this.tokenMaskLength;
+    if (length === undefined) {
+      throw new TypeError(
+        `${this.#session.label} takes no ${TOKEN_MASK_INPUT} input: derive it with deriveTokenMaskModel(), or use the blurred global view.`,
+      );
+    }
+    const per = 3 * this.size * this.size;
+    if (view.length !== per || rows.length !== count * length) {
+      throw new RangeError(
+        `Expected one view of 3x${this.size}x${this.size} (${per} values) and ${count} token masks of ${length} (${
+          count * length
+        } values), got ${view.length} and ${rows.length}.`,
+      );
+    }
+    const pixels = tensor("float32", view, [1, 3, this.size, this.size]);
+    const parts: Float32Array[] = [];
+    let dim = 0;
+    for (let start = 0; start < count; start += this.maskBatchSize) {
+      const n = Math.min(this.maskBatchSize, count - start);
+      const out = await this.#session.run({
+        pixel_values: pixels,
+        [TOKEN_MASK_INPUT]: tensor(
+          "float32",
+          rows.subarray(start * length, (start + n) * length),
+          [n, length, 1],
+        ),
+      }, ["image_embeds"]);
+      const e = out.image_embeds;
+      if (e.dims[0] !== n) {
+        throw new RangeError(
+          `${this.#session.label} gave ${
+            e.dims[0]
+          } vectors for ${n} token masks: it does not broadcast the masks over the image.`,
+        );
+      }
+      dim = e.dims[1];
+      parts.push(e.data as Float32Array);
+    }
+    return { embeds: concatParts(parts, count * dim), dim };
+  }
+}
+
+function concatParts(
+  parts: readonly Float32Array[],
+  length: number,
+): Float32Array {
+  const out = new Float32Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 /**

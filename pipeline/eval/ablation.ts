@@ -8,6 +8,7 @@
 
 import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
 import type { SegmentedJob } from "../segmenter.ts";
+import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
 import { scoreMatrices } from "../stages/score.ts";
 import {
   defaultTopK,
@@ -17,7 +18,7 @@ import {
   type SpatialMode,
 } from "../stages/select.ts";
 
-/** One configuration: the spatial rule, its top-k and the global-view weight. */
+/** One configuration: the spatial rule, its top-k, the global view and its weight. */
 export interface AblationConfig {
   /** Spatial rule: "extended", "seed" or "off". */
   readonly spatial: SpatialMode;
@@ -25,11 +26,13 @@ export interface AblationConfig {
   readonly alpha: number;
   /** Candidates the spatial rule compares. */
   readonly topK: number;
+  /** How the global view is made. */
+  readonly globalView: GlobalView;
 }
 
 /** The name of a configuration, as written in predictions and tables. */
 export function configName(c: AblationConfig): string {
-  return `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK}`;
+  return `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK} global=${c.globalView}`;
 }
 
 /** The alphas an ablation compares by default. */
@@ -37,8 +40,9 @@ export const ABLATION_ALPHAS: readonly number[] = [0.75, 0.85, 0.95];
 
 /**
  * The default ablation grid: every spatial mode (with its default top-k) at
- * the given alpha, and every alpha of {@linkcode ABLATION_ALPHAS} with the
- * given spatial mode; the base configuration comes first.
+ * the given alpha, every alpha of {@linkcode ABLATION_ALPHAS} with the
+ * given spatial mode, and every other global view with the base settings;
+ * the base configuration comes first.
  */
 export function ablationGrid(base: AblationConfig): AblationConfig[] {
   const out: AblationConfig[] = [base];
@@ -49,7 +53,15 @@ export function ablationGrid(base: AblationConfig): AblationConfig[] {
     add({ ...base, spatial, topK: defaultTopK(spatial) });
   }
   for (const alpha of ABLATION_ALPHAS) add({ ...base, alpha });
+  for (const globalView of GLOBAL_VIEWS) add({ ...base, globalView });
   return out;
+}
+
+/** The global views a set of configurations needs computed. */
+export function globalViewsOf(
+  configs: readonly AblationConfig[],
+): GlobalView[] {
+  return [...new Set(configs.map((c) => c.globalView))];
 }
 
 /** Selections of every sentence of a job under a configuration, and the E x N scores they came from. */
@@ -57,8 +69,14 @@ export async function selectWith(
   job: SegmentedJob,
   config: AblationConfig,
 ): Promise<{ selections: SentenceSelection[]; scores: Float32Array }> {
+  const global = job.regions.globals[config.globalView];
+  if (!global) {
+    throw new RangeError(
+      `The ${config.globalView} global view of this job was not computed: ask the segmenter for it (extraGlobalViews).`,
+    );
+  }
   const matrices = await scoreMatrices(
-    job,
+    { ...job, regions: { ...job.regions, global } },
     config.alpha,
     (input) => Promise.resolve(cosineSimilarity(input)),
   );

@@ -21,14 +21,19 @@ export interface ResampleTaps {
 /**
  * Computes the taps that map the source span [offset, offset + length) of
  * an axis of `inSize` pixels onto `outSize` output pixels. Source indices
- * are clamped to [0, inSize).
+ * are clamped to [0, inSize), or to the pixels `within` covers when given
+ * (a crop resized on its own, as cropping then resizing does: its edge
+ * pixels never blend with what lies outside it).
  */
 export function resampleTaps(
   inSize: number,
   offset: number,
   length: number,
   outSize: number,
+  within?: { readonly lo: number; readonly hi: number },
 ): ResampleTaps {
+  const first = Math.max(within?.lo ?? 0, 0);
+  const end = Math.min(within?.hi ?? inSize, inSize);
   const scale = length / outSize;
   const support = Math.max(scale, 1);
   const maxTaps = Math.ceil(support) * 2 + 1;
@@ -37,8 +42,8 @@ export function resampleTaps(
   const weights = new Float32Array(outSize * maxTaps);
   for (let o = 0; o < outSize; o++) {
     const centre = offset + (o + 0.5) * scale;
-    const lo = Math.max(Math.floor(centre - support), 0);
-    const hi = Math.min(Math.ceil(centre + support), inSize);
+    const lo = Math.max(Math.floor(centre - support), first);
+    const hi = Math.min(Math.ceil(centre + support), end);
     let n = 0, sum = 0;
     for (let i = lo; i < hi && n < maxTaps; i++) {
       const w = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
@@ -48,7 +53,7 @@ export function resampleTaps(
     }
     if (sum === 0) {
       // The span lies outside the image: take the nearest edge pixel.
-      const edge = Math.min(Math.max(Math.floor(centre), 0), inSize - 1);
+      const edge = Math.min(Math.max(Math.floor(centre), first), end - 1);
       start[o] = edge;
       count[o] = 1;
       weights[o * maxTaps] = 1;

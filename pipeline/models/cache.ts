@@ -117,6 +117,44 @@ export interface CachedFileMeta {
   downloadedAt: string;
   /** Modification time of the file when its hash was last checked. */
   mtimeMs?: number;
+  /** For a file derived from another (see `derivedFilePath`): what it was made from, and how. */
+  derivedFrom?: {
+    /** Path of the file it was made from. */
+    path: string;
+    /** SHA-256 of that file. */
+    sha256: string;
+    /** The derivation and its version, e.g. "token-mask-v1". */
+    kind: string;
+  };
+}
+
+/**
+ * Path inside a repository of the derived file `kind` of `path`, keyed by
+ * the SHA-256 of the file it is made from: it sits next to it.
+ *
+ * @example
+ * ```ts
+ * derivedFilePath("onnx/vision_model.onnx", "token-mask-v1", "ab12...");
+ * // "onnx/vision_model.token-mask-v1.ab12cd34ef56ab78.onnx"
+ * ```
+ */
+export function derivedFilePath(
+  path: string,
+  kind: string,
+  sha256: string,
+): string {
+  if (!/^[a-z0-9-]+$/.test(kind)) {
+    throw new RangeError(
+      `A derived file's kind must be lowercase letters, digits and dashes, got "${kind}".`,
+    );
+  }
+  const slash = path.lastIndexOf("/") + 1;
+  const name = path.slice(slash);
+  const dot = name.lastIndexOf(".");
+  const [stem, ext] = dot > 0
+    ? [name.slice(0, dot), name.slice(dot)]
+    : [name, ""];
+  return `${path.slice(0, slash)}${stem}.${kind}.${sha256.slice(0, 16)}${ext}`;
 }
 
 function isMeta(value: unknown): value is CachedFileMeta {

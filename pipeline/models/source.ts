@@ -29,6 +29,74 @@ export interface ModelSource {
   ): Promise<Uint8Array>;
   /** Where `read` gets the file from, for messages (a URL or a local path). */
   describe(repo: string, path: string): string;
+  /**
+   * Where files derived from this source's files (a rewritten ONNX graph)
+   * are kept between runs; absent where there is nowhere to keep them (in
+   * memory, a read-only folder). See {@linkcode readDerivedFile}.
+   */
+  readonly derived?: DerivedFiles;
+}
+
+/**
+ * Files derived from a source's files, each kept with the SHA-256 of the
+ * file it was made from, and dropped when that file changes.
+ */
+export interface DerivedFiles {
+  /**
+   * The derived file `kind` (a name with a version, e.g. "token-mask-v1")
+   * of `path` in `repo`, made from that file as it is now; undefined when
+   * none is kept, or the kept one is stale or damaged.
+   */
+  read(
+    repo: string,
+    path: string,
+    kind: string,
+  ): Promise<Uint8Array | undefined>;
+  /** Keeps `bytes` as the derived file `kind` of the file as it is now. */
+  write(
+    repo: string,
+    path: string,
+    kind: string,
+    bytes: Uint8Array,
+  ): Promise<void>;
+}
+
+/** How {@linkcode readDerivedFile} got its bytes. */
+export type DerivedFrom = "kept" | "derived";
+
+/**
+ * The derived file `kind` of `path` in `repo`: the one the source keeps,
+ * else `derive` applied to the file's bytes (then kept, when the source can
+ * keep it; a failure to keep it is reported to `onKeepError` and the bytes
+ * are still returned). `stored` says whether the source holds them now.
+ *
+ * @example
+ * ```ts
+ * const { bytes } = await readDerivedFile(source, "Xenova/clip-vit-base-patch32",
+ *   "onnx/vision_model.onnx", "token-mask-v1", (b) => deriveTokenMaskModel(b, { sequenceLength: 50 }).bytes);
+ * ```
+ */
+export async function readDerivedFile(
+  source: ModelSource,
+  repo: string,
+  path: string,
+  kind: string,
+  derive: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+  onKeepError?: (error: unknown) => void,
+): Promise<{ bytes: Uint8Array; from: DerivedFrom; stored: boolean }> {
+  const kept = await source.derived?.read(repo, path, kind);
+  if (kept) return { bytes: kept, from: "kept", stored: true };
+  const bytes = await derive(await source.read(repo, path));
+  let stored = false;
+  if (source.derived) {
+    try {
+      await source.derived.write(repo, path, kind, bytes);
+      stored = true;
+    } catch (error) {
+      onKeepError?.(error);
+    }
+  }
+  return { bytes, from: "derived", stored };
 }
 
 /** Progress of one file read by {@linkcode hubSource}. */

@@ -12,17 +12,19 @@
  * @module
  */
 
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import {
   cachedFilePath,
   type CachedFileStatus,
   checkCachedFile,
+  derivedFilePath,
   describeFileState,
   type HashPolicy,
   judgeHash,
   LOCK_SUFFIX,
   modelDir,
+  readFileMeta,
   removeCachedFile,
   resolveCacheDir,
   writeFileMeta,
@@ -47,7 +49,7 @@ import {
   type ModelVariant,
   parseModelId,
 } from "./registry.ts";
-import type { ModelSource } from "./source.ts";
+import type { DerivedFiles, ModelSource } from "./source.ts";
 import { stderrOutput } from "../progress.ts";
 import type { FetchLike, TransferRetry } from "./transfer.ts";
 
@@ -233,6 +235,101 @@ export class ModelStore implements ModelSource {
 
   #url(repo: string, path: string, revision: string): string {
     return hubFileUrl(this.endpoint, repo, revision, path);
+  }
+
+  /**
+   * Derived files (see `readDerivedFile`), kept in the cache next to the
+   * file each is made from, named and recorded with its SHA-256; none for
+   * a `--models` folder, which is only read.
+   */
+  get derived(): DerivedFiles | undefined {
+    if (this.localDir !== undefined) return undefined;
+    return {
+      read: (repo, path, kind) => this.#readDerived(repo, path, kind),
+      write: (repo, path, kind, bytes) =>
+        this.#writeDerived(repo, path, kind, bytes),
+    };
+  }
+
+  /** The SHA-256 of a cached file that checks out, else undefined. */
+  async #originalHash(repo: string, path: string): Promise<string | undefined> {
+    parseModelId(repo);
+    const status = await this.#check(repo, path);
+    return status.state === "ok" ? status.meta?.sha256 : undefined;
+  }
+
+  async #readDerived(
+    repo: string,
+    path: string,
+    kind: string,
+  ): Promise<Uint8Array | undefined> {
+    const sha256 = await this.#originalHash(repo, path);
+    if (!sha256) return undefined;
+    const derived = derivedFilePath(path, kind, sha256);
+    const status = await this.#check(repo, derived, "never");
+    if (
+      status.state !== "ok" || status.meta?.derivedFrom?.sha256 !== sha256
+    ) {
+      return undefined;
+    }
+    const bytes = await Deno.readFile(status.localPath);
+    if ((await this.#judgeBytes(status, bytes)).state === "ok") return bytes;
+    await removeCachedFile(this.cacheDir, repo, derived);
+    return undefined;
+  }
+
+  async #writeDerived(
+    repo: string,
+    path: string,
+    kind: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const source = await this.#originalHash(repo, path);
+    if (!source) return; // nothing to key it on
+    const derived = derivedFilePath(path, kind, source);
+    const dest = cachedFilePath(this.cacheDir, repo, derived);
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    const temp = `${dest}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    try {
+      await Deno.writeFile(temp, bytes);
+      await Deno.rename(temp, dest);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    const stat = await Deno.stat(dest);
+    const original = await readFileMeta(this.cacheDir, repo, path);
+    await writeFileMeta(this.cacheDir, {
+      repo,
+      path: derived,
+      revision: original?.revision ?? "main",
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      downloadedAt: new Date().toISOString(),
+      mtimeMs: stat.mtime?.getTime(),
+      derivedFrom: { path, sha256: source, kind },
+    });
+    await this.#removeStaleDerived(repo, derived, kind);
+  }
+
+  /** Removes the derived files of the same kind made from earlier versions of the original. */
+  async #removeStaleDerived(
+    repo: string,
+    current: string,
+    kind: string,
+  ): Promise<void> {
+    const dest = cachedFilePath(this.cacheDir, repo, current);
+    const name = basename(dest);
+    const prefix = name.slice(0, name.indexOf(`.${kind}.`) + kind.length + 2);
+    const folder = current.slice(0, current.lastIndexOf("/") + 1);
+    for await (const entry of Deno.readDir(dirname(dest))) {
+      if (
+        entry.isFile && entry.name !== name && entry.name.startsWith(prefix) &&
+        !entry.name.endsWith(".tmp")
+      ) {
+        await removeCachedFile(this.cacheDir, repo, folder + entry.name);
+      }
+    }
   }
 
   /**

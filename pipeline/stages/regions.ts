@@ -1,7 +1,10 @@
 /**
  * Stage 2: CLIP features of every proposal, from a local view (box crop,
- * outside filled with the mean colour) and a global view (whole image,
- * outside blurred), once per image. The two embeddings are kept apart so
+ * outside filled with the mean colour) and a global view, once per image.
+ * The global view is token-masked (the default: the whole image through
+ * CLIP once, the patch tokens outside the mask zeroed in the last blocks,
+ * as the reference does) or blurred (the whole image with the outside
+ * blurred, one CLIP pass per proposal). The embeddings are kept apart so
  * that the mixing weight can vary without recomputing them.
  *
  * @module
@@ -11,6 +14,7 @@ import type { Box, ClipNormalisation } from "../../kernels/clip_views.ts";
 import type { BlurOutsideInput } from "../../kernels/blur_outside/contract.ts";
 import type { GpuContext } from "../../kernels/gpu_device.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
+import { tokenMaskRows, wholeImageView } from "../clip/token_mask_inputs.ts";
 import type { ClipVisionEncoder } from "../clip/vision.ts";
 import {
   assertDeviceAlive,
@@ -21,12 +25,25 @@ import type { Proposal } from "../sam/mask_generator.ts";
 import { type ImageJob, mapStage, type Stage } from "./job.ts";
 import type { Proposed } from "./propose.ts";
 
-/** Raw CLIP embeddings of the proposals' two views. */
+/**
+ * How a proposal's global view is made: "token-mask" (the whole image once
+ * through a token-masked CLIP tower, the patches outside the mask zeroed
+ * before the last three blocks) or "blur" (the whole image with the
+ * outside blurred, through the stock tower).
+ */
+export type GlobalView = "token-mask" | "blur";
+
+/** Every global view, the default first. */
+export const GLOBAL_VIEWS: readonly GlobalView[] = ["token-mask", "blur"];
+
+/** Raw CLIP embeddings of the proposals' views. */
 export interface RegionFeatures {
-  /** N x D embeddings of the global (blurred-outside) views. */
+  /** N x D embeddings of the global views the score uses. */
   readonly global: Float32Array;
   /** N x D embeddings of the local (crop & fill) views. */
   readonly local: Float32Array;
+  /** N x D embeddings of every global view computed, by kind (`global`'s included). */
+  readonly globals: Readonly<Partial<Record<GlobalView, Float32Array>>>;
   /** Embedding dimension D (0 when there are no proposals). */
   readonly dim: number;
 }
@@ -41,7 +58,11 @@ export interface WithRegions {
 export interface RegionOptions {
   /** CLIP's normalisation (from the model's preprocessor_config.json). */
   normalisation: ClipNormalisation;
-  /** Gaussian blur of the global view, in output pixels. */
+  /** The global view the score uses. Default "token-mask". */
+  globalView?: GlobalView;
+  /** Global views to compute besides it, e.g. for an ablation. Default none. */
+  extraGlobalViews?: readonly GlobalView[];
+  /** Gaussian blur of the blurred global view, in output pixels. */
   blurSigma?: number;
   /** Proposals per kernel call, bounding memory. Default 32. */
   chunk?: number;
@@ -57,8 +78,11 @@ function packMasks(
   return out;
 }
 
+/** The views made per proposal by the view kernels. */
+type KernelView = "blur" | "local";
+
 /**
- * Embeds each proposal's local and global views with CLIP.
+ * Embeds each proposal's local view and its global views with CLIP.
  *
  * @example
  * ```ts
@@ -71,22 +95,35 @@ export function regionsStage<J extends ImageJob & Proposed>(
   options: RegionOptions,
 ): Stage<J, J & WithRegions> {
   const chunk = options.chunk ?? 32;
+  const main = options.globalView ?? "token-mask";
+  const wanted = new Set<GlobalView>([main, ...options.extraGlobalViews ?? []]);
+  if (wanted.has("token-mask") && !vision.tokenMasked) {
+    throw new TypeError(
+      "The token-masked global view needs a token-masked CLIP vision model (see deriveTokenMaskModel); use the blurred global view with a stock one.",
+    );
+  }
+  const kinds: KernelView[] = wanted.has("blur")
+    ? ["blur", "local"]
+    : ["local"];
   return mapStage("regions", async (job: J) => {
     const { image, proposals } = job;
     const pixels = image.width * image.height;
-    const globals: Float32Array[] = [];
-    const locals: Float32Array[] = [];
+    const parts: Record<KernelView, Float32Array[]> = { blur: [], local: [] };
     let dim = 0;
     // The views stay on the GPU when the vision session runs on the
     // kernels' device; otherwise they come back to the host.
     const ctx = await deviceViewsContext(vision, kernels);
     const embedViews = ctx
-      ? (input: ViewsRequest) => embedOnDevice(vision, kernels, ctx, input)
-      : (input: ViewsRequest) => embedOnHost(vision, kernels, input);
-    // On the device both views of a chunk go to the model in one call,
+      ? (input: ViewsRequest) =>
+        embedOnDevice(vision, kernels, ctx, input, kinds)
+      : (input: ViewsRequest) => embedOnHost(vision, kernels, input, kinds);
+    // On the device every view of a chunk goes to the model in one call,
     // which the encoder's batch size bounds.
     const per = ctx
-      ? Math.min(chunk, Math.max(1, vision.batchSize >> 1))
+      ? Math.min(
+        chunk,
+        Math.max(1, Math.floor(vision.batchSize / kinds.length)),
+      )
       : chunk;
     for (let start = 0; start < proposals.length; start += per) {
       const part = proposals.slice(start, start + per);
@@ -99,14 +136,49 @@ export function regionsStage<J extends ImageJob & Proposed>(
         sigma: options.blurSigma,
       });
       dim = d;
-      globals.push(embeds.subarray(0, part.length * d));
-      locals.push(embeds.subarray(part.length * d));
+      kinds.forEach((kind, k) =>
+        parts[kind].push(
+          embeds.subarray(k * part.length * d, (k + 1) * part.length * d),
+        )
+      );
+    }
+    const globals: Partial<Record<GlobalView, Float32Array>> = {};
+    if (wanted.has("blur")) globals.blur = concat(parts.blur);
+    if (wanted.has("token-mask")) {
+      globals["token-mask"] = await tokenMaskedGlobals(
+        vision,
+        job,
+        options.normalisation,
+      );
     }
     return {
       ...job,
-      regions: { global: concat(globals), local: concat(locals), dim },
+      regions: {
+        global: globals[main]!,
+        local: concat(parts.local),
+        globals,
+        dim,
+      },
     };
   });
+}
+
+/** The token-masked global vectors of a job's proposals (N x D). */
+async function tokenMaskedGlobals(
+  vision: ClipVisionEncoder,
+  job: ImageJob & Proposed,
+  normalisation: ClipNormalisation,
+): Promise<Float32Array> {
+  const { image, proposals } = job;
+  if (proposals.length === 0) return new Float32Array(0);
+  const view = wholeImageView(image, vision.size, normalisation);
+  const rows = tokenMaskRows(
+    proposals,
+    image.width,
+    image.height,
+    vision.patchGridSide,
+  );
+  return (await vision.embedTokenMasked(view, rows, proposals.length)).embeds;
 }
 
 /**
@@ -134,44 +206,50 @@ async function deviceViewsContext(
 /** What both view kernels take for one chunk of proposals. */
 type ViewsRequest = Omit<BlurOutsideInput, "output">;
 
-/** Embeddings of both views of a chunk: its N global views, then its N local ones. */
+/** Embeddings of the views of a chunk: its N views of each kind, kind after kind. */
 type ViewEmbeddings = { embeds: Float32Array; dim: number };
 
-/** Both views made into one host tensor (global views first), then embedded. */
+/** The views of each kind made into one host tensor, then embedded. */
 async function embedOnHost(
   vision: ClipVisionEncoder,
   kernels: Kernels,
   input: ViewsRequest,
+  kinds: readonly KernelView[],
 ): Promise<ViewEmbeddings> {
   const { count } = input.masks, size = vision.size;
   const views = count * 3 * size * size;
-  const both = new Float32Array(2 * views);
-  await Promise.all([
-    kernels.cropAndFill({ ...input, output: both.subarray(views) }),
-    kernels.blurOutside({ ...input, output: both.subarray(0, views) }),
-  ]);
-  return await vision.embed(both, 2 * count);
+  const all = new Float32Array(kinds.length * views);
+  await Promise.all(kinds.map((kind, k) => {
+    const output = all.subarray(k * views, (k + 1) * views);
+    return kind === "blur"
+      ? kernels.blurOutside({ ...input, output })
+      : kernels.cropAndFill({ ...input, output });
+  }));
+  return await vision.embed(all, kinds.length * count);
 }
 
 /**
- * Both views made into one GPU buffer (global views first) and embedded
- * from there by a session on the same device: no view comes to the host.
+ * The views of each kind made into one GPU buffer and embedded from there
+ * by a session on the same device: no view comes to the host.
  */
 async function embedOnDevice(
   vision: ClipVisionEncoder,
   kernels: Kernels,
   ctx: GpuContext,
   input: ViewsRequest,
+  kinds: readonly KernelView[],
 ): Promise<ViewEmbeddings> {
   const { count } = input.masks, size = vision.size;
   const viewBytes = count * 3 * size * size * 4;
-  const buffer = ctx.buffers.acquire("storage", 2 * viewBytes);
+  const buffer = ctx.buffers.acquire("storage", kinds.length * viewBytes);
   try {
-    await Promise.all([
-      kernels.onDevice!.blurOutside(ctx, input, { buffer }),
-      kernels.onDevice!.cropAndFill(ctx, input, { buffer, offset: viewBytes }),
-    ]);
-    return await vision.embedOnDevice(buffer, 2 * count);
+    await Promise.all(kinds.map((kind, k) => {
+      const target = { buffer, offset: k * viewBytes };
+      return kind === "blur"
+        ? kernels.onDevice!.blurOutside(ctx, input, target)
+        : kernels.onDevice!.cropAndFill(ctx, input, target);
+    }));
+    return await vision.embedOnDevice(buffer, kinds.length * count);
   } finally {
     ctx.buffers.release("storage", buffer);
   }

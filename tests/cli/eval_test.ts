@@ -316,11 +316,12 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
     );
     const names = metrics.ablation.map((r: { config: string }) => r.config);
     assert.deepEqual(names, [
-      "spatial=extended alpha=0.85 top-k=4",
-      "spatial=seed alpha=0.85 top-k=3",
-      "spatial=off alpha=0.85 top-k=3",
-      "spatial=extended alpha=0.75 top-k=4",
-      "spatial=extended alpha=0.95 top-k=4",
+      "spatial=extended alpha=0.85 top-k=4 global=token-mask",
+      "spatial=seed alpha=0.85 top-k=3 global=token-mask",
+      "spatial=off alpha=0.85 top-k=3 global=token-mask",
+      "spatial=extended alpha=0.75 top-k=4 global=token-mask",
+      "spatial=extended alpha=0.95 top-k=4 global=token-mask",
+      "spatial=extended alpha=0.85 top-k=4 global=blur",
     ]);
     assert.deepEqual(metrics.ablation[0].all, metrics.all);
     const lines = await readLines(`${dir}/run/predictions.jsonl`);

@@ -11,8 +11,10 @@ import { generateScene } from "../fixtures/scenes.ts";
 import {
   FIXTURE_CLIP,
   FIXTURE_MODEL_OPTIONS,
+  FIXTURE_MODELS_DIR,
   FIXTURE_SAM,
 } from "../helpers/fixture_models.ts";
+import { flatGraph } from "../helpers/residual_graphs.ts";
 import { runCaptured } from "../helpers/cli.ts";
 import { withTemp } from "../helpers/temp.ts";
 
@@ -117,6 +119,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);
     assert.equal(report.settings.maskNmsThresh, 1); // off by default
+    assert.equal(report.settings.globalView, "token-mask");
     for (
       const k of [
         "decode",
@@ -163,6 +166,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "--points-per-side",
       "--points-per-batch",
       "--mask-nms",
+      "--global-view",
     ]
   ) assert.ok(stdout.includes(option), option);
   for (
@@ -172,6 +176,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "default 4 for extended, 3 for seed",
       "default extended",
       "default wasm",
+      "default token-mask",
     ]
   ) {
     assert.ok(SEGMENT_USAGE.includes(d), d);
@@ -190,6 +195,10 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
       [
         ["--image", "x.png", "--text", "a", "--spatial", "maybe"],
         /--spatial must be one of extended, seed, off/,
+      ],
+      [
+        ["--image", "x.png", "--text", "a", "--global-view", "crop"],
+        /--global-view must be one of token-mask, blur/,
       ],
       [
         ["--image", "x.png", "--text", "a", "--backend", "tpu"],
@@ -211,6 +220,51 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
     assert.equal(code, 2, args.join(" "));
     assert.match(stderr, message);
   }
+});
+
+Deno.test("segment says when CLIP cannot be token-masked, and --global-view blur runs it", async () => {
+  await withTemp(async (dir) => {
+    const models = `${dir}/models`;
+    await Deno.mkdir(`${models}/fixture`, { recursive: true });
+    for (const id of ["color-clip", "color-sam"]) {
+      await new Deno.Command("cp", {
+        args: [
+          "-r",
+          `${FIXTURE_MODELS_DIR}/fixture/${id}`,
+          `${models}/fixture/`,
+        ],
+      }).output();
+    }
+    await Deno.writeFile(
+      `${models}/fixture/color-clip/onnx/vision_model.onnx`,
+      flatGraph(512),
+    );
+    const scene = generateScene(3);
+    await Deno.writeFile(`${dir}/scene.png`, await encodePng(scene.image));
+    const args = [
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      scene.sentences[0].text,
+      "--out",
+      `${dir}/mask.png`,
+      "--models",
+      models,
+      "--clip",
+      FIXTURE_CLIP,
+      "--sam",
+      FIXTURE_SAM,
+    ];
+    const refused = await run(args);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /vision_model\.onnx cannot be token-masked: no residual Add .*--global-view blur/,
+    );
+    const blurred = await run([...args, "--global-view", "blur"]);
+    assert.equal(blurred.code, 0, blurred.stderr);
+    assert.ok((await Deno.stat(`${dir}/mask.png`)).size > 0);
+  });
 });
 
 Deno.test("segment names a missing or corrupt image and exits with 1", async () => {

@@ -56,7 +56,7 @@ function fakeSession(calls: Tensor[]): InferenceSession {
 Deno.test("ClipVisionEncoder rejects a batch size that is not a positive integer", () => {
   for (const bad of [0, -2, 0.5]) {
     assert.throws(
-      () => new ClipVisionEncoder(fakeSession([]), bad),
+      () => new ClipVisionEncoder(fakeSession([]), { batchSize: bad }),
       RangeError,
     );
   }
@@ -67,7 +67,7 @@ Deno.test("ClipVisionEncoder rejects a batch size that is not a positive integer
 
 Deno.test("ClipVisionEncoder.embed() runs views in batches, in order, and checks their count", async () => {
   const calls: Tensor[] = [];
-  const encoder = new ClipVisionEncoder(fakeSession(calls), 2);
+  const encoder = new ClipVisionEncoder(fakeSession(calls), { batchSize: 2 });
   const views = new Float32Array(3 * 12);
   [10, 20, 30].forEach((v, i) => views[i * 12] = v);
   const out = await encoder.embed(views, 3);

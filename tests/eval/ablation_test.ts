@@ -4,39 +4,57 @@ import {
   type AblationConfig,
   ablationGrid,
   configName,
+  globalViewsOf,
   selectWith,
 } from "../../pipeline/eval/ablation.ts";
 import { rectMask, segmentedJob } from "./segmented_jobs.ts";
 
-Deno.test("configName() names the spatial rule, alpha and top-k", () => {
+const TM = "token-mask" as const;
+
+Deno.test("configName() names the spatial rule, alpha, top-k and global view", () => {
   assert.equal(
-    configName({ spatial: "seed", alpha: 0.85, topK: 3 }),
-    "spatial=seed alpha=0.85 top-k=3",
+    configName({ spatial: "seed", alpha: 0.85, topK: 3, globalView: "blur" }),
+    "spatial=seed alpha=0.85 top-k=3 global=blur",
   );
 });
 
-Deno.test("ablationGrid() puts the base first, then each spatial mode, then each alpha, without repeats", () => {
-  const base: AblationConfig = { spatial: "extended", alpha: 0.85, topK: 4 };
+Deno.test("ablationGrid() puts the base first, then each spatial mode, each alpha and each global view, without repeats", () => {
+  const base: AblationConfig = {
+    spatial: "extended",
+    alpha: 0.85,
+    topK: 4,
+    globalView: TM,
+  };
   assert.deepEqual(ABLATION_ALPHAS, [0.75, 0.85, 0.95]);
   assert.deepEqual(ablationGrid(base).map(configName), [
-    "spatial=extended alpha=0.85 top-k=4",
-    "spatial=seed alpha=0.85 top-k=3",
-    "spatial=off alpha=0.85 top-k=3",
-    "spatial=extended alpha=0.75 top-k=4",
-    "spatial=extended alpha=0.95 top-k=4",
+    "spatial=extended alpha=0.85 top-k=4 global=token-mask",
+    "spatial=seed alpha=0.85 top-k=3 global=token-mask",
+    "spatial=off alpha=0.85 top-k=3 global=token-mask",
+    "spatial=extended alpha=0.75 top-k=4 global=token-mask",
+    "spatial=extended alpha=0.95 top-k=4 global=token-mask",
+    "spatial=extended alpha=0.85 top-k=4 global=blur",
   ]);
+  assert.deepEqual(globalViewsOf(ablationGrid(base)), [TM, "blur"]);
+  assert.deepEqual(globalViewsOf([base]), [TM]);
 });
 
 Deno.test("ablationGrid() keeps the base's top-k for the alphas and each mode's default for the modes", () => {
-  const base: AblationConfig = { spatial: "seed", alpha: 0.8, topK: 5 };
+  const base: AblationConfig = {
+    spatial: "seed",
+    alpha: 0.8,
+    topK: 5,
+    globalView: "blur",
+  };
+  const g = { globalView: "blur" as const };
   assert.deepEqual(ablationGrid(base), [
     base,
-    { spatial: "extended", alpha: 0.8, topK: 4 },
-    { spatial: "seed", alpha: 0.8, topK: 3 },
-    { spatial: "off", alpha: 0.8, topK: 3 },
-    { spatial: "seed", alpha: 0.75, topK: 5 },
-    { spatial: "seed", alpha: 0.85, topK: 5 },
-    { spatial: "seed", alpha: 0.95, topK: 5 },
+    { spatial: "extended", alpha: 0.8, topK: 4, ...g },
+    { spatial: "seed", alpha: 0.8, topK: 3, ...g },
+    { spatial: "off", alpha: 0.8, topK: 3, ...g },
+    { spatial: "seed", alpha: 0.75, topK: 5, ...g },
+    { spatial: "seed", alpha: 0.85, topK: 5, ...g },
+    { spatial: "seed", alpha: 0.95, topK: 5, ...g },
+    { ...base, globalView: TM },
   ]);
 });
 
@@ -62,7 +80,12 @@ const JOB = segmentedJob({
 
 Deno.test("selectWith() scores the proposals' views mixed by the configuration's alpha", async () => {
   const norm = Math.hypot(1, 0.8);
-  const global = await selectWith(JOB, { spatial: "off", alpha: 1, topK: 3 });
+  const global = await selectWith(JOB, {
+    spatial: "off",
+    alpha: 1,
+    topK: 3,
+    globalView: TM,
+  });
   const expectGlobal = [1 / norm, 0.8 / norm, 0];
   global.scores.forEach((s, i) =>
     assert.ok(Math.abs(s - expectGlobal[i]) < 1e-6, `alpha 1, proposal ${i}`)
@@ -70,7 +93,12 @@ Deno.test("selectWith() scores the proposals' views mixed by the configuration's
   assert.deepEqual(global.selections.map((s) => [s.index, s.rule]), [
     [0, "best-score"],
   ]);
-  const local = await selectWith(JOB, { spatial: "off", alpha: 0, topK: 3 });
+  const local = await selectWith(JOB, {
+    spatial: "off",
+    alpha: 0,
+    topK: 3,
+    globalView: TM,
+  });
   const expectLocal = [0.8 / norm, 0, 1 / norm];
   local.scores.forEach((s, i) =>
     assert.ok(Math.abs(s - expectLocal[i]) < 1e-6, `alpha 0, proposal ${i}`)
@@ -79,11 +107,21 @@ Deno.test("selectWith() scores the proposals' views mixed by the configuration's
 });
 
 Deno.test("selectWith() applies the configuration's spatial rule and top-k", async () => {
-  const seed = await selectWith(JOB, { spatial: "seed", alpha: 1, topK: 3 });
+  const seed = await selectWith(JOB, {
+    spatial: "seed",
+    alpha: 1,
+    topK: 3,
+    globalView: TM,
+  });
   assert.deepEqual(seed.selections.map((s) => [s.index, s.rule]), [
     [1, "seed:left among top-3"],
   ]);
   assert.deepEqual(seed.selections[0].ranked, [0, 1, 2]);
-  const one = await selectWith(JOB, { spatial: "seed", alpha: 1, topK: 1 });
+  const one = await selectWith(JOB, {
+    spatial: "seed",
+    alpha: 1,
+    topK: 1,
+    globalView: TM,
+  });
   assert.equal(one.selections[0].index, 0);
 });

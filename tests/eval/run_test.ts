@@ -88,8 +88,13 @@ function maskOf(rle: PredictionLine["mask"]): Uint8Array {
   return decodeRle(decompressRle({ size: [...rle.size], counts: rle.counts }));
 }
 
-const OFF: AblationConfig = { spatial: "off", alpha: 0.85, topK: 3 };
-const SEED: AblationConfig = { spatial: "seed", alpha: 0.85, topK: 3 };
+const OFF: AblationConfig = {
+  spatial: "off",
+  alpha: 0.85,
+  topK: 3,
+  globalView: "token-mask",
+};
+const SEED: AblationConfig = { ...OFF, spatial: "seed" };
 
 /** A segmenter that proposes MASKS on every image and points each sentence at its TARGET. */
 function fakeSegmenter(seen: ImageJob[] = []): Segmenter {

@@ -70,6 +70,7 @@ export function segmentedJob<M = unknown>(p: JobParts<M>): SegmentedJob<M> {
     regions: {
       global: Float32Array.from(p.global),
       local: Float32Array.from(p.local ?? p.global),
+      globals: { "token-mask": Float32Array.from(p.global) },
       dim: p.dim,
     },
     parsed: p.sentences.map(parseSentence),

@@ -22,7 +22,10 @@ import {
  */
 const TOLERANCE = 1e-5;
 
-/** Direct per-pixel reference: fill outside the mask, 2-D filter, normalise. */
+/**
+ * Direct per-pixel reference: fill outside the mask, 2-D filter of the
+ * crop on its own (taps inside the box), normalise.
+ */
 function naiveCrop(
   image: { width: number; height: number; data: Uint8ClampedArray },
   mask: Uint8Array,
@@ -31,8 +34,9 @@ function naiveCrop(
   fill: readonly number[],
 ): Float32Array {
   const { width, height, data } = image;
-  const xt = resampleTaps(width, box[0], box[2], size);
-  const yt = resampleTaps(height, box[1], box[3], size);
+  const within = (at: number, length: number) => ({ lo: at, hi: at + length });
+  const xt = resampleTaps(width, box[0], box[2], size, within(box[0], box[2]));
+  const yt = resampleTaps(height, box[1], box[3], size, within(box[1], box[3]));
   const out = new Float32Array(3 * size * size);
   const { mean, std } = CLIP_NORMALISATION;
   for (let oy = 0; oy < size; oy++) {
@@ -75,6 +79,22 @@ Deno.test("cropAndFill() matches a direct 2-D filter of the filled crop", () => 
   }
 });
 
+Deno.test("cropTaps() keeps the taps inside the box, as cropping before resizing does", () => {
+  for (
+    const [offset, length, out] of [[13, 300, 17], [20, 3, 17], [5, 40, 224]]
+  ) {
+    const t = cropTaps(640, offset, length, out);
+    for (let o = 0; o < out; o++) {
+      assert.ok(
+        t.start[o] >= offset && t.start[o] + t.count[o] <= offset + length,
+      );
+      let sum = 0;
+      for (let k = 0; k < t.count[o]; k++) sum += t.weights[o * t.maxTaps + k];
+      assert.ok(Math.abs(sum - 1) < 1e-6, `output ${o} weights sum to ${sum}`);
+    }
+  }
+});
+
 Deno.test("cropAndFill() gives the fill colour (0 after normalising) for an empty box", () => {
   const image = texturedImage(9, 7);
   const out = cropAndFill({
@@ -110,7 +130,10 @@ Deno.test("cropTaps() drops only zero-weight taps", () => {
   for (
     const [inSize, offset, length] of [[640, 13, 300], [37, 0, 37], [50, 20, 3]]
   ) {
-    const full = resampleTaps(inSize, offset, length, 17);
+    const full = resampleTaps(inSize, offset, length, 17, {
+      lo: offset,
+      hi: offset + length,
+    });
     const trimmed = cropTaps(inSize, offset, length, 17);
     for (let o = 0; o < 17; o++) {
       const weights = new Map<number, number>();

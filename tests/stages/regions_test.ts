@@ -83,6 +83,7 @@ async function regionsOf(
 ) {
   const stage = regionsStage(vision, kernels, {
     normalisation: CLIP_NORMALISATION,
+    globalView: "blur",
   });
   for await (const done of stage(fromItems([job(count)]))) {
     return done.regions;
@@ -97,12 +98,14 @@ Deno.test({
   async fn() {
     const hostBatches: string[] = [], deviceBatches: string[] = [];
     const host = await regionsOf(
-      new ClipVisionEncoder(summingSession(hostBatches), 4),
+      new ClipVisionEncoder(summingSession(hostBatches), { batchSize: 4 }),
       CPU_KERNELS,
       5,
     );
     const device = await regionsOf(
-      new ClipVisionEncoder(summingSession(deviceBatches, gpu!), 4),
+      new ClipVisionEncoder(summingSession(deviceBatches, gpu!), {
+        batchSize: 4,
+      }),
       gpuKernels(gpu!),
       5,
     );
@@ -131,7 +134,7 @@ Deno.test({
   async fn() {
     const batches: string[] = [];
     await regionsOf(
-      new ClipVisionEncoder(summingSession(batches), 4),
+      new ClipVisionEncoder(summingSession(batches), { batchSize: 4 }),
       gpuKernels(gpu!),
       1,
     );
@@ -140,7 +143,9 @@ Deno.test({
     await assert.rejects(
       () =>
         regionsOf(
-          new ClipVisionEncoder(summingSession(batches, lost), 4),
+          new ClipVisionEncoder(summingSession(batches, lost), {
+            batchSize: 4,
+          }),
           gpuKernels(gpu!),
           1,
         ),

@@ -57,6 +57,7 @@ function job(overrides: Partial<TextFeatures> = {}): ScoreJob {
     regions: {
       global: Float32Array.from([1, 0, 0, 0, 1, 0, 1, 1, 1]),
       local: Float32Array.from([0, 1, 0, 0, 0, 1, -1, 0, 2]),
+      globals: {},
       dim: DIM,
     },
     text,
@@ -133,6 +134,7 @@ Deno.test("scoreMatrices() of no proposals is empty and runs no cosine", async (
     regions: {
       global: new Float32Array(0),
       local: new Float32Array(0),
+      globals: {},
       dim: 0,
     },
   };
@@ -150,6 +152,7 @@ Deno.test("scoreMatrices() rejects image and text embeddings of different dimens
     regions: {
       global: new Float32Array(6),
       local: new Float32Array(6),
+      globals: {},
       dim: 2,
     },
   };

@@ -1,0 +1,244 @@
+/**
+ * Finds the residual stream of a transformer in an ONNX graph by its
+ * structure alone: the chain of residual additions x + f(x), two per
+ * block (attention, then MLP). Node names and operator spellings differ
+ * between exports (LayerNormalization nodes at opset 17, ReduceMean, Sub,
+ * Pow, Sqrt and Div at opset 14, DynamicQuantizeLinear and MatMulInteger
+ * in quantized files, Cast nodes in float16 ones), so none of them is
+ * relied on: an Add is residual when one of its inputs is an ancestor of
+ * the other.
+ *
+ * @example
+ * ```ts
+ * const stream = findResidualStream(readOnnxModel(bytes).graph, "pixel_values", "image_embeds");
+ * stream.blockInputs.length; // 12 for CLIP ViT-B/32
+ * ```
+ *
+ * @module
+ */
+
+import { ONNX_TYPE, type OnnxGraph, type OnnxNode } from "./model.ts";
+
+/** The residual stream of a transformer. */
+export interface ResidualStream {
+  /** The tensor each block starts from (it feeds the block's first norm and its first residual Add), in order. */
+  readonly blockInputs: readonly string[];
+  /** The stream after the last block. */
+  readonly output: string;
+  /** Element type of the stream (an ONNX type code, e.g. 1 float, 10 float16). */
+  readonly elemType: number;
+}
+
+/** A graph in which no residual stream could be found, saying what was missing. */
+export class ResidualStreamError extends Error {
+  /** Creates the error; `message` names what was not found. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ResidualStreamError";
+  }
+}
+
+/** Producers and consumers of every tensor, and which tensors depend on the graph inputs. */
+interface GraphIndex {
+  readonly nodes: readonly OnnxNode[];
+  /** Tensor -> index of the node that makes it. */
+  readonly producer: ReadonlyMap<string, number>;
+  /** Tensor -> indices of the nodes that read it. */
+  readonly consumers: ReadonlyMap<string, readonly number[]>;
+  /** Tensors that depend on a graph input (not constants). */
+  readonly dynamic: ReadonlySet<string>;
+}
+
+/**
+ * Indexes a graph whose nodes are in topological order (as ONNX requires);
+ * throws when a node reads a tensor that no earlier node, input or
+ * initializer provides.
+ */
+function indexGraph(graph: OnnxGraph): GraphIndex {
+  const producer = new Map<string, number>();
+  const consumers = new Map<string, number[]>();
+  const known = new Set<string>([
+    ...graph.inputs.map((v) => v.name),
+    ...graph.initializers.map((t) => t.name),
+    "",
+  ]);
+  const dynamic = new Set<string>(graph.inputs.map((v) => v.name));
+  graph.nodes.forEach((node, i) => {
+    let isDynamic = false;
+    for (const x of node.inputs) {
+      if (!known.has(x)) {
+        throw new ResidualStreamError(
+          `node ${i} (${node.opType} ${node.name}) reads "${x}" before any node makes it: the graph is not in topological order`,
+        );
+      }
+      if (x !== "") {
+        const list = consumers.get(x);
+        if (list) list.push(i);
+        else consumers.set(x, [i]);
+      }
+      if (dynamic.has(x)) isDynamic = true;
+    }
+    for (const y of node.outputs) {
+      producer.set(y, i);
+      known.add(y);
+      if (isDynamic) dynamic.add(y);
+    }
+  });
+  return { nodes: graph.nodes, producer, consumers, dynamic };
+}
+
+/** Whether tensor `a` is an ancestor of tensor `b` (b is computed from a). */
+function isAncestor(index: GraphIndex, a: string, b: string): boolean {
+  const floor = index.producer.get(a) ?? -1;
+  const start = index.producer.get(b);
+  if (start === undefined || start <= floor) return false;
+  const seen = new Set<number>([start]);
+  const stack = [start];
+  while (stack.length > 0) {
+    const node = index.nodes[stack.pop()!];
+    for (const x of node.inputs) {
+      if (x === a) return true;
+      if (!index.dynamic.has(x)) continue;
+      const p = index.producer.get(x);
+      // Nodes before a's producer cannot depend on a.
+      if (p === undefined || p <= floor || seen.has(p)) continue;
+      seen.add(p);
+      stack.push(p);
+    }
+  }
+  return false;
+}
+
+/** A residual Add: out = skip + branch(skip). */
+interface ResidualAdd {
+  readonly skip: string;
+  readonly out: string;
+}
+
+function residualAdds(index: GraphIndex): ResidualAdd[] {
+  const out: ResidualAdd[] = [];
+  for (const node of index.nodes) {
+    if (
+      node.opType !== "Add" || node.domain !== "" || node.inputs.length !== 2
+    ) {
+      continue;
+    }
+    const [a, b] = node.inputs;
+    if (!index.dynamic.has(a) || !index.dynamic.has(b)) continue;
+    if (isAncestor(index, a, b)) out.push({ skip: a, out: node.outputs[0] });
+    else if (isAncestor(index, b, a)) {
+      out.push({ skip: b, out: node.outputs[0] });
+    }
+  }
+  return out;
+}
+
+/** The chains of residual Adds, each Add's skip being the previous one's output; longest first. */
+function residualChains(adds: readonly ResidualAdd[]): string[][] {
+  const bySkip = new Map(adds.map((r) => [r.skip, r]));
+  const outputs = new Set(adds.map((r) => r.out));
+  const chains: string[][] = [];
+  for (const first of adds) {
+    if (outputs.has(first.skip)) continue; // not the start of a chain
+    const tensors = [first.skip];
+    let at: ResidualAdd | undefined = first;
+    while (at && tensors.length <= adds.length) {
+      tensors.push(at.out);
+      at = bySkip.get(at.out);
+    }
+    chains.push(tensors);
+  }
+  return chains.sort((x, y) => y.length - x.length);
+}
+
+/**
+ * The element type of a tensor, read off the nearest evidence upstream: a
+ * Cast's target type, a floating-point initializer operand, or a graph
+ * input's declared type.
+ */
+function tensorElemType(
+  graph: OnnxGraph,
+  index: GraphIndex,
+  name: string,
+): number {
+  const initializerType = new Map(
+    graph.initializers.map((t) => [t.name, t.dataType]),
+  );
+  const inputType = new Map(graph.inputs.map((v) => [v.name, v.elemType]));
+  const floats = new Set<number>([
+    ONNX_TYPE.float,
+    ONNX_TYPE.float16,
+    ONNX_TYPE.bfloat16,
+    ONNX_TYPE.double,
+  ]);
+  let at = name;
+  for (let steps = 0; steps < index.nodes.length; steps++) {
+    const declared = inputType.get(at);
+    if (declared !== undefined) return declared;
+    const p = index.producer.get(at);
+    if (p === undefined) break;
+    const node = index.nodes[p];
+    if (node.opType === "Cast") {
+      const to = node.attributes.find((a) => a.name === "to")?.int;
+      if (to !== undefined) return Number(to);
+    }
+    const constant = node.inputs
+      .map((x) => initializerType.get(x))
+      .find((t) => t !== undefined && floats.has(t));
+    if (constant !== undefined) return constant;
+    const next = node.inputs.find((x) => index.dynamic.has(x));
+    if (next === undefined) break;
+    at = next;
+  }
+  throw new ResidualStreamError(
+    `could not tell the element type of the residual stream ("${name}")`,
+  );
+}
+
+/**
+ * Finds the residual stream between graph input `from` and graph output
+ * `to`: the longest chain of residual Adds that depends on `from` and that
+ * `to` depends on, paired into blocks.
+ *
+ * @throws {ResidualStreamError} naming what was not found.
+ */
+export function findResidualStream(
+  graph: OnnxGraph,
+  from: string,
+  to: string,
+): ResidualStream {
+  if (!graph.inputs.some((v) => v.name === from)) {
+    throw new ResidualStreamError(`no graph input "${from}"`);
+  }
+  if (!graph.outputs.some((v) => v.name === to)) {
+    throw new ResidualStreamError(`no graph output "${to}"`);
+  }
+  const index = indexGraph(graph);
+  const adds = residualAdds(index);
+  if (adds.length === 0) {
+    throw new ResidualStreamError(
+      `no residual Add (x + f(x)) between "${from}" and "${to}": not a transformer`,
+    );
+  }
+  const chain = residualChains(adds).find((c) =>
+    isAncestor(index, from, c[0]) &&
+    (c[c.length - 1] === to || isAncestor(index, c[c.length - 1], to))
+  );
+  if (!chain) {
+    throw new ResidualStreamError(
+      `no chain of residual Adds leads from "${from}" to "${to}"`,
+    );
+  }
+  const adds2 = chain.length - 1;
+  if (adds2 % 2 !== 0) {
+    throw new ResidualStreamError(
+      `the residual stream has ${adds2} residual Adds, which do not pair into blocks of attention + MLP`,
+    );
+  }
+  const blockInputs = chain.filter((_, i) => i % 2 === 0).slice(0, adds2 / 2);
+  return {
+    blockInputs,
+    output: chain[chain.length - 1],
+    elemType: tensorElemType(graph, index, chain[0]),
+  };
+}
