@@ -34,13 +34,20 @@ import {
 import {
   fieldString,
   ProtobufError,
-  ProtoWriter,
   readFields,
 } from "../models/onnx/protobuf.ts";
 import {
+  constantInts,
+  int64TensorAttribute,
+  intAttribute,
+} from "../models/onnx/constants.ts";
+import { indexGraph } from "../models/onnx/graph_index.ts";
+import {
   findResidualStream,
+  type ResidualStream,
   ResidualStreamError,
 } from "../models/onnx/residual_stream.ts";
+import { branchIsTokenwise } from "../models/onnx/tokenwise.ts";
 import {
   ModelSignatureError,
   type SessionSignature,
@@ -69,6 +76,11 @@ export interface TokenMaskInfo {
   readonly sequenceLength: number;
   /** Element type of the residual stream (ONNX code: 1 float, 10 float16). */
   readonly streamType: number;
+  /**
+   * Whether the last block's MLP runs on the class token alone (the only
+   * token the output reads; done where that MLP is provably token-wise).
+   */
+  readonly classTokenOnly: boolean;
   /** Derivation version. */
   readonly derivation: string;
 }
@@ -98,32 +110,72 @@ export interface TokenMaskOptions {
   readonly signature?: SessionSignature;
 }
 
-function castNode(input: string, output: string, to: number): OnnxNode {
-  const attribute = new ProtoWriter().string(1, "to").int(3, to).int(20, 2)
-    .finish();
+function node(
+  opType: string,
+  inputs: string[],
+  output: string,
+  attributes: OnnxNode["attributes"] = [],
+): OnnxNode {
   return {
-    opType: "Cast",
+    opType,
     domain: "",
-    name: `${output}/Cast`,
-    inputs: [input],
+    name: `${output}/${opType}`,
+    inputs,
     outputs: [output],
-    attributes: [{ name: "to", int: BigInt(to), raw: attribute }],
+    attributes,
     hasSubgraph: false,
     rest: [],
   };
 }
 
-function mulNode(a: string, b: string, output: string): OnnxNode {
-  return {
-    opType: "Mul",
-    domain: "",
-    name: `${output}/Mul`,
-    inputs: [a, b],
-    outputs: [output],
-    attributes: [],
-    hasSubgraph: false,
-    rest: [],
-  };
+/**
+ * Whether the graph reads nothing of tensor `t` but its first token: each
+ * reader is a Gather of index 0 along axis 1, and `t` is no graph output.
+ */
+function onlyFirstTokenRead(model: OnnxModel, t: string): boolean {
+  const { graph } = model;
+  if (graph.outputs.some((v) => v.name === t)) return false;
+  const index = indexGraph(graph);
+  const readers = index.consumers.get(t) ?? [];
+  return readers.length > 0 && readers.every((i) => {
+    const n = index.nodes[i];
+    const axis = n.attributes.find((a) => a.name === "axis")?.int ?? 0n;
+    const indices = constantInts(graph, index, n.inputs[1] ?? "");
+    return n.opType === "Gather" && n.domain === "" && n.inputs[0] === t &&
+      axis === 1n && indices?.length === 1 && indices[0] === 0n;
+  });
+}
+
+/**
+ * Runs the last block's MLP on the class token alone when nothing else
+ * of its output is read and the MLP is token-wise: its input is cut to
+ * the first token (a Gather keeping the axis). Returns whether it did.
+ */
+function classTokenOnly(model: OnnxModel, stream: ResidualStream): boolean {
+  const last = stream.adds[stream.adds.length - 1];
+  if (!onlyFirstTokenRead(model, last.out)) return false;
+  const index = indexGraph(model.graph);
+  if (model.graph.outputs.some((v) => v.name === last.skip)) return false;
+  if (!branchIsTokenwise(model.graph, index, last.skip, last.branch)) {
+    return false;
+  }
+  const first = freshName(model, `${last.skip}/class_token_index`);
+  const cut = freshName(model, `${last.skip}/class_token`);
+  const nodes = model.graph.nodes;
+  const at = nodes.findIndex((n) => n.inputs.includes(last.skip));
+  const rewired = nodes.map((n) =>
+    n.inputs.includes(last.skip)
+      ? { ...n, inputs: n.inputs.map((x) => (x === last.skip ? cut : x)) }
+      : n
+  );
+  rewired.splice(
+    at,
+    0,
+    node("Constant", [], first, [int64TensorAttribute("value", [0])]),
+    node("Gather", [last.skip, first], cut, [intAttribute("axis", 1)]),
+  );
+  model.graph.nodes = rewired;
+  return true;
 }
 
 /** A tensor name not yet used in the model. */
@@ -153,7 +205,7 @@ function maskTensor(model: OnnxModel, t: string, mask: string): void {
       ? { ...n, inputs: n.inputs.map((x) => (x === t ? masked : x)) }
       : n
   );
-  rewired.splice(first, 0, mulNode(t, mask, masked));
+  rewired.splice(first, 0, node("Mul", [t, mask], masked));
   model.graph.nodes = rewired;
 }
 
@@ -255,7 +307,9 @@ export function deriveTokenMaskModel(
   if (stream.elemType !== ONNX_TYPE.float) {
     mask = freshName(model, `${TOKEN_MASK_INPUT}/cast`);
     graph.nodes = [
-      castNode(TOKEN_MASK_INPUT, mask, stream.elemType),
+      node("Cast", [TOKEN_MASK_INPUT], mask, [
+        intAttribute("to", stream.elemType),
+      ]),
       ...graph.nodes,
     ];
   }
@@ -264,6 +318,7 @@ export function deriveTokenMaskModel(
     maskTensor(model, stream.blockInputs[b], mask);
     maskedBlocks.push(b);
   }
+  const pruned = classTokenOnly(model, stream);
   // The output's first axis is now the masks' (or the views').
   graph.outputs = graph.outputs.map((v) =>
     v.name === "image_embeds" && v.dims
@@ -281,6 +336,7 @@ export function deriveTokenMaskModel(
     maskedBlocks,
     sequenceLength: options.sequenceLength,
     streamType: stream.elemType,
+    classTokenOnly: pruned,
     derivation: TOKEN_MASK_DERIVATION,
   };
   model.metadata.push([TOKEN_MASK_METADATA, JSON.stringify(info)]);

@@ -64,6 +64,8 @@ Deno.test("deriveTokenMaskModel() masks the last three blocks' inputs and record
     maskedBlocks: [2, 3, 4],
     sequenceLength: 5,
     streamType: 1,
+    // Its output reads every token of the stream (a mean): nothing to cut.
+    classTokenOnly: false,
     derivation: TOKEN_MASK_DERIVATION,
   });
   assert.deepEqual(tokenMaskInfo(bytes), info);
@@ -146,9 +148,11 @@ Deno.test("deriveTokenMaskModel() says what it could not find, and what to use i
 });
 
 Deno.test("the token-masked color-clip fixture embeds a masked shape by its own colour", async () => {
-  const { bytes } = deriveTokenMaskModel(buildClipVisionModel(), {
+  const { bytes, info } = deriveTokenMaskModel(buildClipVisionModel(), {
     sequenceLength: 50,
   });
+  // Its output reads the class token alone and its last "MLP" is token-wise.
+  assert.equal(info.classTokenOnly, true);
   const session = await createSession(bytes, { backend: "native" });
   const vision = new ClipVisionEncoder(session);
   try {

@@ -115,6 +115,32 @@ async function vision(
   );
 }
 
+Deno.test("deriveTokenMaskModel() maps every reference export: its blocks, its stream's type, and the class-token cut where the last MLP is token-wise", async () => {
+  const cases = [
+    [REFERENCE_CLIP, "vision_model.onnx", 12, 1, true],
+    [REFERENCE_CLIP, "vision_model_fp16.onnx", 12, 10, true],
+    // Dynamic quantization scales over all tokens: no cut.
+    [REFERENCE_CLIP, "vision_model_quantized.onnx", 12, 1, false],
+    [REFERENCE_CLIP_OTHER, "vision_model.onnx", 6, 1, true],
+  ] as const;
+  for (const [repo, file, blocks, streamType, classTokenOnly] of cases) {
+    const { info } = deriveTokenMaskModel(
+      await SOURCE.read(repo, `onnx/${file}`),
+      { sequenceLength: 50 },
+    );
+    assert.deepEqual(
+      [info.blocks, info.maskedBlocks, info.streamType, info.classTokenOnly],
+      [
+        blocks,
+        [blocks - 3, blocks - 2, blocks - 1],
+        streamType,
+        classTokenOnly,
+      ],
+      `${repo}/${file}`,
+    );
+  }
+});
+
 Deno.test("ClipTokenizer gives the reference tokenizer's ids on CLIP's real vocabulary", async () => {
   const tok = await tokenizer();
   for (const c of TOKENS.cases) {

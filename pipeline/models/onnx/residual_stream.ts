@@ -17,10 +17,28 @@
  * @module
  */
 
-import { ONNX_TYPE, type OnnxGraph, type OnnxNode } from "./model.ts";
+import {
+  type GraphIndex,
+  GraphIndexError,
+  indexGraph,
+  isAncestor,
+} from "./graph_index.ts";
+import { ONNX_TYPE, type OnnxGraph } from "./model.ts";
+
+/** A residual addition: out = skip + branch, where branch is computed from skip. */
+export interface ResidualAdd {
+  /** The stream before the addition. */
+  readonly skip: string;
+  /** What the block's sub-layer (attention or MLP) adds. */
+  readonly branch: string;
+  /** The stream after the addition. */
+  readonly out: string;
+}
 
 /** The residual stream of a transformer. */
 export interface ResidualStream {
+  /** The residual additions along the stream, two per block. */
+  readonly adds: readonly ResidualAdd[];
   /** The tensor each block starts from (it feeds the block's first norm and its first residual Add), in order. */
   readonly blockInputs: readonly string[];
   /** The stream after the last block. */
@@ -38,83 +56,6 @@ export class ResidualStreamError extends Error {
   }
 }
 
-/** Producers and consumers of every tensor, and which tensors depend on the graph inputs. */
-interface GraphIndex {
-  readonly nodes: readonly OnnxNode[];
-  /** Tensor -> index of the node that makes it. */
-  readonly producer: ReadonlyMap<string, number>;
-  /** Tensor -> indices of the nodes that read it. */
-  readonly consumers: ReadonlyMap<string, readonly number[]>;
-  /** Tensors that depend on a graph input (not constants). */
-  readonly dynamic: ReadonlySet<string>;
-}
-
-/**
- * Indexes a graph whose nodes are in topological order (as ONNX requires);
- * throws when a node reads a tensor that no earlier node, input or
- * initializer provides.
- */
-function indexGraph(graph: OnnxGraph): GraphIndex {
-  const producer = new Map<string, number>();
-  const consumers = new Map<string, number[]>();
-  const known = new Set<string>([
-    ...graph.inputs.map((v) => v.name),
-    ...graph.initializers.map((t) => t.name),
-    "",
-  ]);
-  const dynamic = new Set<string>(graph.inputs.map((v) => v.name));
-  graph.nodes.forEach((node, i) => {
-    let isDynamic = false;
-    for (const x of node.inputs) {
-      if (!known.has(x)) {
-        throw new ResidualStreamError(
-          `node ${i} (${node.opType} ${node.name}) reads "${x}" before any node makes it: the graph is not in topological order`,
-        );
-      }
-      if (x !== "") {
-        const list = consumers.get(x);
-        if (list) list.push(i);
-        else consumers.set(x, [i]);
-      }
-      if (dynamic.has(x)) isDynamic = true;
-    }
-    for (const y of node.outputs) {
-      producer.set(y, i);
-      known.add(y);
-      if (isDynamic) dynamic.add(y);
-    }
-  });
-  return { nodes: graph.nodes, producer, consumers, dynamic };
-}
-
-/** Whether tensor `a` is an ancestor of tensor `b` (b is computed from a). */
-function isAncestor(index: GraphIndex, a: string, b: string): boolean {
-  const floor = index.producer.get(a) ?? -1;
-  const start = index.producer.get(b);
-  if (start === undefined || start <= floor) return false;
-  const seen = new Set<number>([start]);
-  const stack = [start];
-  while (stack.length > 0) {
-    const node = index.nodes[stack.pop()!];
-    for (const x of node.inputs) {
-      if (x === a) return true;
-      if (!index.dynamic.has(x)) continue;
-      const p = index.producer.get(x);
-      // Nodes before a's producer cannot depend on a.
-      if (p === undefined || p <= floor || seen.has(p)) continue;
-      seen.add(p);
-      stack.push(p);
-    }
-  }
-  return false;
-}
-
-/** A residual Add: out = skip + branch(skip). */
-interface ResidualAdd {
-  readonly skip: string;
-  readonly out: string;
-}
-
 function residualAdds(index: GraphIndex): ResidualAdd[] {
   const out: ResidualAdd[] = [];
   for (const node of index.nodes) {
@@ -125,28 +66,29 @@ function residualAdds(index: GraphIndex): ResidualAdd[] {
     }
     const [a, b] = node.inputs;
     if (!index.dynamic.has(a) || !index.dynamic.has(b)) continue;
-    if (isAncestor(index, a, b)) out.push({ skip: a, out: node.outputs[0] });
-    else if (isAncestor(index, b, a)) {
-      out.push({ skip: b, out: node.outputs[0] });
+    if (isAncestor(index, a, b)) {
+      out.push({ skip: a, branch: b, out: node.outputs[0] });
+    } else if (isAncestor(index, b, a)) {
+      out.push({ skip: b, branch: a, out: node.outputs[0] });
     }
   }
   return out;
 }
 
 /** The chains of residual Adds, each Add's skip being the previous one's output; longest first. */
-function residualChains(adds: readonly ResidualAdd[]): string[][] {
+function residualChains(adds: readonly ResidualAdd[]): ResidualAdd[][] {
   const bySkip = new Map(adds.map((r) => [r.skip, r]));
   const outputs = new Set(adds.map((r) => r.out));
-  const chains: string[][] = [];
+  const chains: ResidualAdd[][] = [];
   for (const first of adds) {
     if (outputs.has(first.skip)) continue; // not the start of a chain
-    const tensors = [first.skip];
+    const chain: ResidualAdd[] = [];
     let at: ResidualAdd | undefined = first;
-    while (at && tensors.length <= adds.length) {
-      tensors.push(at.out);
+    while (at && chain.length < adds.length) {
+      chain.push(at);
       at = bySkip.get(at.out);
     }
-    chains.push(tensors);
+    chains.push(chain);
   }
   return chains.sort((x, y) => y.length - x.length);
 }
@@ -213,32 +155,38 @@ export function findResidualStream(
   if (!graph.outputs.some((v) => v.name === to)) {
     throw new ResidualStreamError(`no graph output "${to}"`);
   }
-  const index = indexGraph(graph);
+  let index: GraphIndex;
+  try {
+    index = indexGraph(graph);
+  } catch (e) {
+    if (e instanceof GraphIndexError) throw new ResidualStreamError(e.message);
+    throw e;
+  }
   const adds = residualAdds(index);
   if (adds.length === 0) {
     throw new ResidualStreamError(
       `no residual Add (x + f(x)) between "${from}" and "${to}": not a transformer`,
     );
   }
-  const chain = residualChains(adds).find((c) =>
-    isAncestor(index, from, c[0]) &&
-    (c[c.length - 1] === to || isAncestor(index, c[c.length - 1], to))
-  );
+  const chain = residualChains(adds).find((c) => {
+    const end = c[c.length - 1].out;
+    return isAncestor(index, from, c[0].skip) &&
+      (end === to || isAncestor(index, end, to));
+  });
   if (!chain) {
     throw new ResidualStreamError(
       `no chain of residual Adds leads from "${from}" to "${to}"`,
     );
   }
-  const adds2 = chain.length - 1;
-  if (adds2 % 2 !== 0) {
+  if (chain.length % 2 !== 0) {
     throw new ResidualStreamError(
-      `the residual stream has ${adds2} residual Adds, which do not pair into blocks of attention + MLP`,
+      `the residual stream has ${chain.length} residual Adds, which do not pair into blocks of attention + MLP`,
     );
   }
-  const blockInputs = chain.filter((_, i) => i % 2 === 0).slice(0, adds2 / 2);
   return {
-    blockInputs,
-    output: chain[chain.length - 1],
-    elemType: tensorElemType(graph, index, chain[0]),
+    adds: chain,
+    blockInputs: chain.filter((_, i) => i % 2 === 0).map((r) => r.skip),
+    output: chain[chain.length - 1].out,
+    elemType: tensorElemType(graph, index, chain[0].skip),
   };
 }

@@ -1,0 +1,88 @@
+/**
+ * Values of an ONNX graph's integer constants (initializers and Constant
+ * nodes), and the encoding of the small constants and attributes a rewrite
+ * adds.
+ *
+ * @module
+ */
+
+import type { GraphIndex } from "./graph_index.ts";
+import { ONNX_TYPE, type OnnxAttribute, type OnnxGraph } from "./model.ts";
+import { fieldInts, ProtoWriter, readFields } from "./protobuf.ts";
+
+/** The integer values of an encoded TensorProto; undefined when it holds no integers. */
+export function tensorInts(bytes: Uint8Array): bigint[] | undefined {
+  let type = 0;
+  const values: bigint[] = [];
+  let raw: Uint8Array | undefined;
+  for (const f of readFields(bytes)) {
+    if (f.field === 2) type = Number(f.varint!);
+    else if (f.field === 5 || f.field === 7) values.push(...fieldInts(f));
+    else if (f.field === 9) raw = f.bytes;
+  }
+  if (type !== ONNX_TYPE.int64 && type !== ONNX_TYPE.int32) return undefined;
+  if (!raw) return values;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const width = type === ONNX_TYPE.int64 ? 8 : 4;
+  const out: bigint[] = [];
+  for (let at = 0; at + width <= raw.length; at += width) {
+    out.push(
+      width === 8
+        ? view.getBigInt64(at, true)
+        : BigInt(view.getInt32(at, true)),
+    );
+  }
+  return out;
+}
+
+/**
+ * The integer values of tensor `name` when it is a constant: an
+ * initializer or the output of a Constant node; undefined otherwise.
+ */
+export function constantInts(
+  graph: OnnxGraph,
+  index: GraphIndex,
+  name: string,
+): bigint[] | undefined {
+  const initializer = graph.initializers.find((t) => t.name === name);
+  if (initializer) return tensorInts(initializer.raw);
+  const p = index.producer.get(name);
+  if (p === undefined) return undefined;
+  const node = index.nodes[p];
+  if (node.opType !== "Constant" || node.domain !== "") return undefined;
+  for (const a of node.attributes) {
+    if (a.name === "value_int" && a.int !== undefined) return [a.int];
+    if (a.name === "value_ints" && a.ints) return [...a.ints];
+    if (a.name !== "value") continue;
+    for (const f of readFields(a.raw)) {
+      if (f.field === 5 && f.bytes) return tensorInts(f.bytes);
+    }
+  }
+  return undefined;
+}
+
+/** An integer attribute, encoded. */
+export function intAttribute(name: string, value: number): OnnxAttribute {
+  const raw = new ProtoWriter().string(1, name).int(3, value).int(20, 2)
+    .finish();
+  return { name, int: BigInt(value), raw };
+}
+
+/** A 1-D int64 tensor attribute (a Constant node's `value`), encoded. */
+export function int64TensorAttribute(
+  name: string,
+  values: readonly number[],
+): OnnxAttribute {
+  const data = new Uint8Array(values.length * 8);
+  const view = new DataView(data.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  const raw = new ProtoWriter()
+    .string(1, name)
+    .message(
+      5,
+      (t) => t.int(1, values.length).int(2, ONNX_TYPE.int64).bytes(9, data),
+    )
+    .int(20, 4)
+    .finish();
+  return { name, raw };
+}
