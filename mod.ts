@@ -43,6 +43,8 @@ export * from "./pipeline/sam/mask_nms.ts";
 export * from "./pipeline/sam/small_regions.ts";
 export * from "./pipeline/clip/vision.ts";
 export * from "./pipeline/clip/text.ts";
+export * from "./pipeline/clip/token_mask_model.ts";
+export * from "./pipeline/clip/token_mask_inputs.ts";
 
 // Kernels (CPU twins; GPU where WebGPU exists)
 export * from "./kernels/kernels.ts";
@@ -100,6 +102,14 @@ export * from "./pipeline/models/errors.ts";
 export * from "./pipeline/models/tensor.ts";
 export * from "./pipeline/models/device_lost.ts";
 export * from "./pipeline/models/session.ts";
+export {
+  ProtobufError,
+  readFields,
+  WIRE,
+} from "./pipeline/models/onnx/protobuf.ts";
+export type { ProtoField } from "./pipeline/models/onnx/protobuf.ts";
+export * from "./pipeline/models/onnx/model.ts";
+export * from "./pipeline/models/onnx/residual_stream.ts";
 export type {
   FetchLike,
   TransferProgress,

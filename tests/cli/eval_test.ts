@@ -324,6 +324,7 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
       "spatial=extended alpha=0.85 top-k=4 global=blur",
     ]);
     assert.deepEqual(metrics.ablation[0].all, metrics.all);
+    assert.equal(metrics.settings.globalView, "token-mask");
     const lines = await readLines(`${dir}/run/predictions.jsonl`);
     assert.equal(lines.length, metrics.all.n * names.length);
     assert.match(ran.stdout, /spatial=off alpha=0.85/);
