@@ -61,10 +61,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import gzip
 import hashlib
-import json
-import logging
 import os
 import sys
 import tempfile
@@ -83,16 +80,24 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The tokenizer, quantization and fp16 helpers are the reference generator's.
+sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures" / "reference"))
+from export_tools import (  # noqa: E402
+    CAT_IDS,
+    convert_to_fp16,
+    quantize,
+    write_clip_tokenizer,
+    write_json,
+)
+
 DEFAULT_BPE = REPO_ROOT / "tests" / "fixtures" / ".cache" / "bpe_simple_vocab_16e6.txt.gz"
 CLIP_REPO = "Xenova/clip-vit-base-patch32"
 SAM_REPO = "Xenova/slimsam-77-uniform"
 SEED = 20240601
 CLIP_OPSET = 14  # optimum's CLIPOnnxConfig.DEFAULT_ONNX_OPSET
 SAM_OPSET = 13  # optimum's SamOnnxConfig.DEFAULT_ONNX_OPSET
-CAT_IDS = [49406, 320, 1125, 539, 320, 2368, 49407]  # "a photo of a cat" with the real tokenizer
 VARIANT_SUFFIX = {"fp32": "", "quantized": "_quantized", "fp16": "_fp16"}
 RANDOM_NOTE = (
     "random weights of the real architecture, for speed and memory benchmarks only, never accuracy "
@@ -106,13 +111,6 @@ RANDOM_NOTE = (
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def write_json(path: Path, value: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def sha256(path: Path) -> str:
@@ -249,113 +247,6 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Variants: dynamic quantization and float16
-
-
-def quantize(src: Path, dst: Path) -> str:
-    """onnxruntime's dynamic quantization, called as transformers.js's
-    scripts/convert.py calls it for the Xenova files: uint8 weights when the
-    graph has a Conv node (onnxruntime-web had no ConvInteger for int8
-    weights), int8 otherwise; per channel, reduced range."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    has_conv = any(node.op_type == "Conv" for node in onnx.load(str(src), load_external_data=False).graph.node)
-    weight_type = QuantType.QUInt8 if has_conv else QuantType.QInt8
-    tmp = dst.with_name(dst.name + ".tmp")
-    root = logging.getLogger()
-    level = root.level
-    # The quantizer logs a warning for every tensor whose type shape inference
-    # leaves open (shape arithmetic, mostly); they are not quantized anyway.
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_dynamic(
-            model_input=str(src),
-            model_output=str(tmp),
-            weight_type=weight_type,
-            per_channel=True,
-            reduce_range=True,
-            extra_options={"EnableSubgraph": True},
-        )
-    finally:
-        root.setLevel(level)
-    os.replace(tmp, dst)
-    return "uint8 weights" if has_conv else "int8 weights"
-
-
-FP16_MAX = float(np.finfo(np.float16).max)
-
-
-def _float_tensor_to_fp16(tensor: onnx.TensorProto) -> onnx.TensorProto:
-    values = numpy_helper.to_array(tensor)
-    # Out-of-range values (e.g. float32's lowest, used for attention masks)
-    # become float16's largest finite values rather than infinities.
-    halved = np.clip(values, -FP16_MAX, FP16_MAX).astype(np.float16)
-    return numpy_helper.from_array(halved, tensor.name)
-
-
-def convert_to_fp16(src: Path, dst: Path) -> None:
-    """Every float32 tensor inside the graph becomes float16 (initializers,
-    Constant and ConstantOfShape values, Cast targets); float32 graph inputs
-    are cast to float16 on entry and float32 outputs cast back on exit, so
-    the file keeps float32 inputs and outputs."""
-    model = onnx.load(str(src))
-    graph = model.graph
-
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
-                raise ValueError(
-                    f"{src}: node {node.name} ({node.op_type}) has a subgraph; the fp16 converter does not handle those"
-                )
-            if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_type == TensorProto.FLOAT:
-                attr.t.CopyFrom(_float_tensor_to_fp16(attr.t))
-            if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT:
-                attr.i = TensorProto.FLOAT16
-
-    for index, init in enumerate(graph.initializer):
-        if init.data_type == TensorProto.FLOAT:
-            graph.initializer[index].CopyFrom(_float_tensor_to_fp16(init))
-
-    # Types of intermediate values are left for onnxruntime to infer.
-    del graph.value_info[:]
-
-    def rename_uses(old: str, new: str) -> None:
-        for node in graph.node:
-            for i, name in enumerate(node.input):
-                if name == old:
-                    node.input[i] = new
-
-    entry = []
-    for inp in graph.input:
-        if inp.type.tensor_type.elem_type == TensorProto.FLOAT:
-            inner = inp.name + "_fp16"
-            rename_uses(inp.name, inner)
-            entry.append(helper.make_node("Cast", [inp.name], [inner], name=inner + "_cast", to=TensorProto.FLOAT16))
-
-    exit_casts = []
-    for out in graph.output:
-        if out.type.tensor_type.elem_type != TensorProto.FLOAT:
-            continue
-        inner = out.name + "_fp16"
-        producers = [node for node in graph.node if out.name in node.output]
-        if len(producers) != 1:
-            raise ValueError(f"{src}: output {out.name} has {len(producers)} producing nodes, expected 1")
-        producer = producers[0]
-        producer.output[list(producer.output).index(out.name)] = inner
-        rename_uses(out.name, inner)
-        exit_casts.append(helper.make_node("Cast", [inner], [out.name], name=out.name + "_cast", to=TensorProto.FLOAT))
-
-    nodes = entry + list(graph.node) + exit_casts
-    del graph.node[:]
-    graph.node.extend(nodes)
-
-    onnx.checker.check_model(model)
-    tmp = dst.with_name(dst.name + ".tmp")
-    onnx.save(model, str(tmp))
-    os.replace(tmp, dst)
-
-
-# ---------------------------------------------------------------------------
 # Export
 
 
@@ -485,88 +376,6 @@ CLIP_PREPROCESSOR = {
     "resample": 3,
     "size": 224,
 }
-
-
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's table of printable stand-ins for the 256 byte values, in the
-    order CLIP's vocabulary lists them."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-    printable += list(range(ord("®"), ord("ÿ") + 1))
-    codes = printable[:]
-    extra = 0
-    for byte in range(256):
-        if byte not in printable:
-            printable.append(byte)
-            codes.append(256 + extra)
-            extra += 1
-    return dict(zip(printable, (chr(c) for c in codes)))
-
-
-def write_clip_tokenizer(bpe_path: Path, repo_dir: Path, scratch: Path) -> None:
-    """The real CLIP tokenizer: vocab.json and merges.txt built from OpenAI's
-    merges file as CLIP's own tokenizer builds its vocabulary, loaded by
-    transformers' CLIPTokenizer and saved as tokenizer.json, then written in
-    the form of the Hub's file (merges as "a b" strings, no special-token
-    alternation in the Split regex, added tokens normalized as on the Hub)."""
-    from tokenizers import Tokenizer
-    from transformers import CLIPTokenizer
-
-    lines = gzip.open(bpe_path).read().decode("utf-8").split("\n")
-    # As CLIP's SimpleTokenizer: skip the header, keep 49152 - 256 - 2 merges.
-    merges = [tuple(line.split()) for line in lines[1 : 49152 - 256 - 2 + 1]]
-    symbols = list(bytes_to_unicode().values())
-    tokens = symbols + [s + "</w>" for s in symbols] + ["".join(m) for m in merges]
-    tokens += ["<|startoftext|>", "<|endoftext|>"]
-    vocab = {token: i for i, token in enumerate(tokens)}
-    if len(vocab) != 49408:
-        sys.exit(
-            f"{bpe_path}: the vocabulary built from it has {len(vocab)} entries, expected 49408 "
-            "(is it CLIP's bpe_simple_vocab_16e6.txt.gz?)"
-        )
-
-    source = scratch / "clip_tokenizer_source"
-    saved = scratch / "clip_tokenizer_saved"
-    source.mkdir(parents=True, exist_ok=True)
-    (source / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    merges_text = "#version: 0.2\n" + "\n".join(" ".join(m) for m in merges) + "\n"
-    (source / "merges.txt").write_text(merges_text, encoding="utf-8")
-    CLIPTokenizer.from_pretrained(str(source), model_max_length=77).save_pretrained(str(saved))
-
-    data = json.loads((saved / "tokenizer.json").read_text(encoding="utf-8"))
-    data["model"]["merges"] = [" ".join(m) if isinstance(m, list) else m for m in data["model"]["merges"]]
-    split = data["pre_tokenizer"]["pretokenizers"][0]
-    split["pattern"]["Regex"] = split["pattern"]["Regex"].replace(r"<\|startoftext\|>|<\|endoftext\|>|", "", 1)
-    for token in data["added_tokens"]:
-        token["normalized"] = token["content"] == "<|startoftext|>"
-    path = repo_dir / "tokenizer.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-    ids = Tokenizer.from_file(str(path)).encode("a photo of a cat").ids
-    if ids != CAT_IDS:
-        sys.exit(f"{path}: 'a photo of a cat' encodes to {ids}, expected {CAT_IDS}")
-
-    special = {"lstrip": False, "rstrip": False, "single_word": False, "special": True}
-    write_json(
-        repo_dir / "tokenizer_config.json",
-        {
-            "add_prefix_space": False,
-            "added_tokens_decoder": {
-                "49406": {"content": "<|startoftext|>", "normalized": True, **special},
-                "49407": {"content": "<|endoftext|>", "normalized": False, **special},
-            },
-            "bos_token": "<|startoftext|>",
-            "clean_up_tokenization_spaces": True,
-            "do_lower_case": True,
-            "eos_token": "<|endoftext|>",
-            "errors": "replace",
-            "model_max_length": 77,
-            "pad_token": "<|endoftext|>",
-            "tokenizer_class": "CLIPTokenizer",
-            "unk_token": "<|endoftext|>",
-        },
-    )
 
 
 class ClipImageEmbeds(torch.nn.Module):
