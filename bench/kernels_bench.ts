@@ -158,6 +158,8 @@ for (const width of sizes) {
           lowHeight: 256,
           validWidth: 256,
           validHeight: 192,
+          frameWidth: 1024,
+          frameHeight: 1024,
           width,
           height,
         });

@@ -97,6 +97,7 @@ async function decodeOnce(
       points,
       validFractionX: input.resizedWidth / input.padSize,
       validFractionY: input.resizedHeight / input.padSize,
+      frameSize: input.padSize,
       width: WIDTH,
       height: HEIGHT,
     },

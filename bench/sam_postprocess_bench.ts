@@ -48,6 +48,7 @@ const batch = {
   points,
   validFractionX: input.resizedWidth / 1024,
   validFractionY: input.resizedHeight / 1024,
+  frameSize: 1024,
   width: 640,
   height: 480,
 };

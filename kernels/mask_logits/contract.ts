@@ -1,9 +1,15 @@
 /**
  * Contract of the mask-logits kernel: SAM's low-resolution mask logits
- * (N x 256 x 256 over the padded 1024 x 1024 frame) upsampled bilinearly to
- * the image size, thresholded, with each mask's stability score, area and
- * box computed in the same pass. The CPU twin and the WebGPU kernel both
- * implement it.
+ * (N x 256 x 256 over the padded 1024 x 1024 frame) upsampled to the image
+ * size as the reference does it (bilinear to the 1024 frame, crop of the
+ * resized image, bilinear to the image size), thresholded, with each
+ * mask's stability score, area and box computed in the same pass. The CPU
+ * twin and the WebGPU kernel both implement it.
+ *
+ * The two bilinear steps compose, per axis, into one linear map in which
+ * each output pixel reads at most three neighbouring cells of the grid
+ * ({@linkcode axisTaps}, computed once per axis on the host), so a mask
+ * pixel costs nine reads and the 1024 frame is never built.
  *
  * @module
  */
@@ -51,6 +57,18 @@ export interface MaskLogitsShape {
   readonly threshold?: number;
   /** Offset of the stability score's two thresholds. Default 1. */
   readonly stabilityOffset?: number;
+  /**
+   * Width in pixels of the padded frame the reference first upsamples the
+   * whole grid to (SAM: its pad size, 1024); give it with `frameHeight`.
+   * Then a mask pixel is what the reference's two bilinear steps
+   * (align_corners = false, no antialiasing) give: the grid upsampled to
+   * the frame, its valid part cropped (`validWidth * frameWidth /
+   * lowWidth` pixels, a whole number) and resized to `width`. Absent: one
+   * bilinear step from the valid cells to the output.
+   */
+  readonly frameWidth?: number;
+  /** Height of the padded frame, in pixels (see `frameWidth`). */
+  readonly frameHeight?: number;
 }
 
 /** Output of {@linkcode decodeMaskLogits}: N masks and their statistics. */
@@ -71,37 +89,144 @@ export interface DecodedMasks {
   readonly boxes: Int32Array;
 }
 
-/** Source coordinate mapping for one output axis: the two taps and the weight of the second. */
+/**
+ * How one output axis reads the low-resolution grid: each output pixel is
+ * `w0 * cell[i0] + w1 * cell[i1] + w2 * cell[i2]`, three neighbouring
+ * cells (`i0 <= i1 <= i2`, repeated at the grid's last cell) whose weights
+ * are non-negative and sum to one.
+ */
 export interface AxisTaps {
-  /** First source cell of each output pixel. */
+  /** First cell of each output pixel. */
   readonly i0: Int32Array;
-  /** Second source cell of each output pixel. */
+  /** Second cell of each output pixel. */
   readonly i1: Int32Array;
+  /** Third cell of each output pixel. */
+  readonly i2: Int32Array;
+  /** Weight of the first cell. */
+  readonly w0: Float32Array;
   /** Weight of the second cell. */
   readonly w1: Float32Array;
+  /** Weight of the third cell. */
+  readonly w2: Float32Array;
+}
+
+/** One bilinear step (align_corners = false): an output pixel's two source pixels and the second's weight. */
+export interface BilinearStep {
+  /** First source pixel. */
+  readonly a: number;
+  /** Second source pixel (a + 1, or a at the last pixel). */
+  readonly b: number;
+  /** Weight of the second source pixel. */
+  readonly t: number;
 }
 
 /**
- * Bilinear taps (align_corners = false) mapping `outSize` output pixels onto
- * the first `validSize` cells of a `lowSize` grid, clamped at the edges.
+ * The source pixels of output pixel `o` when `outSize` pixels resample a
+ * span of `inSpan` source pixels (may be fractional) whose last readable
+ * pixel is `last`: PyTorch's bilinear interpolation with align_corners =
+ * false, source coordinate `(o + 0.5) * inSpan / outSize - 0.5` clamped
+ * at 0 (no antialiasing when shrinking).
+ *
+ * @example
+ * ```ts
+ * bilinearStep(0, 1024, 256, 255); // { a: 0, b: 1, t: 0 } (clamped at 0)
+ * bilinearStep(5, 1024, 256, 255); // { a: 0, b: 1, t: 0.875 }
+ * ```
+ */
+export function bilinearStep(
+  o: number,
+  outSize: number,
+  inSpan: number,
+  last: number,
+): BilinearStep {
+  const src = Math.max((o + 0.5) * inSpan / outSize - 0.5, 0);
+  const a = Math.min(Math.floor(src), last);
+  return { a, b: Math.min(a + 1, last), t: a === last ? 0 : src - a };
+}
+
+/**
+ * The taps of one output axis of `outSize` pixels on a grid of `lowSize`
+ * cells whose first `validSize` cells (may be fractional) cover the image.
+ * Without `frameSize`, one bilinear step from the valid cells (two taps,
+ * the third weighs 0). With it, the reference's two steps composed: the
+ * grid upsampled to `frameSize` pixels, the first `validSize * frameSize /
+ * lowSize` of them (a whole number) resized to `outSize`.
+ *
+ * @example
+ * ```ts
+ * // SAM: 256 cells over the 1024 frame, a 683-pixel-high resized image, 427 rows out.
+ * const ys = axisTaps(427, 256 * 683 / 1024, 256, 1024);
+ * ys.w0[10] + ys.w1[10] + ys.w2[10]; // 1
+ * ```
  */
 export function axisTaps(
   outSize: number,
   validSize: number,
   lowSize: number,
+  frameSize?: number,
 ): AxisTaps {
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
+  const i2 = new Int32Array(outSize);
+  const w0 = new Float32Array(outSize);
   const w1 = new Float32Array(outSize);
-  const scale = validSize / outSize;
+  const w2 = new Float32Array(outSize);
+  const last = lowSize - 1;
+  const crop = frameSize === undefined
+    ? 0
+    : croppedFrame(validSize, lowSize, frameSize);
+  const w = [0, 0, 0];
   for (let o = 0; o < outSize; o++) {
-    const src = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), lowSize - 1);
-    const a = Math.floor(src);
-    i0[o] = a;
-    i1[o] = Math.min(a + 1, lowSize - 1);
-    w1[o] = src - a;
+    let base: number;
+    if (frameSize === undefined) {
+      const s = bilinearStep(o, outSize, validSize, last);
+      base = s.a;
+      w[0] = 1 - s.t;
+      w[1] = s.t;
+      w[2] = 0;
+    } else {
+      // Output -> cropped frame pixels c, d -> grid cells.
+      const s = bilinearStep(o, outSize, crop, crop - 1);
+      const first = bilinearStep(s.a, frameSize, lowSize, last);
+      const second = bilinearStep(s.b, frameSize, lowSize, last);
+      base = first.a;
+      w[0] = w[1] = w[2] = 0;
+      w[first.a - base] += (1 - s.t) * (1 - first.t);
+      w[first.b - base] += (1 - s.t) * first.t;
+      w[second.a - base] += s.t * (1 - second.t);
+      w[second.b - base] += s.t * second.t;
+    }
+    i0[o] = base;
+    i1[o] = Math.min(base + 1, last);
+    i2[o] = Math.min(base + 2, last);
+    w0[o] = w[0];
+    w1[o] = w[1];
+    w2[o] = w[2];
   }
-  return { i0, i1, w1 };
+  return { i0, i1, i2, w0, w1, w2 };
+}
+
+/**
+ * Frame pixels the valid cells cover (`validSize * frameSize / lowSize`),
+ * checked to be a whole number no larger than the frame, with a frame at
+ * least as fine as the grid.
+ */
+function croppedFrame(
+  validSize: number,
+  lowSize: number,
+  frameSize: number,
+): number {
+  const crop = validSize * frameSize / lowSize;
+  const whole = Math.round(crop);
+  if (
+    !Number.isInteger(frameSize) || frameSize < lowSize ||
+    Math.abs(crop - whole) > 1e-6 || whole < 1 || whole > frameSize
+  ) {
+    throw new RangeError(
+      `A frame of ${frameSize} pixels over a grid of ${lowSize} cells with ${validSize} valid cells: the frame must be a whole number of pixels, at least the grid's size, and the valid cells must cover a whole number of its pixels.`,
+    );
+  }
+  return whole;
 }
 
 /** Checks the shapes of a mask-logits input; throws a RangeError saying what is wrong. */
@@ -159,6 +284,11 @@ function checkMaskLogitsShape(input: MaskLogitsShape): void {
   if (!(width > 0 && height > 0)) {
     throw new RangeError(`Output size ${width}x${height} must be positive.`);
   }
+  if ((input.frameWidth === undefined) !== (input.frameHeight === undefined)) {
+    throw new RangeError(
+      `Give the frame's width and height together, got ${input.frameWidth}x${input.frameHeight}.`,
+    );
+  }
   if (
     !(input.validWidth > 0 && input.validWidth <= lowWidth &&
       input.validHeight > 0 && input.validHeight <= lowHeight)
@@ -167,4 +297,35 @@ function checkMaskLogitsShape(input: MaskLogitsShape): void {
       `Valid region ${input.validWidth}x${input.validHeight} must lie within the ${lowWidth}x${lowHeight} grid.`,
     );
   }
+}
+
+/**
+ * The taps of both axes of a shape (see {@linkcode axisTaps}); checks the
+ * frame.
+ *
+ * @example
+ * ```ts
+ * const { xs, ys } = shapeTaps({
+ *   count: 1, lowWidth: 256, lowHeight: 256, validWidth: 256, validHeight: 170.75,
+ *   width: 640, height: 427, frameWidth: 1024, frameHeight: 1024,
+ * });
+ * ```
+ */
+export function shapeTaps(
+  shape: MaskLogitsShape,
+): { xs: AxisTaps; ys: AxisTaps } {
+  return {
+    xs: axisTaps(
+      shape.width,
+      shape.validWidth,
+      shape.lowWidth,
+      shape.frameWidth,
+    ),
+    ys: axisTaps(
+      shape.height,
+      shape.validHeight,
+      shape.lowHeight,
+      shape.frameHeight,
+    ),
+  };
 }

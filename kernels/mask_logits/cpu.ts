@@ -1,17 +1,17 @@
 /**
- * CPU twin of the mask-logits kernel (see contract.ts). Separable bilinear:
- * each needed low-resolution row is interpolated horizontally once, then
- * output rows blend two such rows, and thresholds, areas and boxes are
- * counted in the same loop.
+ * CPU twin of the mask-logits kernel (see contract.ts). Separable: each
+ * needed low-resolution row is interpolated horizontally once (three taps
+ * per output pixel), then output rows blend three such rows, and
+ * thresholds, areas and boxes are counted in the same loop.
  *
  * @module
  */
 
 import {
-  axisTaps,
   checkMaskLogitsInput,
   type DecodedMasks,
   type MaskLogitsInput,
+  shapeTaps,
 } from "./contract.ts";
 
 /**
@@ -22,6 +22,7 @@ import {
  * const out = decodeMaskLogits({
  *   logits, count: 3, lowWidth: 256, lowHeight: 256,
  *   validWidth: 256, validHeight: 192, width: 640, height: 480,
+ *   frameWidth: 1024, frameHeight: 1024,
  * });
  * out.masks.subarray(0, 640 * 480); // first mask
  * ```
@@ -33,9 +34,8 @@ export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {
   const offset = input.stabilityOffset ?? 1;
   const hi = threshold + offset;
   const lo = threshold - offset;
-  const xs = axisTaps(width, input.validWidth, lowWidth);
-  const ys = axisTaps(height, input.validHeight, lowHeight);
-  const rowsNeeded = ys.i1[height - 1] + 1;
+  const { xs, ys } = shapeTaps(input);
+  const rowsNeeded = ys.i2[height - 1] + 1;
 
   const masks = new Uint8Array(count * width * height);
   const areas = new Uint32Array(count);
@@ -43,13 +43,16 @@ export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {
   const boxes = new Int32Array(count * 4);
   const rows = new Float32Array(rowsNeeded * width);
   const rowLive = new Uint8Array(rowsNeeded);
+  const rowNeeded = new Uint8Array(rowsNeeded);
+  const outLive = new Uint8Array(height);
   const plane = lowWidth * lowHeight;
 
   for (let m = 0; m < count; m++) {
     const base = m * plane;
-    // Bilinear values never exceed their taps: output rows whose two source
-    // rows hold only logits at or below the low threshold are empty, and
-    // only rows next to a live row need interpolating.
+    // Interpolated values never exceed their taps (the weights are
+    // non-negative and sum to one): output rows whose source rows hold
+    // only logits at or below the low threshold are empty, and only the
+    // source rows of the other output rows need interpolating.
     for (let r = 0; r < rowsNeeded; r++) {
       const src = base + r * lowWidth;
       let max = -Infinity;
@@ -58,28 +61,36 @@ export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {
       }
       rowLive[r] = max > lo ? 1 : 0;
     }
+    rowNeeded.fill(0);
+    for (let y = 0; y < height; y++) {
+      outLive[y] = rowLive[ys.i0[y]] | rowLive[ys.i1[y]] | rowLive[ys.i2[y]];
+      if (outLive[y]) {
+        rowNeeded[ys.i0[y]] = rowNeeded[ys.i1[y]] = rowNeeded[ys.i2[y]] = 1;
+      }
+    }
     for (let r = 0; r < rowsNeeded; r++) {
-      if (!rowLive[r] && !rowLive[r - 1] && !rowLive[r + 1]) continue;
+      if (!rowNeeded[r]) continue;
       const src = base + r * lowWidth;
       const dst = r * width;
       for (let x = 0; x < width; x++) {
-        const a = logits[src + xs.i0[x]];
-        rows[dst + x] = a + (logits[src + xs.i1[x]] - a) * xs.w1[x];
+        rows[dst + x] = xs.w0[x] * logits[src + xs.i0[x]] +
+          xs.w1[x] * logits[src + xs.i1[x]] +
+          xs.w2[x] * logits[src + xs.i2[x]];
       }
     }
     let nHi = 0, nLo = 0, area = 0;
     let x0 = width, y0 = height, x1 = -1, y1 = -1;
     const out = m * width * height;
     for (let y = 0; y < height; y++) {
-      if (!rowLive[ys.i0[y]] && !rowLive[ys.i1[y]]) continue;
+      if (!outLive[y]) continue;
       const r0 = ys.i0[y] * width;
       const r1 = ys.i1[y] * width;
-      const wy = ys.w1[y];
+      const r2 = ys.i2[y] * width;
+      const wa = ys.w0[y], wb = ys.w1[y], wc = ys.w2[y];
       const o = out + y * width;
       let rowMin = width, rowMax = -1;
       for (let x = 0; x < width; x++) {
-        const a = rows[r0 + x];
-        const v = a + (rows[r1 + x] - a) * wy;
+        const v = wa * rows[r0 + x] + wb * rows[r1 + x] + wc * rows[r2 + x];
         if (v > lo) {
           nLo++;
           if (v > hi) nHi++;

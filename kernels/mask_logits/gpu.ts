@@ -1,9 +1,9 @@
 /**
  * WebGPU host code of the mask-logits kernel (see contract.ts): uploads
  * the logits (or copies the chosen planes of logits already on the
- * device) and the axis taps (computed here with the CPU twin's
- * `axisTaps`), runs mask_logits.wgsl.ts, and reads the masks and their
- * statistics back in one mapping.
+ * device) and the axis taps (computed here with the contract's
+ * `axisTaps`, as the CPU twin does), runs mask_logits.wgsl.ts, and reads
+ * the masks and their statistics back in one mapping.
  *
  * @module
  */
@@ -11,13 +11,14 @@
 import { type Binding, chunks, type GpuBatch, runBatch } from "../gpu_batch.ts";
 import type { GpuContext } from "../gpu_device.ts";
 import {
-  axisTaps,
+  type AxisTaps,
   checkDeviceLogits,
   checkMaskLogitsInput,
   type DecodedMasks,
   type DeviceLogits,
   type MaskLogitsInput,
   type MaskLogitsShape,
+  shapeTaps,
 } from "./contract.ts";
 import { MASK_LOGITS_WGSL } from "./mask_logits.wgsl.ts";
 
@@ -120,17 +121,7 @@ async function decode(
     ctx.maxBindingBytes,
   );
 
-  const xs = axisTaps(width, input.validWidth, lowWidth);
-  const ys = axisTaps(height, input.validHeight, lowHeight);
-  const axis = new Uint32Array(3 * (width + height));
-  const axisF = new Float32Array(axis.buffer);
-  axis.set(xs.i0, 0);
-  axis.set(xs.i1, width);
-  axisF.set(xs.w1, 2 * width);
-  axis.set(ys.i0, 3 * width);
-  axis.set(ys.i1, 3 * width + height);
-  axisF.set(ys.w1, 3 * width + 2 * height);
-
+  const axis = packAxisTaps(input);
   const lowPlane = lowWidth * lowHeight;
   const planeWords = Math.ceil(pixels / 4);
   const groupsX = Math.min(Math.ceil(planeWords / 256), MAX_GROUPS_X);
@@ -196,4 +187,27 @@ async function decode(
     }
   }
   return { masks, areas, stability, boxes };
+}
+
+/**
+ * The taps of both axes as the shader reads them: for x, then for y, the
+ * three cell indices and then the three weights (as f32 bits), each array
+ * as long as its axis.
+ */
+function packAxisTaps(shape: MaskLogitsShape): Uint32Array {
+  const { xs, ys } = shapeTaps(shape);
+  const { width, height } = shape;
+  const axis = new Uint32Array(6 * (width + height));
+  const asFloat = new Float32Array(axis.buffer);
+  const put = (taps: AxisTaps, at: number, n: number) => {
+    axis.set(taps.i0, at);
+    axis.set(taps.i1, at + n);
+    axis.set(taps.i2, at + 2 * n);
+    asFloat.set(taps.w0, at + 3 * n);
+    asFloat.set(taps.w1, at + 4 * n);
+    asFloat.set(taps.w2, at + 5 * n);
+  };
+  put(xs, 0, width);
+  put(ys, 6 * width, height);
+  return axis;
 }

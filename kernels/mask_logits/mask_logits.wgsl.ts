@@ -1,14 +1,17 @@
 /**
  * WGSL of the mask-logits kernel. Workgroup (x, m) walks the output words
  * of mask m (4 pixels, one byte each, per u32) with a grid stride: each
- * pixel's logit is interpolated bilinearly from the low-resolution grid
- * (horizontal then vertical, as the CPU twin orders it), compared with the
- * threshold and the two stability thresholds, and packed. Counts and box
- * bounds are reduced in workgroup memory, then added to the mask's
- * statistics with one set of global atomics per workgroup.
+ * pixel's logit is read from three rows and three columns of the
+ * low-resolution grid with the axes' taps (the reference's two bilinear
+ * steps composed; horizontal then vertical, as the CPU twin orders it),
+ * compared with the threshold and the two stability thresholds, and
+ * packed. Counts and box bounds are reduced in workgroup memory, then
+ * added to the mask's statistics with one set of global atomics per
+ * workgroup.
  *
  * Bindings: 0 logits (chunk x lowH x lowW f32), 1 axis taps (x: i0, i1,
- * w1 bits, each `width` long; then y: the same, each `height` long),
+ * i2, w0 bits, w1 bits, w2 bits, each `width` long; then y: the same, each
+ * `height` long),
  * 2 masks (chunk x planeWords u32), 3 statistics (chunk x 8 atomic u32:
  * area, above hi, above lo, min x, min y, max x, max y, unused),
  * 4 uniform globals.
@@ -55,7 +58,7 @@ fn decode(
   let width = g.width;
   let pixels = width * g.height;
   let lbase = m * g.low_plane;
-  let yo = 3u * width;
+  let yo = 6u * width;
   let h = g.height;
   var area = 0u;
   var n_hi = 0u;
@@ -71,17 +74,20 @@ fn decode(
     var x = p - y * width;
     for (var b = 0u; b < 4u; b++) {
       if (p < pixels) {
-        let r0 = lbase + axis[yo + y] * g.low_w;
-        let r1 = lbase + axis[yo + h + y] * g.low_w;
-        let wy = bitcast<f32>(axis[yo + 2u * h + y]);
         let x0 = axis[x];
         let x1 = axis[width + x];
-        let wx = bitcast<f32>(axis[2u * width + x]);
-        let a = logits[r0 + x0];
-        let top = a + (logits[r0 + x1] - a) * wx;
-        let c = logits[r1 + x0];
-        let bot = c + (logits[r1 + x1] - c) * wx;
-        let v = top + (bot - top) * wy;
+        let x2 = axis[2u * width + x];
+        let wx0 = bitcast<f32>(axis[3u * width + x]);
+        let wx1 = bitcast<f32>(axis[4u * width + x]);
+        let wx2 = bitcast<f32>(axis[5u * width + x]);
+        var v = 0.0;
+        for (var k = 0u; k < 3u; k++) {
+          let row = lbase + axis[yo + k * h + y] * g.low_w;
+          let wy = bitcast<f32>(axis[yo + (3u + k) * h + y]);
+          let across = wx0 * logits[row + x0] + wx1 * logits[row + x1] +
+            wx2 * logits[row + x2];
+          v += wy * across;
+        }
         if (v > g.lo) {
           n_lo++;
           if (v > g.hi) {

@@ -233,6 +233,7 @@ export class AutomaticMaskGenerator {
             points: points.subarray(start * 2, (start + n) * 2),
             validFractionX: input.resizedWidth / pad,
             validFractionY: input.resizedHeight / pad,
+            frameSize: pad,
             width,
             height,
           },
@@ -269,6 +270,11 @@ export interface PromptFrame {
   readonly validFractionX: number;
   /** Share of the padded frame's height the resized image covers. */
   readonly validFractionY: number;
+  /**
+   * Side of the padded input frame in pixels (SAM's pad size): masks are
+   * upsampled through it as the reference does (see `DecoderBatch`).
+   */
+  readonly frameSize?: number;
   /** Image width. */
   readonly width: number;
   /** Image height. */

@@ -60,6 +60,13 @@ export interface DecoderBatch {
   readonly validFractionX: number;
   /** Share of the padded frame's height the resized image covers. */
   readonly validFractionY: number;
+  /**
+   * Side of the padded input frame in pixels (SAM's pad size, 1024): the
+   * logits are upsampled to it, cropped to the resized image and resized
+   * to the image, as the reference does. Absent: one bilinear step from
+   * the valid cells to the image.
+   */
+  readonly frameSize?: number;
   /** Image width. */
   readonly width: number;
   /** Image height. */
@@ -93,6 +100,9 @@ export async function filterDecoderBatch(
     lowHeight: lowH,
     validWidth: lowW * batch.validFractionX,
     validHeight: lowH * batch.validFractionY,
+    ...(batch.frameSize === undefined
+      ? {}
+      : { frameWidth: batch.frameSize, frameHeight: batch.frameSize }),
     width,
     height,
     threshold: o.maskThreshold,

@@ -1,13 +1,15 @@
 /**
  * SAM's image preprocessing: resize so the longest side is 1024, normalise
  * with SAM's mean and standard deviation, pad bottom and right to a square;
- * and the mapping of point prompts into that frame.
+ * and the mapping of point prompts into that frame. It computes what
+ * transformers' SamImageProcessor does (the PIL backend): PIL's bilinear
+ * resize of the 8-bit image, then rescale, normalise and pad in float32.
  *
  * @module
  */
 
+import { pilResizeBilinear } from "../image/pil_bilinear.ts";
 import type { RgbaImage } from "../image/rgba.ts";
-import { resampleRgbToPlanar } from "../image/resample.ts";
 
 /** SAM's preprocessing constants (as in the models' preprocessor_config.json). */
 export interface SamPreprocessConfig {
@@ -19,6 +21,8 @@ export interface SamPreprocessConfig {
   readonly mean: readonly [number, number, number];
   /** Per-channel standard deviation on a 0..1 scale. */
   readonly std: readonly [number, number, number];
+  /** Factor taking 8-bit values to 0..1. Default 1/255. */
+  readonly rescaleFactor?: number;
 }
 
 /** The defaults of SAM and SlimSAM. */
@@ -27,6 +31,7 @@ export const SAM_PREPROCESS: SamPreprocessConfig = {
   padSize: 1024,
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],
+  rescaleFactor: 1 / 255,
 };
 
 /**
@@ -50,6 +55,9 @@ export function samPreprocessConfig(json: unknown): SamPreprocessConfig {
       : SAM_PREPROCESS.padSize,
     mean: triple(j.image_mean, SAM_PREPROCESS.mean),
     std: triple(j.image_std, SAM_PREPROCESS.std),
+    rescaleFactor: typeof j.rescale_factor === "number"
+      ? j.rescale_factor
+      : SAM_PREPROCESS.rescaleFactor,
   };
 }
 
@@ -84,7 +92,10 @@ export interface SamInput {
 }
 
 /**
- * Builds SAM's encoder input from an RGBA image.
+ * Builds SAM's encoder input from an RGBA image, as SamImageProcessor does:
+ * PIL's bilinear resize of the 8-bit image (see pil_bilinear.ts), then per
+ * value, in float32, `(v * rescaleFactor - mean) / std`, and zeros in the
+ * padding.
  *
  * @example
  * ```ts
@@ -98,21 +109,16 @@ export function samPreprocess(
 ): SamInput {
   const { width, height } = image;
   const resized = samResizedSize(width, height, config.longestEdge);
-  const planes = resampleRgbToPlanar(
-    image,
-    { x: 0, y: 0, width, height },
-    resized.width,
-    resized.height,
-  );
+  const small = pilResizeBilinear(image, resized.width, resized.height);
   const pad = config.padSize;
   const pixels = new Float32Array(3 * pad * pad);
   for (let c = 0; c < 3; c++) {
-    const mean = config.mean[c] * 255, inv = 1 / (config.std[c] * 255);
+    const lut = normalisedLevels(config, c);
     for (let y = 0; y < resized.height; y++) {
-      const src = c * resized.width * resized.height + y * resized.width;
+      const src = y * resized.width * 4 + c;
       const dst = c * pad * pad + y * pad;
       for (let x = 0; x < resized.width; x++) {
-        pixels[dst + x] = (planes[src + x] - mean) * inv;
+        pixels[dst + x] = lut[small.data[src + x * 4]];
       }
     }
   }
@@ -124,6 +130,25 @@ export function samPreprocess(
     width,
     height,
   };
+}
+
+/**
+ * The normalised value of each 8-bit level of channel `c`, rounded to
+ * float32 after each step as numpy computes it in transformers: rescale
+ * (in float64, then float32), subtract the float32 mean, divide by the
+ * float32 standard deviation.
+ */
+function normalisedLevels(
+  config: SamPreprocessConfig,
+  c: number,
+): Float32Array {
+  const f = Math.fround;
+  const scale = config.rescaleFactor ?? 1 / 255;
+  const mean = f(config.mean[c]), std = f(config.std[c]);
+  return Float32Array.from(
+    { length: 256 },
+    (_, v) => f(f(f(v * scale) - mean) / std),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { type GpuContext, withBindingLimit } from "../../kernels/gpu_device.ts";
 import {
   axisTaps,
   type MaskLogitsInput,
+  shapeTaps,
 } from "../../kernels/mask_logits/contract.ts";
 import { decodeMaskLogits } from "../../kernels/mask_logits/cpu.ts";
 import {
@@ -139,24 +140,180 @@ Deno.test("decodeMaskLogits() rejects logits that do not match the stated shape"
   );
 });
 
-/** The f64 bilinear value of output pixel (x, y) of mask m (the twins' definition). */
+/**
+ * PyTorch's bilinear resize (align_corners = false, no antialiasing) of a
+ * row-major w x h plane to ow x oh, in f64: the reference's own steps.
+ */
+function resizeBilinear(
+  src: Float64Array,
+  w: number,
+  h: number,
+  ow: number,
+  oh: number,
+): Float64Array {
+  const out = new Float64Array(ow * oh);
+  const source = (o: number, n: number, size: number) => {
+    const s = Math.max((o + 0.5) * n / size - 0.5, 0);
+    const a = Math.min(Math.floor(s), n - 1);
+    return [a, Math.min(a + 1, n - 1), s - a] as const;
+  };
+  for (let y = 0; y < oh; y++) {
+    const [y0, y1, ty] = source(y, h, oh);
+    for (let x = 0; x < ow; x++) {
+      const [x0, x1, tx] = source(x, w, ow);
+      const top = src[y0 * w + x0] * (1 - tx) + src[y0 * w + x1] * tx;
+      const bottom = src[y1 * w + x0] * (1 - tx) + src[y1 * w + x1] * tx;
+      out[y * ow + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/** The top-left cw x ch corner of a w-wide plane. */
+function crop(src: Float64Array, w: number, cw: number, ch: number) {
+  const out = new Float64Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    out.set(src.subarray(y * w, y * w + cw), y * cw);
+  }
+  return out;
+}
+
+/**
+ * The reference's mask values, literally: grid -> frame, crop of the
+ * valid part, -> image size.
+ */
+function twoStep(input: MaskLogitsInput, m: number): Float64Array {
+  const { lowWidth: lw, lowHeight: lh, width: w, height: h } = input;
+  const fw = input.frameWidth!, fh = input.frameHeight!;
+  const plane = Float64Array.from(
+    input.logits.subarray(m * lw * lh, (m + 1) * lw * lh),
+  );
+  const frame = resizeBilinear(plane, lw, lh, fw, fh);
+  const cw = Math.round(input.validWidth * fw / lw);
+  const ch = Math.round(input.validHeight * fh / lh);
+  return resizeBilinear(crop(frame, fw, cw, ch), cw, ch, w, h);
+}
+
+Deno.test("axisTaps() with a frame composes the reference's two bilinear steps into three non-negative taps", () => {
+  for (
+    const [out, valid, low, frame] of [
+      [427, 170.75, 256, 1024],
+      [640, 256, 256, 1024],
+      [1500, 256, 256, 1024],
+      [3, 21.25, 32, 128],
+      [90, 8, 8, 8],
+    ]
+  ) {
+    const taps = axisTaps(out, valid, low, frame);
+    const row = seededValues(low, out).map((v) => v * 10);
+    const up = resizeBilinear(Float64Array.from(row), low, 1, frame, 1);
+    const cropped = Math.round(valid * frame / low);
+    const want = resizeBilinear(up.subarray(0, cropped), cropped, 1, out, 1);
+    for (let o = 0; o < out; o++) {
+      const ws = [taps.w0[o], taps.w1[o], taps.w2[o]];
+      assert.ok(ws.every((x) => x >= 0), `${out}/${frame}: weights of ${o}`);
+      assert.ok(Math.abs(ws[0] + ws[1] + ws[2] - 1) < 1e-6);
+      assert.ok(taps.i0[o] <= taps.i1[o] && taps.i1[o] <= taps.i2[o]);
+      assert.ok(taps.i2[o] - taps.i0[o] <= 2 && taps.i2[o] < low);
+      const got = ws[0] * row[taps.i0[o]] + ws[1] * row[taps.i1[o]] +
+        ws[2] * row[taps.i2[o]];
+      assert.ok(
+        Math.abs(got - want[o]) < 1e-5,
+        `${out} from ${valid}/${low} via ${frame}: pixel ${o} ${got} vs ${
+          want[o]
+        }`,
+      );
+    }
+  }
+});
+
+Deno.test("decodeMaskLogits() with a frame equals a literal two-step upsampling: grid to frame, crop, to image size", () => {
+  for (
+    const [w, h, vw, vh, low, frame] of [
+      [61, 41, 32, 21.25, 32, 128],
+      [200, 133, 32, 21.25, 32, 128],
+      [640, 427, 256, 170.75, 256, 1024],
+    ]
+  ) {
+    const count = low === 256 ? 2 : 4;
+    const input: MaskLogitsInput = {
+      logits: blobLogits(count, low, low, w),
+      count,
+      lowWidth: low,
+      lowHeight: low,
+      validWidth: vw,
+      validHeight: vh,
+      width: w,
+      height: h,
+      frameWidth: frame,
+      frameHeight: frame,
+    };
+    const got = decodeMaskLogits(input);
+    assert.ok(got.areas.some((a) => a > 0), "some masks are not empty");
+    for (let m = 0; m < count; m++) {
+      const want = twoStep(input, m);
+      let hi = 0, lo = 0, area = 0, near = 0, flips = 0;
+      for (let i = 0; i < w * h; i++) {
+        const v = want[i];
+        if (v > 1) hi++;
+        if (v > -1) lo++;
+        if (v > 0) area++;
+        if (Math.abs(v) < 1e-4) near++;
+        if ((v > 0 ? 1 : 0) !== got.masks[m * w * h + i]) {
+          // Only a value within float rounding of the threshold may differ.
+          assert.ok(Math.abs(v) < 1e-4, `${w}x${h} mask ${m} pixel ${i}: ${v}`);
+          flips++;
+        }
+      }
+      assert.ok(Math.abs(got.areas[m] - area) <= flips + near);
+      assert.ok(Math.abs(got.stability[m] - (lo ? hi / lo : 0)) < 1e-3);
+    }
+  }
+});
+
+Deno.test("decodeMaskLogits() refuses a frame that is not a whole number of pixels over the valid cells", () => {
+  const input: MaskLogitsInput = {
+    logits: new Float32Array(16 * 16),
+    count: 1,
+    lowWidth: 16,
+    lowHeight: 16,
+    validWidth: 10.3,
+    validHeight: 16,
+    width: 20,
+    height: 20,
+    frameWidth: 64,
+    frameHeight: 64,
+  };
+  assert.throws(() => decodeMaskLogits(input), /whole number of its pixels/);
+  assert.throws(
+    () => decodeMaskLogits({ ...input, validWidth: 16, frameWidth: 8 }),
+    /at least the grid's size/,
+  );
+  assert.throws(
+    () =>
+      decodeMaskLogits({ ...input, validWidth: 16, frameHeight: undefined }),
+    /width and height together/,
+  );
+});
+
+/** The f64 value of output pixel (x, y) of mask m from the axes' taps (the twins' definition). */
 function exactValue(input: MaskLogitsInput, m: number, x: number, y: number) {
-  const { logits, lowWidth: lw, lowHeight: lh, width: w, height: h } = input;
-  const xs = axisTaps(w, input.validWidth, lw),
-    ys = axisTaps(h, input.validHeight, lh);
+  const { logits, lowWidth: lw, lowHeight: lh } = input;
+  const { xs, ys } = shapeTaps(input);
   const at = (xx: number, yy: number) => logits[m * lw * lh + yy * lw + xx];
-  const top = at(xs.i0[x], ys.i0[y]) +
-    (at(xs.i1[x], ys.i0[y]) - at(xs.i0[x], ys.i0[y])) * xs.w1[x];
-  const bot = at(xs.i0[x], ys.i1[y]) +
-    (at(xs.i1[x], ys.i1[y]) - at(xs.i0[x], ys.i1[y])) * xs.w1[x];
-  return top + (bot - top) * ys.w1[y];
+  const across = (yy: number) =>
+    xs.w0[x] * at(xs.i0[x], yy) + xs.w1[x] * at(xs.i1[x], yy) +
+    xs.w2[x] * at(xs.i2[x], yy);
+  return ys.w0[y] * across(ys.i0[y]) + ys.w1[y] * across(ys.i1[y]) +
+    ys.w2[y] * across(ys.i2[y]);
 }
 
 /**
  * Tie tolerance of the GPU masks: the GPU interpolates in f32, the CPU
  * twin keeps f64 for the vertical step, so a pixel may flip only when its
  * exact value lies within 1e-4 of the threshold (f32 rounding of logits
- * below 64 in magnitude is under 1e-5 per operation). Any other differing
+ * below 64 in magnitude is under 1e-5 per operation, and a pixel sums at
+ * most nine products). Any other differing
  * pixel fails. Areas and boxes must describe the GPU's own masks exactly;
  * stability may move by the flips at the two stability thresholds.
  */
@@ -205,13 +362,18 @@ Deno.test({
     "decodeMaskLogitsGpu() matches the CPU twin on SAM-sized, odd-sized and noisy logits",
   ignore: !gpu,
   async fn() {
-    const cases: [number, number, number, number, number][] = [
-      [640, 480, 256, 192, 12],
-      [97, 61, 200, 125.8, 5],
-      [61, 97, 125.8, 200, 1],
-      [5, 3, 256, 153.6, 3],
+    // [width, height, valid width, valid height, masks, frame (the
+    // reference's two steps) or 0 (one step)]
+    const cases: [number, number, number, number, number, number][] = [
+      [640, 480, 256, 192, 12, 0],
+      [97, 61, 200, 125.8, 5, 0],
+      [61, 97, 125.8, 200, 1, 0],
+      [5, 3, 256, 153.6, 3, 0],
+      [640, 427, 256, 170.75, 6, 1024],
+      [451, 300, 256, 170.25, 2, 1024],
+      [1500, 37, 256, 6.25, 2, 1024],
     ];
-    for (const [w, h, vw, vh, count] of cases) {
+    for (const [w, h, vw, vh, count, frame] of cases) {
       const input: MaskLogitsInput = {
         logits: blobLogits(count, 256, 256, w),
         count,
@@ -221,12 +383,14 @@ Deno.test({
         validHeight: vh,
         width: w,
         height: h,
+        ...(frame ? { frameWidth: frame, frameHeight: frame } : {}),
       };
-      await assertGpuMatches(input, `${w}x${h}`);
+      const label = `${w}x${h}${frame ? ` via ${frame}` : ""}`;
+      await assertGpuMatches(input, label);
       // Pure noise: many values near the thresholds.
       await assertGpuMatches(
         { ...input, logits: seededValues(count * 65536, 7).map((v) => v * 2) },
-        `${w}x${h} noise`,
+        `${label} noise`,
       );
     }
   },

@@ -331,3 +331,53 @@ Deno.test("filterDecoderBatch() rejects IoU scores that do not match the logits'
     /expected \[1, points, masks per point, height, width\]/,
   );
 });
+
+Deno.test("filterDecoderBatch() with frameSize upsamples through the padded frame, as the reference does", async () => {
+  // A 16-cell grid over a 64-pixel frame whose top-left 48 x 40 pixels are
+  // the resized image; the image is 30 x 25.
+  const low = 16, w = 30, h = 25;
+  const plane = new Float32Array(low * low);
+  for (let y = 0; y < low; y++) {
+    for (let x = 0; x < low; x++) {
+      plane[y * low + x] = 6 - Math.hypot(x - 6.3, y - 4.8) * 1.7;
+    }
+  }
+  const frame = {
+    iou: Float32Array.from([0.99]),
+    logits: plane,
+    dims: [1, 1, 1, low, low],
+    points: Float32Array.from([12, 10]),
+    validFractionX: 48 / 64,
+    validFractionY: 40 / 64,
+    width: w,
+    height: h,
+  };
+  const shape = {
+    logits: plane,
+    count: 1,
+    lowWidth: low,
+    lowHeight: low,
+    validWidth: 12,
+    validHeight: 10,
+    width: w,
+    height: h,
+  };
+  const options = { ...OPTIONS, stabilityScoreThresh: 0 };
+  const [viaFrame] = await filterDecoderBatch(
+    { ...frame, frameSize: 64 },
+    options,
+    KERNELS,
+  );
+  const [direct] = await filterDecoderBatch(frame, options, KERNELS);
+  const twoStep = decodeMaskLogits({
+    ...shape,
+    frameWidth: 64,
+    frameHeight: 64,
+  });
+  const oneStep = decodeMaskLogits(shape);
+  assert.equal(viaFrame.area, twoStep.areas[0]);
+  assert.equal(viaFrame.stability, twoStep.stability[0]);
+  assert.deepEqual(viaFrame.box, [...twoStep.boxes]);
+  assert.equal(direct.stability, oneStep.stability[0]);
+  assert.notEqual(twoStep.stability[0], oneStep.stability[0]);
+});

@@ -12,6 +12,7 @@ import {
   samResizedSize,
   toSamFrame,
 } from "../../pipeline/sam/preprocess.ts";
+import { pilResizeBilinear } from "../../pipeline/image/pil_bilinear.ts";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 
 Deno.test("buildPointGrid() puts one point at the centre of each cell, row by row", () => {
@@ -123,7 +124,33 @@ Deno.test("samPreprocessConfig() reads preprocessor_config.json and keeps defaul
   assert.equal(c.longestEdge, 512);
   assert.deepEqual(c.mean, [0, 0, 0]);
   assert.deepEqual(c.std, SAM_PREPROCESS.std);
+  assert.equal(c.rescaleFactor, 1 / 255);
   assert.equal(samPreprocessConfig(null).padSize, 1024);
+  assert.equal(
+    samPreprocessConfig({ rescale_factor: 0.00392156862745098 }).rescaleFactor,
+    1 / 255,
+  );
+});
+
+Deno.test("samPreprocess() resizes with PIL's bilinear filter and normalises in float32, as SamImageProcessor does", () => {
+  // A 2 x 1 image: black and white. PIL gives 1024 x 512 with its
+  // fixed-point filter; each level is (v / 255 - mean) / std in float32.
+  const image = createRgbaImage(2, 1);
+  image.data.set([0, 0, 0, 255, 255, 255, 255, 255]);
+  const input = samPreprocess(image);
+  const resized = pilResizeBilinear(image, 1024, 512);
+  const f = Math.fround;
+  for (const x of [0, 300, 511, 512, 700, 1023]) {
+    for (let c = 0; c < 3; c++) {
+      const v = resized.data[x * 4 + c];
+      const want = f(
+        f(f(v * (1 / 255)) - f(SAM_PREPROCESS.mean[c])) /
+          f(SAM_PREPROCESS.std[c]),
+      );
+      assert.equal(input.pixels[c * 1024 * 1024 + 100 * 1024 + x], want);
+    }
+  }
+  assert.equal(input.pixels[1024 * 1024 - 1], 0); // padding
 });
 
 Deno.test("greedyNms() keeps, in the given order, each index not overlapping a kept one above the threshold", () => {
