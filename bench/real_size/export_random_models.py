@@ -86,6 +86,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures" / "reference"))
 from export_tools import (  # noqa: E402
     CAT_IDS,
+    SAM_PREPROCESSOR,
     convert_to_fp16,
     quantize,
     write_clip_tokenizer,
@@ -524,21 +525,6 @@ def make_clip(out_dir: Path, variants: list[str], bpe_path: Path, made: list[Mad
 # SlimSAM-77
 
 
-SAM_PREPROCESSOR = {
-    "do_convert_rgb": True,
-    "do_normalize": True,
-    "do_pad": True,
-    "do_rescale": True,
-    "do_resize": True,
-    "image_mean": [0.485, 0.456, 0.406],
-    "image_processor_type": "SamImageProcessor",
-    "image_std": [0.229, 0.224, 0.225],
-    "pad_size": {"height": 1024, "width": 1024},
-    "processor_class": "SamProcessor",
-    "resample": 2,
-    "rescale_factor": 1 / 255,
-    "size": {"longest_edge": 1024},
-}
 
 
 class SamImageEncoder(torch.nn.Module):

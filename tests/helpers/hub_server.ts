@@ -20,6 +20,10 @@
  */
 
 import { createHash } from "node:crypto";
+import {
+  ModelStore,
+  type ModelStoreOptions,
+} from "../../pipeline/models/store.ts";
 
 /** A file served by the hub. */
 export interface HubServerFile {
@@ -345,4 +349,25 @@ export function fixtureRepoFiles(
       : fixtureBytes(20_000 + 1_000 * i, seed + i);
   }
   return files;
+}
+
+/**
+ * A model store over `cacheDir` that downloads from the local hub at
+ * `endpoint`: online, no token, no delay between retries, nothing taken
+ * from the environment; `extra` overrides any of it.
+ */
+export function hubStore(
+  endpoint: string,
+  cacheDir: string,
+  extra: Partial<ModelStoreOptions> = {},
+): ModelStore {
+  return new ModelStore({
+    cacheDir,
+    endpoint,
+    offline: false,
+    token: "",
+    retryDelayMs: 0,
+    env: {},
+    ...extra,
+  });
 }

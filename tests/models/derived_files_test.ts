@@ -3,23 +3,16 @@ import { join } from "node:path";
 import { derivedFilePath, readFileMeta } from "../../pipeline/models/cache.ts";
 import { readDerivedFile } from "../../pipeline/models/source.ts";
 import { ModelStore } from "../../pipeline/models/store.ts";
-import { fixtureRepoFiles, startHubServer } from "../helpers/hub_server.ts";
+import {
+  fixtureRepoFiles,
+  hubStore,
+  startHubServer,
+} from "../helpers/hub_server.ts";
 import { listDir, withTemp } from "../helpers/temp.ts";
 
 const REPO = "acme/tiny-clip";
 const VISION = "onnx/vision_model.onnx";
 const KIND = "token-mask-v1";
-
-function storeFor(endpoint: string, cacheDir: string): ModelStore {
-  return new ModelStore({
-    cacheDir,
-    endpoint,
-    offline: false,
-    token: "",
-    retryDelayMs: 0,
-    env: {},
-  });
-}
 
 /** A derivation that counts its calls: the bytes reversed. */
 function counter() {
@@ -47,7 +40,7 @@ Deno.test("derivedFilePath() names a derived file after its original, its kind a
 Deno.test("readDerivedFile() derives once, keeps the result next to the original keyed by its SHA-256, and reads it back", async () => {
   await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const original = await store.read(REPO, VISION);
     const c = counter();
     const first = await readDerivedFile(store, REPO, VISION, KIND, c.derive);
@@ -74,7 +67,7 @@ Deno.test("readDerivedFile() derives once, keeps the result next to the original
 Deno.test("readDerivedFile() derives again when the kept file is damaged or its original changed, and drops the stale one", async () => {
   await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const c = counter();
     await readDerivedFile(store, REPO, VISION, KIND, c.derive);
     const folder = join(cache, "acme", "tiny-clip", "onnx");

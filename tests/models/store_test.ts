@@ -15,7 +15,11 @@ import {
   resolveModelSpec,
 } from "../../pipeline/models/registry.ts";
 import { ModelStore } from "../../pipeline/models/store.ts";
-import { fixtureRepoFiles, startHubServer } from "../helpers/hub_server.ts";
+import {
+  fixtureRepoFiles,
+  hubStore,
+  startHubServer,
+} from "../helpers/hub_server.ts";
 import { withTemp } from "../helpers/temp.ts";
 
 const REPO = "acme/tiny-clip";
@@ -31,22 +35,10 @@ const VISION = "onnx/vision_model.onnx";
 const noNetwork = () =>
   Promise.reject(new Error("the network must not be used"));
 
-function storeFor(endpoint: string, cacheDir: string, extra = {}): ModelStore {
-  return new ModelStore({
-    cacheDir,
-    endpoint,
-    offline: false,
-    token: "",
-    retryDelayMs: 0,
-    env: {},
-    ...extra,
-  });
-}
-
 Deno.test("ModelStore.ensure() downloads the files of a variant once, then uses the cache", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const first = await store.ensure(SPEC, "fp32");
     assert.deepEqual(
       first.map((f) => [f.path, f.status]),
@@ -75,7 +67,7 @@ Deno.test("ModelStore.ensure() downloads the files of a variant once, then uses 
 Deno.test("ModelStore.read() detects a truncated cached file and fetches it again", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     await store.read(REPO, VISION);
     const local = store.filePath(REPO, VISION);
     await Deno.truncate(local, 100);
@@ -93,7 +85,7 @@ Deno.test("ModelStore.read() detects a truncated cached file and fetches it agai
 Deno.test("ModelStore.read() detects a cached file altered in place and fetches it again", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const good = await store.read(REPO, VISION);
     const local = store.filePath(REPO, VISION);
     const bad = good.slice();
@@ -109,7 +101,7 @@ Deno.test("ModelStore.read() detects a cached file altered in place and fetches 
 Deno.test("ModelStore.read() leaves the recorded mtime valid, so checkCachedFile() skips hashing", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     await store.read(REPO, VISION);
     const status = await checkCachedFile(cache, REPO, VISION);
     assert.equal(status.state, "ok");
@@ -124,7 +116,7 @@ Deno.test("ModelStore.read() leaves the recorded mtime valid, so checkCachedFile
 Deno.test("ModelStore offline reads the cache and names the pull command for missing files", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    await storeFor(hub.endpoint, cache).ensure(SPEC, "fp32");
+    await hubStore(hub.endpoint, cache).ensure(SPEC, "fp32");
     const offline = new ModelStore({
       cacheDir: cache,
       offline: true,
@@ -162,7 +154,7 @@ Deno.test("ModelStore offline reads the cache and names the pull command for mis
 Deno.test("ModelStore offline refuses a truncated cached file", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    await storeFor(hub.endpoint, cache).read(REPO, VISION);
+    await hubStore(hub.endpoint, cache).read(REPO, VISION);
     await Deno.truncate(
       join(cache, "acme", "tiny-clip", "onnx", "vision_model.onnx"),
       10,
@@ -225,7 +217,7 @@ Deno.test("ModelStore sends HF_TOKEN and uses HF_ENDPOINT and ORIS_CACHE from th
 Deno.test("ModelStore.read() shares one download between concurrent reads", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const [a, b] = await Promise.all([
       store.read(REPO, VISION),
       store.read(REPO, VISION),
@@ -238,8 +230,8 @@ Deno.test("ModelStore.read() shares one download between concurrent reads", asyn
 Deno.test("ModelStore with a revision fetches again a file cached at another revision", async () => {
   await using hub = startHubServer(FILES, { revisions: ["main", "v2"] });
   await withTemp(async (cache) => {
-    await storeFor(hub.endpoint, cache).read(REPO, "config.json");
-    const pinned = storeFor(hub.endpoint, cache, { revision: "v2" });
+    await hubStore(hub.endpoint, cache).read(REPO, "config.json");
+    const pinned = hubStore(hub.endpoint, cache, { revision: "v2" });
     await pinned.read(REPO, "config.json");
     assert.equal(hub.count((r) => r.path.includes("/resolve/v2/")), 1);
     assert.equal(
@@ -253,7 +245,7 @@ Deno.test("ModelStore reports download progress from start to done", async () =>
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
     const events: string[] = [];
-    const store = storeFor(hub.endpoint, cache, {
+    const store = hubStore(hub.endpoint, cache, {
       onProgress: (e: { type: string; received: number; total?: number }) =>
         events.push(`${e.type}:${e.received}/${e.total}`),
     });
@@ -280,7 +272,7 @@ async function corruptInPlace(cache: string, path: string): Promise<void> {
 Deno.test("ModelStore.read() fetches again a file corrupted in place with its size and mtime kept", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     const good = await store.read(REPO, VISION);
     await corruptInPlace(cache, VISION);
     const before = hub.count();
@@ -293,7 +285,7 @@ Deno.test("ModelStore.read() fetches again a file corrupted in place with its si
 Deno.test("ModelStore.read() offline refuses a file corrupted in place with its size and mtime kept", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    await storeFor(hub.endpoint, cache).read(REPO, VISION);
+    await hubStore(hub.endpoint, cache).read(REPO, VISION);
     await corruptInPlace(cache, VISION);
     const offline = new ModelStore({
       cacheDir: cache,
@@ -312,7 +304,7 @@ Deno.test("ModelStore.read() offline refuses a file corrupted in place with its 
 Deno.test("ModelStore.ensure() leaves no file, partial file or record when the hub sends wrong bytes", async () => {
   await using hub = startHubServer(FILES);
   await withTemp(async (cache) => {
-    const store = storeFor(hub.endpoint, cache);
+    const store = hubStore(hub.endpoint, cache);
     await store.ensure(SPEC, "fp32");
     // The cached copy is damaged, and the hub now serves wrong bytes too.
     await Deno.truncate(store.filePath(REPO, VISION), 100);
@@ -335,8 +327,8 @@ Deno.test("two ModelStores sharing a cache download a file once: the second wait
     const waits: string[] = [];
     const onLockWait = (w: { path: string; lock: { path: string } }) =>
       waits.push(`${w.path} ${w.lock.path}`);
-    const a = storeFor(hub.endpoint, cache, { onLockWait });
-    const b = storeFor(hub.endpoint, cache, { onLockWait });
+    const a = hubStore(hub.endpoint, cache, { onLockWait });
+    const b = hubStore(hub.endpoint, cache, { onLockWait });
     const [x, y] = await Promise.all([
       a.read(REPO, VISION),
       b.read(REPO, VISION),
