@@ -45,6 +45,7 @@ export * from "./pipeline/clip/vision.ts";
 export * from "./pipeline/clip/text.ts";
 export * from "./pipeline/clip/token_mask_model.ts";
 export * from "./pipeline/clip/token_mask_inputs.ts";
+export * from "./pipeline/clip/vit_geometry.ts";
 
 // Kernels (CPU twins; GPU where WebGPU exists)
 export * from "./kernels/kernels.ts";
@@ -110,6 +111,7 @@ export {
 export type { ProtoField } from "./pipeline/models/onnx/protobuf.ts";
 export * from "./pipeline/models/onnx/model.ts";
 export * from "./pipeline/models/onnx/residual_stream.ts";
+export * from "./pipeline/models/onnx/graph_index.ts";
 export type {
   FetchLike,
   TransferProgress,

@@ -16,7 +16,10 @@ import { CLIP_VISION_SIGNATURE, ClipVisionEncoder } from "./clip/vision.ts";
 import {
   deriveTokenMaskModel,
   TOKEN_MASK_DERIVATION,
+  tokenMaskInfo,
+  TokenMaskMappingError,
 } from "./clip/token_mask_model.ts";
+import { visionGeometry } from "./clip/vit_geometry.ts";
 import type { RgbaImage } from "./image/rgba.ts";
 import {
   DEFAULT_CLIP,
@@ -32,7 +35,10 @@ import {
   type BackendName,
   createSession,
   type InferenceSession,
+  ModelLoadError,
 } from "./models/session.ts";
+import { ModelNotFoundError } from "./models/errors.ts";
+import { describeError } from "./models/transfer.ts";
 import {
   type DerivedFrom,
   type ModelSource,
@@ -56,6 +62,8 @@ import {
   GLOBAL_VIEWS,
   type GlobalView,
   regionsStage,
+  VIEW_RESIZES,
+  type ViewResize,
   type WithRegions,
 } from "./stages/regions.ts";
 import { type Scored, scoreStage } from "./stages/score.ts";
@@ -92,6 +100,13 @@ export interface SegmenterSettings {
    * proposal). Default "token-mask".
    */
   globalView: GlobalView;
+  /**
+   * How the local and whole-image views and the masks' patch grids are
+   * resized: "antialias" (PIL's bilinear, torchvision's tensor resize since
+   * 0.17) or "bilinear" (torchvision's before 0.17, as the reference code
+   * ran). Default "antialias".
+   */
+  viewResize: ViewResize;
   /** Blur of the blurred global view, in 224-pixel view units. Default 5. */
   blurSigma: number;
   /** SAM's automatic mask generator. */
@@ -105,6 +120,7 @@ export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = {
   spatial: "extended",
   topK: defaultTopK("extended"),
   globalView: "token-mask",
+  viewResize: "antialias",
   blurSigma: 5,
   generator: MASK_GENERATOR_DEFAULTS,
 };
@@ -251,6 +267,20 @@ async function readJson(
   }
 }
 
+/** A JSON file of a model that may be absent: undefined when it is. */
+async function readOptionalJson(
+  source: ModelSource,
+  spec: ModelSpec,
+  path: string,
+): Promise<unknown> {
+  try {
+    return await readJson(source, spec, path);
+  } catch (e) {
+    if (e instanceof ModelNotFoundError) return undefined;
+    throw e;
+  }
+}
+
 function validateSettings(s: SegmenterSettings): SegmenterSettings {
   for (const name of ["alpha", "beta"] as const) {
     if (!(s[name] >= 0 && s[name] <= 1)) {
@@ -271,6 +301,13 @@ function validateSettings(s: SegmenterSettings): SegmenterSettings {
     throw new RangeError(
       `Unknown global view "${s.globalView}": use one of ${
         GLOBAL_VIEWS.join(", ")
+      }.`,
+    );
+  }
+  if (!VIEW_RESIZES.includes(s.viewResize)) {
+    throw new RangeError(
+      `Unknown view resize "${s.viewResize}": use one of ${
+        VIEW_RESIZES.join(", ")
       }.`,
     );
   }
@@ -318,6 +355,7 @@ export async function createSegmenter(
     topK: options.topK ??
       defaultTopK(options.spatial ?? SEGMENTER_DEFAULTS.spatial),
     globalView: options.globalView ?? SEGMENTER_DEFAULTS.globalView,
+    viewResize: options.viewResize ?? SEGMENTER_DEFAULTS.viewResize,
     blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
     generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
   });
@@ -394,23 +432,38 @@ export async function createSegmenter(
       std: (clipPre.image_std as [number, number, number] | undefined) ??
         CLIP_NORMALISATION.std,
     };
-    const clipConfig = await readJson(
+    // The input side and token count (ViT-B/32's where config.json is
+    // absent; the derivation checks the count against the graph).
+    const clipConfig = (await readOptionalJson(
       source,
       clip,
       modelFilePath(clip, variant, "config"),
-    ) as { vision_config?: { image_size?: number; patch_size?: number } };
+    ) ?? {}) as {
+      vision_config?: { image_size?: number; patch_size?: number };
+    };
     const { size, tokens } = visionGeometry(clipConfig);
-    const vision = new ClipVisionEncoder(
-      await load(
+    const visionSession = tokenMasked
+      ? await load(
         clip,
         "vision",
-        tokenMasked
-          ? (path) =>
-            tokenMaskedTower(source, clip.id, path, tokens, options.onProgress)
-          : undefined,
-      ),
-      { batchSize: options.clipBatchSize ?? (gpuDevice ? 64 : 16), size },
-    );
+        (path) =>
+          tokenMaskedTower(source, clip.id, path, tokens, options.onProgress),
+      ).catch((e) => {
+        throw e instanceof ModelLoadError
+          ? new TokenMaskMappingError(
+            `The token-masked tower derived from ${
+              source.describe(clip.id, modelFilePath(clip, variant, "vision"))
+            } did not load (${
+              describeError(e.cause)
+            }). Use the blurred global view (globalView "blur", --global-view blur), and report the model`,
+          )
+          : e;
+      })
+      : await load(clip, "vision");
+    const vision = new ClipVisionEncoder(visionSession, {
+      batchSize: options.clipBatchSize ?? (gpuDevice ? 64 : 16),
+      size,
+    });
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
     const generator = new AutomaticMaskGenerator(
       await load(sam, "encoder"),
@@ -439,27 +492,6 @@ export async function createSegmenter(
 }
 
 /**
- * The side of CLIP's square input and its tokens per image (class token +
- * patches), from config.json's vision_config (ViT-B/32's 224 and 32 where
- * absent).
- */
-export function visionGeometry(
-  config: { vision_config?: { image_size?: number; patch_size?: number } },
-): { size: number; tokens: number } {
-  const size = config.vision_config?.image_size ?? 224;
-  const patch = config.vision_config?.patch_size ?? 32;
-  if (
-    !(Number.isInteger(size) && Number.isInteger(patch) && patch > 0 &&
-      size % patch === 0)
-  ) {
-    throw new RangeError(
-      `CLIP's config.json gives image_size ${size} and patch_size ${patch}: the image does not divide into patches.`,
-    );
-  }
-  return { size, tokens: 1 + (size / patch) ** 2 };
-}
-
-/**
  * The token-masked CLIP tower of `path`: the one the source keeps, else
  * derived from the stock file now (and kept).
  */
@@ -482,7 +514,12 @@ async function tokenMaskedTower(
         label: source.describe(repo, path),
         signature: CLIP_VISION_SIGNATURE,
       }).bytes,
-    (e) => keepError = e instanceof Error ? e.message : String(e),
+    {
+      onKeepError: (e) =>
+        keepError = e instanceof Error ? e.message : String(e),
+      // A tower kept for another token count (another config) is made again.
+      accept: (kept) => tokenMaskInfo(kept)?.sequenceLength === tokens,
+    },
   );
   onProgress?.({
     kind: "derive",
@@ -596,6 +633,7 @@ export class Segmenter {
           normalisation: p.normalisation,
           globalView: s.globalView,
           extraGlobalViews: p.extraGlobalViews,
+          viewResize: s.viewResize,
           blurSigma: s.blurSigma,
         }),
         parseStage(),

@@ -20,6 +20,12 @@ export interface CropFillInput extends ViewsInput {
   readonly boxes: readonly Box[];
   /** Fill colour, 0..255 per channel. Default the normalisation's mean (0 after normalising). */
   readonly fill?: readonly [number, number, number];
+  /**
+   * Antialias when shrinking (default true, as PIL and torchvision's tensor
+   * resize since 0.17); false: plain bilinear, as torchvision's resized_crop
+   * before 0.17 (the reference code's).
+   */
+  readonly antialias?: boolean;
 }
 
 /** A checked {@linkcode CropFillInput} with its defaults applied. */

@@ -42,8 +42,8 @@ export function cropAndFill(input: CropFillInput): Float32Array {
       }
       continue;
     }
-    const xt = cropTaps(width, bx, bw, size);
-    const yt = cropTaps(height, by, bh, size);
+    const xt = cropTaps(width, bx, bw, size, input.antialias);
+    const yt = cropTaps(height, by, bh, size, input.antialias);
     const rowLo = yt.lo, rows = yt.hi - yt.lo;
     const x0 = xt.lo, x1 = xt.hi;
     const mask = masks.data.subarray(n * pixels, (n + 1) * pixels);

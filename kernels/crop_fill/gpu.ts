@@ -64,8 +64,8 @@ export async function cropAndFillGpu(
       spans.push({ x: 0, y: 0, w: 0, h: 0 });
       continue;
     }
-    const xt = cropTaps(width, bx, bw, size);
-    const yt = cropTaps(height, by, bh, size);
+    const xt = cropTaps(width, bx, bw, size, input.antialias);
+    const yt = cropTaps(height, by, bh, size, input.antialias);
     taps.push([xt, yt]);
     spans.push({ x: xt.lo, y: yt.lo, w: xt.hi - xt.lo, h: yt.hi - yt.lo });
   }

@@ -25,7 +25,8 @@ export interface CropTaps extends ResampleTaps {
  * Taps mapping the source span [offset, offset + length) of an axis of
  * `inSize` pixels onto `outSize` output pixels, zero-weight ends dropped.
  * The taps stay inside the span's pixels, as when the span is cropped and
- * then resized (torchvision's resized_crop, the reference's local view).
+ * then resized (torchvision's resized_crop, the reference's local view);
+ * `antialias` as in `resampleTaps` (default true).
  *
  * @example
  * ```ts
@@ -38,10 +39,11 @@ export function cropTaps(
   offset: number,
   length: number,
   outSize: number,
+  antialias = true,
 ): CropTaps {
   const t = resampleTaps(inSize, offset, length, outSize, {
-    lo: Math.floor(offset),
-    hi: Math.ceil(offset + length),
+    within: { lo: Math.floor(offset), hi: Math.ceil(offset + length) },
+    antialias,
   });
   const { start, count, weights, maxTaps } = t;
   let lo = inSize, hi = 0;

@@ -44,6 +44,7 @@ import {
   stderrOutput,
 } from "../progress.ts";
 import { createSegmenter } from "../segmenter.ts";
+import { TokenMaskMappingError } from "../clip/token_mask_model.ts";
 import {
   METHOD_OPTION_SPECS,
   METHOD_OPTIONS_USAGE,
@@ -469,11 +470,30 @@ async function evaluateLocked(
   // Per-image progress is eval's own bar; the segmenter reports only the
   // one-off derivation of the token-masked tower.
   const notes = segmenterProgress(err);
-  const segmenter = await createSegmenter({
-    ...segmenterOptions(a, source, (e) => e.kind === "derive" && notes(e)),
-    inFlight: a.inFlight,
-    extraGlobalViews: globalViewsOf(configs),
-  });
+  const open = () =>
+    createSegmenter({
+      ...segmenterOptions(a, source, (e) => e.kind === "derive" && notes(e)),
+      inFlight: a.inFlight,
+      extraGlobalViews: globalViewsOf(configs),
+    });
+  let segmenter;
+  try {
+    segmenter = await open();
+  } catch (e) {
+    // An ablation of a blur run on a CLIP that cannot be token-masked
+    // leaves those rows out instead of failing.
+    if (!(e instanceof TokenMaskMappingError) || base.globalView !== "blur") {
+      throw e;
+    }
+    err.write(
+      `note: ${e.message}. The ablation leaves out its token-mask rows.\n`,
+    );
+    for (const c of configs.filter((c) => c.globalView === "token-mask")) {
+      metrics.delete(configName(c));
+      configs.splice(configs.indexOf(c), 1);
+    }
+    segmenter = await open();
+  }
   const bar = new ProgressReporter({
     label: "eval",
     total,

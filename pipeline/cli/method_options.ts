@@ -34,7 +34,12 @@ import {
   SPATIAL_MODES,
   type SpatialMode,
 } from "../stages/select.ts";
-import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
+import {
+  GLOBAL_VIEWS,
+  type GlobalView,
+  VIEW_RESIZES,
+  type ViewResize,
+} from "../stages/regions.ts";
 import { DEVICE_CHOICES, type DeviceChoice } from "../../kernels/select.ts";
 import { downloadProgress } from "./download_progress.ts";
 import { UsageError } from "./usage_error.ts";
@@ -53,6 +58,7 @@ export const METHOD_OPTION_SPECS = {
   alpha: { type: "string" },
   beta: { type: "string" },
   "global-view": { type: "string" },
+  "view-resize": { type: "string" },
   "points-per-side": { type: "string" },
   "points-per-batch": { type: "string" },
   "mask-nms": { type: "string" },
@@ -88,6 +94,11 @@ Method:
                         over the whole image and zeroes the patches outside each
                         mask in its last 3 blocks (the reference's global view);
                         blur blurs the outside, one CLIP pass per proposal
+  --view-resize R       ${
+  VIEW_RESIZES.join(", ")
+} (default ${SEGMENTER_DEFAULTS.viewResize}): how views and patch grids are
+                        resized; bilinear is torchvision's tensor resize before
+                        0.17, as the reference code ran
   --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
   --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
   --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})
@@ -116,6 +127,7 @@ export interface MethodArgs {
   alpha: number;
   beta: number;
   globalView: GlobalView;
+  viewResize: ViewResize;
   pointsPerSide: number;
   pointsPerBatch: number;
   maskNmsThresh: number;
@@ -169,6 +181,12 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
       `--global-view must be one of ${GLOBAL_VIEWS.join(", ")}`,
     );
   }
+  const viewResize = values["view-resize"] ?? SEGMENTER_DEFAULTS.viewResize;
+  if (!(VIEW_RESIZES as readonly string[]).includes(viewResize)) {
+    throw new UsageError(
+      `--view-resize must be one of ${VIEW_RESIZES.join(", ")}`,
+    );
+  }
   const device = values.device ?? "auto";
   if (!(DEVICE_CHOICES as readonly string[]).includes(device)) {
     throw new UsageError(
@@ -185,6 +203,7 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
     backend,
     spatial: spatial as SpatialMode,
     globalView: globalView as GlobalView,
+    viewResize: viewResize as ViewResize,
     topK: numberOption(
       "top-k",
       values["top-k"],
@@ -238,6 +257,7 @@ export function methodSettings(a: MethodArgs): Record<string, unknown> {
     alpha: a.alpha,
     beta: a.beta,
     globalView: a.globalView,
+    viewResize: a.viewResize,
     pointsPerSide: a.pointsPerSide,
     pointsPerBatch: a.pointsPerBatch,
     maskNmsThresh: a.maskNmsThresh,
@@ -281,6 +301,7 @@ export function segmenterOptions(
     alpha: a.alpha,
     beta: a.beta,
     globalView: a.globalView,
+    viewResize: a.viewResize,
     generator: {
       pointsPerSide: a.pointsPerSide,
       pointsPerBatch: a.pointsPerBatch,

@@ -4,9 +4,11 @@
  * each proposal's mask resized to the patch grid as a float, with the class
  * token's entry 1, as `token_mask` rows of 1 + side * side values.
  *
- * Both resizes are bilinear and antialiased when shrinking (the triangle
- * filter of `resampleTaps`, as torchvision's tensor resize with
- * antialias=True and PIL's bilinear).
+ * Both resizes are bilinear, antialiased when shrinking by default (the
+ * triangle filter of `resampleTaps`, as torchvision's tensor resize with
+ * antialias=True and PIL's bilinear), or plain bilinear with `antialias`
+ * false (torchvision's tensor resize before 0.17, which the reference code
+ * ran with).
  *
  * @module
  */
@@ -28,12 +30,14 @@ export function wholeImageView(
   image: RgbaImage,
   size: number,
   normalisation: ClipNormalisation,
+  antialias = true,
 ): Float32Array {
   const planes = resampleRgbToPlanar(
     image,
     { x: 0, y: 0, width: image.width, height: image.height },
     size,
     size,
+    { antialias },
   );
   const plane = size * size;
   for (let c = 0; c < 3; c++) {
@@ -69,12 +73,13 @@ export function maskGrid(
   width: number,
   height: number,
   side: number,
+  antialias = true,
 ): Float32Array {
   const out = new Float32Array(side * side);
   const [bx, by, bw, bh] = m.box;
   if (bw <= 0 || bh <= 0) return out;
-  const xt = resampleTaps(width, 0, width, side);
-  const yt = resampleTaps(height, 0, height, side);
+  const xt = resampleTaps(width, 0, width, side, { antialias });
+  const yt = resampleTaps(height, 0, height, side, { antialias });
   // Horizontal pass over the box's rows: rows[y - by][ox].
   const rows = new Float32Array(bh * side);
   for (let y = by; y < by + bh; y++) {
@@ -116,12 +121,13 @@ export function tokenMaskRows(
   width: number,
   height: number,
   side: number,
+  antialias = true,
 ): Float32Array {
   const length = 1 + side * side;
   const out = new Float32Array(masks.length * length);
   masks.forEach((m, i) => {
     out[i * length] = 1;
-    out.set(maskGrid(m, width, height, side), i * length + 1);
+    out.set(maskGrid(m, width, height, side, antialias), i * length + 1);
   });
   return out;
 }

@@ -13,6 +13,9 @@
  * (ViT-B/32, masking from block 9 of 12). Blocks are found by the residual
  * stream's structure (see `findResidualStream`), so the fp32, fp16 and
  * quantized exports, and CLIP ViTs of other depths and widths, all map.
+ * The stream must be batch-first ([batch, tokens, width]: its class token
+ * read as token 0 of axis 1), and its token count is read off the position
+ * embedding where the graph has one.
  *
  * @example
  * ```ts
@@ -23,11 +26,13 @@
  * @module
  */
 
+import { intAttribute } from "../models/onnx/constants.ts";
+import { freshName, interpose, makeNode } from "../models/onnx/edit.ts";
+import { indexGraph } from "../models/onnx/graph_index.ts";
 import {
   graphSignature,
   ONNX_TYPE,
   type OnnxModel,
-  type OnnxNode,
   readOnnxModel,
   writeOnnxModel,
 } from "../models/onnx/model.ts";
@@ -37,22 +42,17 @@ import {
   readFields,
 } from "../models/onnx/protobuf.ts";
 import {
-  constantInts,
-  int64TensorAttribute,
-  intAttribute,
-} from "../models/onnx/constants.ts";
-import { indexGraph } from "../models/onnx/graph_index.ts";
-import {
   findResidualStream,
   type ResidualStream,
   ResidualStreamError,
 } from "../models/onnx/residual_stream.ts";
-import { branchIsTokenwise } from "../models/onnx/tokenwise.ts";
 import {
   ModelSignatureError,
   type SessionSignature,
   signatureProblems,
 } from "../models/session.ts";
+import { cutToClassToken } from "./class_token_cut.ts";
+import { classTokenReaders, graphTokens } from "./vit_geometry.ts";
 
 /** Name of the derived model's mask input. */
 export const TOKEN_MASK_INPUT = "token_mask";
@@ -96,8 +96,12 @@ export class TokenMaskMappingError extends Error {
 
 /** Options of {@linkcode deriveTokenMaskModel}. */
 export interface TokenMaskOptions {
-  /** Tokens per image (1 + patches): 50 for ViT-B/32 at 224. */
-  readonly sequenceLength: number;
+  /**
+   * Tokens per image (1 + patches), e.g. from config.json: 50 for ViT-B/32
+   * at 224. Checked against the graph's position embedding where it has
+   * one; needed where it has none.
+   */
+  readonly sequenceLength?: number;
   /** Blocks masked at the end. Default {@linkcode TOKEN_MASKED_BLOCKS}. */
   readonly maskedBlocks?: number;
   /** Names the model in errors. Default "the CLIP vision model". */
@@ -110,106 +114,15 @@ export interface TokenMaskOptions {
   readonly signature?: SessionSignature;
 }
 
-function node(
-  opType: string,
-  inputs: string[],
-  output: string,
-  attributes: OnnxNode["attributes"] = [],
-): OnnxNode {
-  return {
-    opType,
-    domain: "",
-    name: `${output}/${opType}`,
-    inputs,
-    outputs: [output],
-    attributes,
-    hasSubgraph: false,
-    rest: [],
-  };
-}
-
 /**
- * Whether the graph reads nothing of tensor `t` but its first token: each
- * reader is a Gather of index 0 along axis 1, and `t` is no graph output.
+ * Reads the derivation record of a derived model; undefined for a stock
+ * one (or bytes that are no model).
+ *
+ * @example
+ * ```ts
+ * tokenMaskInfo(derivedBytes)?.sequenceLength; // 50
+ * ```
  */
-function onlyFirstTokenRead(model: OnnxModel, t: string): boolean {
-  const { graph } = model;
-  if (graph.outputs.some((v) => v.name === t)) return false;
-  const index = indexGraph(graph);
-  const readers = index.consumers.get(t) ?? [];
-  return readers.length > 0 && readers.every((i) => {
-    const n = index.nodes[i];
-    const axis = n.attributes.find((a) => a.name === "axis")?.int ?? 0n;
-    const indices = constantInts(graph, index, n.inputs[1] ?? "");
-    return n.opType === "Gather" && n.domain === "" && n.inputs[0] === t &&
-      axis === 1n && indices?.length === 1 && indices[0] === 0n;
-  });
-}
-
-/**
- * Runs the last block's MLP on the class token alone when nothing else
- * of its output is read and the MLP is token-wise: its input is cut to
- * the first token (a Gather keeping the axis). Returns whether it did.
- */
-function classTokenOnly(model: OnnxModel, stream: ResidualStream): boolean {
-  const last = stream.adds[stream.adds.length - 1];
-  if (!onlyFirstTokenRead(model, last.out)) return false;
-  const index = indexGraph(model.graph);
-  if (model.graph.outputs.some((v) => v.name === last.skip)) return false;
-  if (!branchIsTokenwise(model.graph, index, last.skip, last.branch)) {
-    return false;
-  }
-  const first = freshName(model, `${last.skip}/class_token_index`);
-  const cut = freshName(model, `${last.skip}/class_token`);
-  const nodes = model.graph.nodes;
-  const at = nodes.findIndex((n) => n.inputs.includes(last.skip));
-  const rewired = nodes.map((n) =>
-    n.inputs.includes(last.skip)
-      ? { ...n, inputs: n.inputs.map((x) => (x === last.skip ? cut : x)) }
-      : n
-  );
-  rewired.splice(
-    at,
-    0,
-    node("Constant", [], first, [int64TensorAttribute("value", [0])]),
-    node("Gather", [last.skip, first], cut, [intAttribute("axis", 1)]),
-  );
-  model.graph.nodes = rewired;
-  return true;
-}
-
-/** A tensor name not yet used in the model. */
-function freshName(model: OnnxModel, base: string): string {
-  const used = new Set<string>();
-  for (const n of model.graph.nodes) for (const y of n.outputs) used.add(y);
-  for (const v of model.graph.inputs) used.add(v.name);
-  for (const t of model.graph.initializers) used.add(t.name);
-  let name = base, k = 1;
-  while (used.has(name)) name = `${base}_${k++}`;
-  return name;
-}
-
-/**
- * Multiplies tensor `t` by `mask` for every node that reads it: a Mul is
- * inserted before the first reader, and each reader reads its output.
- */
-function maskTensor(model: OnnxModel, t: string, mask: string): void {
-  const masked = freshName(model, `${t}/token_masked`);
-  const nodes = model.graph.nodes;
-  const first = nodes.findIndex((n) => n.inputs.includes(t));
-  if (first < 0) {
-    throw new TokenMaskMappingError(`nothing reads the block input "${t}"`);
-  }
-  const rewired = nodes.map((n) =>
-    n.inputs.includes(t)
-      ? { ...n, inputs: n.inputs.map((x) => (x === t ? masked : x)) }
-      : n
-  );
-  rewired.splice(first, 0, node("Mul", [t, mask], masked));
-  model.graph.nodes = rewired;
-}
-
-/** Reads the derivation record of a derived model; undefined for a stock one. */
 export function tokenMaskInfo(bytes: Uint8Array): TokenMaskInfo | undefined {
   let model: OnnxModel;
   try {
@@ -234,29 +147,64 @@ export function tokenMaskInfo(bytes: Uint8Array): TokenMaskInfo | undefined {
   return undefined;
 }
 
+/** The tokens per image: the graph's own count, checked against the one asked for. */
+function tokensOf(
+  model: OnnxModel,
+  stream: ResidualStream,
+  asked: number | undefined,
+  fail: (what: string) => Error,
+): number {
+  const shown = graphTokens(
+    model.graph,
+    indexGraph(model.graph),
+    stream.blockInputs[0],
+  );
+  if (shown !== undefined && asked !== undefined && shown !== asked) {
+    throw fail(
+      `its position embedding holds ${shown} tokens per image, but ${asked} were asked for (from config.json's image_size and patch_size?): the config does not belong to this model`,
+    );
+  }
+  const tokens = shown ?? asked;
+  if (tokens === undefined) {
+    throw fail(
+      "its graph shows no position embedding to count its tokens by, and no token count was given (sequenceLength, from config.json's image_size and patch_size)",
+    );
+  }
+  return tokens;
+}
+
 /**
  * Derives the token-masked tower from a stock CLIP vision model's bytes.
- * A model that already has a `token_mask` input is returned as it is.
+ * A model already derived is returned as it is (when its token count is the
+ * one asked for).
  *
- * @throws {TokenMaskMappingError} naming what was not found (no
- *   pixel_values input, no image_embeds output, no residual stream, too few
- *   blocks); use the blurred global view (`--global-view blur`) there.
+ * @example
+ * ```ts
+ * const { bytes, info } = deriveTokenMaskModel(stock, { sequenceLength: 50 });
+ * info.maskedBlocks; // [9, 10, 11]
+ * ```
+ *
+ * @throws {TokenMaskMappingError} naming what was not found (no residual
+ *   stream, too few blocks, no class token read on the token axis, a token
+ *   count that disagrees with the graph); the blurred global view
+ *   (`globalView: "blur"`, `--global-view blur`) works there.
+ * @throws {ModelSignatureError} when `options.signature` is given and the
+ *   model lacks those inputs or outputs.
  */
 export function deriveTokenMaskModel(
   bytes: Uint8Array,
-  options: TokenMaskOptions,
+  options: TokenMaskOptions = {},
 ): { bytes: Uint8Array; info: TokenMaskInfo } {
   const label = options.label ?? "the CLIP vision model";
   const masked = options.maskedBlocks ?? TOKEN_MASKED_BLOCKS;
+  const asked = options.sequenceLength;
   const fail = (what: string) =>
     new TokenMaskMappingError(
-      `${label} cannot be token-masked: ${what}. Use the blurred global view instead (--global-view blur).`,
+      `${label} cannot be token-masked: ${what}. Use the blurred global view instead (globalView "blur", --global-view blur).`,
     );
-  if (
-    !(Number.isInteger(options.sequenceLength) && options.sequenceLength > 1)
-  ) {
+  if (asked !== undefined && !(Number.isInteger(asked) && asked > 1)) {
     throw new RangeError(
-      `sequenceLength must be a whole number > 1 (class token + patches), got ${options.sequenceLength}.`,
+      `sequenceLength must be a whole number > 1 (class token + patches), got ${asked}.`,
     );
   }
   let model: OnnxModel;
@@ -277,12 +225,19 @@ export function deriveTokenMaskModel(
   }
   if (model.graph.inputs.some((v) => v.name === TOKEN_MASK_INPUT)) {
     const info = tokenMaskInfo(bytes);
-    if (info) return { bytes, info };
-    throw fail(
-      `it already has an input "${TOKEN_MASK_INPUT}" of unknown meaning`,
-    );
+    if (!info) {
+      throw fail(
+        `it already has an input "${TOKEN_MASK_INPUT}" of unknown meaning`,
+      );
+    }
+    if (asked !== undefined && info.sequenceLength !== asked) {
+      throw fail(
+        `it is already derived, for ${info.sequenceLength} tokens per image, not ${asked}`,
+      );
+    }
+    return { bytes, info };
   }
-  let stream;
+  let stream: ResidualStream;
   try {
     stream = findResidualStream(model.graph, "pixel_values", "image_embeds");
   } catch (e) {
@@ -297,17 +252,39 @@ export function deriveTokenMaskModel(
       }`,
     );
   }
+  if (
+    classTokenReaders(model.graph, indexGraph(model.graph), stream.output)
+      .length === 0
+  ) {
+    throw fail(
+      `nothing reads the class token of its residual stream as token 0 of axis 1: oris needs a batch-first stream [batch, tokens, width]`,
+    );
+  }
+  const tokens = tokensOf(model, stream, asked, fail);
+  const info = rewrite(model, stream, masked, tokens);
+  model.metadata.push([TOKEN_MASK_METADATA, JSON.stringify(info)]);
+  return { bytes: writeOnnxModel(model), info };
+}
+
+/** The rewrite itself: the token_mask input, a Mul at each masked block's input, the class-token cut. */
+function rewrite(
+  model: OnnxModel,
+  stream: ResidualStream,
+  masked: number,
+  tokens: number,
+): TokenMaskInfo {
   const graph = model.graph;
+  const blocks = stream.blockInputs.length;
   graph.inputs = [...graph.inputs, {
     name: TOKEN_MASK_INPUT,
     elemType: ONNX_TYPE.float,
-    dims: ["num_masks", options.sequenceLength, 1],
+    dims: ["num_masks", tokens, 1],
   }];
   let mask = TOKEN_MASK_INPUT;
   if (stream.elemType !== ONNX_TYPE.float) {
-    mask = freshName(model, `${TOKEN_MASK_INPUT}/cast`);
+    mask = freshName(graph, `${TOKEN_MASK_INPUT}/cast`);
     graph.nodes = [
-      node("Cast", [TOKEN_MASK_INPUT], mask, [
+      makeNode("Cast", [TOKEN_MASK_INPUT], mask, [
         intAttribute("to", stream.elemType),
       ]),
       ...graph.nodes,
@@ -315,10 +292,14 @@ export function deriveTokenMaskModel(
   }
   const maskedBlocks: number[] = [];
   for (let b = blocks - masked; b < blocks; b++) {
-    maskTensor(model, stream.blockInputs[b], mask);
+    // Every reader of the block's input (its first norm and its residual
+    // Add) reads the masked stream, as the reference masks the stream.
+    const t = stream.blockInputs[b];
+    const out = freshName(graph, `${t}/token_masked`);
+    interpose(graph, t, [makeNode("Mul", [t, mask], out)], out);
     maskedBlocks.push(b);
   }
-  const pruned = classTokenOnly(model, stream);
+  const classTokenOnly = cutToClassToken(graph, stream);
   // The output's first axis is now the masks' (or the views').
   graph.outputs = graph.outputs.map((v) =>
     v.name === "image_embeds" && v.dims
@@ -331,14 +312,12 @@ export function deriveTokenMaskModel(
   );
   // Shape hints of inner tensors may state the old batch axis: drop them.
   graph.valueInfo = [];
-  const info: TokenMaskInfo = {
+  return {
     blocks,
     maskedBlocks,
-    sequenceLength: options.sequenceLength,
+    sequenceLength: tokens,
     streamType: stream.elemType,
-    classTokenOnly: pruned,
+    classTokenOnly,
     derivation: TOKEN_MASK_DERIVATION,
   };
-  model.metadata.push([TOKEN_MASK_METADATA, JSON.stringify(info)]);
-  return { bytes: writeOnnxModel(model), info };
 }

@@ -10,7 +10,12 @@ import {
   type InferenceSession,
   type SessionSignature,
 } from "../models/session.ts";
-import { deviceTensor, type Tensor, tensor } from "../models/tensor.ts";
+import {
+  concatFloat32,
+  deviceTensor,
+  type Tensor,
+  tensor,
+} from "../models/tensor.ts";
 import { TOKEN_MASK_INPUT } from "./token_mask_model.ts";
 import { patchGridSide } from "./token_mask_inputs.ts";
 
@@ -82,6 +87,14 @@ export class ClipVisionEncoder {
     this.maskBatchSize = maskBatchSize;
     const pixels = session.inputs.find((i) => i.name === "pixel_values")!;
     const side = pixels.shape[3];
+    if (
+      typeof side === "number" && options.size !== undefined &&
+      options.size !== side
+    ) {
+      throw new RangeError(
+        `${session.label} takes ${side}-pixel views, not ${options.size}: check config.json's vision_config.image_size.`,
+      );
+    }
     this.size = options.size ?? (typeof side === "number" ? side : 224);
     const mask = session.inputs.find((i) => i.name === TOKEN_MASK_INPUT);
     if (mask) {
@@ -171,10 +184,15 @@ export class ClipVisionEncoder {
         ...this.#onesMask(n),
       }, ["image_embeds"]);
       const e = out.image_embeds;
+      if (e.dims[0] !== n) {
+        throw new RangeError(
+          `${this.#session.label} gave ${e.dims[0]} vectors for ${n} views.`,
+        );
+      }
       dim = e.dims[1];
       parts.push(e.data as Float32Array);
     }
-    return { embeds: concatParts(parts, count * dim), dim };
+    return { embeds: concatFloat32(parts), dim };
   }
 
   /**
@@ -233,21 +251,8 @@ export class ClipVisionEncoder {
       dim = e.dims[1];
       parts.push(e.data as Float32Array);
     }
-    return { embeds: concatParts(parts, count * dim), dim };
+    return { embeds: concatFloat32(parts), dim };
   }
-}
-
-function concatParts(
-  parts: readonly Float32Array[],
-  length: number,
-): Float32Array {
-  const out = new Float32Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /**

@@ -18,24 +18,46 @@ export interface ResampleTaps {
   readonly maxTaps: number;
 }
 
+/** Options of {@linkcode resampleTaps}. */
+export interface ResampleOptions {
+  /**
+   * Clamp the source indices to the pixels [lo, hi) instead of the whole
+   * axis: a crop resized on its own, as cropping then resizing does (its
+   * edge pixels never blend with what lies outside it).
+   */
+  readonly within?: { readonly lo: number; readonly hi: number };
+  /**
+   * Widen the filter when shrinking (default true): PIL's bilinear and
+   * torchvision's tensor resize since 0.17. False: plain bilinear
+   * interpolation between the two nearest pixels (align_corners false),
+   * torchvision's tensor resize before 0.17.
+   */
+  readonly antialias?: boolean;
+}
+
 /**
  * Computes the taps that map the source span [offset, offset + length) of
  * an axis of `inSize` pixels onto `outSize` output pixels. Source indices
- * are clamped to [0, inSize), or to the pixels `within` covers when given
- * (a crop resized on its own, as cropping then resizing does: its edge
- * pixels never blend with what lies outside it).
+ * are clamped to [0, inSize), or as `options.within` says.
+ *
+ * @example
+ * ```ts
+ * const xt = resampleTaps(640, 0, 640, 224); // antialiased: about 7 taps per output pixel
+ * const plain = resampleTaps(640, 0, 640, 224, { antialias: false }); // 2 taps
+ * ```
  */
 export function resampleTaps(
   inSize: number,
   offset: number,
   length: number,
   outSize: number,
-  within?: { readonly lo: number; readonly hi: number },
+  options: ResampleOptions = {},
 ): ResampleTaps {
+  const { within, antialias = true } = options;
   const first = Math.max(within?.lo ?? 0, 0);
   const end = Math.min(within?.hi ?? inSize, inSize);
   const scale = length / outSize;
-  const support = Math.max(scale, 1);
+  const support = antialias ? Math.max(scale, 1) : 1;
   const maxTaps = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -92,10 +114,11 @@ export function resampleRgbToPlanar(
   rect: SourceRect,
   outWidth: number,
   outHeight: number,
+  options: { antialias?: boolean } = {},
 ): Float32Array {
   const { width, height, data } = image;
-  const xt = resampleTaps(width, rect.x, rect.width, outWidth);
-  const yt = resampleTaps(height, rect.y, rect.height, outHeight);
+  const xt = resampleTaps(width, rect.x, rect.width, outWidth, options);
+  const yt = resampleTaps(height, rect.y, rect.height, outHeight, options);
   // Horizontal pass over the source rows the vertical taps touch.
   const rowLo = yt.start[0];
   const rowHi = yt.start[outHeight - 1] + yt.count[outHeight - 1];

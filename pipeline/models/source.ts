@@ -68,7 +68,9 @@ export type DerivedFrom = "kept" | "derived";
  * The derived file `kind` of `path` in `repo`: the one the source keeps,
  * else `derive` applied to the file's bytes (then kept, when the source can
  * keep it; a failure to keep it is reported to `onKeepError` and the bytes
- * are still returned). `stored` says whether the source holds them now.
+ * are still returned). `stored` says whether the source holds them now. A
+ * kept file that `accept` refuses (made for other settings) is derived
+ * again and replaced.
  *
  * @example
  * ```ts
@@ -82,10 +84,16 @@ export async function readDerivedFile(
   path: string,
   kind: string,
   derive: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>,
-  onKeepError?: (error: unknown) => void,
+  options: {
+    onKeepError?: (error: unknown) => void;
+    accept?: (kept: Uint8Array) => boolean;
+  } = {},
 ): Promise<{ bytes: Uint8Array; from: DerivedFrom; stored: boolean }> {
+  const { onKeepError, accept } = options;
   const kept = await source.derived?.read(repo, path, kind);
-  if (kept) return { bytes: kept, from: "kept", stored: true };
+  if (kept && (!accept || accept(kept))) {
+    return { bytes: kept, from: "kept", stored: true };
+  }
   const bytes = await derive(await source.read(repo, path));
   let stored = false;
   if (source.derived) {

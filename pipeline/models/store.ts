@@ -26,6 +26,7 @@ import {
   modelDir,
   readFileMeta,
   removeCachedFile,
+  removeIfPresent,
   resolveCacheDir,
   writeFileMeta,
 } from "./cache.ts";
@@ -285,7 +286,12 @@ export class ModelStore implements ModelSource {
     bytes: Uint8Array,
   ): Promise<void> {
     const source = await this.#originalHash(repo, path);
-    if (!source) return; // nothing to key it on
+    if (!source) {
+      throw new ModelIntegrityError(
+        `${path} of ${repo} has no recorded SHA-256 to key a derived file on (it is not a checked download): it was not kept`,
+        { repo, path },
+      );
+    }
     const derived = derivedFilePath(path, kind, source);
     const dest = cachedFilePath(this.cacheDir, repo, derived);
     await Deno.mkdir(dirname(dest), { recursive: true });
@@ -312,7 +318,11 @@ export class ModelStore implements ModelSource {
     await this.#removeStaleDerived(repo, derived, kind);
   }
 
-  /** Removes the derived files of the same kind made from earlier versions of the original. */
+  /**
+   * Removes the derived files of the same derivation (any version) made
+   * from other versions of the original, and temporary files of derived
+   * files left by a process that stopped an hour ago or more.
+   */
   async #removeStaleDerived(
     repo: string,
     current: string,
@@ -320,13 +330,17 @@ export class ModelStore implements ModelSource {
   ): Promise<void> {
     const dest = cachedFilePath(this.cacheDir, repo, current);
     const name = basename(dest);
-    const prefix = name.slice(0, name.indexOf(`.${kind}.`) + kind.length + 2);
+    const family = kind.replace(/-v\d+$/, "");
+    const prefix = name.slice(0, name.indexOf(`.${kind}.`)) + `.${family}-`;
     const folder = current.slice(0, current.lastIndexOf("/") + 1);
+    const hourAgo = Date.now() - 3_600_000;
     for await (const entry of Deno.readDir(dirname(dest))) {
-      if (
-        entry.isFile && entry.name !== name && entry.name.startsWith(prefix) &&
-        !entry.name.endsWith(".tmp")
-      ) {
+      if (!entry.isFile || !entry.name.startsWith(prefix)) continue;
+      if (entry.name.endsWith(".tmp")) {
+        const at = join(dirname(dest), entry.name);
+        const { mtime } = await Deno.stat(at);
+        if ((mtime?.getTime() ?? 0) < hourAgo) await removeIfPresent(at);
+      } else if (entry.name !== name) {
         await removeCachedFile(this.cacheDir, repo, folder + entry.name);
       }
     }

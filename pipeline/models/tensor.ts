@@ -124,3 +124,21 @@ export function tensor<T extends TensorType>(
   }
   return { type, data, dims: [...dims] };
 }
+
+/**
+ * The arrays one after another in one new array.
+ *
+ * @example
+ * ```ts
+ * concatFloat32([Float32Array.of(1), Float32Array.of(2, 3)]); // Float32Array [1, 2, 3]
+ * ```
+ */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -274,7 +274,7 @@ export interface PromptFrame {
    * Side of the padded input frame in pixels (SAM's pad size): masks are
    * upsampled through it as the reference does (see `DecoderBatch`).
    */
-  readonly frameSize?: number;
+  readonly frameSize: number;
   /** Image width. */
   readonly width: number;
   /** Image height. */

@@ -63,10 +63,9 @@ export interface DecoderBatch {
   /**
    * Side of the padded input frame in pixels (SAM's pad size, 1024): the
    * logits are upsampled to it, cropped to the resized image and resized
-   * to the image, as the reference does. Absent: one bilinear step from
-   * the valid cells to the image.
+   * to the image, as the reference does.
    */
-  readonly frameSize?: number;
+  readonly frameSize: number;
   /** Image width. */
   readonly width: number;
   /** Image height. */
@@ -100,9 +99,8 @@ export async function filterDecoderBatch(
     lowHeight: lowH,
     validWidth: lowW * batch.validFractionX,
     validHeight: lowH * batch.validFractionY,
-    ...(batch.frameSize === undefined
-      ? {}
-      : { frameWidth: batch.frameSize, frameHeight: batch.frameSize }),
+    frameWidth: batch.frameSize,
+    frameHeight: batch.frameSize,
     width,
     height,
     threshold: o.maskThreshold,

@@ -68,9 +68,11 @@ export function samResizedSize(
   longestEdge: number,
 ): { width: number; height: number; scale: number } {
   const scale = longestEdge / Math.max(width, height);
+  // A side the rounding would make 0 (aspect ratios past 2048:1) keeps one
+  // pixel: an image has at least one row and one column.
   return {
-    width: Math.floor(width * scale + 0.5),
-    height: Math.floor(height * scale + 0.5),
+    width: Math.max(1, Math.floor(width * scale + 0.5)),
+    height: Math.max(1, Math.floor(height * scale + 0.5)),
     scale,
   };
 }

@@ -21,6 +21,7 @@ import {
   GpuDeviceLostError,
   lostReason,
 } from "../models/device_lost.ts";
+import { concatFloat32 } from "../models/tensor.ts";
 import type { Proposal } from "../sam/mask_generator.ts";
 import { type ImageJob, mapStage, type Stage } from "./job.ts";
 import type { Proposed } from "./propose.ts";
@@ -35,6 +36,18 @@ export type GlobalView = "token-mask" | "blur";
 
 /** Every global view, the default first. */
 export const GLOBAL_VIEWS: readonly GlobalView[] = ["token-mask", "blur"];
+
+/**
+ * How the views and the masks' patch grids are resized: "antialias"
+ * (bilinear widened when shrinking, as PIL and torchvision's tensor resize
+ * since 0.17) or "bilinear" (plain bilinear between the nearest pixels, as
+ * torchvision's tensor resize before 0.17, which Global-Local CLIP's
+ * reference code ran with). The blurred global view is always antialiased.
+ */
+export type ViewResize = "antialias" | "bilinear";
+
+/** Every view resize, the default first. */
+export const VIEW_RESIZES: readonly ViewResize[] = ["antialias", "bilinear"];
 
 /** Raw CLIP embeddings of the proposals' views. */
 export interface RegionFeatures {
@@ -62,6 +75,8 @@ export interface RegionOptions {
   globalView?: GlobalView;
   /** Global views to compute besides it, e.g. for an ablation. Default none. */
   extraGlobalViews?: readonly GlobalView[];
+  /** How the local and whole-image views and the patch grids are resized. Default "antialias". */
+  viewResize?: ViewResize;
   /** Gaussian blur of the blurred global view, in output pixels. */
   blurSigma?: number;
   /** Proposals per kernel call, bounding memory. Default 32. */
@@ -105,6 +120,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
   const kinds: KernelView[] = wanted.has("blur")
     ? ["blur", "local"]
     : ["local"];
+  const antialias = (options.viewResize ?? "antialias") === "antialias";
   return mapStage("regions", async (job: J) => {
     const { image, proposals } = job;
     const pixels = image.width * image.height;
@@ -134,6 +150,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
         size: vision.size,
         normalisation: options.normalisation,
         sigma: options.blurSigma,
+        antialias,
       });
       dim = d;
       kinds.forEach((kind, k) =>
@@ -143,19 +160,20 @@ export function regionsStage<J extends ImageJob & Proposed>(
       );
     }
     const globals: Partial<Record<GlobalView, Float32Array>> = {};
-    if (wanted.has("blur")) globals.blur = concat(parts.blur);
+    if (wanted.has("blur")) globals.blur = concatFloat32(parts.blur);
     if (wanted.has("token-mask")) {
       globals["token-mask"] = await tokenMaskedGlobals(
         vision,
         job,
         options.normalisation,
+        antialias,
       );
     }
     return {
       ...job,
       regions: {
         global: globals[main]!,
-        local: concat(parts.local),
+        local: concatFloat32(parts.local),
         globals,
         dim,
       },
@@ -168,15 +186,17 @@ async function tokenMaskedGlobals(
   vision: ClipVisionEncoder,
   job: ImageJob & Proposed,
   normalisation: ClipNormalisation,
+  antialias: boolean,
 ): Promise<Float32Array> {
   const { image, proposals } = job;
   if (proposals.length === 0) return new Float32Array(0);
-  const view = wholeImageView(image, vision.size, normalisation);
+  const view = wholeImageView(image, vision.size, normalisation, antialias);
   const rows = tokenMaskRows(
     proposals,
     image.width,
     image.height,
     vision.patchGridSide,
+    antialias,
   );
   return (await vision.embedTokenMasked(view, rows, proposals.length)).embeds;
 }
@@ -203,8 +223,8 @@ async function deviceViewsContext(
   return ctx;
 }
 
-/** What both view kernels take for one chunk of proposals. */
-type ViewsRequest = Omit<BlurOutsideInput, "output">;
+/** What both view kernels take for one chunk of proposals (`antialias` is crop & fill's). */
+type ViewsRequest = Omit<BlurOutsideInput, "output"> & { antialias: boolean };
 
 /** Embeddings of the views of a chunk: its N views of each kind, kind after kind. */
 type ViewEmbeddings = { embeds: Float32Array; dim: number };
@@ -253,14 +273,4 @@ async function embedOnDevice(
   } finally {
     ctx.buffers.release("storage", buffer);
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

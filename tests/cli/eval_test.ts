@@ -9,7 +9,13 @@ import {
 } from "../../pipeline/datasets/coco_mask.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
 import { generateScene } from "../fixtures/scenes.ts";
-import { FIXTURE_MODEL_OPTIONS } from "../helpers/fixture_models.ts";
+import {
+  copyFixtureModels,
+  FIXTURE_CLIP,
+  FIXTURE_MODEL_OPTIONS,
+  FIXTURE_SAM,
+} from "../helpers/fixture_models.ts";
+import { flatGraph } from "../helpers/residual_graphs.ts";
 import { runCaptured } from "../helpers/cli.ts";
 import { withTemp } from "../helpers/temp.ts";
 
@@ -328,6 +334,55 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
     const lines = await readLines(`${dir}/run/predictions.jsonl`);
     assert.equal(lines.length, metrics.all.n * names.length);
     assert.match(ran.stdout, /spatial=off alpha=0.85/);
+  });
+});
+
+Deno.test("eval --ablate of a blur run on a CLIP that cannot be token-masked leaves out the token-mask rows, with a note", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    await copyFixtureModels(`${dir}/models`, {
+      "fixture/color-clip/onnx/vision_model.onnx": flatGraph(512),
+    });
+    const args = [
+      "--jsonl",
+      data,
+      "--images",
+      `${dir}/images`,
+      "--models",
+      `${dir}/models`,
+      "--clip",
+      FIXTURE_CLIP,
+      "--sam",
+      FIXTURE_SAM,
+      "--backend",
+      "native",
+      "--ablate",
+    ];
+    const refused = await run([...args, "--out", `${dir}/a`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot be token-masked: no residual Add/);
+    const ran = await run([
+      ...args,
+      "--global-view",
+      "blur",
+      "--out",
+      `${dir}/b`,
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(
+      ran.stderr,
+      /note: .*cannot be token-masked.*The ablation leaves out its token-mask rows/,
+    );
+    const metrics = JSON.parse(
+      await Deno.readTextFile(`${dir}/b/metrics.json`),
+    );
+    const names: string[] = metrics.ablation.map((r: { config: string }) =>
+      r.config
+    );
+    assert.ok(
+      names.length >= 5 && names.every((n) => n.endsWith("global=blur")),
+      `${names}`,
+    );
   });
 });
 

@@ -9,9 +9,9 @@ import { decodeImage } from "../../pipeline/image/codec.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
 import { generateScene } from "../fixtures/scenes.ts";
 import {
+  copyFixtureModels,
   FIXTURE_CLIP,
   FIXTURE_MODEL_OPTIONS,
-  FIXTURE_MODELS_DIR,
   FIXTURE_SAM,
 } from "../helpers/fixture_models.ts";
 import { flatGraph } from "../helpers/residual_graphs.ts";
@@ -120,6 +120,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
     assert.equal(report.settings.topK, 4);
     assert.equal(report.settings.maskNmsThresh, 1); // off by default
     assert.equal(report.settings.globalView, "token-mask");
+    assert.equal(report.settings.viewResize, "antialias");
     for (
       const k of [
         "decode",
@@ -167,6 +168,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "--points-per-batch",
       "--mask-nms",
       "--global-view",
+      "--view-resize",
     ]
   ) assert.ok(stdout.includes(option), option);
   for (
@@ -201,6 +203,10 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
         /--global-view must be one of token-mask, blur/,
       ],
       [
+        ["--image", "x.png", "--text", "a", "--view-resize", "nearest"],
+        /--view-resize must be one of antialias, bilinear/,
+      ],
+      [
         ["--image", "x.png", "--text", "a", "--backend", "tpu"],
         /Unknown backend "tpu"/,
       ],
@@ -225,20 +231,9 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
 Deno.test("segment says when CLIP cannot be token-masked, and --global-view blur runs it", async () => {
   await withTemp(async (dir) => {
     const models = `${dir}/models`;
-    await Deno.mkdir(`${models}/fixture`, { recursive: true });
-    for (const id of ["color-clip", "color-sam"]) {
-      await new Deno.Command("cp", {
-        args: [
-          "-r",
-          `${FIXTURE_MODELS_DIR}/fixture/${id}`,
-          `${models}/fixture/`,
-        ],
-      }).output();
-    }
-    await Deno.writeFile(
-      `${models}/fixture/color-clip/onnx/vision_model.onnx`,
-      flatGraph(512),
-    );
+    await copyFixtureModels(models, {
+      "fixture/color-clip/onnx/vision_model.onnx": flatGraph(512),
+    });
     const scene = generateScene(3);
     await Deno.writeFile(`${dir}/scene.png`, await encodePng(scene.image));
     const args = [

@@ -64,8 +64,8 @@ Deno.test("deriveTokenMaskModel() masks the last three blocks' inputs and record
     maskedBlocks: [2, 3, 4],
     sequenceLength: 5,
     streamType: 1,
-    // Its output reads every token of the stream (a mean): nothing to cut.
-    classTokenOnly: false,
+    // Its last "MLP" (x + 0.5 x) works token by token.
+    classTokenOnly: true,
     derivation: TOKEN_MASK_DERIVATION,
   });
   assert.deepEqual(tokenMaskInfo(bytes), info);
@@ -78,10 +78,12 @@ Deno.test("deriveTokenMaskModel() masks the last three blocks' inputs and record
       ["pixel_values", ["batch_size", 3, 4, 4]],
       [TOKEN_MASK_INPUT, ["num_masks", 5, 1]],
     ]);
-    // One image, two masks: patch p of the image is worth p + 1; the
-    // stream grows by 1.5 per Add (10 Adds), and each masked block's input
-    // is multiplied by the mask: the class token is the mean over patches
-    // of value * 1.5^10 * mask^3.
+    // One image, two masks: patch p of the image is worth p + 1. Each Add
+    // but the pooling one grows the stream by 1.5 (9 of the 10), the pooling
+    // one (the last block's first) puts the patches' mean in the class
+    // token, and the inputs of the last three blocks (Adds 4, 6, 8) are
+    // multiplied by the mask: the class token ends as 1.5^9 * the mean over
+    // patches of value * mask^3.
     const pixels = new Float32Array(48);
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < 4; y++) {
@@ -96,7 +98,7 @@ Deno.test("deriveTokenMaskModel() masks the last three blocks' inputs and record
       [TOKEN_MASK_INPUT]: tensor("float32", masks, [2, 5, 1]),
     });
     assert.deepEqual(out.image_embeds.dims, [2, 3]);
-    const grow = 1.5 ** 10;
+    const grow = 1.5 ** 9;
     const want = [
       (1 * 1 + 3 * 0.125) / 4 * grow,
       (1 + 2 + 3 + 4) / 4 * grow,
@@ -193,4 +195,49 @@ Deno.test("the token-masked color-clip fixture embeds a masked shape by its own 
   } finally {
     await session.release();
   }
+});
+
+Deno.test("deriveTokenMaskModel() cuts the last MLP to the class token only where that changes nothing", () => {
+  const cut = (bytes: Uint8Array) =>
+    deriveTokenMaskModel(bytes, { sequenceLength: 5 }).info.classTokenOnly;
+  assert.equal(cut(residualGraph(10)), true);
+  assert.equal(cut(residualGraph(10, { identityConstant: true })), true);
+  // A constant that differs from token to token in the last MLP.
+  assert.equal(
+    cut(residualGraph(10, { lastBranchConstant: "perToken" })),
+    false,
+  );
+  // Every token after the last block is a graph output.
+  assert.equal(
+    cut(residualGraph(10, { expose: "last_hidden_state" })),
+    false,
+  );
+  // The stream before the last MLP is read elsewhere too.
+  assert.equal(cut(residualGraph(10, { expose: "last_mid" })), false);
+});
+
+Deno.test("deriveTokenMaskModel() refuses a stream that is not batch-first, and a token count the graph or an earlier derivation contradicts", () => {
+  assert.throws(
+    () =>
+      deriveTokenMaskModel(residualGraph(10, { classAxis: 0 }), {
+        sequenceLength: 5,
+      }),
+    (e: unknown) =>
+      e instanceof TokenMaskMappingError &&
+      /nothing reads the class token .* as token 0 of axis 1/.test(e.message),
+  );
+  // No position embedding to count by, and no count given.
+  assert.throws(
+    () => deriveTokenMaskModel(residualGraph(10)),
+    (e: unknown) =>
+      e instanceof TokenMaskMappingError &&
+      /no position embedding .* and no token count was given/.test(e.message),
+  );
+  const { bytes } = deriveTokenMaskModel(residualGraph(10), {
+    sequenceLength: 5,
+  });
+  assert.throws(
+    () => deriveTokenMaskModel(bytes, { sequenceLength: 50 }),
+    /already derived, for 5 tokens per image, not 50/,
+  );
 });

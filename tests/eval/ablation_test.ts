@@ -125,3 +125,41 @@ Deno.test("selectWith() applies the configuration's spatial rule and top-k", asy
   });
   assert.equal(one.selections[0].index, 0);
 });
+
+Deno.test("selectWith() scores with the configuration's global view, and says when that view was not computed", async () => {
+  // The blurred global views favour P1 where the token-masked ones favour P0.
+  const both = {
+    ...JOB,
+    regions: {
+      ...JOB.regions,
+      globals: {
+        "token-mask": JOB.regions.global,
+        blur: Float32Array.from([0, 1, 0, 1, 0, 0, 0, 0, 1]),
+      },
+    },
+  };
+  const tokenMask = await selectWith(both, {
+    spatial: "off",
+    alpha: 1,
+    topK: 3,
+    globalView: TM,
+  });
+  const blur = await selectWith(both, {
+    spatial: "off",
+    alpha: 1,
+    topK: 3,
+    globalView: "blur",
+  });
+  assert.equal(tokenMask.selections[0].index, 0);
+  assert.equal(blur.selections[0].index, 1);
+  await assert.rejects(
+    () =>
+      selectWith(JOB, {
+        spatial: "off",
+        alpha: 1,
+        topK: 3,
+        globalView: "blur",
+      }),
+    /The blur global view of this job was not computed/,
+  );
+});

@@ -44,3 +44,23 @@ export function fixtureSegmenter(
     ...options,
   });
 }
+
+/**
+ * Copies the fixture models into `dir` (same layout), then writes the files
+ * of `replace` over them: paths like `fixture/color-clip/onnx/vision_model.onnx`.
+ */
+export async function copyFixtureModels(
+  dir: string,
+  replace: Record<string, Uint8Array> = {},
+): Promise<void> {
+  await Deno.mkdir(`${dir}/fixture`, { recursive: true });
+  for (const id of ["color-clip", "color-sam"]) {
+    const { success } = await new Deno.Command("cp", {
+      args: ["-r", `${FIXTURE_MODELS_DIR}/fixture/${id}`, `${dir}/fixture/`],
+    }).output();
+    if (!success) throw new Error(`could not copy the fixture model ${id}`);
+  }
+  for (const [path, bytes] of Object.entries(replace)) {
+    await Deno.writeFile(`${dir}/${path}`, bytes);
+  }
+}

@@ -8,13 +8,33 @@
 
 import { attr, OnnxGraph } from "../fixtures/onnx/model.ts";
 
+/** Variations of {@linkcode residualGraph}. */
+export interface ResidualGraphOptions {
+  /** The axis image_embeds reads token 0 of. Default 1 (batch-first). */
+  classAxis?: number;
+  /**
+   * The last Add's branch multiplies by 0.5 through a constant that is per
+   * feature ([3], default) or per token ([5, 3]).
+   */
+  lastBranchConstant?: "perFeature" | "perToken";
+  /** Also a graph output: the stream after the last block, or before its last Add. */
+  expose?: "last_hidden_state" | "last_mid";
+  /** Hand the last branch's constant on through an Identity node, as exporters do with shared weights. */
+  identityConstant?: boolean;
+}
+
 /**
- * A graph whose image_embeds comes through `adds` residual additions
- * x + 0.5 x on a [B, 5, 4] token stream (4 patches of 2 x 2 pixels and a
- * class token of zeros), then the class token's mean over the patches.
- * With an even `adds` that is adds / 2 blocks.
+ * A graph whose image_embeds comes through `adds` residual additions on a
+ * [B, 5, 3] token stream (4 patches of 2 x 2 pixels, each its mean colour,
+ * and a class token of zeros): each adds half the stream (x + 0.5 x),
+ * except the second-to-last, which adds the patches' mean to the class
+ * token (as attention gathers into it); image_embeds is the class token
+ * (token 0 of axis 1). With an even `adds` that is adds / 2 blocks.
  */
-export function residualGraph(adds: number): Uint8Array {
+export function residualGraph(
+  adds: number,
+  options: ResidualGraphOptions = {},
+): Uint8Array {
   const g = new OnnxGraph("residual");
   g.input("pixel_values", "float32", ["batch_size", 3, 4, 4]);
   // Patch tokens [B, 4, 3]: each 2 x 2 patch's mean colour.
@@ -41,16 +61,31 @@ export function residualGraph(adds: number): Uint8Array {
     axis: attr.int(1),
   }); // [B, 5, 3]
   const half = g.constFloat([0.5], []);
-  for (let i = 0; i < adds; i++) {
-    stream = g.node("Add", [stream, g.node("Mul", [stream, half])]);
-  }
   const pool = new Float32Array(25);
   for (let j = 1; j < 5; j++) pool[j] = 0.25;
-  const out = g.node("MatMul", [g.constFloat(pool, [5, 5]), stream]);
-  g.node("Gather", [out, g.constInt64([0], [])], ["image_embeds"], {
-    axis: attr.int(1),
+  const poolIntoClass = g.constFloat(pool, [5, 5]);
+  let lastHalf = options.lastBranchConstant === "perToken"
+    ? g.constFloat(new Float32Array(15).fill(0.5), [5, 3])
+    : g.constFloat(new Float32Array(3).fill(0.5), [3]);
+  if (options.identityConstant) lastHalf = g.node("Identity", [lastHalf]);
+  for (let i = 0; i < adds; i++) {
+    if (i === adds - 1 && options.expose === "last_mid") {
+      g.node("Identity", [stream], ["last_mid"]);
+      g.output("last_mid", "float32", ["batch_size", 5, 3]);
+    }
+    const branch = i === adds - 2
+      ? g.node("MatMul", [poolIntoClass, stream])
+      : g.node("Mul", [stream, i === adds - 1 ? lastHalf : half]);
+    stream = g.node("Add", [stream, branch]);
+  }
+  g.node("Gather", [stream, g.constInt64([0], [])], ["image_embeds"], {
+    axis: attr.int(options.classAxis ?? 1),
   });
   g.output("image_embeds", "float32", ["batch_size", 3]);
+  if (options.expose === "last_hidden_state") {
+    g.node("Identity", [stream], ["last_hidden_state"]);
+    g.output("last_hidden_state", "float32", ["batch_size", 5, 3]);
+  }
   return g.encode();
 }
 

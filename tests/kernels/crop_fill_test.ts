@@ -34,7 +34,9 @@ function naiveCrop(
   fill: readonly number[],
 ): Float32Array {
   const { width, height, data } = image;
-  const within = (at: number, length: number) => ({ lo: at, hi: at + length });
+  const within = (at: number, length: number) => ({
+    within: { lo: at, hi: at + length },
+  });
   const xt = resampleTaps(width, box[0], box[2], size, within(box[0], box[2]));
   const yt = resampleTaps(height, box[1], box[3], size, within(box[1], box[3]));
   const out = new Float32Array(3 * size * size);
@@ -131,8 +133,7 @@ Deno.test("cropTaps() drops only zero-weight taps", () => {
     const [inSize, offset, length] of [[640, 13, 300], [37, 0, 37], [50, 20, 3]]
   ) {
     const full = resampleTaps(inSize, offset, length, 17, {
-      lo: offset,
-      hi: offset + length,
+      within: { lo: offset, hi: offset + length },
     });
     const trimmed = cropTaps(inSize, offset, length, 17);
     for (let o = 0; o < 17; o++) {

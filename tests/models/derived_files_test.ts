@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { derivedFilePath, readFileMeta } from "../../pipeline/models/cache.ts";
+import { ModelIntegrityError } from "../../pipeline/models/errors.ts";
 import { readDerivedFile } from "../../pipeline/models/source.ts";
 import { ModelStore } from "../../pipeline/models/store.ts";
 import {
@@ -126,11 +127,137 @@ Deno.test("readDerivedFile() still returns what it derived when keeping it fails
     VISION,
     KIND,
     (b) => b.slice().reverse(),
-    (e) => errors.push((e as Error).message),
+    { onKeepError: (e) => errors.push((e as Error).message) },
   );
   assert.deepEqual([got.from, got.stored, [...got.bytes]], ["derived", false, [
     2,
     1,
   ]]);
   assert.deepEqual(errors, ["No space left on device"]);
+});
+
+Deno.test("readDerivedFile() replaces a kept file its caller refuses (made for other settings)", async () => {
+  await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
+  await withTemp(async (cache) => {
+    const store = hubStore(hub.endpoint, cache);
+    const c = counter();
+    await readDerivedFile(store, REPO, VISION, KIND, c.derive);
+    const refused = await readDerivedFile(store, REPO, VISION, KIND, c.derive, {
+      accept: () => false,
+    });
+    assert.deepEqual([refused.from, refused.stored, c.calls], [
+      "derived",
+      true,
+      2,
+    ]);
+  });
+});
+
+Deno.test("ModelStore keeps one derived file per derivation: older versions and an hour-old temporary file go", async () => {
+  await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
+  await withTemp(async (cache) => {
+    const store = hubStore(hub.endpoint, cache);
+    await store.read(REPO, VISION);
+    const folder = join(cache, "acme", "tiny-clip", "onnx");
+    const old = "vision_model.token-mask-v0.0123456789abcdef.onnx";
+    const stale =
+      "vision_model.token-mask-v1.0123456789abcdef.onnx.1a2b3c4d.tmp";
+    const fresh =
+      "vision_model.token-mask-v1.fedcba9876543210.onnx.5e6f7a8b.tmp";
+    for (const f of [old, stale, fresh]) {
+      await Deno.writeFile(join(folder, f), new Uint8Array(8));
+    }
+    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await Deno.utime(join(folder, stale), hoursAgo, hoursAgo);
+    // Another derivation's files are not this one's to remove.
+    const other = "vision_model.other-v1.0123456789abcdef.onnx";
+    await Deno.writeFile(join(folder, other), new Uint8Array(8));
+    await readDerivedFile(
+      store,
+      REPO,
+      VISION,
+      KIND,
+      (b) => b.slice().reverse(),
+    );
+    const names = await listDir(folder);
+    assert.ok(!names.includes(old) && !names.includes(stale), `${names}`);
+    assert.ok(names.includes(fresh) && names.includes(other), `${names}`);
+    assert.equal(
+      names.filter((n) => n.includes(`.${KIND}.`) && n.endsWith(".onnx"))
+        .length,
+      1,
+    );
+  });
+});
+
+Deno.test("ModelStore refuses to keep a derived file of an original it has no checked hash for", async () => {
+  await withTemp(async (cache) => {
+    const store = new ModelStore({ cacheDir: cache, offline: true, env: {} });
+    await assert.rejects(
+      () => store.derived!.write(REPO, VISION, KIND, new Uint8Array(4)),
+      (e: unknown) =>
+        e instanceof ModelIntegrityError &&
+        /no recorded SHA-256 to key a derived file on/.test(e.message),
+    );
+  });
+});
+
+Deno.test("readDerivedFile() through two stores at once on one cache keeps one whole derived file", async () => {
+  await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
+  await withTemp(async (cache) => {
+    const [a, b] = [
+      hubStore(hub.endpoint, cache),
+      hubStore(hub.endpoint, cache),
+    ];
+    await a.read(REPO, VISION);
+    const derive = (bytes: Uint8Array) => bytes.slice().reverse();
+    const [x, y] = await Promise.all([
+      readDerivedFile(a, REPO, VISION, KIND, derive),
+      readDerivedFile(b, REPO, VISION, KIND, derive),
+    ]);
+    assert.deepEqual(x.bytes, y.bytes);
+    const c = counter();
+    const kept = await readDerivedFile(
+      hubStore(hub.endpoint, cache),
+      REPO,
+      VISION,
+      KIND,
+      c.derive,
+    );
+    assert.deepEqual([kept.from, c.calls], ["kept", 0]);
+    assert.deepEqual(kept.bytes, x.bytes);
+    const names = await listDir(join(cache, "acme", "tiny-clip", "onnx"));
+    assert.equal(names.filter((n) => n.includes(KIND)).length, 1, `${names}`);
+  });
+});
+
+Deno.test("readDerivedFile() still gives the derived bytes when the cache refuses them, and says why they were not kept", async () => {
+  await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
+  await withTemp(async (cache) => {
+    const store = hubStore(hub.endpoint, cache);
+    await store.read(REPO, VISION);
+    // A folder where the derived file should go: the rename into it fails
+    // (as it would on a full or read-only disk), whoever runs the test.
+    const sha = (await readFileMeta(cache, REPO, VISION))!.sha256;
+    const path = derivedFilePath(VISION, KIND, sha);
+    await Deno.mkdir(join(cache, "acme", "tiny-clip", ...path.split("/")));
+    const errors: string[] = [];
+    const got = await readDerivedFile(
+      store,
+      REPO,
+      VISION,
+      KIND,
+      (b) => b.slice(0, 3),
+      { onKeepError: (e) => errors.push(String(e)) },
+    );
+    assert.deepEqual([got.from, got.stored, got.bytes.length], [
+      "derived",
+      false,
+      3,
+    ]);
+    assert.equal(errors.length, 1);
+    // No temporary file is left behind.
+    const names = await listDir(join(cache, "acme", "tiny-clip", "onnx"));
+    assert.ok(!names.some((n) => n.endsWith(".tmp")), `${names}`);
+  });
 });

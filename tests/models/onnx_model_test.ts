@@ -106,3 +106,70 @@ Deno.test("writeOnnxModel() of a model read unchanged gives a model that compute
   }
   assert.deepEqual(outputs[1], outputs[0]);
 });
+
+Deno.test("writeOnnxModel() keeps what it does not decode: unknown and doc fields, metadata, inputs' own bytes", () => {
+  const original = buildClipVisionModel();
+  // The same model with a doc string and an unknown field on the graph and
+  // on the model, an earlier metadata entry, and a documented input.
+  const w = new ProtoWriter();
+  for (const f of readFields(original)) {
+    if (f.field !== 7) {
+      w.raw(f);
+      continue;
+    }
+    w.message(7, (g) => {
+      for (const gf of readFields(f.bytes!)) {
+        if (gf.field !== 11) {
+          g.raw(gf);
+          continue;
+        }
+        g.message(11, (v) => {
+          for (const vf of readFields(gf.bytes!)) v.raw(vf);
+          v.string(3, "pixels, CLIP-normalised");
+        });
+      }
+      g.string(10, "graph doc").int(99, 7);
+    });
+  }
+  w.message(14, (m) => m.string(1, "earlier").string(2, "kept"));
+  w.int(98, 5);
+  const model = readOnnxModel(w.finish());
+  model.metadata.push(["added", "too"]);
+  const out = writeOnnxModel(model);
+  const top = [...readFields(out)];
+  assert.ok(top.some((f) => f.field === 98 && f.varint === 5n));
+  const metadata = top.filter((f) => f.field === 14).map((f) =>
+    [...readFields(f.bytes!)].map((e) => new TextDecoder().decode(e.bytes))
+  );
+  assert.deepEqual(metadata, [["earlier", "kept"], ["added", "too"]]);
+  const graph = [...readFields(top.find((f) => f.field === 7)!.bytes!)];
+  assert.ok(graph.some((f) => f.field === 99 && f.varint === 7n));
+  assert.ok(graph.some((f) => f.field === 10));
+  const input = graph.find((f) => f.field === 11)!;
+  assert.ok(
+    [...readFields(input.bytes!)].some((f) =>
+      f.field === 3 &&
+      new TextDecoder().decode(f.bytes) === "pixels, CLIP-normalised"
+    ),
+  );
+});
+
+Deno.test("graphSignature() leaves out inputs that are initializers (defaults), as onnxruntime does", () => {
+  const model = readOnnxModel(buildClipVisionModel());
+  const weight = model.graph.initializers[0];
+  model.graph.inputs = [...model.graph.inputs, {
+    name: weight.name,
+    elemType: weight.dataType,
+    dims: weight.dims,
+  }];
+  assert.deepEqual(graphSignature(model.graph).inputs.map((v) => v.name), [
+    "pixel_values",
+  ]);
+});
+
+Deno.test("readFields() refuses a varint longer than 10 bytes", () => {
+  const bytes = new Uint8Array([0x08, ...new Array(10).fill(0xff), 0x01]);
+  assert.throws(() => [...readFields(bytes)], /varint too long/);
+  const ten = new Uint8Array([0x08, ...new Array(9).fill(0xff), 0x01]);
+  assert.equal([...readFields(ten)][0].varint, 2n ** 64n - 1n);
+});

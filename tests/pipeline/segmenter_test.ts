@@ -7,7 +7,7 @@ import { selectFor } from "../../pipeline/stages/select.ts";
 import { type SegmentedJob, toResult } from "../../pipeline/segmenter.ts";
 import { generateScene, type Scene } from "../fixtures/scenes.ts";
 import {
-  FIXTURE_MODELS_DIR,
+  copyFixtureModels,
   fixtureSegmenter,
 } from "../helpers/fixture_models.ts";
 import { tinyModel } from "../helpers/tiny_model.ts";
@@ -213,17 +213,10 @@ Deno.test("createSegmenter() refuses a number of images in flight that is not a 
 Deno.test("createSegmenter() names the model file whose inputs and outputs do not match", async () => {
   const dir = await Deno.makeTempDir({ prefix: "oris-models-" });
   try {
-    await Deno.mkdir(`${dir}/fixture`, { recursive: true });
-    for (const id of ["color-clip", "color-sam"]) {
-      await new Deno.Command("cp", {
-        args: ["-r", `${FIXTURE_MODELS_DIR}/fixture/${id}`, `${dir}/fixture/`],
-      }).output();
-    }
     // A model with other input names where CLIP's vision model should be.
-    await Deno.writeFile(
-      `${dir}/fixture/color-clip/onnx/vision_model.onnx`,
-      tinyModel(),
-    );
+    await copyFixtureModels(dir, {
+      "fixture/color-clip/onnx/vision_model.onnx": tinyModel(),
+    });
     await assert.rejects(
       () => fixtureSegmenter({ source: new ModelStore({ localDir: dir }) }),
       (e: unknown) =>

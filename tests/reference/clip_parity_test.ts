@@ -15,7 +15,10 @@ import {
   tokenMaskRows,
   wholeImageView,
 } from "../../pipeline/clip/token_mask_inputs.ts";
-import { deriveTokenMaskModel } from "../../pipeline/clip/token_mask_model.ts";
+import {
+  deriveTokenMaskModel,
+  TokenMaskMappingError,
+} from "../../pipeline/clip/token_mask_model.ts";
 import { ClipVisionEncoder } from "../../pipeline/clip/vision.ts";
 import type { RgbaImage } from "../../pipeline/image/rgba.ts";
 import {
@@ -33,20 +36,27 @@ import {
   readPhoto,
   REFERENCE_CLIP,
   REFERENCE_CLIP_OTHER,
+  REFERENCE_MODELS_DIR,
   referenceModels,
   type TensorCheck,
 } from "./reference_data.ts";
 
-interface MaskGolden {
-  name: string;
-  rle: number[];
-  box: [number, number, number, number];
+/** What each resize gives for a mask (the 12-block tower's). */
+interface ResizedGolden {
   grid7: number[];
-  grid4: number[];
   localView: TensorCheck;
   localEmbeds: number[];
   global: number[];
+}
+
+interface MaskGolden extends ResizedGolden {
+  name: string;
+  rle: number[];
+  box: [number, number, number, number];
+  grid4: number[];
   otherGlobal: number[];
+  /** The same with the reference code's plain bilinear resizes. */
+  bilinear: ResizedGolden;
 }
 
 interface PhotoGolden {
@@ -54,6 +64,7 @@ interface PhotoGolden {
   width: number;
   height: number;
   wholeView: TensorCheck;
+  wholeViewBilinear: TensorCheck;
   wholeEmbeds: number[];
   otherWholeEmbeds: number[];
   masks: MaskGolden[];
@@ -67,6 +78,11 @@ const TEXT = await readGolden<
   { cases: { text: string; ids: number[]; embeds: number[] }[] }
 >("clip/text.json");
 const SOURCE = referenceModels();
+
+/** A reference model file's bytes, read synchronously. */
+function readBytes(repo: string, file: string): Uint8Array {
+  return Deno.readFileSync(`${REFERENCE_MODELS_DIR}/${repo}/onnx/${file}`);
+}
 const BACKENDS = await parityBackends();
 
 /** Tolerance of the fp32 goldens (embeddings and views). */
@@ -76,6 +92,39 @@ interface Photo {
   golden: PhotoGolden;
   image: RgbaImage;
   masks: { mask: Uint8Array; box: [number, number, number, number] }[];
+}
+
+/**
+ * The two resizes: antialiased (oris's default, torchvision's tensor resize
+ * since 0.17) and plain bilinear (torchvision's before 0.17, the reference
+ * code's), each with its goldens.
+ */
+const RESIZES = [
+  {
+    name: "antialiased",
+    antialias: true,
+    whole: (p: PhotoGolden) => p.wholeView,
+    of: (m: MaskGolden): ResizedGolden => m,
+  },
+  {
+    name: "plain bilinear",
+    antialias: false,
+    whole: (p: PhotoGolden) => p.wholeViewBilinear,
+    of: (m: MaskGolden): ResizedGolden => m.bilinear,
+  },
+] as const;
+
+/** The crop & fill input of a photo's masks. */
+function cropInput(p: Photo, antialias: boolean) {
+  return {
+    image: p.image,
+    masks: {
+      data: new Uint8Array(p.masks.flatMap((m) => [...m.mask])),
+      count: p.masks.length,
+    },
+    boxes: p.masks.map((m) => m.box),
+    antialias,
+  };
 }
 
 const PHOTOS: Photo[] = await Promise.all(
@@ -115,30 +164,43 @@ async function vision(
   );
 }
 
-Deno.test("deriveTokenMaskModel() maps every reference export: its blocks, its stream's type, and the class-token cut where the last MLP is token-wise", async () => {
+Deno.test("deriveTokenMaskModel() maps every reference export: its blocks, tokens, stream type, and the class-token cut where the last MLP is token-wise", async () => {
   const cases = [
-    [REFERENCE_CLIP, "vision_model.onnx", 12, 1, true],
-    [REFERENCE_CLIP, "vision_model_fp16.onnx", 12, 10, true],
+    [REFERENCE_CLIP, "vision_model.onnx", 12, 50, 1, true],
+    [REFERENCE_CLIP, "vision_model_fp16.onnx", 12, 50, 10, true],
     // Dynamic quantization scales over all tokens: no cut.
-    [REFERENCE_CLIP, "vision_model_quantized.onnx", 12, 1, false],
-    [REFERENCE_CLIP_OTHER, "vision_model.onnx", 6, 1, true],
+    [REFERENCE_CLIP, "vision_model_quantized.onnx", 12, 50, 1, false],
+    [REFERENCE_CLIP_OTHER, "vision_model.onnx", 6, 17, 1, true],
   ] as const;
-  for (const [repo, file, blocks, streamType, classTokenOnly] of cases) {
+  for (const [repo, file, blocks, tokens, streamType, cut] of cases) {
+    // The token count is read off the graph's position embedding.
     const { info } = deriveTokenMaskModel(
       await SOURCE.read(repo, `onnx/${file}`),
-      { sequenceLength: 50 },
     );
     assert.deepEqual(
-      [info.blocks, info.maskedBlocks, info.streamType, info.classTokenOnly],
       [
-        blocks,
-        [blocks - 3, blocks - 2, blocks - 1],
-        streamType,
-        classTokenOnly,
+        info.blocks,
+        info.maskedBlocks,
+        info.sequenceLength,
+        info.streamType,
+        info.classTokenOnly,
       ],
+      [blocks, [blocks - 3, blocks - 2, blocks - 1], tokens, streamType, cut],
       `${repo}/${file}`,
     );
   }
+  // A count from a config that does not belong to the model is refused.
+  assert.throws(
+    () =>
+      deriveTokenMaskModel(
+        readBytes(REFERENCE_CLIP_OTHER, "vision_model.onnx"),
+        { sequenceLength: 50 },
+      ),
+    (e: unknown) =>
+      e instanceof TokenMaskMappingError &&
+      /position embedding holds 17 tokens per image, but 50 were asked for/
+        .test(e.message),
+  );
 });
 
 Deno.test("ClipTokenizer gives the reference tokenizer's ids on CLIP's real vocabulary", async () => {
@@ -152,57 +214,62 @@ Deno.test("ClipTokenizer gives the reference tokenizer's ids on CLIP's real voca
   }
 });
 
-Deno.test("wholeImageView() and cropAndFill() build the views PyTorch builds, within 1e-4", async () => {
-  for (const { golden, image, masks } of PHOTOS) {
-    const whole = compareToCheck(
-      wholeImageView(image, 224, CLIP_NORMALISATION),
-      golden.wholeView,
-    );
-    assert.ok(
-      whole.sampled < TOL && whole.meanDiff < TOL,
-      `${golden.photo} whole view: ${JSON.stringify(whole)}`,
-    );
-    const input = {
-      image,
-      masks: {
-        data: new Uint8Array(masks.flatMap((m) => [...m.mask])),
-        count: masks.length,
-      },
-      boxes: masks.map((m) => m.box),
-    };
+for (const r of RESIZES) {
+  Deno.test(`wholeImageView() and cropAndFill() build the views PyTorch builds, within 1e-4 (${r.name})`, async () => {
     const per = 3 * 224 * 224;
-    const twins: [string, Float32Array][] = [["cpu", cropAndFill(input)]];
-    if (gpu) twins.push(["gpu", await gpuKernels(gpu).cropAndFill(input)]);
-    for (const [where, views] of twins) {
+    for (const p of PHOTOS) {
+      const { golden, image } = p;
+      const whole = compareToCheck(
+        wholeImageView(image, 224, CLIP_NORMALISATION, r.antialias),
+        r.whole(golden),
+      );
+      assert.ok(
+        whole.sampled < TOL && whole.meanDiff < TOL,
+        `${golden.photo} whole view: ${JSON.stringify(whole)}`,
+      );
+      const input = cropInput(p, r.antialias);
+      const twins: [string, Float32Array][] = [["cpu", cropAndFill(input)]];
+      if (gpu) twins.push(["gpu", await gpuKernels(gpu).cropAndFill(input)]);
+      for (const [where, views] of twins) {
+        golden.masks.forEach((m, i) => {
+          const got = compareToCheck(
+            views.subarray(i * per, (i + 1) * per),
+            r.of(m).localView,
+          );
+          assert.ok(
+            got.sampled < TOL && got.meanDiff < TOL && got.rmsDiff < TOL,
+            `${golden.photo} ${m.name} local view (${where}): ${
+              JSON.stringify(got)
+            }`,
+          );
+        });
+      }
+    }
+  });
+
+  // Plain bilinear: torch computes each source coordinate in float32
+  // ((o + 0.5) * 640 / 7 - 0.5 is ~400, good to ~3e-5), and its weight
+  // with it; the antialiased weights come out of a sum it normalises.
+  const gridTol = r.antialias ? 1e-5 : 1e-4;
+  Deno.test(`maskGrid() resizes masks to the patch grid as torch's bilinear resize does, within ${gridTol} (${r.name})`, () => {
+    for (const { golden, image, masks } of PHOTOS) {
       golden.masks.forEach((m, i) => {
-        const got = compareToCheck(
-          views.subarray(i * per, (i + 1) * per),
-          m.localView,
-        );
-        assert.ok(
-          got.sampled < TOL && got.meanDiff < TOL && got.rmsDiff < TOL,
-          `${golden.photo} ${m.name} local view (${where}): ${
-            JSON.stringify(got)
-          }`,
-        );
+        const sides: [number, number[]][] = [[7, r.of(m).grid7]];
+        if (r.antialias) sides.push([4, m.grid4]);
+        for (const [side, want] of sides) {
+          const d = maxDiff(
+            maskGrid(masks[i], image.width, image.height, side, r.antialias),
+            want,
+          );
+          assert.ok(
+            d < gridTol,
+            `${golden.photo} ${m.name} ${side}x${side}: ${d}`,
+          );
+        }
       });
     }
-  }
-});
-
-Deno.test("maskGrid() resizes masks to the patch grid as torch's antialiased bilinear resize does, within 1e-5", () => {
-  for (const { golden, image, masks } of PHOTOS) {
-    golden.masks.forEach((m, i) => {
-      for (const [side, want] of [[7, m.grid7], [4, m.grid4]] as const) {
-        const d = maxDiff(
-          maskGrid(masks[i], image.width, image.height, side),
-          want,
-        );
-        assert.ok(d < 1e-5, `${golden.photo} ${m.name} ${side}x${side}: ${d}`);
-      }
-    });
-  }
-});
+  });
+}
 
 for (const backend of BACKENDS) {
   Deno.test(`the CLIP towers give PyTorch's text_embeds and image_embeds within 1e-4 (${backend})`, async () => {
@@ -227,7 +294,8 @@ for (const backend of BACKENDS) {
       backend,
       224,
     );
-    for (const { golden, image, masks } of PHOTOS) {
+    for (const p of PHOTOS) {
+      const { golden, image } = p;
       const whole = await stock.embed(
         wholeImageView(image, 224, CLIP_NORMALISATION),
         1,
@@ -236,24 +304,22 @@ for (const backend of BACKENDS) {
         maxDiff(whole.embeds, golden.wholeEmbeds) < TOL,
         `${golden.photo} whole`,
       );
-      const local = await stock.embed(
-        cropAndFill({
-          image,
-          masks: {
-            data: new Uint8Array(masks.flatMap((m) => [...m.mask])),
-            count: masks.length,
-          },
-          boxes: masks.map((m) => m.box),
-        }),
-        masks.length,
-      );
-      golden.masks.forEach((m, i) => {
-        const d = maxDiff(
-          local.embeds.subarray(i * local.dim, (i + 1) * local.dim),
-          m.localEmbeds,
+      for (const r of RESIZES) {
+        const local = await stock.embed(
+          cropAndFill(cropInput(p, r.antialias)),
+          p.masks.length,
         );
-        assert.ok(d < TOL, `${golden.photo} ${m.name} local embeds: ${d}`);
-      });
+        golden.masks.forEach((m, i) => {
+          const d = maxDiff(
+            local.embeds.subarray(i * local.dim, (i + 1) * local.dim),
+            r.of(m).localEmbeds,
+          );
+          assert.ok(
+            d < TOL,
+            `${golden.photo} ${m.name} local embeds (${r.name}): ${d}`,
+          );
+        });
+      }
     }
   });
 
@@ -301,6 +367,23 @@ for (const backend of BACKENDS) {
           maxDiff(plain.embeds, golden[t.whole]) < TOL,
           `${t.repo} ${golden.photo} plain view`,
         );
+        if (t.side !== 7) continue;
+        // The reference code's own resizes (plain bilinear).
+        const b = await derived.embedTokenMasked(
+          wholeImageView(image, t.size, CLIP_NORMALISATION, false),
+          tokenMaskRows(masks, image.width, image.height, t.side, false),
+          masks.length,
+        );
+        golden.masks.forEach((m, i) => {
+          const d = maxDiff(
+            b.embeds.subarray(i * b.dim, (i + 1) * b.dim),
+            m.bilinear.global,
+          );
+          assert.ok(
+            d < TOL,
+            `${golden.photo} ${m.name} (plain bilinear): ${d}`,
+          );
+        });
       }
     }
   });

@@ -96,6 +96,15 @@ Deno.test("removeSmallRegions() removes small islands and fills small holes (8-c
   assert.equal(removeSmallRegions(m, 6, 5, 1, "islands").changed, false);
 });
 
+Deno.test("samPreprocess() keeps one row of an image far wider than high (past 2048:1)", () => {
+  assert.deepEqual(samResizedSize(3000, 1, 1024).height, 1);
+  const image = createRgbaImage(3000, 1);
+  image.data.fill(200);
+  const input = samPreprocess(image);
+  assert.deepEqual([input.resizedWidth, input.resizedHeight], [1024, 1]);
+  assert.ok(input.pixels[0] > 0 && input.pixels[1024] === 0);
+});
+
 Deno.test("samPreprocess() resizes the longest side to 1024, normalises and pads with zeros", () => {
   assert.deepEqual(samResizedSize(640, 480, 1024), {
     width: 1024,

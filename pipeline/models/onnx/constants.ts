@@ -10,7 +10,15 @@ import type { GraphIndex } from "./graph_index.ts";
 import { ONNX_TYPE, type OnnxAttribute, type OnnxGraph } from "./model.ts";
 import { fieldInts, ProtoWriter, readFields } from "./protobuf.ts";
 
-/** The integer values of an encoded TensorProto; undefined when it holds no integers. */
+/**
+ * The integer values of an encoded TensorProto; undefined when it holds no
+ * integers.
+ *
+ * @example
+ * ```ts
+ * tensorInts(initializer.raw); // [0n] for an int64 scalar 0
+ * ```
+ */
 export function tensorInts(bytes: Uint8Array): bigint[] | undefined {
   let type = 0;
   const values: bigint[] = [];
@@ -37,7 +45,13 @@ export function tensorInts(bytes: Uint8Array): bigint[] | undefined {
 
 /**
  * The integer values of tensor `name` when it is a constant: an
- * initializer or the output of a Constant node; undefined otherwise.
+ * initializer, the output of a Constant node, or an Identity of either;
+ * undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * constantInts(graph, indexGraph(graph), gather.inputs[1]); // [0n]: the class token
+ * ```
  */
 export function constantInts(
   graph: OnnxGraph,
@@ -49,6 +63,10 @@ export function constantInts(
   const p = index.producer.get(name);
   if (p === undefined) return undefined;
   const node = index.nodes[p];
+  // Exporters hand shared weights on through Identity nodes.
+  if (node.opType === "Identity" && node.domain === "") {
+    return constantInts(graph, index, node.inputs[0]);
+  }
   if (node.opType !== "Constant" || node.domain !== "") return undefined;
   for (const a of node.attributes) {
     if (a.name === "value_int" && a.int !== undefined) return [a.int];
@@ -61,14 +79,71 @@ export function constantInts(
   return undefined;
 }
 
-/** An integer attribute, encoded. */
+/** The dimensions of an encoded TensorProto. */
+function tensorDims(bytes: Uint8Array): number[] {
+  const dims: number[] = [];
+  for (const f of readFields(bytes)) {
+    if (f.field === 1) dims.push(...fieldInts(f).map(Number));
+  }
+  return dims;
+}
+
+/**
+ * The dimensions of tensor `name` when it is a constant (an initializer, a
+ * Constant node's output, or an Identity of either); undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * constantDims(graph, indexGraph(graph), "encoder.layers.0.mlp.fc1.bias"); // [3072]
+ * ```
+ */
+export function constantDims(
+  graph: OnnxGraph,
+  index: GraphIndex,
+  name: string,
+): number[] | undefined {
+  const initializer = graph.initializers.find((t) => t.name === name);
+  if (initializer) return [...initializer.dims];
+  const p = index.producer.get(name);
+  if (p === undefined) return undefined;
+  const node = index.nodes[p];
+  if (node.opType === "Identity" && node.domain === "") {
+    return constantDims(graph, index, node.inputs[0]);
+  }
+  if (node.opType !== "Constant" || node.domain !== "") return undefined;
+  for (const a of node.attributes) {
+    if (a.name === "value_int" || a.name === "value_float") return [];
+    if (a.name === "value_ints") return [a.ints?.length ?? 0];
+    if (a.name !== "value") continue;
+    for (const f of readFields(a.raw)) {
+      if (f.field === 5 && f.bytes) return tensorDims(f.bytes);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An integer attribute, encoded.
+ *
+ * @example
+ * ```ts
+ * intAttribute("axis", 1); // a Gather's axis
+ * ```
+ */
 export function intAttribute(name: string, value: number): OnnxAttribute {
   const raw = new ProtoWriter().string(1, name).int(3, value).int(20, 2)
     .finish();
   return { name, int: BigInt(value), raw };
 }
 
-/** A 1-D int64 tensor attribute (a Constant node's `value`), encoded. */
+/**
+ * A 1-D int64 tensor attribute (a Constant node's `value`), encoded.
+ *
+ * @example
+ * ```ts
+ * makeNode("Constant", [], "first", [int64TensorAttribute("value", [0])]);
+ * ```
+ */
 export function int64TensorAttribute(
   name: string,
   values: readonly number[],

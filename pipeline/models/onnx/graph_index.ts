@@ -19,6 +19,7 @@ export class GraphIndexError extends Error {
 
 /** Producers and consumers of every tensor, and which tensors depend on the graph inputs. */
 export interface GraphIndex {
+  /** The graph's nodes, in order. */
   readonly nodes: readonly OnnxNode[];
   /** Tensor -> index of the node that makes it. */
   readonly producer: ReadonlyMap<string, number>;
@@ -30,8 +31,14 @@ export interface GraphIndex {
 
 /**
  * Indexes a graph whose nodes are in topological order (as ONNX requires);
- * throws when a node reads a tensor that no earlier node, input or
- * initializer provides.
+ * throws a {@linkcode GraphIndexError} when a node reads a tensor that no
+ * earlier node, input or initializer provides.
+ *
+ * @example
+ * ```ts
+ * const index = indexGraph(readOnnxModel(bytes).graph);
+ * index.consumers.get("pixel_values"); // the nodes that read the input
+ * ```
  */
 export function indexGraph(graph: OnnxGraph): GraphIndex {
   const producer = new Map<string, number>();
@@ -66,7 +73,15 @@ export function indexGraph(graph: OnnxGraph): GraphIndex {
   return { nodes: graph.nodes, producer, consumers, dynamic };
 }
 
-/** Whether tensor `a` is an ancestor of tensor `b` (b is computed from a). */
+/**
+ * Whether tensor `a` is an ancestor of tensor `b` (b is computed from a,
+ * through the activations that depend on the graph's inputs).
+ *
+ * @example
+ * ```ts
+ * isAncestor(index, "pixel_values", "image_embeds"); // true
+ * ```
+ */
 export function isAncestor(index: GraphIndex, a: string, b: string): boolean {
   const floor = index.producer.get(a) ?? -1;
   const start = index.producer.get(b);

@@ -54,7 +54,14 @@ const TYPE_NAMES: Record<number, string> = {
   16: "bfloat16",
 };
 
-/** The name onnxruntime gives an ONNX element type code ("float32" for 1). */
+/**
+ * The name onnxruntime gives an ONNX element type code.
+ *
+ * @example
+ * ```ts
+ * onnxTypeName(1); // "float32"
+ * ```
+ */
 export function onnxTypeName(code: number): string {
   return TYPE_NAMES[code] ?? "unknown";
 }
@@ -107,6 +114,12 @@ export interface OnnxValueInfo {
   readonly elemType: number;
   /** Dimensions: sizes, names of symbolic ones, or undefined when unknown; undefined shape when absent. */
   readonly dims?: readonly (number | string | undefined)[];
+  /**
+   * The ValueInfoProto as read, written back as it was (doc strings and
+   * denotations included); absent on an entry made or changed by a rewrite,
+   * which is encoded from the fields above.
+   */
+  readonly raw?: Uint8Array;
 }
 
 /** An initializer, decoded only as far as its name, type and dimensions. */
@@ -252,7 +265,7 @@ function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
       }
     }
   }
-  return { name, elemType, dims };
+  return { name, elemType, dims, raw: bytes };
 }
 
 function readInitializer(bytes: Uint8Array): OnnxInitializer {
@@ -312,6 +325,11 @@ function readGraph(bytes: Uint8Array): OnnxGraph {
 /**
  * A graph's inputs and outputs as onnxruntime describes a session's
  * (names, element type names, dimensions; unknown dimensions as "?").
+ *
+ * @example
+ * ```ts
+ * graphSignature(readOnnxModel(bytes).graph).inputs[0]; // { name: "pixel_values", type: "float32", shape: [...] }
+ * ```
  */
 export function graphSignature(graph: OnnxGraph): {
   inputs: { name: string; type: string; shape: (number | string)[] }[];
@@ -333,6 +351,12 @@ export function graphSignature(graph: OnnxGraph): {
 /**
  * Reads an ONNX model file for rewriting; throws {@linkcode ProtobufError}
  * when the bytes are not a model.
+ *
+ * @example
+ * ```ts
+ * const model = readOnnxModel(await Deno.readFile("vision_model.onnx"));
+ * model.graph.nodes.length;
+ * ```
  */
 export function readOnnxModel(bytes: Uint8Array): OnnxModel {
   let graph: OnnxGraph | undefined;
@@ -368,6 +392,10 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
 }
 
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+  if (v.raw) {
+    for (const f of readFields(v.raw)) w.raw(f);
+    return;
+  }
   w.string(1, v.name);
   w.message(2, (type) =>
     type.message(1, (tensor) => {
@@ -387,6 +415,12 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
 /**
  * Writes a model read by {@linkcode readOnnxModel}, with its graph as it now
  * stands and its metadata entries added.
+ *
+ * @example
+ * ```ts
+ * model.metadata.push(["oris.note", "rewritten"]);
+ * const bytes = writeOnnxModel(model);
+ * ```
  */
 export function writeOnnxModel(model: OnnxModel): Uint8Array {
   const { graph } = model;

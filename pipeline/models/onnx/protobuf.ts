@@ -65,7 +65,8 @@ function readVarint(
     value |= BigInt(b & 0x7f) << shift;
     shift += 7n;
     if (b < 0x80) return { value: BigInt.asUintN(64, value), next: i };
-    if (shift > 70n) throw new ProtobufError(`varint too long at byte ${at}`);
+    // A varint holds at most 64 bits: 10 bytes.
+    if (shift >= 70n) throw new ProtobufError(`varint too long at byte ${at}`);
   }
 }
 

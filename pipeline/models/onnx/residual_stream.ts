@@ -140,7 +140,13 @@ function tensorElemType(
 /**
  * Finds the residual stream between graph input `from` and graph output
  * `to`: the longest chain of residual Adds that depends on `from` and that
- * `to` depends on, paired into blocks.
+ * `to` depends on, paired into blocks in order (the first two Adds are
+ * block 0's, and so on).
+ *
+ * @example
+ * ```ts
+ * findResidualStream(graph, "pixel_values", "image_embeds").blockInputs.length; // 12
+ * ```
  *
  * @throws {ResidualStreamError} naming what was not found.
  */
