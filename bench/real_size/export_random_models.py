@@ -84,6 +84,7 @@ import torch  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The tokenizer, quantization and fp16 helpers are the reference generator's.
 sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures" / "reference"))
+from sam_export import SamImageEncoder, SamPromptDecoder  # noqa: E402
 from export_tools import (  # noqa: E402
     CAT_IDS,
     SAM_PREPROCESSOR,
@@ -525,43 +526,6 @@ def make_clip(out_dir: Path, variants: list[str], bpe_path: Path, made: list[Mad
 # SlimSAM-77
 
 
-
-
-class SamImageEncoder(torch.nn.Module):
-    """pixel_values -> image_embeddings, image_positional_embeddings, as
-    optimum's SAMModelPatcher exports the vision encoder ("split" variant)."""
-
-    def __init__(self, sam):
-        super().__init__()
-        self.sam = sam
-
-    def forward(self, pixel_values):
-        positional = self.sam.get_image_wide_positional_embeddings().repeat(pixel_values.shape[0], 1, 1, 1)
-        embeddings = self.sam.vision_encoder(pixel_values).last_hidden_state
-        return embeddings, positional
-
-
-class SamPromptDecoder(torch.nn.Module):
-    """Points and labels plus the encoder's outputs -> iou_scores, pred_masks
-    (three masks per prompt), as optimum's SAMModelPatcher exports the prompt
-    encoder and mask decoder."""
-
-    def __init__(self, sam):
-        super().__init__()
-        self.sam = sam
-
-    def forward(self, input_points, input_labels, image_embeddings, image_positional_embeddings):
-        sparse, dense = self.sam.prompt_encoder(
-            input_points=input_points, input_labels=input_labels, input_boxes=None, input_masks=None
-        )
-        masks, iou = self.sam.mask_decoder(
-            image_embeddings=image_embeddings,
-            image_positional_embeddings=image_positional_embeddings,
-            sparse_prompt_embeddings=sparse,
-            dense_prompt_embeddings=dense,
-            multimask_output=True,
-        )
-        return iou, masks
 
 
 def sam_prompts(batch: int, prompts: int, points: int, seed: int) -> dict[str, np.ndarray]:

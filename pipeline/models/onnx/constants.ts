@@ -44,6 +44,43 @@ export function tensorInts(bytes: Uint8Array): bigint[] | undefined {
 }
 
 /**
+ * Where a constant tensor's value lies: an encoded TensorProto (an
+ * initializer or a Constant node's `value`), or the integers of a Constant
+ * node's `value_int(s)`; undefined when `name` is no constant. Identity
+ * nodes, through which exporters hand shared weights on, are followed.
+ */
+function constantValue(
+  graph: OnnxGraph,
+  index: GraphIndex,
+  name: string,
+): { tensor: Uint8Array } | { ints: bigint[]; dims: number[] } | undefined {
+  const initializer = graph.initializers.find((t) => t.name === name);
+  if (initializer) return { tensor: initializer.raw };
+  const p = index.producer.get(name);
+  if (p === undefined) return undefined;
+  const node = index.nodes[p];
+  if (node.domain !== "") return undefined;
+  if (node.opType === "Identity") {
+    return constantValue(graph, index, node.inputs[0]);
+  }
+  if (node.opType !== "Constant") return undefined;
+  for (const a of node.attributes) {
+    if (a.name === "value_int" && a.int !== undefined) {
+      return { ints: [a.int], dims: [] };
+    }
+    if (a.name === "value_ints" && a.ints) {
+      return { ints: [...a.ints], dims: [a.ints.length] };
+    }
+    if (a.name === "value_float") return { ints: [], dims: [] };
+    if (a.name !== "value") continue;
+    for (const f of readFields(a.raw)) {
+      if (f.field === 5 && f.bytes) return { tensor: f.bytes };
+    }
+  }
+  return undefined;
+}
+
+/**
  * The integer values of tensor `name` when it is a constant: an
  * initializer, the output of a Constant node, or an Identity of either;
  * undefined otherwise.
@@ -58,25 +95,9 @@ export function constantInts(
   index: GraphIndex,
   name: string,
 ): bigint[] | undefined {
-  const initializer = graph.initializers.find((t) => t.name === name);
-  if (initializer) return tensorInts(initializer.raw);
-  const p = index.producer.get(name);
-  if (p === undefined) return undefined;
-  const node = index.nodes[p];
-  // Exporters hand shared weights on through Identity nodes.
-  if (node.opType === "Identity" && node.domain === "") {
-    return constantInts(graph, index, node.inputs[0]);
-  }
-  if (node.opType !== "Constant" || node.domain !== "") return undefined;
-  for (const a of node.attributes) {
-    if (a.name === "value_int" && a.int !== undefined) return [a.int];
-    if (a.name === "value_ints" && a.ints) return [...a.ints];
-    if (a.name !== "value") continue;
-    for (const f of readFields(a.raw)) {
-      if (f.field === 5 && f.bytes) return tensorInts(f.bytes);
-    }
-  }
-  return undefined;
+  const value = constantValue(graph, index, name);
+  if (!value) return undefined;
+  return "tensor" in value ? tensorInts(value.tensor) : value.ints;
 }
 
 /** The dimensions of an encoded TensorProto. */
@@ -102,24 +123,9 @@ export function constantDims(
   index: GraphIndex,
   name: string,
 ): number[] | undefined {
-  const initializer = graph.initializers.find((t) => t.name === name);
-  if (initializer) return [...initializer.dims];
-  const p = index.producer.get(name);
-  if (p === undefined) return undefined;
-  const node = index.nodes[p];
-  if (node.opType === "Identity" && node.domain === "") {
-    return constantDims(graph, index, node.inputs[0]);
-  }
-  if (node.opType !== "Constant" || node.domain !== "") return undefined;
-  for (const a of node.attributes) {
-    if (a.name === "value_int" || a.name === "value_float") return [];
-    if (a.name === "value_ints") return [a.ints?.length ?? 0];
-    if (a.name !== "value") continue;
-    for (const f of readFields(a.raw)) {
-      if (f.field === 5 && f.bytes) return tensorDims(f.bytes);
-    }
-  }
-  return undefined;
+  const value = constantValue(graph, index, name);
+  if (!value) return undefined;
+  return "tensor" in value ? tensorDims(value.tensor) : value.dims;
 }
 
 /**
