@@ -281,36 +281,27 @@ async function readOptionalJson(
   }
 }
 
+/** Throws a RangeError unless `value` is one of `choices`. */
+function checkChoice(what: string, value: string, choices: readonly string[]) {
+  if (!choices.includes(value)) {
+    throw new RangeError(
+      `Unknown ${what} "${value}": use one of ${choices.join(", ")}.`,
+    );
+  }
+}
+
 function validateSettings(s: SegmenterSettings): SegmenterSettings {
   for (const name of ["alpha", "beta"] as const) {
     if (!(s[name] >= 0 && s[name] <= 1)) {
       throw new RangeError(`${name} must lie in [0, 1], got ${s[name]}.`);
     }
   }
-  if (!SPATIAL_MODES.includes(s.spatial)) {
-    throw new RangeError(
-      `Unknown spatial mode "${s.spatial}": use one of ${
-        SPATIAL_MODES.join(", ")
-      }.`,
-    );
-  }
+  checkChoice("spatial mode", s.spatial, SPATIAL_MODES);
   if (!(Number.isInteger(s.topK) && s.topK >= 1)) {
     throw new RangeError(`topK must be a whole number >= 1, got ${s.topK}.`);
   }
-  if (!GLOBAL_VIEWS.includes(s.globalView)) {
-    throw new RangeError(
-      `Unknown global view "${s.globalView}": use one of ${
-        GLOBAL_VIEWS.join(", ")
-      }.`,
-    );
-  }
-  if (!VIEW_RESIZES.includes(s.viewResize)) {
-    throw new RangeError(
-      `Unknown view resize "${s.viewResize}": use one of ${
-        VIEW_RESIZES.join(", ")
-      }.`,
-    );
-  }
+  checkChoice("global view", s.globalView, GLOBAL_VIEWS);
+  checkChoice("view resize", s.viewResize, VIEW_RESIZES);
   if (!(s.blurSigma >= 0)) {
     throw new RangeError(`blurSigma must be >= 0, got ${s.blurSigma}.`);
   }
@@ -361,13 +352,7 @@ export async function createSegmenter(
   });
   const extraGlobalViews = [...new Set(options.extraGlobalViews ?? [])]
     .filter((v) => v !== settings.globalView);
-  for (const v of extraGlobalViews) {
-    if (!GLOBAL_VIEWS.includes(v)) {
-      throw new RangeError(
-        `Unknown global view "${v}": use one of ${GLOBAL_VIEWS.join(", ")}.`,
-      );
-    }
-  }
+  for (const v of extraGlobalViews) checkChoice("global view", v, GLOBAL_VIEWS);
   const tokenMasked = settings.globalView === "token-mask" ||
     extraGlobalViews.includes("token-mask");
   const inFlight = options.inFlight ?? 1;

@@ -10,7 +10,6 @@ import {
   DEFAULT_CLIP,
   DEFAULT_SAM,
   DEFAULT_VARIANT,
-  isModelVariant,
   MODEL_VARIANTS,
   type ModelVariant,
   resolveModelSpec,
@@ -151,63 +150,70 @@ export function numberOption(
   return v;
 }
 
+/** Checks that option `--name` is one of `choices`; throws {@linkcode UsageError}. */
+export function choiceOption<T extends string>(
+  name: string,
+  value: string,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}`);
+  }
+  return value as T;
+}
+
 const unit = (v: number) => v >= 0 && v <= 1;
 const whole = (max: number) => (v: number) =>
   Number.isInteger(v) && v >= 1 && v <= max;
 
 /** Validates the shared options; throws {@linkcode UsageError}. */
 export function methodArgs(values: MethodOptionValues): MethodArgs {
-  const variant = values.variant ?? DEFAULT_VARIANT;
-  if (!isModelVariant(variant)) {
-    throw new UsageError(
-      `--variant must be one of ${MODEL_VARIANTS.join(", ")}`,
-    );
-  }
-  const spatial = values.spatial ?? SEGMENTER_DEFAULTS.spatial;
-  if (!(SPATIAL_MODES as readonly string[]).includes(spatial)) {
-    throw new UsageError(
-      `--spatial must be one of ${SPATIAL_MODES.join(", ")}`,
-    );
-  }
+  const variant = choiceOption(
+    "variant",
+    values.variant ?? DEFAULT_VARIANT,
+    MODEL_VARIANTS,
+  );
+  const spatial = choiceOption(
+    "spatial",
+    values.spatial ?? SEGMENTER_DEFAULTS.spatial,
+    SPATIAL_MODES,
+  );
   let backend: BackendName;
   try {
     backend = parseBackend(values.backend ?? "wasm");
   } catch (e) {
     throw new UsageError(`--backend: ${(e as Error).message}`);
   }
-  const globalView = values["global-view"] ?? SEGMENTER_DEFAULTS.globalView;
-  if (!(GLOBAL_VIEWS as readonly string[]).includes(globalView)) {
-    throw new UsageError(
-      `--global-view must be one of ${GLOBAL_VIEWS.join(", ")}`,
-    );
-  }
-  const viewResize = values["view-resize"] ?? SEGMENTER_DEFAULTS.viewResize;
-  if (!(VIEW_RESIZES as readonly string[]).includes(viewResize)) {
-    throw new UsageError(
-      `--view-resize must be one of ${VIEW_RESIZES.join(", ")}`,
-    );
-  }
-  const device = values.device ?? "auto";
-  if (!(DEVICE_CHOICES as readonly string[]).includes(device)) {
-    throw new UsageError(
-      `--device must be one of ${DEVICE_CHOICES.join(", ")}`,
-    );
-  }
+  const globalView = choiceOption(
+    "global-view",
+    values["global-view"] ?? SEGMENTER_DEFAULTS.globalView,
+    GLOBAL_VIEWS,
+  );
+  const viewResize = choiceOption(
+    "view-resize",
+    values["view-resize"] ?? SEGMENTER_DEFAULTS.viewResize,
+    VIEW_RESIZES,
+  );
+  const device = choiceOption(
+    "device",
+    values.device ?? "auto",
+    DEVICE_CHOICES,
+  );
   return {
-    device: device as DeviceChoice,
+    device,
     models: values.models,
     clip: values.clip ?? DEFAULT_CLIP,
     sam: values.sam ?? DEFAULT_SAM,
     variant,
     offline: values.offline ?? false,
     backend,
-    spatial: spatial as SpatialMode,
-    globalView: globalView as GlobalView,
-    viewResize: viewResize as ViewResize,
+    spatial,
+    globalView,
+    viewResize,
     topK: numberOption(
       "top-k",
       values["top-k"],
-      defaultTopK(spatial as SpatialMode),
+      defaultTopK(spatial),
       whole(100),
       "a whole number from 1 to 100",
     ),
