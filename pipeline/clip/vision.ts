@@ -171,22 +171,41 @@ export class ClipVisionEncoder {
         } values), got ${views.length}.`,
       );
     }
-    const parts: Float32Array[] = [];
-    let dim = 0;
-    for (let start = 0; start < count; start += this.batchSize) {
-      const n = Math.min(this.batchSize, count - start);
-      const out = await this.#session.run({
+    return await this.#embedInCalls(
+      count,
+      this.batchSize,
+      "views",
+      (start, n) => ({
         pixel_values: tensor(
           "float32",
           views.subarray(start * per, (start + n) * per),
           [n, 3, this.size, this.size],
         ),
         ...this.#onesMask(n),
-      }, ["image_embeds"]);
+      }),
+    );
+  }
+
+  /**
+   * Runs the tower on `count` items in calls of at most `batch`, each with
+   * the feeds `feeds(start, n)` gives and one vector per item expected
+   * (`what` names the items in the error otherwise); the vectors in order.
+   */
+  async #embedInCalls(
+    count: number,
+    batch: number,
+    what: string,
+    feeds: (start: number, n: number) => Record<string, Tensor>,
+  ): Promise<{ embeds: Float32Array; dim: number }> {
+    const parts: Float32Array[] = [];
+    let dim = 0;
+    for (let start = 0; start < count; start += batch) {
+      const n = Math.min(batch, count - start);
+      const out = await this.#session.run(feeds(start, n), ["image_embeds"]);
       const e = out.image_embeds;
       if (e.dims[0] !== n) {
         throw new RangeError(
-          `${this.#session.label} gave ${e.dims[0]} vectors for ${n} views.`,
+          `${this.#session.label} gave ${e.dims[0]} vectors for ${n} ${what}.`,
         );
       }
       dim = e.dims[1];
@@ -228,30 +247,19 @@ export class ClipVisionEncoder {
       );
     }
     const pixels = tensor("float32", view, [1, 3, this.size, this.size]);
-    const parts: Float32Array[] = [];
-    let dim = 0;
-    for (let start = 0; start < count; start += this.maskBatchSize) {
-      const n = Math.min(this.maskBatchSize, count - start);
-      const out = await this.#session.run({
+    return await this.#embedInCalls(
+      count,
+      this.maskBatchSize,
+      "token masks: it does not broadcast the masks over the image",
+      (start, n) => ({
         pixel_values: pixels,
         [TOKEN_MASK_INPUT]: tensor(
           "float32",
           rows.subarray(start * length, (start + n) * length),
           [n, length, 1],
         ),
-      }, ["image_embeds"]);
-      const e = out.image_embeds;
-      if (e.dims[0] !== n) {
-        throw new RangeError(
-          `${this.#session.label} gave ${
-            e.dims[0]
-          } vectors for ${n} token masks: it does not broadcast the masks over the image.`,
-        );
-      }
-      dim = e.dims[1];
-      parts.push(e.data as Float32Array);
-    }
-    return { embeds: concatFloat32(parts), dim };
+      }),
+    );
   }
 }
 
