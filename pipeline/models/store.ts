@@ -15,6 +15,7 @@
 import { basename, dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import {
+  type CachedFileMeta,
   cachedFilePath,
   type CachedFileStatus,
   checkCachedFile,
@@ -24,7 +25,6 @@ import {
   judgeHash,
   LOCK_SUFFIX,
   modelDir,
-  readFileMeta,
   removeCachedFile,
   removeIfPresent,
   resolveCacheDir,
@@ -252,11 +252,14 @@ export class ModelStore implements ModelSource {
     };
   }
 
-  /** The SHA-256 of a cached file that checks out, else undefined. */
-  async #originalHash(repo: string, path: string): Promise<string | undefined> {
+  /** The record of a cached file that checks out, else undefined. */
+  async #checkedMeta(
+    repo: string,
+    path: string,
+  ): Promise<CachedFileMeta | undefined> {
     parseModelId(repo);
     const status = await this.#check(repo, path);
-    return status.state === "ok" ? status.meta?.sha256 : undefined;
+    return status.state === "ok" ? status.meta : undefined;
   }
 
   async #readDerived(
@@ -264,7 +267,7 @@ export class ModelStore implements ModelSource {
     path: string,
     kind: string,
   ): Promise<Uint8Array | undefined> {
-    const sha256 = await this.#originalHash(repo, path);
+    const sha256 = (await this.#checkedMeta(repo, path))?.sha256;
     if (!sha256) return undefined;
     const derived = derivedFilePath(path, kind, sha256);
     const status = await this.#check(repo, derived, "never");
@@ -285,14 +288,14 @@ export class ModelStore implements ModelSource {
     kind: string,
     bytes: Uint8Array,
   ): Promise<void> {
-    const source = await this.#originalHash(repo, path);
-    if (!source) {
+    const original = await this.#checkedMeta(repo, path);
+    if (!original) {
       throw new ModelIntegrityError(
         `${path} of ${repo} has no recorded SHA-256 to key a derived file on (it is not a checked download): it was not kept`,
         { repo, path },
       );
     }
-    const derived = derivedFilePath(path, kind, source);
+    const derived = derivedFilePath(path, kind, original.sha256);
     const dest = cachedFilePath(this.cacheDir, repo, derived);
     await Deno.mkdir(dirname(dest), { recursive: true });
     const temp = `${dest}.${crypto.randomUUID().slice(0, 8)}.tmp`;
@@ -304,16 +307,15 @@ export class ModelStore implements ModelSource {
       throw error;
     }
     const stat = await Deno.stat(dest);
-    const original = await readFileMeta(this.cacheDir, repo, path);
     await writeFileMeta(this.cacheDir, {
       repo,
       path: derived,
-      revision: original?.revision ?? "main",
+      revision: original.revision,
       size: bytes.length,
       sha256: createHash("sha256").update(bytes).digest("hex"),
       downloadedAt: new Date().toISOString(),
       mtimeMs: stat.mtime?.getTime(),
-      derivedFrom: { path, sha256: source, kind },
+      derivedFrom: { path, sha256: original.sha256, kind },
     });
     await this.#removeStaleDerived(repo, derived, kind);
   }
