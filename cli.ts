@@ -10,11 +10,11 @@
  */
 
 import { tmpdir } from "node:os";
-import { runDemoCommand } from "./pipeline/cli/demo.ts";
-import { runEvalCommand } from "./pipeline/cli/eval.ts";
-import { runModelsCommand } from "./pipeline/cli/models.ts";
-import { runSegmentCommand } from "./pipeline/cli/segment.ts";
-import { runSpatialCommand } from "./pipeline/cli/spatial.ts";
+import { runDemoCommand } from "./cli/demo.ts";
+import { runEvalCommand } from "./cli/eval.ts";
+import { runModelsCommand } from "./cli/models.ts";
+import { runSegmentCommand } from "./cli/segment.ts";
+import { runSpatialCommand } from "./cli/spatial.ts";
 
 /** A subcommand: its one-line summary and its entry point (returns the exit code). */
 interface Command {

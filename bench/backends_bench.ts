@@ -3,7 +3,7 @@
  * per call (feeds, run, outputs), at batch 1 and 16.
  */
 import { type BackendName, createSession } from "../pipeline/models/session.ts";
-import { hasWebGpuAdapter } from "../pipeline/models/backends/ort_web.ts";
+import { hasWebGpuAdapter } from "../pipeline/models/backends/_ort_web.ts";
 import { tensor } from "../pipeline/models/tensor.ts";
 import { seededValues, tinyModel } from "../tests/helpers/tiny_model.ts";
 

@@ -5,7 +5,7 @@
  * pre/post-processing, view kernels, parsing, selection; the real models'
  * costs are in DESIGN.md.
  */
-import { generateScene } from "../tests/fixtures/scenes.ts";
+import { generateScene } from "../pipeline/demo/scenes.ts";
 import { fixtureSegmenter } from "../tests/helpers/fixture_models.ts";
 
 const scene = generateScene(3, { width: 640, height: 480 });

@@ -17,14 +17,14 @@ import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
 import { CPU_KERNELS } from "../kernels/kernels.ts";
 import { deriveTokenMaskModel } from "../pipeline/clip/token_mask_model.ts";
 import { ClipVisionEncoder } from "../pipeline/clip/vision.ts";
-import { readImageFile } from "../pipeline/image/file.ts";
+import { readImageFile } from "../io/image_file.ts";
 import type { RgbaImage } from "../pipeline/image/rgba.ts";
 import { type BackendName, createSession } from "../pipeline/models/session.ts";
 import type { Proposal } from "../pipeline/sam/mask_generator.ts";
 import { maskStats } from "../pipeline/sam/postprocess.ts";
 import { fromItems } from "../pipeline/stages/job.ts";
 import { type GlobalView, regionsStage } from "../pipeline/stages/regions.ts";
-import { mulberry32 } from "../tests/fixtures/random.ts";
+import { mulberry32 } from "../pipeline/demo/random.ts";
 
 const PROPOSALS = 40;
 const root = Deno.env.get("ORIS_REAL_SIZE_MODELS");

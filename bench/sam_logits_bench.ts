@@ -36,7 +36,7 @@ import {
 } from "../pipeline/sam/mask_generator.ts";
 import { buildPointGrid } from "../pipeline/sam/point_grid.ts";
 import { samPreprocess, toSamFrame } from "../pipeline/sam/preprocess.ts";
-import { generateScene } from "../tests/fixtures/scenes.ts";
+import { generateScene } from "../pipeline/demo/scenes.ts";
 import { FIXTURE_MODELS_DIR } from "../tests/helpers/fixture_models.ts";
 import { benchGpuContext } from "./gpu_context.ts";
 

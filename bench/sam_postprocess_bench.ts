@@ -16,7 +16,7 @@ import {
   suppressDuplicates,
 } from "../pipeline/sam/postprocess.ts";
 import { samPreprocess, toSamFrame } from "../pipeline/sam/preprocess.ts";
-import { generateScene } from "../tests/fixtures/scenes.ts";
+import { generateScene } from "../pipeline/demo/scenes.ts";
 import { FIXTURE_MODELS_DIR } from "../tests/helpers/fixture_models.ts";
 
 const dir = `${FIXTURE_MODELS_DIR}/fixture/color-sam/onnx`;

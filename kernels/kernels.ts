@@ -8,32 +8,32 @@
  */
 
 import { blurOutside } from "./blur_outside/cpu.ts";
-import { blurOutsideGpu } from "./blur_outside/gpu.ts";
+import { blurOutsideGpu } from "./blur_outside/_gpu.ts";
 import type { BlurOutsideInput } from "./blur_outside/contract.ts";
 import { cosineSimilarity } from "./cosine/cpu.ts";
-import { cosineSimilarityGpu } from "./cosine/gpu.ts";
+import { cosineSimilarityGpu } from "./cosine/_gpu.ts";
 import type { CosineInput } from "./cosine/contract.ts";
 import { cropAndFill } from "./crop_fill/cpu.ts";
-import { cropAndFillGpu } from "./crop_fill/gpu.ts";
+import { cropAndFillGpu } from "./crop_fill/_gpu.ts";
 import type { CropFillInput } from "./crop_fill/contract.ts";
 import { type GpuContext, gpuContext } from "./gpu_device.ts";
 import { maskOverlaps } from "./mask_iou/cpu.ts";
-import { maskOverlapsGpu } from "./mask_iou/gpu.ts";
+import { maskOverlapsGpu } from "./mask_iou/_gpu.ts";
 import type { MaskOverlaps, MaskOverlapsInput } from "./mask_iou/contract.ts";
 import { decodeMaskLogits } from "./mask_logits/cpu.ts";
 import {
   decodeDeviceLogitsGpu,
   decodeMaskLogitsGpu,
-} from "./mask_logits/gpu.ts";
+} from "./mask_logits/_gpu.ts";
 import type {
   DecodedMasks,
   DeviceLogits,
   MaskLogitsInput,
   MaskLogitsShape,
 } from "./mask_logits/contract.ts";
-import type { DeviceViews } from "./views_gpu.ts";
+import type { DeviceViews } from "./_views_gpu.ts";
 import { pairwiseMaskIou } from "./mask_pairwise_iou/cpu.ts";
-import { pairwiseMaskIouGpu } from "./mask_pairwise_iou/gpu.ts";
+import { pairwiseMaskIouGpu } from "./mask_pairwise_iou/_gpu.ts";
 import type { PairwiseIouInput } from "./mask_pairwise_iou/contract.ts";
 
 /**

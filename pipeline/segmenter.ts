@@ -10,7 +10,7 @@
 import type { ClipNormalisation } from "../kernels/clip_views.ts";
 import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
 import type { Kernels } from "../kernels/kernels.ts";
-import { chooseKernels, type DeviceChoice } from "../kernels/select.ts";
+import { chooseKernels, type DeviceChoice } from "../kernels/choose.ts";
 import { ClipTextEncoder } from "./clip/text.ts";
 import { CLIP_VISION_SIGNATURE, ClipVisionEncoder } from "./clip/vision.ts";
 import {
@@ -19,7 +19,7 @@ import {
   tokenMaskInfo,
   TokenMaskMappingError,
 } from "./clip/token_mask_model.ts";
-import { visionGeometry } from "./clip/vit_geometry.ts";
+import { visionGeometry } from "./clip/_vit_geometry.ts";
 import type { RgbaImage } from "./image/rgba.ts";
 import {
   DEFAULT_CLIP,
@@ -658,6 +658,11 @@ export class Segmenter {
   /** Frees the models' sessions. */
   async release(): Promise<void> {
     await Promise.all(this.#parts.sessions.map((s) => s.release()));
+  }
+
+  /** Frees the models' sessions at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
   }
 }
 

@@ -53,16 +53,6 @@ Deno.test("mod.ts runs on pixels with read access to onnxruntime-web's package o
   });
 });
 
-/** The edge files: file system and network code that mod.ts must not import. */
-const EDGE = [
-  /^pipeline\/models\/(cache|download|store|env|lock)\.ts$/,
-  /^pipeline\/image\/(file|codec)\.ts$/,
-  /^pipeline\/cli\//,
-  /^pipeline\/io\.ts$/,
-  /^pipeline\/datasets\/(refer_files|jsonl_files|image_files)\.ts$/,
-  /^pipeline\/eval\/prediction_files\.ts$/,
-];
-
 Deno.test("mod.ts segments a scene from models held in memory, with no file system or FFI", async () => {
   const { code, stdout, stderr } = await runSandboxed(
     "tests/no_ffi/segment_in_memory.ts",
@@ -73,21 +63,47 @@ Deno.test("mod.ts segments a scene from models held in memory, with no file syst
   assert.equal(result.allFound, true);
 });
 
-Deno.test("mod.ts's module graph holds none of the edge files", async () => {
-  const { code, stdout, stderr } = await deno(["info", "--json", "mod.ts"]);
+/** The package's entry points (deno.json's exports), keyed by subpath. */
+async function packageExports(): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
+  return config.exports;
+}
+
+/** The repository's own modules in the module graph of `entry`, as paths. */
+async function localModules(entry: string): Promise<string[]> {
+  const { code, stdout, stderr } = await deno(["info", "--json", entry]);
   assert.equal(code, 0, stderr);
-  const graph = JSON.parse(stdout) as {
-    modules: { specifier: string }[];
-  };
+  const graph = JSON.parse(stdout) as { modules: { specifier: string }[] };
   const root = new URL("./", `file://${REPO}`).href;
-  const local = graph.modules
+  return graph.modules
     .map((m) => m.specifier)
     .filter((s) => s.startsWith(root))
     .map((s) => s.slice(root.length));
+}
+
+Deno.test("no entry point but ./io has a module under cli/ or io/ in its graph", async () => {
+  const exports = await packageExports();
+  assert.equal(exports["."], "./mod.ts");
+  assert.equal(exports["./io"], "./io/mod.ts");
+  for (const [subpath, entry] of Object.entries(exports)) {
+    if (subpath === "./io") continue;
+    const local = await localModules(entry);
+    assert.ok(
+      local.includes(entry.slice(2)),
+      `the graph of ${entry} was read (${local.length} local modules)`,
+    );
+    const edge = local.filter((path) => /^(cli|io)\//.test(path));
+    assert.deepEqual(edge, [], `${subpath} (${entry}) imports the edge`);
+  }
+});
+
+Deno.test("mod.ts's module graph reaches the segmenter and the model sessions", async () => {
+  const local = await localModules("mod.ts");
+  for (const core of ["pipeline/segmenter.ts", "pipeline/models/session.ts"]) {
+    assert.ok(local.includes(core), `${core} is in mod.ts's graph`);
+  }
   assert.ok(
-    local.includes("pipeline/models/session.ts"),
-    `the graph was read (${local.length} local modules)`,
+    (await localModules("io/mod.ts")).includes("io/model_store.ts"),
+    "the check above would see an edge module if one were imported",
   );
-  const edge = local.filter((path) => EDGE.some((re) => re.test(path)));
-  assert.deepEqual(edge, [], "mod.ts imports edge files");
 });

@@ -7,7 +7,7 @@ import {
   ProgressReporter,
   renderBar,
   renderProgressLine,
-} from "../pipeline/progress.ts";
+} from "../io/progress.ts";
 
 function capture(
   isTerminal: boolean,

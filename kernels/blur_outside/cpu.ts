@@ -9,7 +9,7 @@ import {
   type ResampleTaps,
 } from "../../pipeline/image/resample.ts";
 import type { Box } from "../clip_views.ts";
-import { uniformTaps } from "../uniform_taps.ts";
+import { uniformTaps } from "../_uniform_taps.ts";
 import {
   type BlurOutsideInput,
   blurOutsideSetup,

@@ -9,9 +9,9 @@
  */
 
 import type { ResampleTaps } from "../../pipeline/image/resample.ts";
-import { uniformTaps } from "../uniform_taps.ts";
+import { uniformTaps } from "../_uniform_taps.ts";
 import { type CropFillInput, cropFillSetup } from "./contract.ts";
-import { cropTaps } from "./taps.ts";
+import { cropTaps } from "./_taps.ts";
 
 /**
  * Builds the local (box crop, outside filled) views of N proposals.

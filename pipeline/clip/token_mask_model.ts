@@ -26,9 +26,9 @@
  * @module
  */
 
-import { intAttribute } from "../models/onnx/constants.ts";
-import { freshName, interpose, makeNode } from "../models/onnx/edit.ts";
-import { indexGraph } from "../models/onnx/graph_index.ts";
+import { intAttribute } from "../models/onnx/_constants.ts";
+import { freshName, interpose, makeNode } from "../models/onnx/_edit.ts";
+import { indexGraph } from "../models/onnx/_graph_index.ts";
 import {
   graphSignature,
   ONNX_TYPE,
@@ -40,19 +40,19 @@ import {
   fieldString,
   ProtobufError,
   readFields,
-} from "../models/onnx/protobuf.ts";
+} from "../models/onnx/_protobuf.ts";
 import {
   findResidualStream,
   type ResidualStream,
   ResidualStreamError,
-} from "../models/onnx/residual_stream.ts";
+} from "../models/onnx/_residual_stream.ts";
 import {
   ModelSignatureError,
   type SessionSignature,
   signatureProblems,
 } from "../models/session.ts";
-import { cutToClassToken } from "./class_token_cut.ts";
-import { classTokenReaders, graphTokens } from "./vit_geometry.ts";
+import { cutToClassToken } from "./_class_token_cut.ts";
+import { classTokenReaders, graphTokens } from "./_vit_geometry.ts";
 
 /** Name of the derived model's mask input. */
 export const TOKEN_MASK_INPUT = "token_mask";

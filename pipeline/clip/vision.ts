@@ -17,7 +17,7 @@ import {
   tensor,
 } from "../models/tensor.ts";
 import { TOKEN_MASK_INPUT } from "./token_mask_model.ts";
-import { patchGridSide } from "./token_mask_inputs.ts";
+import { patchGridSide } from "./_token_mask_inputs.ts";
 
 /** Inputs and outputs the CLIP vision model must have. */
 export const CLIP_VISION_SIGNATURE: SessionSignature = {

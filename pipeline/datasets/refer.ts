@@ -43,7 +43,7 @@ import {
   DatasetIntegrityError,
   DatasetSelectionError,
 } from "./errors.ts";
-import { type PickleValue, readPickle } from "./pickle.ts";
+import { type PickleValue, readPickle } from "./_pickle.ts";
 import { segmentationProblem } from "./segmentation.ts";
 import type { CocoSegmentation } from "./coco_mask.ts";
 import type { DatasetImage, DatasetRef, DatasetSentence } from "./types.ts";

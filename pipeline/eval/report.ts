@@ -6,8 +6,8 @@
  * @module
  */
 
-import { copyImage } from "../render/draw.ts";
-import { drawText } from "../render/font.ts";
+import { copyImage } from "../render/_draw.ts";
+import { drawText } from "../render/_font.ts";
 import { renderMaskPair } from "../render/overlay.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import { resampleRgbToPlanar } from "../image/resample.ts";

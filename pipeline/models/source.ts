@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ModelIntegrityError } from "./errors.ts";
+import { ModelError, ModelIntegrityError } from "./errors.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
 import {
   type FetchLike,
@@ -236,5 +236,41 @@ export function hubSource(options: HubSourceOptions = {}): ModelSource {
       }
       return bytes;
     },
+  };
+}
+
+/**
+ * A source over files already held in memory, keyed `repo/path`: model
+ * bytes an embedder fetched or bundled itself. Reading a file that is not
+ * there throws a {@linkcode ModelError} naming it.
+ *
+ * @example
+ * ```ts
+ * import { memorySource } from "./source.ts";
+ *
+ * const source = memorySource(new Map([["me/model/config.json", new Uint8Array([123, 125])]]));
+ * const bytes = await source.read("me/model", "config.json");
+ * console.log(bytes.length); // 2
+ * ```
+ */
+export function memorySource(
+  files: ReadonlyMap<string, Uint8Array>,
+): ModelSource {
+  return {
+    read(repo, path) {
+      const bytes = files.get(`${repo}/${path}`);
+      if (bytes) return Promise.resolve(bytes);
+      const held = new Set(
+        [...files.keys()].map((k) => k.split("/").slice(0, 2).join("/")),
+      );
+      return Promise.reject(
+        new ModelError(
+          `The file ${path} of ${repo} is not among the files held in memory (${
+            held.size ? `repositories: ${[...held].join(", ")}` : "none"
+          }): add it to the map given to memorySource.`,
+        ),
+      );
+    },
+    describe: (repo, path) => `memory:${repo}/${path}`,
   };
 }

@@ -35,8 +35,8 @@ import {
   type DrawMask,
   outlineMask,
   tintMask,
-} from "./draw.ts";
-import { drawText, measureText } from "./font.ts";
+} from "./_draw.ts";
+import { drawText, measureText } from "./_font.ts";
 
 /** The selected mask's colour by default: a clear green. */
 export const SELECTED_COLOUR: DrawColour = [0, 214, 96];

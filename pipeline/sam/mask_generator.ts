@@ -21,7 +21,7 @@ import {
   type Tensor,
   tensor,
 } from "../models/tensor.ts";
-import { maskNms } from "./mask_nms.ts";
+import { maskNms } from "./_mask_nms.ts";
 import { buildPointGrid } from "./point_grid.ts";
 import {
   filterDecoderBatch,

@@ -12,9 +12,9 @@ import type {
   DecodedMasks,
   MaskLogitsShape,
 } from "../../kernels/mask_logits/contract.ts";
-import { boxNms } from "./box_nms.ts";
+import { boxNms } from "./_box_nms.ts";
 import type { MaskGeneratorOptions, Proposal } from "./mask_generator.ts";
-import { removeSmallRegions } from "./small_regions.ts";
+import { removeSmallRegions } from "./_small_regions.ts";
 
 /** A mask that passed the per-batch filters, kept as its box crop. */
 export interface MaskCandidate {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { pilResizeBilinear } from "../image/pil_bilinear.ts";
+import { pilResizeBilinear } from "../image/_pil_bilinear.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 
 /** SAM's preprocessing constants (as in the models' preprocessor_config.json). */

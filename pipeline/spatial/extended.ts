@@ -12,7 +12,7 @@ import {
   type RelationKind,
   type SpatialParse,
 } from "./parse.ts";
-import { DIRECTION_AXIS } from "./lexicon.ts";
+import { DIRECTION_AXIS } from "./_lexicon.ts";
 import { type Selection, type SpatialCandidate, topK } from "./types.ts";
 
 /** A candidate as the extended selector sees it. */

@@ -48,7 +48,7 @@ import {
   SIDE_WORDS,
   STANDALONE,
   TOP_PLACE_NOUNS,
-} from "./lexicon.ts";
+} from "./_lexicon.ts";
 
 /** A place or extreme that picks one candidate among several. */
 export type Direction =

@@ -14,7 +14,7 @@ import type { Box, ClipNormalisation } from "../../kernels/clip_views.ts";
 import type { BlurOutsideInput } from "../../kernels/blur_outside/contract.ts";
 import type { GpuContext } from "../../kernels/gpu_device.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
-import { tokenMaskRows, wholeImageView } from "../clip/token_mask_inputs.ts";
+import { tokenMaskRows, wholeImageView } from "../clip/_token_mask_inputs.ts";
 import type { ClipVisionEncoder } from "../clip/vision.ts";
 import {
   assertDeviceAlive,

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { byteCharsToBytes } from "./byte_level.ts";
-import { BpeModel } from "./bpe.ts";
+import { byteCharsToBytes } from "./_byte_level.ts";
+import { BpeModel } from "./_bpe.ts";
 import {
   AddedTokenSplitter,
   type Frame,
@@ -26,7 +26,7 @@ import {
   parsePostProcessor,
   parsePreTokenizer,
   type PreTokenize,
-} from "./tokenizer_components.ts";
+} from "./_tokenizer_components.ts";
 import {
   describe,
   idAt,
@@ -34,10 +34,10 @@ import {
   type Json,
   objectAt,
   TokenizerFormatError,
-} from "./tokenizer_json.ts";
+} from "./_tokenizer_json.ts";
 
-export { byteToUnicode } from "./byte_level.ts";
-export { TokenizerFormatError } from "./tokenizer_json.ts";
+export { byteToUnicode } from "./_byte_level.ts";
+export { TokenizerFormatError } from "./_tokenizer_json.ts";
 
 /** CLIP's context length: the text encoder's position table has 77 rows. */
 export const CLIP_CONTEXT_LENGTH = 77;

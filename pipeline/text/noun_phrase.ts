@@ -10,7 +10,7 @@
 
 import winkNLP from "wink-nlp";
 import model from "wink-eng-lite-web-model";
-import { SIDE_WORDS } from "../spatial/lexicon.ts";
+import { SIDE_WORDS } from "../spatial/_lexicon.ts";
 
 /** A token with its part-of-speech tag (Universal POS). */
 export interface TaggedToken {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parseCommandLine } from "../../pipeline/cli/command_line.ts";
-import { UsageError } from "../../pipeline/cli/usage_error.ts";
+import { parseCommandLine } from "../../cli/command_line.ts";
+import { UsageError } from "../../cli/usage_error.ts";
 
 const USAGE = "Usage: oris thing [--n N]\n";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { runEvalCommand } from "../../pipeline/cli/eval.ts";
+import { runEvalCommand } from "../../cli/eval.ts";
 import {
   annotationToMask,
   decodeRle,
@@ -8,7 +8,7 @@ import {
   maskToCompressedRle,
 } from "../../pipeline/datasets/coco_mask.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import {
   copyFixtureModels,
   FIXTURE_CLIP,
@@ -122,7 +122,7 @@ Deno.test("eval on the REFER fixture: each line's I and U and the metrics match 
     assert.ok(lines.length >= 8, `${lines.length} lines`);
     // The ground truth straight from instances.json, via the refs' ann ids.
     const refs = new Map<number, number>(); // ref_id -> ann_id
-    const { readPickle } = await import("../../pipeline/datasets/pickle.ts");
+    const { readPickle } = await import("../../pipeline/datasets/_pickle.ts");
     // Python dicts come back as Maps.
     const pickled = readPickle(
       await Deno.readFile(`${REFER}/refcocog/refs(umd).p`),

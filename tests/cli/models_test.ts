@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runModelsCommand } from "../../pipeline/cli/models.ts";
-import { metadataPath } from "../../pipeline/models/cache.ts";
+import { runModelsCommand } from "../../cli/models.ts";
+import { metadataPath } from "../../io/model_cache.ts";
 import {
   DEFAULT_CLIP,
   DEFAULT_SAM,

@@ -4,10 +4,10 @@ import {
   numberedPath,
   runSegmentCommand,
   SEGMENT_USAGE,
-} from "../../pipeline/cli/segment.ts";
-import { decodeImage } from "../../pipeline/image/codec.ts";
+} from "../../cli/segment.ts";
+import { decodeImage } from "../../io/image_codec.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import {
   copyFixtureModels,
   FIXTURE_CLIP,

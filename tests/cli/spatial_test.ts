@@ -6,7 +6,7 @@ import {
   parseImageSize,
   runSpatialCommand,
   SPATIAL_USAGE,
-} from "../../pipeline/cli/spatial.ts";
+} from "../../cli/spatial.ts";
 import { ZEBRAS } from "../helpers/spatial.ts";
 
 /** Runs the command with a candidates file holding `content`. */

@@ -5,7 +5,7 @@ import {
   patchGridSide,
   tokenMaskRows,
   wholeImageView,
-} from "../../pipeline/clip/token_mask_inputs.ts";
+} from "../../pipeline/clip/_token_mask_inputs.ts";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 import { maskStats } from "../../pipeline/sam/postprocess.ts";
 

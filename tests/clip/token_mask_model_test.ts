@@ -9,7 +9,7 @@ import {
 import {
   tokenMaskRows,
   wholeImageView,
-} from "../../pipeline/clip/token_mask_inputs.ts";
+} from "../../pipeline/clip/_token_mask_inputs.ts";
 import {
   CLIP_VISION_SIGNATURE,
   ClipVisionEncoder,
@@ -18,7 +18,7 @@ import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
 import {
   findResidualStream,
   ResidualStreamError,
-} from "../../pipeline/models/onnx/residual_stream.ts";
+} from "../../pipeline/models/onnx/_residual_stream.ts";
 import {
   createSession,
   ModelSignatureError,
@@ -28,9 +28,9 @@ import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
 import {
   buildClipVisionModel,
   clipFixtureBasis,
-} from "../fixtures/color_clip.ts";
-import { colourIndex, PALETTE } from "../fixtures/palette.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+} from "../../pipeline/demo/color_clip.ts";
+import { colourIndex, PALETTE } from "../../pipeline/demo/palette.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { flatGraph, residualGraph } from "../helpers/residual_graphs.ts";
 import { tinyModel } from "../helpers/tiny_model.ts";
 

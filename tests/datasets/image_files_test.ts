@@ -10,7 +10,7 @@ import {
   imageFileExists,
   resolveImagePath,
   withImageFiles,
-} from "../../pipeline/datasets/image_files.ts";
+} from "../../io/image_files.ts";
 import type { DatasetImage } from "../../pipeline/datasets/types.ts";
 import { withTemp } from "../helpers/temp.ts";
 

@@ -5,10 +5,7 @@ import {
   DatasetFormatError,
   DatasetSelectionError,
 } from "../../pipeline/datasets/errors.ts";
-import {
-  readJsonlDataset,
-  readLines,
-} from "../../pipeline/datasets/jsonl_files.ts";
+import { readJsonlDataset, readLines } from "../../io/jsonl_files.ts";
 import { withTemp } from "../helpers/temp.ts";
 
 const SMALL = fileURLToPath(

@@ -3,7 +3,7 @@ import {
   PickleError,
   type PickleValue,
   readPickle,
-} from "../../pipeline/datasets/pickle.ts";
+} from "../../pipeline/datasets/_pickle.ts";
 
 /** Bytes from numbers and Latin-1 strings (one byte per character). */
 function bytesOf(...parts: (number | string)[]): Uint8Array {

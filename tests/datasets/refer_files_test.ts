@@ -9,10 +9,10 @@ import {
 import {
   describeMissingImages,
   findMissingImages,
-} from "../../pipeline/datasets/image_files.ts";
-import { loadRefer } from "../../pipeline/datasets/refer_files.ts";
-import { readImageFile } from "../../pipeline/image/file.ts";
-import { PALETTE } from "../fixtures/palette.ts";
+} from "../../io/image_files.ts";
+import { loadRefer } from "../../io/refer_files.ts";
+import { readImageFile } from "../../io/image_file.ts";
+import { PALETTE } from "../../pipeline/demo/palette.ts";
 import { listDir, withTemp } from "../helpers/temp.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));

@@ -4,7 +4,7 @@ import {
   DatasetIntegrityError,
   DatasetSelectionError,
 } from "../../pipeline/datasets/errors.ts";
-import { PickleError } from "../../pipeline/datasets/pickle.ts";
+import { PickleError } from "../../pipeline/datasets/_pickle.ts";
 import {
   buildReferSplit,
   checkReferSelection,

@@ -4,7 +4,7 @@ import {
   openPredictions,
   PredictionsExistError,
   writeFileAtomic,
-} from "../../pipeline/eval/prediction_files.ts";
+} from "../../io/prediction_files.ts";
 import {
   formatPredictionLines,
   PredictionFormatError,

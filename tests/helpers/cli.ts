@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ProgressOutput } from "../../pipeline/progress.ts";
+import type { ProgressOutput } from "../../io/progress.ts";
 
 /** The exit status of a command and what it printed. */
 export interface CapturedRun {

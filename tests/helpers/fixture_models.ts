@@ -6,7 +6,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { ModelStore } from "../../pipeline/models/store.ts";
+import { ModelStore } from "../../io/model_store.ts";
 import {
   createSegmenter,
   type Segmenter,

@@ -20,10 +20,7 @@
  */
 
 import { createHash } from "node:crypto";
-import {
-  ModelStore,
-  type ModelStoreOptions,
-} from "../../pipeline/models/store.ts";
+import { ModelStore, type ModelStoreOptions } from "../../io/model_store.ts";
 
 /** A file served by the hub. */
 export interface HubServerFile {

@@ -1,9 +1,5 @@
 import { deepStrictEqual, equal, notEqual } from "node:assert/strict";
-import {
-  decodeImage,
-  encodeMaskPng,
-  encodePng,
-} from "../../pipeline/image/codec.ts";
+import { decodeImage, encodeMaskPng, encodePng } from "../../io/image_codec.ts";
 import {
   ImageDecodeError,
   ImageTooLargeError,

@@ -1,12 +1,12 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeMaskPng } from "../../pipeline/image/codec.ts";
+import { encodeMaskPng } from "../../io/image_codec.ts";
 import {
   ImageDecodeError,
   ImageTooLargeError,
 } from "../../pipeline/image/errors.ts";
-import { readImageFile, writePng } from "../../pipeline/image/file.ts";
+import { readImageFile, writePng } from "../../io/image_file.ts";
 import { MAX_IMAGE_BYTES } from "../../pipeline/image/probe.ts";
 import { withTemp } from "../helpers/temp.ts";
 import { assertRejectsWith, expectedPng, FIXTURES } from "./fixtures.ts";

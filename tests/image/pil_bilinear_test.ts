@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   pilBilinearTaps,
   pilResizeBilinear,
-} from "../../pipeline/image/pil_bilinear.ts";
+} from "../../pipeline/image/_pil_bilinear.ts";
 import { createRgbaImage, rgbaFromRgb } from "../../pipeline/image/rgba.ts";
 
 /** A case of goldens/sam/pil_bilinear.json (PIL's own output). */

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { decodeImage } from "../../pipeline/image/codec.ts";
+import { decodeImage } from "../../io/image_codec.ts";
 import {
   encodeMaskPng,
   encodePng,

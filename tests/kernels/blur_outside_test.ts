@@ -5,7 +5,7 @@ import {
   gaussianKernel,
 } from "../../kernels/blur_outside/contract.ts";
 import { blurOutside, blurPlanes } from "../../kernels/blur_outside/cpu.ts";
-import { blurOutsideGpu } from "../../kernels/blur_outside/gpu.ts";
+import { blurOutsideGpu } from "../../kernels/blur_outside/_gpu.ts";
 import { resampleRgbToPlanar } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";

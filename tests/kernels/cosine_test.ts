@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
-import { cosineSimilarityGpu } from "../../kernels/cosine/gpu.ts";
+import { cosineSimilarityGpu } from "../../kernels/cosine/_gpu.ts";
 import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { seededValues } from "../helpers/tiny_model.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";

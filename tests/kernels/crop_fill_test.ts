@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
 import { cropAndFill } from "../../kernels/crop_fill/cpu.ts";
-import { cropAndFillGpu } from "../../kernels/crop_fill/gpu.ts";
-import { cropTaps } from "../../kernels/crop_fill/taps.ts";
+import { cropAndFillGpu } from "../../kernels/crop_fill/_gpu.ts";
+import { cropTaps } from "../../kernels/crop_fill/_taps.ts";
 import { resampleTaps } from "../../pipeline/image/resample.ts";
 import { gpu, maxAbsDiff } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks, texturedImage } from "./inputs.ts";

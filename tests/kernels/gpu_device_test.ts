@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runBatch } from "../../kernels/gpu_batch.ts";
+import { runBatch } from "../../kernels/_gpu_batch.ts";
 import {
   BufferPool,
   GpuKernelError,

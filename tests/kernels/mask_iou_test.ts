@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { maskIou, maskOverlaps } from "../../kernels/mask_iou/cpu.ts";
-import { maskOverlapsGpu } from "../../kernels/mask_iou/gpu.ts";
+import { maskOverlapsGpu } from "../../kernels/mask_iou/_gpu.ts";
 import { gpu } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks } from "./inputs.ts";
 

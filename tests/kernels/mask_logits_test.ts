@@ -9,7 +9,7 @@ import { decodeMaskLogits } from "../../kernels/mask_logits/cpu.ts";
 import {
   decodeDeviceLogitsGpu,
   decodeMaskLogitsGpu,
-} from "../../kernels/mask_logits/gpu.ts";
+} from "../../kernels/mask_logits/_gpu.ts";
 import { seededValues } from "../helpers/tiny_model.ts";
 import { gpu } from "./gpu_context.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { withBindingLimit } from "../../kernels/gpu_device.ts";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { pairwiseMaskIou } from "../../kernels/mask_pairwise_iou/cpu.ts";
-import { pairwiseMaskIouGpu } from "../../kernels/mask_pairwise_iou/gpu.ts";
+import { pairwiseMaskIouGpu } from "../../kernels/mask_pairwise_iou/_gpu.ts";
 import { gpu } from "./gpu_context.ts";
 import { edgeMasks, ellipseMasks } from "./inputs.ts";
 

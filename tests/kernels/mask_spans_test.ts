@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { chunks } from "../../kernels/gpu_batch.ts";
-import { packSpans, planSpanChunks } from "../../kernels/mask_spans.ts";
+import { chunks } from "../../kernels/_gpu_batch.ts";
+import { packSpans, planSpanChunks } from "../../kernels/_mask_spans.ts";
 
 Deno.test("planSpanChunks() keeps each chunk's masks and outputs within the limit", () => {
   const spans = [

@@ -6,7 +6,7 @@ import {
   chooseKernels,
   type DeviceChoice,
   type GpuAccess,
-} from "../../kernels/select.ts";
+} from "../../kernels/choose.ts";
 import { gpu } from "./gpu_context.ts";
 import { ellipseMasks, texturedImage } from "./inputs.ts";
 
@@ -108,7 +108,7 @@ Deno.test({
 Deno.test("chooseKernels() names what to install when WebGPU or an adapter is missing", async () => {
   // A fresh process, where navigator.gpu is replaced before any kernel runs.
   const script = `
-    const select = new URL("../../kernels/select.ts", ${
+    const select = new URL("../../kernels/choose.ts", ${
     JSON.stringify(import.meta.url)
   });
     const fake = Deno.args[0] === "no-api" ? undefined : { requestAdapter: () => Promise.resolve(null) };

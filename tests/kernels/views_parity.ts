@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { ViewsInput } from "../../kernels/clip_views.ts";
-import type { DeviceViews } from "../../kernels/views_gpu.ts";
+import type { DeviceViews } from "../../kernels/_views_gpu.ts";
 import { type GpuContext, withBindingLimit } from "../../kernels/gpu_device.ts";
 import { maxAbsDiff } from "./gpu_context.ts";
 import { ellipseMasks, type MaskSet, texturedImage } from "./inputs.ts";

@@ -11,8 +11,8 @@ import {
   resolveCacheDir,
   sha256File,
   verifyModel,
-} from "../../pipeline/models/cache.ts";
-import { ModelStore } from "../../pipeline/models/store.ts";
+} from "../../io/model_cache.ts";
+import { ModelStore } from "../../io/model_store.ts";
 import { fixtureRepoFiles, startHubServer } from "../helpers/hub_server.ts";
 import { listDir, withTemp } from "../helpers/temp.ts";
 

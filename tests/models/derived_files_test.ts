@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { derivedFilePath, readFileMeta } from "../../pipeline/models/cache.ts";
+import { derivedFilePath, readFileMeta } from "../../io/model_cache.ts";
 import { ModelIntegrityError } from "../../pipeline/models/errors.ts";
 import { readDerivedFile } from "../../pipeline/models/source.ts";
-import { ModelStore } from "../../pipeline/models/store.ts";
+import { ModelStore } from "../../io/model_store.ts";
 import {
   fixtureRepoFiles,
   hubStore,

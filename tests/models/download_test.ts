@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { downloadFile } from "../../pipeline/models/download.ts";
+import { downloadFile } from "../../io/model_download.ts";
 import {
   ModelAccessError,
   ModelDownloadError,

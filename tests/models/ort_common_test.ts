@@ -3,7 +3,7 @@ import {
   type OrtSessionLike,
   type OrtTensorConstructor,
   wrapOrtSession,
-} from "../../pipeline/models/backends/ort_common.ts";
+} from "../../pipeline/models/backends/_ort_common.ts";
 import { isDeviceTensor } from "../../pipeline/models/tensor.ts";
 
 /**

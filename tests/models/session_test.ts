@@ -16,7 +16,7 @@ import {
   isDeviceTensor,
   tensor,
 } from "../../pipeline/models/tensor.ts";
-import { sessionCreateError } from "../../pipeline/models/backends/ort_common.ts";
+import { sessionCreateError } from "../../pipeline/models/backends/_ort_common.ts";
 import { testAdapter } from "../helpers/webgpu.ts";
 import {
   halfPrecisionModel,

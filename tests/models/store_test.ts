@@ -4,7 +4,7 @@ import {
   checkCachedFile,
   metadataPath,
   readFileMeta,
-} from "../../pipeline/models/cache.ts";
+} from "../../io/model_cache.ts";
 import {
   ModelIntegrityError,
   ModelNotFoundError,
@@ -14,7 +14,7 @@ import {
   modelFiles,
   resolveModelSpec,
 } from "../../pipeline/models/registry.ts";
-import { ModelStore } from "../../pipeline/models/store.ts";
+import { ModelStore } from "../../io/model_store.ts";
 import {
   fixtureRepoFiles,
   hubStore,

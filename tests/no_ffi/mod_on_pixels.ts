@@ -9,12 +9,11 @@
 
 import {
   createRgbaImage,
-  createSession,
   encodeMaskPng,
   probeImage,
   resampleRgbToPlanar,
-  tensor,
-} from "../../mod.ts";
+} from "../../pipeline/image/mod.ts";
+import { createSession, tensor } from "../../pipeline/models/mod.ts";
 import { tinyModel } from "../helpers/tiny_model.ts";
 
 const image = createRgbaImage(40, 30);

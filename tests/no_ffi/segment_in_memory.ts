@@ -7,19 +7,12 @@
  * @module
  */
 
-import { createSegmenter, maskIou, type ModelSource } from "../../mod.ts";
-import { fixtureFiles } from "../fixtures/generate.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { createSegmenter, memorySource } from "../../mod.ts";
+import { maskIou } from "../../kernels/mod.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
+import { demoModelFiles } from "../../pipeline/demo/models.ts";
 
-const files = new Map(fixtureFiles());
-const source: ModelSource = {
-  read(repo, path) {
-    const bytes = files.get(`${repo}/${path}`);
-    if (!bytes) throw new Error(`no ${repo}/${path} in memory`);
-    return Promise.resolve(bytes);
-  },
-  describe: (repo, path) => `memory:${repo}/${path}`,
-};
+const source = memorySource(demoModelFiles());
 const segmenter = await createSegmenter({
   source,
   clip: "fixture/color-clip",

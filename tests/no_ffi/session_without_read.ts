@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createSession } from "../../mod.ts";
+import { createSession } from "../../pipeline/models/mod.ts";
 import { tinyModel } from "../helpers/tiny_model.ts";
 
 try {

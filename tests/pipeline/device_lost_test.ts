@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gpuContext } from "../../kernels/gpu_device.ts";
 import { GpuDeviceLostError } from "../../pipeline/models/device_lost.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { fixtureSegmenter } from "../helpers/fixture_models.ts";
 import { testAdapter } from "../helpers/webgpu.ts";
 

@@ -5,13 +5,13 @@ import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 import { fromItems, type ImageJob } from "../../pipeline/stages/job.ts";
 import { selectFor } from "../../pipeline/stages/select.ts";
 import { type SegmentedJob, toResult } from "../../pipeline/segmenter.ts";
-import { generateScene, type Scene } from "../fixtures/scenes.ts";
+import { generateScene, type Scene } from "../../pipeline/demo/scenes.ts";
 import {
   copyFixtureModels,
   fixtureSegmenter,
 } from "../helpers/fixture_models.ts";
 import { tinyModel } from "../helpers/tiny_model.ts";
-import { ModelStore } from "../../pipeline/models/store.ts";
+import { ModelStore } from "../../io/model_store.ts";
 import { ModelSignatureError } from "../../pipeline/models/session.ts";
 
 const SCENES = 16;

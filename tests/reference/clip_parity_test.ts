@@ -14,7 +14,7 @@ import {
   maskGrid,
   tokenMaskRows,
   wholeImageView,
-} from "../../pipeline/clip/token_mask_inputs.ts";
+} from "../../pipeline/clip/_token_mask_inputs.ts";
 import {
   deriveTokenMaskModel,
   TokenMaskMappingError,

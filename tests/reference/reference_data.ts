@@ -9,10 +9,10 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { readImageFile } from "../../pipeline/image/file.ts";
+import { readImageFile } from "../../io/image_file.ts";
 import type { RgbaImage } from "../../pipeline/image/rgba.ts";
 import type { BackendName } from "../../pipeline/models/session.ts";
-import { ModelStore } from "../../pipeline/models/store.ts";
+import { ModelStore } from "../../io/model_store.ts";
 
 /** The folder of the reference data. */
 export const REFERENCE_DIR = fileURLToPath(

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { gpuContext } from "../../kernels/gpu_device.ts";
 import { CPU_KERNELS, GPU_KERNELS } from "../../kernels/kernels.ts";
-import { pilResizeBilinear } from "../../pipeline/image/pil_bilinear.ts";
+import { pilResizeBilinear } from "../../pipeline/image/_pil_bilinear.ts";
 import type { RgbaImage } from "../../pipeline/image/rgba.ts";
 import { sha256Hex } from "../../pipeline/models/source.ts";
 import {

@@ -7,7 +7,7 @@ import {
   outlineMask,
   type OutlineSide,
   tintMask,
-} from "../../pipeline/render/draw.ts";
+} from "../../pipeline/render/_draw.ts";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 import {
   changed,

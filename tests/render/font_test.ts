@@ -5,8 +5,8 @@ import {
   glyphFor,
   hasGlyph,
   measureText,
-} from "../../pipeline/render/font.ts";
-import { copyImage } from "../../pipeline/render/draw.ts";
+} from "../../pipeline/render/_font.ts";
+import { copyImage } from "../../pipeline/render/_draw.ts";
 import type { RgbaImage } from "../../pipeline/image/rgba.ts";
 import { changed, pixel, solid } from "./helpers.ts";
 

@@ -12,9 +12,9 @@ import {
   SELECTED_COLOUR,
   TRUTH_COLOUR,
 } from "../../pipeline/render/overlay.ts";
-import { copyImage, maskOutline } from "../../pipeline/render/draw.ts";
-import { measureText } from "../../pipeline/render/font.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { copyImage, maskOutline } from "../../pipeline/render/_draw.ts";
+import { measureText } from "../../pipeline/render/_font.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { patterned, pixel, rectMask } from "./helpers.ts";
 
 type Box = [number, number, number, number];

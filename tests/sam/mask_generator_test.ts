@@ -7,7 +7,7 @@ import {
   AutomaticMaskGenerator,
   type Proposal,
 } from "../../pipeline/sam/mask_generator.ts";
-import { generateScene } from "../fixtures/scenes.ts";
+import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { FIXTURE_MODELS_DIR } from "../helpers/fixture_models.ts";
 
 const dir = `${FIXTURE_MODELS_DIR}/fixture/color-sam/onnx`;

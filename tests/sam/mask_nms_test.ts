@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { CPU_KERNELS, gpuKernels } from "../../kernels/kernels.ts";
 import type { PairwiseIouInput } from "../../kernels/mask_pairwise_iou/contract.ts";
-import { boxNms } from "../../pipeline/sam/box_nms.ts";
+import { boxNms } from "../../pipeline/sam/_box_nms.ts";
 import type { Proposal } from "../../pipeline/sam/mask_generator.ts";
-import { maskNms, nmsByMatrix } from "../../pipeline/sam/mask_nms.ts";
+import { maskNms, nmsByMatrix } from "../../pipeline/sam/_mask_nms.ts";
 import { maskStats } from "../../pipeline/sam/postprocess.ts";
 import { gpu } from "../kernels/gpu_context.ts";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { boxIou, boxNms, greedyNms } from "../../pipeline/sam/box_nms.ts";
+import { boxIou, boxNms, greedyNms } from "../../pipeline/sam/_box_nms.ts";
 import { buildPointGrid } from "../../pipeline/sam/point_grid.ts";
 import {
   connectedComponents,
   removeSmallRegions,
-} from "../../pipeline/sam/small_regions.ts";
+} from "../../pipeline/sam/_small_regions.ts";
 import {
   SAM_PREPROCESS,
   samPreprocess,
@@ -12,7 +12,7 @@ import {
   samResizedSize,
   toSamFrame,
 } from "../../pipeline/sam/preprocess.ts";
-import { pilResizeBilinear } from "../../pipeline/image/pil_bilinear.ts";
+import { pilResizeBilinear } from "../../pipeline/image/_pil_bilinear.ts";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 
 Deno.test("buildPointGrid() puts one point at the centre of each cell, row by row", () => {

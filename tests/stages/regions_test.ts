@@ -19,7 +19,7 @@ import {
 import {
   tokenMaskRows,
   wholeImageView,
-} from "../../pipeline/clip/token_mask_inputs.ts";
+} from "../../pipeline/clip/_token_mask_inputs.ts";
 import { gpu } from "../kernels/gpu_context.ts";
 import { ellipseMasks, texturedImage } from "../kernels/inputs.ts";
 import { readBuffer } from "../kernels/views_parity.ts";

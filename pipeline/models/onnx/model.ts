@@ -21,7 +21,7 @@ import {
   type ProtoField,
   ProtoWriter,
   readFields,
-} from "./protobuf.ts";
+} from "./_protobuf.ts";
 
 /** ONNX TensorProto.DataType codes oris needs by name. */
 export const ONNX_TYPE = {

@@ -10,7 +10,7 @@ import {
   decodeImage,
   encodeMaskPng,
   encodePng,
-} from "../../../pipeline/image/codec.ts";
+} from "../../../io/image_codec.ts";
 
 const fixtures = new URL("../../fixtures/images/", import.meta.url);
 const jpeg = await decodeImage(

@@ -1,0 +1,651 @@
+/**
+ * `oris eval`: evaluate on RefCOCO, RefCOCO+, RefCOCOg (REFER layout) or a
+ * JSONL dataset; or score an existing predictions file (edge code: files).
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  annotationToMask,
+  decodeRle,
+  decompressRle,
+} from "../pipeline/datasets/coco_mask.ts";
+import { resolveImagePath } from "../io/image_files.ts";
+import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
+import { loadRefer } from "../io/refer_files.ts";
+import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
+import type { DatasetImage } from "../pipeline/datasets/types.ts";
+import { readImageFile, writePng } from "../io/image_file.ts";
+import { encodePng } from "../pipeline/image/png_encode.ts";
+import type { RgbaImage } from "../pipeline/image/rgba.ts";
+import {
+  type AblationConfig,
+  ablationGrid,
+  configName,
+  globalViewsOf,
+} from "../pipeline/eval/ablation.ts";
+import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
+import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
+import { acquireFileLock } from "../io/model_lock.ts";
+import {
+  type GridExample,
+  renderExampleGrid,
+  renderReport,
+  splitRows,
+  textTable,
+} from "../pipeline/eval/report.ts";
+import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
+import { indexRefs, scorePredictions } from "../pipeline/eval/score.ts";
+import {
+  type ProgressOutput,
+  ProgressReporter,
+  stderrOutput,
+} from "../io/progress.ts";
+import { createSegmenter } from "../pipeline/segmenter.ts";
+import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
+import {
+  METHOD_OPTION_SPECS,
+  METHOD_OPTIONS_USAGE,
+  type MethodArgs,
+  methodArgs,
+  methodSettings,
+  numberOption,
+  openModels,
+  segmenterOptions,
+  segmenterProgress,
+} from "./method_options.ts";
+import { parseCommandLine } from "./command_line.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Usage text of `eval`. */
+export const EVAL_USAGE =
+  `Usage: deno task eval --refer DIR --images DIR [--dataset refcocog --split-by umd --split val] [options]
+       deno task eval --jsonl FILE --images DIR [options]
+       deno task eval --score predictions.jsonl (--refer DIR ... | --jsonl FILE) [--out DIR]
+
+Evaluates referring segmentation: every sentence's mask against its ground truth
+at full resolution; oIoU, mIoU and Pr@0.5..0.9, overall and split by whether the
+sentence holds a spatial word.
+
+Data:
+  --refer DIR           REFER layout: DIR/refcocog/refs(umd).p + DIR/refcocog/instances.json
+  --dataset NAME        refcoco, refcoco+ or refcocog (default refcocog)
+  --split-by NAME       refcoco: unc, google; refcoco+: unc; refcocog: umd, google (default umd)
+  --split NAME          val, test, testA, testB, train (default val)
+  --jsonl FILE          JSONL data instead: one image per line with its sentences and masks
+  --images DIR          folder of the images (COCO train2014 for REFER)
+  --limit N             evaluate the first N images only
+
+Run:
+  --out DIR             predictions.jsonl, metrics.json, report.md, examples.png
+                        (default out/eval/<dataset>-<split-by>-<split>)
+  --resume              continue an interrupted run in --out after its last whole line
+  --strict              stop at the first missing image (default: count, report, skip)
+  --ablate              also run the ablation grid (spatial rules, alphas, and
+                        token-mask vs blur global views) on the same per-image
+                        work, printed as one table
+  --in-flight N         images worked on at once, results kept in order (default 1);
+                        2-4 on a GPU host overlap one image's GPU and model waits
+                        with the next image's work
+  --score FILE          only score a predictions file against the data; no models
+
+${METHOD_OPTIONS_USAGE}
+  (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
+
+  -h, --help            show this help
+`;
+
+/** Where the command writes; tests inject these. */
+export interface EvalCommandIO {
+  stdout?: (text: string) => void;
+  stderr?: ProgressOutput;
+  env?: Record<string, string | undefined>;
+}
+
+interface EvalArgs extends MethodArgs {
+  refer?: string;
+  dataset: string;
+  splitBy: string;
+  split: string;
+  jsonl?: string;
+  images?: string;
+  limit?: number;
+  out: string;
+  /** Whether --out was given (--score writes metrics.json only then). */
+  outGiven: boolean;
+  resume: boolean;
+  strict: boolean;
+  ablate: boolean;
+  inFlight: number;
+  score?: string;
+}
+
+function parseEvalArgs(args: string[]): EvalArgs | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      refer: { type: "string" },
+      dataset: { type: "string" },
+      "split-by": { type: "string" },
+      split: { type: "string" },
+      jsonl: { type: "string" },
+      images: { type: "string" },
+      limit: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "boolean" },
+      strict: { type: "boolean" },
+      ablate: { type: "boolean" },
+      "in-flight": { type: "string" },
+      score: { type: "string" },
+      ...METHOD_OPTION_SPECS,
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (!values.refer === !values.jsonl) {
+    throw new UsageError(
+      "give the data with either --refer DIR or --jsonl FILE",
+    );
+  }
+  if (!values.score && !values.images) {
+    throw new UsageError("--images DIR is required (the folder of the images)");
+  }
+  const dataset = values.dataset ?? "refcocog";
+  const splitBy = values["split-by"] ??
+    (dataset === "refcocog" ? "umd" : "unc");
+  const split = values.split ?? "val";
+  const alphaDefault = dataset === "refcocog" ? "0.85" : "0.95";
+  const method = methodArgs({
+    ...values,
+    alpha: values.alpha ?? (values.refer ? alphaDefault : undefined),
+  });
+  const name = values.refer
+    ? `${dataset}-${splitBy}-${split}`
+    : basename(values.jsonl!).replace(/\.jsonl$/, "");
+  return {
+    ...method,
+    refer: values.refer,
+    dataset,
+    splitBy,
+    split,
+    jsonl: values.jsonl,
+    images: values.images,
+    limit: values.limit === undefined ? undefined : numberOption(
+      "limit",
+      values.limit,
+      0,
+      (v) => Number.isInteger(v) && v >= 1,
+      "a whole number >= 1",
+    ),
+    out: values.out ?? join("out", "eval", name),
+    outGiven: values.out !== undefined,
+    resume: values.resume ?? false,
+    strict: values.strict ?? false,
+    ablate: values.ablate ?? false,
+    inFlight: numberOption(
+      "in-flight",
+      values["in-flight"],
+      1,
+      (v) => Number.isInteger(v) && v >= 1 && v <= 16,
+      "a whole number from 1 to 16",
+    ),
+    score: values.score,
+  };
+}
+
+/** A dataset split opened for streaming. */
+interface DataSource {
+  /** The images, in order, at most --limit; JSONL streams line by line. */
+  readonly images: AsyncIterable<DatasetImage>;
+  /** Their number, when known before reading them all (REFER). */
+  readonly total?: number;
+  readonly title: string;
+  /** Refs left out, one line each (REFER: missing annotation or image). */
+  readonly skippedRefs: readonly string[];
+}
+
+async function* take<T>(items: AsyncIterable<T> | Iterable<T>, limit?: number) {
+  let n = 0;
+  for await (const item of items) {
+    if (limit !== undefined && n >= limit) return;
+    n++;
+    yield item;
+  }
+}
+
+/** Opens the data the options name. Empty data is an error (from the loaders). */
+async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
+  if (!a.refer) {
+    return {
+      images: take(readJsonlDataset(a.jsonl!), a.limit),
+      title: basename(a.jsonl!),
+      skippedRefs: [],
+    };
+  }
+  const split = await loadRefer({
+    root: a.refer,
+    dataset: a.dataset,
+    splitBy: a.splitBy,
+    split: a.split,
+    strict: a.strict,
+  });
+  const skippedRefs = split.skipped.map((s) => {
+    err.write(`warning: skipped ref ${s.refId}: ${s.detail}\n`);
+    return s.detail;
+  });
+  const images = a.limit ? split.images.slice(0, a.limit) : split.images;
+  return {
+    images: take(images),
+    total: images.length,
+    title: `${a.dataset} (${a.splitBy}) ${a.split}`,
+    skippedRefs,
+  };
+}
+
+/**
+ * Records a run's settings in `run.json`, or, when resuming, checks that
+ * they are those of the run being continued: predictions made with other
+ * settings must not be mixed into one set of metrics.
+ */
+async function checkRunSettings(
+  path: string,
+  settings: Record<string, unknown>,
+  resume: boolean,
+): Promise<void> {
+  const text = JSON.stringify(settings, null, 2) + "\n";
+  if (resume) {
+    let earlier: string | undefined;
+    try {
+      earlier = await Deno.readTextFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (earlier !== undefined && earlier !== text) {
+      throw new UsageError(
+        `the run in ${
+          dirname(path)
+        } was made with other settings (see ${path}): resume it with the same options, or choose another --out`,
+      );
+    }
+  }
+  await writeFileAtomic(path, text);
+}
+
+/** Checks that --images names a folder. */
+async function checkImagesDir(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(
+        `--images ${dir} does not exist: give the folder of the images`,
+      );
+    }
+    throw e;
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      `--images ${dir} is not a folder: give the folder of the images`,
+    );
+  }
+}
+
+/** Reads an image of the dataset; null when its file is missing. */
+async function loadImage(
+  imagesDir: string,
+  image: DatasetImage,
+): Promise<RgbaImage | null> {
+  try {
+    return await readImageFile(resolveImagePath(imagesDir, image.file));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Runs `eval` with `args`; returns the exit code. */
+export async function runEvalCommand(
+  args: string[],
+  io: EvalCommandIO = {},
+): Promise<number> {
+  const out = io.stdout ?? ((t: string) => console.log(t));
+  const err = io.stderr ?? stderrOutput();
+  const env = io.env ?? Deno.env.toObject();
+  const a = parseCommandLine(
+    () => parseEvalArgs(args),
+    EVAL_USAGE,
+    out,
+    (t) => err.write(t),
+  );
+  if (typeof a === "number") return a;
+  try {
+    return a.score
+      ? await score(a, out, err)
+      : await evaluate(a, out, err, env);
+  } catch (e) {
+    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof UsageError || e instanceof DatasetSelectionError
+      ? 2
+      : 1;
+  }
+}
+
+async function score(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+): Promise<number> {
+  const { images, title } = await openData({ ...a, limit: undefined }, err);
+  const index = await indexRefs(images);
+  const result = await scorePredictions(readLines(a.score!), index, a.score!);
+  const configs = [...result.metrics.entries()];
+  const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
+  const metrics = {
+    ...main.metrics(),
+    ...(configs.length > 1
+      ? {
+        ablation: configs.map(([config, m]) => ({ config, ...m.metrics() })),
+      }
+      : {}),
+    settings: { scored: a.score, data: title },
+  };
+  if (a.outGiven) {
+    await writeFileAtomic(
+      join(a.out, "metrics.json"),
+      JSON.stringify(metrics, null, 2) + "\n",
+    );
+  }
+  out(textTable(splitRows(main.metrics())));
+  err.write(`scored ${result.lines} predictions of ${a.score}\n`);
+  return 0;
+}
+
+async function evaluate(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const started = performance.now();
+  await checkImagesDir(a.images!);
+  const data = await openData(a, err);
+  const base: AblationConfig = {
+    spatial: a.spatial,
+    alpha: a.alpha,
+    topK: a.topK,
+    globalView: a.globalView,
+  };
+  const plan: RunPlan = {
+    ...data,
+    started,
+    base,
+    configs: a.ablate ? ablationGrid(base) : [base],
+    settings: {
+      data: data.title,
+      models: { clip: a.clip, sam: a.sam, variant: a.variant },
+      ...methodSettings(a),
+      ablate: a.ablate,
+      limit: a.limit ?? null,
+    },
+    predictionsPath: join(a.out, "predictions.jsonl"),
+  };
+  const lock = await lockRun(a.out);
+  try {
+    return await evaluateLocked(a, out, err, env, plan);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Takes `out`'s lock, failing at once when another run holds it. */
+async function lockRun(out: string) {
+  const busy = new AbortController();
+  return await acquireFileLock(join(out, ".lock"), {
+    signal: busy.signal,
+    onWait: (w) =>
+      busy.abort(
+        new UsageError(
+          `another evaluation (process ${
+            w.pid ?? "?"
+          }) is writing to ${out}: wait for it to end, or choose another --out`,
+        ),
+      ),
+  });
+}
+
+/** What an evaluation works on, settled before its --out is locked. */
+interface RunPlan extends DataSource {
+  started: number;
+  base: AblationConfig;
+  configs: AblationConfig[];
+  settings: Record<string, unknown> & { models: Record<string, unknown> };
+  predictionsPath: string;
+}
+
+async function evaluateLocked(
+  a: EvalArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+  env: Record<string, string | undefined>,
+  plan: RunPlan,
+): Promise<number> {
+  const {
+    started,
+    images,
+    total,
+    title,
+    skippedRefs,
+    base,
+    configs,
+    settings,
+    predictionsPath,
+  } = plan;
+  const predictions = await openPredictions(predictionsPath, a.resume);
+  try {
+    await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+  } catch (e) {
+    predictions.close();
+    throw e;
+  }
+  const metrics = new Map(
+    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
+  );
+  const done = new Set<string>();
+  for (const line of predictions.previous) {
+    done.add(line.key);
+    const name = line.config ?? configName(base);
+    metrics.get(name)?.add(line.i, line.u, line.spatial);
+  }
+  if (a.resume) {
+    err.write(
+      `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,
+    );
+  }
+  const source = await openModels(a, env, err);
+  // Per-image progress is eval's own bar; the segmenter reports only the
+  // one-off derivation of the token-masked tower.
+  const notes = segmenterProgress(err);
+  const open = () =>
+    createSegmenter({
+      ...segmenterOptions(a, source, (e) => e.kind === "derive" && notes(e)),
+      inFlight: a.inFlight,
+      extraGlobalViews: globalViewsOf(configs),
+    });
+  let segmenter;
+  try {
+    segmenter = await open();
+  } catch (e) {
+    // An ablation of a blur run on a CLIP that cannot be token-masked
+    // leaves those rows out instead of failing.
+    if (!(e instanceof TokenMaskMappingError) || base.globalView !== "blur") {
+      throw e;
+    }
+    err.write(
+      `note: ${e.message}. The ablation leaves out its token-mask rows.\n`,
+    );
+    for (const c of configs.filter((c) => c.globalView === "token-mask")) {
+      metrics.delete(configName(c));
+      configs.splice(configs.indexOf(c), 1);
+    }
+    segmenter = await open();
+  }
+  const bar = new ProgressReporter({
+    label: "eval",
+    total,
+    itemName: "images",
+    output: err,
+  });
+  let outcome;
+  try {
+    outcome = await runEvaluation({
+      segmenter,
+      images,
+      loadImage: (image) => loadImage(a.images!, image),
+      truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
+      kernels: segmenter.kernels,
+      configs,
+      nameConfigs: a.ablate,
+      done,
+      metrics,
+      append: (lines) => predictions.append(lines),
+      strict: a.strict,
+      onProgress: (p) =>
+        bar.update(
+          p.images + p.missingImages,
+          `${p.sentences} sentences, mIoU ${p.mIoU.toFixed(2)} oIoU ${
+            p.oIoU.toFixed(2)
+          }`,
+        ),
+    });
+    bar.finish();
+  } catch (e) {
+    throw new Error(
+      `${
+        e instanceof Error ? e.message : e
+      }. The predictions made so far are kept in ${predictionsPath}: rerun with --resume to continue.`,
+      { cause: e },
+    );
+  } finally {
+    predictions.close();
+    await segmenter.release();
+  }
+  if (outcome.images === 0 && outcome.missingImages.length > 0) {
+    throw new Error(
+      `none of the ${outcome.missingImages.length} images were found in --images ${a.images} (e.g. ${
+        outcome.missingImages[0]
+      }): check the folder`,
+    );
+  }
+  const main = metrics.get(configName(base))!.metrics();
+  const ablation = a.ablate
+    ? configs.map((c) => ({
+      name: configName(c),
+      metrics: metrics.get(configName(c))!.all.metrics(),
+    }))
+    : undefined;
+  const reported = {
+    ...settings,
+    models: {
+      ...settings.models,
+      backend: a.backend,
+      device: segmenter.device,
+      viewsOnDevice: segmenter.viewsOnDevice,
+    },
+    inFlight: a.inFlight,
+  };
+
+  const wall = performance.now() - started;
+  const timings = {
+    ...Object.fromEntries(
+      Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)]),
+    ),
+    wall: Math.round(wall),
+    perImage: outcome.images ? Math.round(wall / outcome.images) : 0,
+  };
+  const counts = {
+    imagesThisRun: outcome.images,
+    sentences: main.all.n,
+    missingImages: outcome.missingImages.length,
+    skippedRefs: skippedRefs.length,
+  };
+  await writeFileAtomic(
+    join(a.out, "metrics.json"),
+    JSON.stringify(
+      {
+        ...main,
+        ...(ablation
+          ? {
+            ablation: ablation.map((r) => ({
+              config: r.name,
+              ...metrics.get(r.name)!.metrics(),
+            })),
+          }
+          : {}),
+        settings: reported,
+        counts,
+        missingImages: outcome.missingImages,
+        skippedRefs,
+        timings,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  const grid = await writeExamples(a, outcome.best, outcome.worst);
+  await writeFileAtomic(
+    join(a.out, "report.md"),
+    renderReport({
+      title: `oris on ${title}`,
+      metrics: main,
+      ablation,
+      settings: reported,
+      counts,
+      missingImages: outcome.missingImages,
+      timings,
+      grid,
+    }),
+  );
+  out(textTable([...splitRows(main), ...(ablation ?? [])]));
+  out(`wrote ${predictionsPath}, metrics.json and report.md in ${a.out}`);
+  if (outcome.missingImages.length > 0) {
+    err.write(
+      `warning: ${outcome.missingImages.length} image files were missing (listed in metrics.json); their sentences were not evaluated\n`,
+    );
+  }
+  return 0;
+}
+
+/** Renders the best and worst examples of this run into examples.png. */
+async function writeExamples(
+  a: EvalArgs,
+  best: readonly EvalExample[],
+  worst: readonly EvalExample[],
+): Promise<string | undefined> {
+  const examples = [...best, ...worst.filter((w) => !best.includes(w))];
+  if (examples.length === 0) return undefined;
+  const rows: GridExample[] = [];
+  for (const e of examples) {
+    const { image } = e;
+    const pixels = await loadImage(a.images!, image);
+    if (!pixels) continue;
+    rows.push({
+      image: pixels,
+      predicted: decodeRle(
+        decompressRle({
+          size: [e.mask.size[0], e.mask.size[1]],
+          counts: e.mask.counts,
+        }),
+      ),
+      truth: annotationToMask(e.ref.segmentation, image.width, image.height),
+      caption: `IoU ${e.iou.toFixed(2)}  ${e.sentence}`,
+    });
+  }
+  const file = "examples.png";
+  await writePng(join(a.out, file), await encodePng(renderExampleGrid(rows)));
+  return file;
+}

@@ -1,0 +1,414 @@
+/**
+ * `oris spatial`: runs a spatial selector on candidate boxes from a JSON
+ * file, without models, and prints the choice (edge code: reads files).
+ *
+ * @example
+ * ```ts
+ * const code = await runSpatialCommand([
+ *   "--text", "the dog on the left", "--candidates", "boxes.json", "--image-size", "640x480",
+ * ]);
+ * // prints {"index": 1, "rule": "extended:left among 2"}
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  EXTENDED_DEFAULTS,
+  type ExtendedCandidate,
+  type ImageSize,
+  selectCandidate,
+} from "../pipeline/spatial/extended.ts";
+import { parseSpatial } from "../pipeline/spatial/parse.ts";
+import { selectSeed } from "../pipeline/spatial/seed.ts";
+import { parseCommandLine } from "./command_line.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Usage text of `spatial`. */
+export const SPATIAL_USAGE =
+  `Usage: deno task spatial --text "..." --candidates FILE.json --image-size WxH [options]
+
+Chooses the candidate a sentence refers to from its boxes and scores, with the
+spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
+
+  --text TEXT           the referring sentence
+  --candidates FILE     JSON array of candidates (- for standard input), each
+                        {"box": [x, y, w, h], "score": s} with optional "area",
+                        "centroid": [x, y], "anchorScore" and "nounScore"
+  --image-size WxH      the image's width and height in pixels, e.g. 640x480
+  --mode MODE           extended (default) or seed (the paper's 10-word rule)
+  --k K                 most candidates compared (default ${EXTENDED_DEFAULTS.k}; seed: 3)
+  --margin M            extended: pool margin in standard deviations of the
+                        scores (default ${EXTENDED_DEFAULTS.margin})
+  --explain             add the sentence's spatial parse to the output
+  -h, --help            show this help
+
+Example:
+  deno task spatial --text "second giraffe from the left" --candidates boxes.json --image-size 640x480
+`;
+
+/** Spatial selection modes of the command. */
+export const SPATIAL_COMMAND_MODES = ["extended", "seed"] as const;
+
+/** The candidates file is unreadable, not JSON, or not a list of candidates. */
+export class CandidateFileError extends Error {
+  /** Creates the error with a message that says what to fix. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CandidateFileError";
+  }
+}
+
+/** Where the command reads and writes; tests inject these. */
+export interface SpatialCommandIO {
+  /** Results (default: standard output). */
+  stdout?: (text: string) => void;
+  /** Errors (default: standard error). */
+  stderr?: (text: string) => void;
+  /** Reads standard input for `--candidates -` (default: the process's). */
+  stdin?: () => Promise<string>;
+}
+
+/**
+ * Parses `WIDTHxHEIGHT` ("640x480") into an image size.
+ *
+ * @example
+ * ```ts
+ * parseImageSize("640x480"); // { width: 640, height: 480 }
+ * ```
+ */
+export function parseImageSize(text: string): ImageSize {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*[xX×]\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  const width = m ? Number(m[1]) : NaN, height = m ? Number(m[2]) : NaN;
+  if (!(width > 0 && height > 0)) {
+    throw new UsageError(
+      `--image-size must be WIDTHxHEIGHT in pixels, both above 0, e.g. 640x480; got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return { width, height };
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset).split("\n");
+  return [before.length, before[before.length - 1].length + 1];
+}
+
+/**
+ * Offset of the first JSON syntax error in `text` (V8's messages don't
+ * always say where): a small recursive scan of the JSON grammar.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ":") fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") return void i++;
+        else fail();
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/
+      .exec(text.slice(i));
+    if (!m) fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === "\\") {
+        i++;
+        if (text[i] === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? "")) fail();
+      } else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    if (typeof at === "number") return at;
+    throw at;
+  }
+}
+
+const isNumber = (v: unknown): v is number =>
+  typeof v === "number" && Number.isFinite(v);
+
+/**
+ * Reads a JSON array of candidates, with errors that give the position of
+ * a syntax error or the path of a bad field.
+ *
+ * @example
+ * ```ts
+ * parseCandidatesJson('[{"box": [10, 20, 30, 40], "score": 0.3}]', "boxes.json");
+ * // [{ box: [10, 20, 30, 40], score: 0.3 }]
+ * ```
+ */
+export function parseCandidatesJson(
+  text: string,
+  source: string,
+): ExtendedCandidate[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const offset = Math.max(jsonErrorOffset(text), 0);
+    const [line, column] = lineColumn(text, offset);
+    const reason = (e as Error).message
+      .replace(/\s*in JSON at position \d+(?: \(line \d+ column \d+\))?/, "")
+      .replace(/, ".*" is not valid JSON$/s, "");
+    throw new CandidateFileError(
+      `${source} is not valid JSON at line ${line}, column ${column} (character ${offset}): ${reason}; fix the file so that it holds an array like [{"box": [x, y, w, h], "score": 0.3}]`,
+    );
+  }
+  if (!Array.isArray(data)) {
+    throw new CandidateFileError(
+      `${source} must hold a JSON array of candidates like [{"box": [x, y, w, h], "score": 0.3}], not ${
+        data === null ? "null" : typeof data
+      }`,
+    );
+  }
+  if (data.length === 0) {
+    throw new CandidateFileError(
+      `${source} holds no candidates: give at least one, e.g. [{"box": [x, y, w, h], "score": 0.3}]`,
+    );
+  }
+  return data.map((item, i) => candidateAt(item, `${source}: candidate ${i}`));
+}
+
+function candidateAt(item: unknown, where: string): ExtendedCandidate {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    throw new CandidateFileError(
+      `${where} must be an object like {"box": [x, y, w, h], "score": 0.3}`,
+    );
+  }
+  const c = item as Record<string, unknown>;
+  const box = c.box;
+  if (
+    !Array.isArray(box) || box.length !== 4 || !box.every(isNumber) ||
+    box[2] < 0 || box[3] < 0
+  ) {
+    throw new CandidateFileError(
+      `${where}: "box" must be [x, y, width, height], four numbers with width and height at least 0; got ${
+        JSON.stringify(box)
+      }`,
+    );
+  }
+  if (!isNumber(c.score)) {
+    throw new CandidateFileError(
+      `${where}: "score" must be a number; got ${JSON.stringify(c.score)}`,
+    );
+  }
+  for (const key of ["area", "anchorScore", "nounScore"]) {
+    if (c[key] !== undefined && !isNumber(c[key])) {
+      throw new CandidateFileError(
+        `${where}: "${key}" must be a number when given; got ${
+          JSON.stringify(c[key])
+        }`,
+      );
+    }
+  }
+  const centroid = c.centroid;
+  if (
+    centroid !== undefined &&
+    (!Array.isArray(centroid) || centroid.length !== 2 ||
+      !centroid.every(isNumber))
+  ) {
+    throw new CandidateFileError(
+      `${where}: "centroid" must be [x, y] when given; got ${
+        JSON.stringify(centroid)
+      }`,
+    );
+  }
+  return {
+    box: box as [number, number, number, number],
+    score: c.score,
+    ...(c.area !== undefined ? { area: c.area as number } : {}),
+    ...(centroid !== undefined
+      ? { centroid: centroid as [number, number] }
+      : {}),
+    ...(c.anchorScore !== undefined
+      ? { anchorScore: c.anchorScore as number }
+      : {}),
+    ...(c.nounScore !== undefined ? { nounScore: c.nounScore as number } : {}),
+  };
+}
+
+interface SpatialArgs {
+  text: string;
+  candidates: string;
+  imageSize: ImageSize;
+  mode: (typeof SPATIAL_COMMAND_MODES)[number];
+  k?: number;
+  margin?: number;
+  explain: boolean;
+}
+
+function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      text: { type: "string" },
+      candidates: { type: "string" },
+      "image-size": { type: "string" },
+      mode: { type: "string" },
+      k: { type: "string" },
+      margin: { type: "string" },
+      explain: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (values.text === undefined || values.text.trim() === "") {
+    throw new UsageError(
+      '--text is required, e.g. --text "the dog on the left"',
+    );
+  }
+  if (!values.candidates) {
+    throw new UsageError("--candidates FILE.json is required");
+  }
+  if (!values["image-size"]) {
+    throw new UsageError("--image-size WxH is required, e.g. 640x480");
+  }
+  const mode = values.mode ?? "extended";
+  if (!(SPATIAL_COMMAND_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(
+      `--mode must be one of ${SPATIAL_COMMAND_MODES.join(", ")}; got ${
+        JSON.stringify(mode)
+      }`,
+    );
+  }
+  const k = values.k === undefined ? undefined : Number(values.k);
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) {
+    throw new UsageError(
+      `--k must be a whole number of at least 1; got ${
+        JSON.stringify(values.k)
+      }`,
+    );
+  }
+  const margin = values.margin === undefined
+    ? undefined
+    : Number(values.margin);
+  if (
+    margin !== undefined &&
+    (values.margin?.trim() === "" || !(Number.isFinite(margin) && margin >= 0))
+  ) {
+    throw new UsageError(
+      `--margin must be a number of at least 0; got ${
+        JSON.stringify(values.margin)
+      }`,
+    );
+  }
+  return {
+    text: values.text,
+    candidates: values.candidates,
+    imageSize: parseImageSize(values["image-size"]),
+    mode: mode as SpatialArgs["mode"],
+    k,
+    margin,
+    explain: values.explain ?? false,
+  };
+}
+
+async function readCandidatesText(
+  path: string,
+  stdin: () => Promise<string>,
+): Promise<string> {
+  if (path === "-") return await stdin();
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CandidateFileError(
+        `${path} does not exist: give the path of a JSON file of candidates`,
+      );
+    }
+    throw new CandidateFileError(
+      `${path} could not be read: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Runs `spatial` with `args`; returns the exit code (2: bad options, 1: bad input). */
+export async function runSpatialCommand(
+  args: string[],
+  io: SpatialCommandIO = {},
+): Promise<number> {
+  const out = io.stdout ?? ((t: string) => console.log(t));
+  const err = io.stderr ?? ((t: string) => console.error(t));
+  const stdin = io.stdin ??
+    (() => new Response(Deno.stdin.readable).text());
+  const a = parseCommandLine(
+    () => parseSpatialArgs(args),
+    SPATIAL_USAGE,
+    out,
+    err,
+  );
+  if (typeof a === "number") return a;
+  try {
+    const candidates = parseCandidatesJson(
+      await readCandidatesText(a.candidates, stdin),
+      a.candidates === "-" ? "standard input" : a.candidates,
+    );
+    const parse = parseSpatial(a.text);
+    const { index, rule } = a.mode === "seed"
+      ? selectSeed(a.text, candidates, a.k ?? 3)
+      : selectCandidate(parse, candidates, a.imageSize, {
+        ...(a.k !== undefined ? { k: a.k } : {}),
+        ...(a.margin !== undefined ? { margin: a.margin } : {}),
+      });
+    out(
+      `{"index": ${index}, "rule": ${JSON.stringify(rule)}${
+        a.explain ? `, "parse": ${JSON.stringify(parse)}` : ""
+      }}`,
+    );
+    return 0;
+  } catch (e) {
+    err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

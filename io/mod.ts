@@ -1,0 +1,34 @@
+/**
+ * The edge of oris: reading and writing image files and the on-disk model
+ * cache. Needs the file system (and network for downloads); the core in
+ * mod.ts does not.
+ *
+ * @example
+ * ```ts
+ * import { ModelStore, readImageFile } from "./mod.ts";
+ *
+ * const image = await readImageFile("photo.jpg", { orientation: "exif" });
+ * const store = new ModelStore(); // $ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE
+ * ```
+ *
+ * @module
+ */
+
+export * from "./image_codec.ts";
+export * from "./image_file.ts";
+export * from "./model_cache.ts";
+export * from "./model_download.ts";
+export * from "./model_store.ts";
+export type { ModelEnv } from "./model_env.ts";
+export type { LockWait } from "./model_lock.ts";
+export type {
+  ExpectedFile,
+  FetchLike,
+  TransferProgress,
+  TransferRetry,
+} from "../pipeline/models/transfer.ts";
+export * from "./refer_files.ts";
+export * from "./jsonl_files.ts";
+export * from "./image_files.ts";
+export * from "./prediction_files.ts";
+export * from "./progress.ts";

@@ -1,0 +1,13 @@
+/**
+ * Evaluation without the file system: per-sentence scores, streaming IoU
+ * metrics, ablations, the run's records and its report.
+ *
+ * @module
+ */
+
+export * from "./metrics.ts";
+export * from "./predictions.ts";
+export * from "./ablation.ts";
+export * from "./run.ts";
+export * from "./score.ts";
+export * from "./report.ts";

@@ -1,0 +1,20 @@
+/**
+ * Models without the file system: the registry of supported CLIP and SAM
+ * repositories, sources that read their files (the Hub by fetch, or memory),
+ * ONNX Runtime sessions on wasm, webgpu or native, and the ONNX reader and
+ * writer.
+ *
+ * @module
+ */
+
+export * from "./registry.ts";
+export * from "./hub.ts";
+export * from "./source.ts";
+export * from "./errors.ts";
+export * from "./tensor.ts";
+export * from "./inference.ts";
+export * from "./session.ts";
+export * from "./device_lost.ts";
+export * from "./transfer.ts";
+export * from "./onnx/model.ts";
+export type { ProtoField } from "./onnx/_protobuf.ts";

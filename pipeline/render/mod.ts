@@ -1,0 +1,9 @@
+/**
+ * Pictures of results: a mask overlaid on the image with its box, label and
+ * score.
+ *
+ * @module
+ */
+
+export * from "./overlay.ts";
+export type { DrawBox, DrawColour, DrawMask } from "./_draw.ts";

@@ -1,0 +1,12 @@
+/**
+ * SAM's automatic mask generator as the reference runs it: the point grid,
+ * the image preprocessing, prompting in batches, and the postprocessing
+ * (thresholds, stability score, box and mask NMS, small-region removal).
+ *
+ * @module
+ */
+
+export * from "./mask_generator.ts";
+export * from "./preprocess.ts";
+export * from "./postprocess.ts";
+export * from "./point_grid.ts";
