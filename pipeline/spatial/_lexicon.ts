@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Direction, RelationKind } from "./parse.ts";
+import type { Direction, RelationKind } from "./types.ts";
 
 /**
  * A word table with no prototype, so that looking up "constructor" or

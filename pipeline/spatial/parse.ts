@@ -49,20 +49,9 @@ import {
   STANDALONE,
   TOP_PLACE_NOUNS,
 } from "./_lexicon.ts";
+import type { Direction, RelationKind } from "./types.ts";
 
-/** A place or extreme that picks one candidate among several. */
-export type Direction =
-  | "left"
-  | "right"
-  | "top"
-  | "bottom"
-  | "middle"
-  | "front"
-  | "back"
-  | "biggest"
-  | "smallest"
-  | "tallest"
-  | "shortest";
+export type { Direction, RelationKind } from "./types.ts";
 
 /** Every {@linkcode Direction}. */
 export const DIRECTIONS: readonly Direction[] = [
@@ -78,20 +67,6 @@ export const DIRECTIONS: readonly Direction[] = [
   "tallest",
   "shortest",
 ];
-
-/** How the referred object lies relative to an anchor object. */
-export type RelationKind =
-  | "left-of"
-  | "right-of"
-  | "above"
-  | "below"
-  | "on"
-  | "under"
-  | "behind"
-  | "in-front-of"
-  | "next-to"
-  | "between"
-  | "far-from";
 
 /** Every {@linkcode RelationKind}. */
 export const RELATION_KINDS: readonly RelationKind[] = [

@@ -4,6 +4,34 @@
  * @module
  */
 
+/** A place or extreme that picks one candidate among several. */
+export type Direction =
+  | "left"
+  | "right"
+  | "top"
+  | "bottom"
+  | "middle"
+  | "front"
+  | "back"
+  | "biggest"
+  | "smallest"
+  | "tallest"
+  | "shortest";
+
+/** How the referred object lies relative to an anchor object. */
+export type RelationKind =
+  | "left-of"
+  | "right-of"
+  | "above"
+  | "below"
+  | "on"
+  | "under"
+  | "behind"
+  | "in-front-of"
+  | "next-to"
+  | "between"
+  | "far-from";
+
 /** A proposal as the spatial selectors see it. */
 export interface SpatialCandidate {
   /** Bounding box [x, y, width, height] in pixels. */
