@@ -45,6 +45,7 @@ export type {
   SegmenterOptions,
   SegmenterProgress,
   SegmenterSettings,
+  SegmentOptions,
   SegmentResult,
   SentenceResult,
 } from "./pipeline/segmenter.ts";

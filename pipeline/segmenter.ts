@@ -240,6 +240,19 @@ export interface SegmentResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/**
+ * Options of one run of {@linkcode Segmenter.segment} or
+ * {@linkcode Segmenter.stream}.
+ */
+export interface SegmentOptions {
+  /**
+   * Stops the run: once aborted, it rejects with the signal's reason (a
+   * DOMException "AbortError" by default) at the next stage or model-call
+   * boundary, after the model call under way. The segmenter stays usable.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** A job after the whole pipeline. */
 export type SegmentedJob<M = unknown> =
   & ImageJob<M>
@@ -586,15 +599,21 @@ export class Segmenter {
    * Streams jobs through the pipeline: per-image work once, every sentence
    * of the image scored and selected; up to `inFlight` images at once,
    * yielded in input order. Settings may be overridden per call
-   * (e.g. alpha or the spatial rule) without reloading models.
+   * (e.g. alpha or the spatial rule) without reloading models. An abort
+   * of `signal` stops every image in flight (each finishes the model
+   * call under way) and ends the stream with the signal's reason.
    */
   stream<M>(
     jobs: AsyncIterable<ImageJob<M>>,
-    overrides: Partial<
-      Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
-    > = {},
+    overrides:
+      & Partial<
+        Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
+      >
+      & SegmentOptions = {},
   ): AsyncIterable<SegmentedJob<M>> {
     const p = this.#parts;
+    const { signal } = overrides;
+    const run = { signal };
     const s = validateSettings({
       ...p.settings,
       ...overrides,
@@ -613,6 +632,7 @@ export class Segmenter {
           onProgress &&
             ((job, progress) =>
               onProgress({ kind: "propose", id: job.id, progress })),
+          run,
         ),
         regionsStage(p.vision, p.kernels, {
           normalisation: p.normalisation,
@@ -620,18 +640,20 @@ export class Segmenter {
           extraGlobalViews: p.extraGlobalViews,
           viewResize: s.viewResize,
           blurSigma: s.blurSigma,
+          signal,
         }),
-        parseStage(),
-        embedTextStage(p.text, s.beta),
-        scoreStage(p.kernels, s.alpha),
-        selectStage({ spatial: s.spatial, topK: s.topK }),
+        parseStage(run),
+        embedTextStage(p.text, s.beta, run),
+        scoreStage(p.kernels, s.alpha, run),
+        selectStage({ spatial: s.spatial, topK: s.topK }, run),
       ),
       p.inFlight,
     )(jobs);
   }
 
   /**
-   * Segments what each sentence refers to in one image.
+   * Segments what each sentence refers to in one image. An abort of
+   * `options.signal` rejects with its reason (see {@linkcode SegmentOptions}).
    *
    * @example
    * ```ts
@@ -641,7 +663,9 @@ export class Segmenter {
   async segment(
     image: RgbaImage,
     sentences: readonly string[],
+    options: SegmentOptions = {},
   ): Promise<SegmentResult> {
+    options.signal?.throwIfAborted();
     const checked = checkSentences(sentences);
     const job: ImageJob = {
       id: "image",
@@ -649,7 +673,7 @@ export class Segmenter {
       sentences: checked,
       timings: {},
     };
-    for await (const done of this.stream(fromItems([job]))) {
+    for await (const done of this.stream(fromItems([job]), options)) {
       return toResult(done);
     }
     throw new Error("The pipeline produced no result.");

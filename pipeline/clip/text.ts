@@ -75,13 +75,20 @@ export class ClipTextEncoder {
     this.batchSize = batchSize;
   }
 
-  /** Embeds `texts`; an empty list gives an empty result. */
-  async embed(texts: readonly string[]): Promise<TextEmbeddings> {
+  /**
+   * Embeds `texts`; an empty list gives an empty result. An abort of
+   * `options.signal` stops it between model calls.
+   */
+  async embed(
+    texts: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TextEmbeddings> {
     const parts: Float32Array[] = [];
     const truncated: boolean[] = [];
     const tokenCounts: number[] = [];
     let dim = 0;
     for (let start = 0; start < texts.length; start += this.batchSize) {
+      options.signal?.throwIfAborted();
       const batch = texts.slice(start, start + this.batchSize);
       const enc = this.#tokenizer.encodeBatch(batch, CLIP_CONTEXT_LENGTH);
       const feeds = {

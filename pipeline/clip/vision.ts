@@ -158,10 +158,14 @@ export class ClipVisionEncoder {
     return { embeds: e.data as Float32Array, dim: e.dims[1] };
   }
 
-  /** Embeds `count` views; returns count x D embeddings and D. */
+  /**
+   * Embeds `count` views; returns count x D embeddings and D. An abort of
+   * `options.signal` stops it between model calls.
+   */
   async embed(
     views: Float32Array,
     count: number,
+    options: { signal?: AbortSignal } = {},
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const per = 3 * this.size * this.size;
     if (views.length !== count * per) {
@@ -175,6 +179,7 @@ export class ClipVisionEncoder {
       count,
       this.batchSize,
       "views",
+      options.signal,
       (start, n) => ({
         pixel_values: tensor(
           "float32",
@@ -190,16 +195,19 @@ export class ClipVisionEncoder {
    * Runs the tower on `count` items in calls of at most `batch`, each with
    * the feeds `feeds(start, n)` gives and one vector per item expected
    * (`what` names the items in the error otherwise); the vectors in order.
+   * Throws the reason of `signal` once it is aborted, before the next call.
    */
   async #embedInCalls(
     count: number,
     batch: number,
     what: string,
+    signal: AbortSignal | undefined,
     feeds: (start: number, n: number) => Record<string, Tensor>,
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const parts: Float32Array[] = [];
     let dim = 0;
     for (let start = 0; start < count; start += batch) {
+      signal?.throwIfAborted();
       const n = Math.min(batch, count - start);
       const out = await this.#session.run(feeds(start, n), ["image_embeds"]);
       const e = out.image_embeds;
@@ -218,7 +226,8 @@ export class ClipVisionEncoder {
    * The token-masked global vectors of `count` masks over one whole-image
    * view (3 x size x size, normalised): `rows` holds count x
    * tokenMaskLength values (see `tokenMaskRows`). The tower's trunk runs
-   * once per call of up to `maskBatchSize` masks.
+   * once per call of up to `maskBatchSize` masks; an abort of
+   * `options.signal` stops it between calls.
    *
    * @example
    * ```ts
@@ -231,6 +240,7 @@ export class ClipVisionEncoder {
     view: Float32Array,
     rows: Float32Array,
     count: number,
+    options: { signal?: AbortSignal } = {},
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const length = this.tokenMaskLength;
     if (length === undefined) {
@@ -251,6 +261,7 @@ export class ClipVisionEncoder {
       count,
       this.maskBatchSize,
       "token masks: it does not broadcast the masks over the image",
+      options.signal,
       (start, n) => ({
         pixel_values: pixels,
         [TOKEN_MASK_INPUT]: tensor(

@@ -187,11 +187,18 @@ export class AutomaticMaskGenerator {
     return ctx.device === this.#decoder.gpuDevice ? ctx : undefined;
   }
 
-  /** Runs the generator on one image; proposals come sorted by predicted IoU. */
+  /**
+   * Runs the generator on one image; proposals come sorted by predicted
+   * IoU. An abort of `options.signal` stops it after the encoder and
+   * between decoder calls, with the signal's reason.
+   */
   async generate(
     image: RgbaImage,
     onProgress?: (p: MaskGeneratorProgress) => void,
+    options: { signal?: AbortSignal } = {},
   ): Promise<Proposal[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const o = this.options;
     const { width, height } = image;
     const input = samPreprocess(image, this.#preprocess);
@@ -213,6 +220,7 @@ export class AutomaticMaskGenerator {
     const total = grid.length / 2;
     const candidates: MaskCandidate[] = [];
     for (let start = 0; start < total; start += o.pointsPerBatch) {
+      signal?.throwIfAborted();
       const n = Math.min(o.pointsPerBatch, total - start);
       const feeds = {
         image_embeddings: encoded.image_embeddings,
@@ -243,6 +251,7 @@ export class AutomaticMaskGenerator {
       );
       onProgress?.({ stage: "decode", done: start + n, total });
     }
+    signal?.throwIfAborted();
     onProgress?.({ stage: "filter", done: 0, total: 1 });
     const proposals = await maskNms(
       suppressDuplicates(candidates, width, height, o),

@@ -9,7 +9,12 @@ import type {
   MaskGeneratorProgress,
   Proposal,
 } from "../sam/mask_generator.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 
 /** What the proposal stage adds to a job. */
 export interface Proposed {
@@ -18,7 +23,8 @@ export interface Proposed {
 }
 
 /**
- * Proposes masks for each image with SAM's automatic mask generator.
+ * Proposes masks for each image with SAM's automatic mask generator; an
+ * abort of `options.signal` stops it between decoder calls.
  *
  * @example
  * ```ts
@@ -29,12 +35,14 @@ export interface Proposed {
 export function proposeStage<J extends ImageJob>(
   generator: AutomaticMaskGenerator,
   onProgress?: (job: J, progress: MaskGeneratorProgress) => void,
+  options: StageOptions = {},
 ): Stage<J, J & Proposed> {
-  return mapStage("propose", async (job: J) => ({
+  return mapStage("propose", async (job: J, signal) => ({
     ...job,
     proposals: await generator.generate(
       job.image,
       onProgress && ((p) => onProgress(job, p)),
+      { signal },
     ),
-  }));
+  }), options);
 }
