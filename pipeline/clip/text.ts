@@ -39,6 +39,15 @@ export interface TextEmbeddings {
  *
  * @example
  * ```ts
+ * import { createSession } from "../models/session.ts";
+ * import { ClipTokenizer } from "../text/clip_tokenizer.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+ * const tokenizer = ClipTokenizer.fromJson(JSON.parse(
+ *   new TextDecoder().decode(files.get(`${DEMO_CLIP}/tokenizer.json`)),
+ * ));
+ * const session = await createSession(files.get(`${DEMO_CLIP}/onnx/text_model.onnx`)!);
  * const text = new ClipTextEncoder(session, tokenizer);
  * const { embeds, truncated } = await text.embed(["the red circle", "a dog"]);
  * ```

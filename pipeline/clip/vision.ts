@@ -47,8 +47,14 @@ export interface ClipVisionOptions {
  *
  * @example
  * ```ts
- * const vision = new ClipVisionEncoder(session);
- * const embeds = await vision.embed(views, 2 * proposals.length); // N x 512
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+ * const stock = files.get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const vision = new ClipVisionEncoder(await createSession(stock));
+ * const views = new Float32Array(2 * 3 * 224 * 224); // two normalised views
+ * const { embeds, dim } = await vision.embed(views, 2); // 2 x 512
  * ```
  */
 export class ClipVisionEncoder {
@@ -231,9 +237,19 @@ export class ClipVisionEncoder {
    *
    * @example
    * ```ts
-   * const view = wholeImageView(image, vision.size, CLIP_NORMALISATION);
-   * const rows = tokenMaskRows(proposals, image.width, image.height, vision.patchGridSide);
-   * const { embeds } = await vision.embedTokenMasked(view, rows, proposals.length);
+   * import { createSession } from "../models/session.ts";
+   * import { deriveTokenMaskModel } from "./token_mask_model.ts";
+   * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+   *
+   * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+   * const stock = files.get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+   * const derived = deriveTokenMaskModel(stock, { sequenceLength: 50 }).bytes;
+   * const vision = new ClipVisionEncoder(await createSession(derived));
+   * const view = new Float32Array(3 * 224 * 224); // the whole image, normalised
+   * // Two masks over the class token and the 7 x 7 patches: all, and the top row.
+   * const rows = new Float32Array(2 * 50).fill(1);
+   * rows.fill(0, 50 + 1 + 7, 100);
+   * const { embeds } = await vision.embedTokenMasked(view, rows, 2); // 2 x 512
    * ```
    */
   async embedTokenMasked(

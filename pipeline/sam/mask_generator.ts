@@ -138,8 +138,20 @@ export interface MaskGeneratorProgress {
  *
  * @example
  * ```ts
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ *
+ * const files = demoModelFiles(); // a SAM export's files, here the demo's
+ * const encoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/vision_encoder.onnx`)!,
+ * );
+ * const decoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!,
+ * );
  * const generator = new AutomaticMaskGenerator(encoder, decoder, { pointsPerSide: 8 });
- * const proposals = await generator.generate(image);
+ * const proposals = await generator.generate(generateScene(1).image);
+ * proposals[0].box; // [x, y, width, height]
  * ```
  */
 export class AutomaticMaskGenerator {
@@ -298,6 +310,42 @@ export interface PromptFrame {
  *
  * @example
  * ```ts
+ * import { CPU_KERNELS } from "../../kernels/kernels.ts";
+ * import { createSession } from "../models/session.ts";
+ * import { tensor } from "../models/tensor.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ * import { samPreprocess, toSamFrame } from "./preprocess.ts";
+ *
+ * const files = demoModelFiles(); // a SAM export's files, here the demo's
+ * const encoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/vision_encoder.onnx`)!,
+ * );
+ * const decoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!,
+ * );
+ * const { image } = generateScene(1);
+ * const input = samPreprocess(image);
+ * const pad = input.padSize;
+ * const encoded = await encoder.run({
+ *   pixel_values: tensor("float32", input.pixels, [1, 3, pad, pad]),
+ * });
+ * // One point prompt, at the image's centre.
+ * const points = new Float32Array([image.width / 2, image.height / 2]);
+ * const feeds = {
+ *   image_embeddings: encoded.image_embeddings,
+ *   image_positional_embeddings: encoded.image_positional_embeddings,
+ *   input_points: tensor("float32", toSamFrame(points, input), [1, 1, 1, 2]),
+ *   input_labels: tensor("int64", new BigInt64Array([1n]), [1, 1, 1]),
+ * };
+ * const frame = {
+ *   points,
+ *   validFractionX: input.resizedWidth / pad,
+ *   validFractionY: input.resizedHeight / pad,
+ *   frameSize: pad,
+ *   width: image.width,
+ *   height: image.height,
+ * };
  * const candidates = await decodePrompts(decoder, feeds, frame, MASK_GENERATOR_DEFAULTS, CPU_KERNELS);
  * ```
  */
