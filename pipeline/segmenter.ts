@@ -343,10 +343,23 @@ export function checkSentences(sentences: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * const segmenter = await createSegmenter({ source: hubSource() });
- * const result = await segmenter.segment(image, ["the zebra on the left"]);
+ * import { createSegmenter, memorySource } from "../mod.ts";
+ * import { DEMO_CLIP, DEMO_SAM, demoModelFiles } from "./demo/models.ts";
+ * import { generateScene } from "./demo/scenes.ts";
+ *
+ * const { image } = generateScene(3);
+ * // hubSource() fetches Xenova/clip-vit-base-patch32 and
+ * // Xenova/slimsam-77-uniform (the defaults); here the demo models in memory.
+ * await using segmenter = await createSegmenter({
+ *   source: memorySource(demoModelFiles()),
+ *   clip: DEMO_CLIP,
+ *   sam: DEMO_SAM,
+ *   device: "cpu",
+ *   generator: { pointsPerSide: 8 },
+ * });
+ * const result = await segmenter.segment(image, ["the red circle on the left"]);
  * result.sentences[0].mask; // Uint8Array, 1 inside
- * await segmenter.release();
+ * // Released at the end of the block (or: await segmenter.release()).
  * ```
  */
 export async function createSegmenter(
@@ -657,7 +670,26 @@ export class Segmenter {
    *
    * @example
    * ```ts
+   * import { createSegmenter, memorySource } from "../mod.ts";
+   * import { DEMO_CLIP, DEMO_SAM, demoModelFiles } from "./demo/models.ts";
+   * import { generateScene } from "./demo/scenes.ts";
+   *
+   * const { image } = generateScene(3);
+   * // hubSource() fetches Xenova/clip-vit-base-patch32 and
+   * // Xenova/slimsam-77-uniform (the defaults); here the demo models in memory.
+   * await using segmenter = await createSegmenter({
+   *   source: memorySource(demoModelFiles()),
+   *   clip: DEMO_CLIP,
+   *   sam: DEMO_SAM,
+   *   device: "cpu",
+   *   generator: { pointsPerSide: 8 },
+   * });
    * const { sentences } = await segmenter.segment(image, ["the red circle on the left"]);
+   * // With a signal, an abort stops the run and rejects with its reason.
+   * const controller = new AbortController();
+   * controller.abort();
+   * await segmenter.segment(image, ["the red circle"], { signal: controller.signal })
+   *   .catch((e) => console.log(e.name)); // "AbortError"
    * ```
    */
   async segment(

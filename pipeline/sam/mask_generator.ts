@@ -149,7 +149,7 @@ export interface MaskGeneratorProgress {
  * const decoder = await createSession(
  *   files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!,
  * );
- * const generator = new AutomaticMaskGenerator(encoder, decoder, { pointsPerSide: 8 });
+ * const generator = new AutomaticMaskGenerator(encoder, decoder, { pointsPerSide: 4 });
  * const proposals = await generator.generate(generateScene(1).image);
  * proposals[0].box; // [x, y, width, height]
  * ```

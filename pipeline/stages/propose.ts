@@ -28,8 +28,21 @@ export interface Proposed {
  *
  * @example
  * ```ts
+ * import { AutomaticMaskGenerator } from "../sam/mask_generator.ts";
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ * import { fromItems } from "./job.ts";
+ *
+ * const files = demoModelFiles(); // a SAM export's files, here the demo's
+ * const generator = new AutomaticMaskGenerator(
+ *   await createSession(files.get(`${DEMO_SAM}/onnx/vision_encoder.onnx`)!),
+ *   await createSession(files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!),
+ *   { pointsPerSide: 4 },
+ * );
+ * const job = { id: 1, image: generateScene(1).image, sentences: [], timings: {} };
  * const stage = proposeStage(generator);
- * for await (const job of stage(fromItems([job]))) console.log(job.proposals.length);
+ * for await (const done of stage(fromItems([job]))) console.log(done.proposals.length);
  * ```
  */
 export function proposeStage<J extends ImageJob>(

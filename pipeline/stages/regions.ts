@@ -106,7 +106,27 @@ type KernelView = "blur" | "local";
  *
  * @example
  * ```ts
- * const stage = regionsStage(vision, CPU_KERNELS, { normalisation: CLIP_NORMALISATION });
+ * import { CPU_KERNELS } from "../../kernels/kernels.ts";
+ * import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
+ * import { ClipVisionEncoder } from "../clip/vision.ts";
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ * import { fromItems } from "./job.ts";
+ *
+ * const stock = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const vision = new ClipVisionEncoder(await createSession(stock));
+ * // A stock tower: the blurred global view (token-mask needs a derived one).
+ * const stage = regionsStage(vision, CPU_KERNELS, {
+ *   normalisation: CLIP_NORMALISATION,
+ *   globalView: "blur",
+ * });
+ * // One proposal: the scene's first shape.
+ * const { image, shapes } = generateScene(1);
+ * const { mask, box } = shapes[0];
+ * const proposal = { mask, box, area: 1, predictedIou: 1, stability: 1, point: [0, 0] as const };
+ * const job = { id: 1, image, sentences: [], timings: {}, proposals: [proposal] };
+ * for await (const done of stage(fromItems([job]))) console.log(done.regions.dim); // 512
  * ```
  */
 export function regionsStage<J extends ImageJob & Proposed>(
