@@ -25,8 +25,9 @@
  *   device: "cpu",
  *   generator: { pointsPerSide: 8 },
  * });
+ * // An AbortSignal stops a run: segment(image, sentences, { signal }).
  * const result = await segmenter.segment(scene.image, [scene.sentences[0].text]);
- * console.log(result.sentences[0].box); // [x, y, width, height] of the chosen mask
+ * console.log(result.sentences[0].selected?.box); // [x, y, width, height] of the chosen mask
  * ```
  *
  * @module
@@ -45,6 +46,7 @@ export type {
   SegmenterOptions,
   SegmenterProgress,
   SegmenterSettings,
+  SegmentOptions,
   SegmentResult,
   SentenceResult,
 } from "./pipeline/segmenter.ts";

@@ -66,6 +66,28 @@ export interface SegmentCommandIO {
   stderr?: ProgressOutput;
   /** Environment (default: the process environment). */
   env?: Record<string, string | undefined>;
+  /** Stops the run (default: aborted by Ctrl-C, see {@linkcode interruptSignal}). */
+  signal?: AbortSignal;
+}
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * An abort signal that Ctrl-C (SIGINT) aborts, listening until disposed.
+ * The run then stops at its next stage or model-call boundary; a second
+ * Ctrl-C exits at once (work such as loading models takes no signal).
+ */
+export function interruptSignal(): AbortSignal & Disposable {
+  const controller = new AbortController();
+  const listener = () => {
+    if (controller.signal.aborted) Deno.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort(new DOMException("Interrupted (Ctrl-C)", "AbortError"));
+  };
+  Deno.addSignalListener("SIGINT", listener);
+  return Object.assign(controller.signal, {
+    [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", listener),
+  });
 }
 
 interface SegmentArgs extends MethodArgs {
@@ -205,8 +227,11 @@ export async function runSegmentCommand(
     (t) => err.write(t),
   );
   if (typeof a === "number") return a;
+  using interrupt = io.signal ? undefined : interruptSignal();
+  const signal = io.signal ?? interrupt!;
   const started = performance.now();
   try {
+    signal.throwIfAborted();
     const image = await readImageFile(a.image, { orientation: "exif" });
     const decoded = performance.now();
     const source = await openModels(a, env, err);
@@ -216,7 +241,7 @@ export async function runSegmentCommand(
     const loaded = performance.now();
     let result: SegmentResult;
     try {
-      result = await segmenter.segment(image, a.texts);
+      result = await segmenter.segment(image, a.texts, { signal });
     } finally {
       await segmenter.release();
     }
@@ -269,6 +294,10 @@ export async function runSegmentCommand(
     if (a.json !== "-") out(summary(report));
     return 0;
   } catch (e) {
+    if (signal.aborted && e === signal.reason) {
+      err.write("interrupted: stopped before writing any result\n");
+      return INTERRUPTED_EXIT_CODE;
+    }
     err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

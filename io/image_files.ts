@@ -100,8 +100,13 @@ function missingError(
  * import { findMissingImages, describeMissingImages } from "./image_files.ts";
  * import { loadRefer } from "./refer_files.ts";
  *
- * const val = await loadRefer({ root: "data", dataset: "refcocog", splitBy: "umd", split: "val" });
- * const report = await findMissingImages(val.images, "data/images/train2014");
+ * const train = await loadRefer({
+ *   root: "tests/fixtures/refer",
+ *   dataset: "refcocog",
+ *   splitBy: "umd",
+ *   split: "train",
+ * });
+ * const report = await findMissingImages(train.images, "tests/fixtures/refer/images");
  * if (report.missing.length > 0) console.warn(describeMissingImages(report));
  * ```
  *
@@ -143,7 +148,8 @@ export async function findMissingImages(
  * import { readJsonlDataset } from "./jsonl_files.ts";
  *
  * const report: ImageCheckReport = { checked: 0, missing: [] };
- * for await (const image of withImageFiles(readJsonlDataset("val.jsonl"), "images", { report })) {
+ * const images = readJsonlDataset("tests/fixtures/jsonl/small.jsonl");
+ * for await (const image of withImageFiles(images, "tests/fixtures/refer/images", { report })) {
  *   console.log(image.file);
  * }
  * console.log(`${report.missing.length} missing`);

@@ -20,7 +20,9 @@ import type { DatasetImage } from "../pipeline/datasets/types.ts";
  * ```ts
  * import { readLines } from "./jsonl_files.ts";
  *
- * for await (const line of readLines("val.jsonl")) console.log(line.length);
+ * for await (const line of readLines("tests/fixtures/jsonl/small.jsonl")) {
+ *   console.log(line.length);
+ * }
  * ```
  *
  * @throws {DatasetSelectionError} when the file does not exist
@@ -51,7 +53,7 @@ export async function* readLines(path: string): AsyncGenerator<string> {
  * ```ts
  * import { readJsonlDataset } from "./jsonl_files.ts";
  *
- * for await (const image of readJsonlDataset("data/val.jsonl")) {
+ * for await (const image of readJsonlDataset("tests/fixtures/jsonl/small.jsonl")) {
  *   console.log(image.file, image.refs.length);
  * }
  * ```

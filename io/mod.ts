@@ -7,8 +7,14 @@
  * ```ts
  * import { ModelStore, readImageFile } from "./mod.ts";
  *
- * const image = await readImageFile("photo.jpg", { orientation: "exif" });
- * const store = new ModelStore(); // $ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE
+ * const image = await readImageFile("tests/fixtures/images/rgb8.png", {
+ *   orientation: "exif",
+ * });
+ * // new ModelStore() takes $ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE;
+ * // a local folder in the Hub's layout serves offline:
+ * const store = new ModelStore({ localDir: "tests/fixtures/models" });
+ * const config = await store.read("fixture/color-clip", "config.json");
+ * console.log(image.width, image.height, config.length);
  * ```
  *
  * @module

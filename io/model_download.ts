@@ -186,8 +186,8 @@ async function fileStamp(path: string): Promise<string | undefined> {
  *
  * Sends `Authorization: Bearer {token}` when a token is given.
  *
- * @example
- * ```ts
+ * @example Needs the network
+ * ```ts ignore
  * const url = hubFileUrl("https://huggingface.co", "Xenova/slimsam-77-uniform", "main", "config.json");
  * const result = await downloadFile(url, "/tmp/models/config.json", { token: Deno.env.get("HF_TOKEN") });
  * console.log(result.size, result.sha256);

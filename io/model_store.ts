@@ -4,9 +4,17 @@
  *
  * @example
  * ```ts
- * const store = new ModelStore(); // settings from ORIS_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE
- * await store.ensure(resolveModelSpec(DEFAULT_SAM, "sam"), "fp32");
- * const encoder = await store.read(DEFAULT_SAM, "onnx/vision_encoder.onnx");
+ * import { ModelStore } from "./model_store.ts";
+ * import { resolveModelSpec } from "../pipeline/models/registry.ts";
+ *
+ * // new ModelStore() takes ORIS_CACHE, HF_ENDPOINT, HF_TOKEN and
+ * // HF_HUB_OFFLINE, and downloads what is missing; a local folder in the
+ * // Hub's layout serves offline:
+ * const store = new ModelStore({ localDir: "tests/fixtures/models" });
+ * const sam = "fixture/color-sam";
+ * await store.ensure(resolveModelSpec(sam, "sam"), "fp32");
+ * const encoder = await store.read(sam, "onnx/vision_encoder.onnx");
+ * console.log(encoder.length);
  * ```
  *
  * @module

@@ -82,13 +82,13 @@ async function readOrExplain(
  * import { loadRefer } from "./refer_files.ts";
  * import { describeReferSplit } from "../pipeline/datasets/refer.ts";
  *
- * const val = await loadRefer({
- *   root: "data/refer",
+ * const train = await loadRefer({
+ *   root: "tests/fixtures/refer", // holds refcocog/refs(umd).p and instances.json
  *   dataset: "refcocog",
  *   splitBy: "umd",
- *   split: "val",
+ *   split: "train",
  * });
- * console.log(describeReferSplit(val)); // refcocog (umd) val: 1,300 images, ...
+ * console.log(describeReferSplit(train)); // refcocog (umd) train: 3 images, ...
  * ```
  *
  * @throws {DatasetSelectionError} for an unknown dataset / splits-by, missing files (saying what the folder holds), or an empty split (listing the splits present)

@@ -110,7 +110,17 @@ export interface ViewsSetup {
  *
  * @example
  * ```ts
+ * import { createRgbaImage } from "../pipeline/image/rgba.ts";
+ *
+ * // A 4 x 4 image and two masks: its left half and its top-right pixel.
+ * const image = createRgbaImage(4, 4);
+ * const data = new Uint8Array(2 * 16);
+ * for (let y = 0; y < 4; y++) data[y * 4] = data[y * 4 + 1] = 1;
+ * data[16 + 3] = 1;
+ * const boxes = [[0, 0, 2, 4], [3, 0, 1, 1]] as const;
+ * const input = { image, masks: { data, count: 2 }, boxes, size: 32 };
  * const { size, scale, output } = viewsSetup(input, "cropAndFill()");
+ * size; // 32; output is undefined: none was given
  * ```
  */
 export function viewsSetup(input: ViewsInput, caller: string): ViewsSetup {

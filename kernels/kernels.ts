@@ -102,8 +102,15 @@ export const CPU_KERNELS: Kernels = {
  *
  * @example
  * ```ts
- * const kernels = gpuKernels(await gpuContext());
- * const scores = await kernels.cosineSimilarity({ proposals, sentences, dim: 512 });
+ * import { gpuContext, probeGpu } from "./gpu_device.ts";
+ *
+ * if (await probeGpu()) { // a WebGPU adapter
+ *   const kernels = gpuKernels(await gpuContext());
+ *   const proposals = new Float32Array([1, 0, 0, 1]);
+ *   const sentences = new Float32Array([1, 1]);
+ *   const scores = await kernels.cosineSimilarity({ proposals, sentences, dim: 2 });
+ *   console.log(scores); // [0.7071, 0.7071]
+ * }
  * ```
  */
 export function gpuKernels(

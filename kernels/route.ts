@@ -117,6 +117,8 @@ export function cpuMilliseconds(
  *
  * @example
  * ```ts
+ * const proposals = new Float32Array(64 * 512);
+ * const sentences = new Float32Array(12 * 512);
  * worthGpu("cosineSimilarity", { proposals, sentences, dim: 512 }); // false for 64 x 12
  * ```
  */
@@ -136,7 +138,13 @@ export function worthGpu(
  *
  * @example
  * ```ts
+ * import { CPU_KERNELS, gpuKernels } from "./kernels.ts";
+ * import { gpuContext } from "./gpu_device.ts";
+ *
+ * // The GPU's context is opened on its first call (none here).
  * const kernels = routedKernels(gpuKernels(gpuContext), CPU_KERNELS);
+ * const proposals = new Float32Array(64 * 512);
+ * const sentences = new Float32Array(12 * 512);
  * await kernels.cosineSimilarity({ proposals, sentences, dim: 512 }); // small: on the CPU
  * ```
  */

@@ -240,6 +240,19 @@ export interface SegmentResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/**
+ * Options of one run of {@linkcode Segmenter.segment} or
+ * {@linkcode Segmenter.stream}.
+ */
+export interface SegmentOptions {
+  /**
+   * Stops the run: once aborted, it rejects with the signal's reason (a
+   * DOMException "AbortError" by default) at the next stage or model-call
+   * boundary, after the model call under way. The segmenter stays usable.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** A job after the whole pipeline. */
 export type SegmentedJob<M = unknown> =
   & ImageJob<M>
@@ -330,10 +343,23 @@ export function checkSentences(sentences: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * const segmenter = await createSegmenter({ source: hubSource() });
- * const result = await segmenter.segment(image, ["the zebra on the left"]);
+ * import { createSegmenter, memorySource } from "../mod.ts";
+ * import { DEMO_CLIP, DEMO_SAM, demoModelFiles } from "./demo/models.ts";
+ * import { generateScene } from "./demo/scenes.ts";
+ *
+ * const { image } = generateScene(3);
+ * // hubSource() fetches Xenova/clip-vit-base-patch32 and
+ * // Xenova/slimsam-77-uniform (the defaults); here the demo models in memory.
+ * await using segmenter = await createSegmenter({
+ *   source: memorySource(demoModelFiles()),
+ *   clip: DEMO_CLIP,
+ *   sam: DEMO_SAM,
+ *   device: "cpu",
+ *   generator: { pointsPerSide: 8 },
+ * });
+ * const result = await segmenter.segment(image, ["the red circle on the left"]);
  * result.sentences[0].mask; // Uint8Array, 1 inside
- * await segmenter.release();
+ * // Released at the end of the block (or: await segmenter.release()).
  * ```
  */
 export async function createSegmenter(
@@ -586,15 +612,21 @@ export class Segmenter {
    * Streams jobs through the pipeline: per-image work once, every sentence
    * of the image scored and selected; up to `inFlight` images at once,
    * yielded in input order. Settings may be overridden per call
-   * (e.g. alpha or the spatial rule) without reloading models.
+   * (e.g. alpha or the spatial rule) without reloading models. An abort
+   * of `signal` stops every image in flight (each finishes the model
+   * call under way) and ends the stream with the signal's reason.
    */
   stream<M>(
     jobs: AsyncIterable<ImageJob<M>>,
-    overrides: Partial<
-      Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
-    > = {},
+    overrides:
+      & Partial<
+        Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
+      >
+      & SegmentOptions = {},
   ): AsyncIterable<SegmentedJob<M>> {
     const p = this.#parts;
+    const { signal } = overrides;
+    const run = { signal };
     const s = validateSettings({
       ...p.settings,
       ...overrides,
@@ -613,6 +645,7 @@ export class Segmenter {
           onProgress &&
             ((job, progress) =>
               onProgress({ kind: "propose", id: job.id, progress })),
+          run,
         ),
         regionsStage(p.vision, p.kernels, {
           normalisation: p.normalisation,
@@ -620,28 +653,51 @@ export class Segmenter {
           extraGlobalViews: p.extraGlobalViews,
           viewResize: s.viewResize,
           blurSigma: s.blurSigma,
+          signal,
         }),
-        parseStage(),
-        embedTextStage(p.text, s.beta),
-        scoreStage(p.kernels, s.alpha),
-        selectStage({ spatial: s.spatial, topK: s.topK }),
+        parseStage(run),
+        embedTextStage(p.text, s.beta, run),
+        scoreStage(p.kernels, s.alpha, run),
+        selectStage({ spatial: s.spatial, topK: s.topK }, run),
       ),
       p.inFlight,
     )(jobs);
   }
 
   /**
-   * Segments what each sentence refers to in one image.
+   * Segments what each sentence refers to in one image. An abort of
+   * `options.signal` rejects with its reason (see {@linkcode SegmentOptions}).
    *
    * @example
    * ```ts
+   * import { createSegmenter, memorySource } from "../mod.ts";
+   * import { DEMO_CLIP, DEMO_SAM, demoModelFiles } from "./demo/models.ts";
+   * import { generateScene } from "./demo/scenes.ts";
+   *
+   * const { image } = generateScene(3);
+   * // hubSource() fetches Xenova/clip-vit-base-patch32 and
+   * // Xenova/slimsam-77-uniform (the defaults); here the demo models in memory.
+   * await using segmenter = await createSegmenter({
+   *   source: memorySource(demoModelFiles()),
+   *   clip: DEMO_CLIP,
+   *   sam: DEMO_SAM,
+   *   device: "cpu",
+   *   generator: { pointsPerSide: 8 },
+   * });
    * const { sentences } = await segmenter.segment(image, ["the red circle on the left"]);
+   * // With a signal, an abort stops the run and rejects with its reason.
+   * const controller = new AbortController();
+   * controller.abort();
+   * await segmenter.segment(image, ["the red circle"], { signal: controller.signal })
+   *   .catch((e) => console.log(e.name)); // "AbortError"
    * ```
    */
   async segment(
     image: RgbaImage,
     sentences: readonly string[],
+    options: SegmentOptions = {},
   ): Promise<SegmentResult> {
+    options.signal?.throwIfAborted();
     const checked = checkSentences(sentences);
     const job: ImageJob = {
       id: "image",
@@ -649,7 +705,7 @@ export class Segmenter {
       sentences: checked,
       timings: {},
     };
-    for await (const done of this.stream(fromItems([job]))) {
+    for await (const done of this.stream(fromItems([job]), options)) {
       return toResult(done);
     }
     throw new Error("The pipeline produced no result.");

@@ -90,7 +90,16 @@ function clampedTap(
  *
  * @example
  * ```ts
+ * import { createRgbaImage } from "../../pipeline/image/rgba.ts";
+ *
+ * // A 4 x 4 image and two masks: its left half and its top-right pixel.
+ * const image = createRgbaImage(4, 4);
+ * const data = new Uint8Array(2 * 16);
+ * for (let y = 0; y < 4; y++) data[y * 4] = data[y * 4 + 1] = 1;
+ * data[16 + 3] = 1;
+ * const boxes = [[0, 0, 2, 4], [3, 0, 1, 1]] as const;
  * const views = blurOutside({ image, masks: { data, count: 2 }, boxes });
+ * views.length; // 2 * 3 * 224 * 224
  * ```
  */
 export function blurOutside(input: BlurOutsideInput): Float32Array {

@@ -23,8 +23,12 @@ function rowNorms(m: Float32Array, dim: number): Float64Array {
  *
  * @example
  * ```ts
- * const s = cosineSimilarity({ proposals, sentences, dim: 512 });
- * s[e * n + i]; // sentence e against proposal i
+ * const dim = 2, n = 2;
+ * const proposals = new Float32Array([1, 0, 0, 1]); // N x D
+ * const sentences = new Float32Array([1, 1]); // E x D
+ * const s = cosineSimilarity({ proposals, sentences, dim });
+ * const e = 0, i = 1;
+ * s[e * n + i]; // sentence e against proposal i: 0.7071
  * ```
  */
 export function cosineSimilarity(input: CosineInput): Float32Array {

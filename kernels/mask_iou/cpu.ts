@@ -54,11 +54,17 @@ export function maskIou(
  *
  * @example
  * ```ts
+ * // Two predicted and two true masks of a 2 x 2 image, one a row.
+ * const width = 2, height = 2;
+ * const predictions = new Uint8Array([1, 1, 0, 0, 1, 0, 1, 0]);
+ * const truths = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 1]);
  * const { intersections, unions } = maskOverlaps({
  *   predicted: { data: predictions, count: 2 },
  *   truths: { data: truths, count: 2 },
- *   width, height,
+ *   width,
+ *   height,
  * });
+ * intersections[0] / unions[0]; // 1: the first pair is the same mask
  * ```
  */
 export function maskOverlaps(input: MaskOverlapsInput): MaskOverlaps {

@@ -19,12 +19,15 @@ import {
  *
  * @example
  * ```ts
+ * // Three masks of SAM's 256 x 256 logits for a 160 x 120 image (resized
+ * // to 1024 x 768 in a 1024 x 1024 frame); here all three positive.
+ * const logits = new Float32Array(3 * 256 * 256).fill(1);
  * const out = decodeMaskLogits({
  *   logits, count: 3, lowWidth: 256, lowHeight: 256,
- *   validWidth: 256, validHeight: 192, width: 640, height: 480,
+ *   validWidth: 256, validHeight: 192, width: 160, height: 120,
  *   frameWidth: 1024, frameHeight: 1024,
  * });
- * out.masks.subarray(0, 640 * 480); // first mask
+ * out.masks.subarray(0, 160 * 120); // first mask
  * ```
  */
 export function decodeMaskLogits(input: MaskLogitsInput): DecodedMasks {

@@ -22,6 +22,9 @@ function popcount(v: number): number {
  *
  * @example
  * ```ts
+ * // Three masks of a 2 x 2 image: top row, left column, top-left pixel.
+ * const width = 2, height = 2;
+ * const data = new Uint8Array([1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0]);
  * const iou = pairwiseMaskIou({ masks: { data, count: 3 }, width, height });
  * iou[0 * 3 + 2]; // IoU of masks 0 and 2
  * ```

@@ -39,6 +39,15 @@ export interface TextEmbeddings {
  *
  * @example
  * ```ts
+ * import { createSession } from "../models/session.ts";
+ * import { ClipTokenizer } from "../text/clip_tokenizer.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+ * const tokenizer = ClipTokenizer.fromJson(JSON.parse(
+ *   new TextDecoder().decode(files.get(`${DEMO_CLIP}/tokenizer.json`)),
+ * ));
+ * const session = await createSession(files.get(`${DEMO_CLIP}/onnx/text_model.onnx`)!);
  * const text = new ClipTextEncoder(session, tokenizer);
  * const { embeds, truncated } = await text.embed(["the red circle", "a dog"]);
  * ```
@@ -75,13 +84,20 @@ export class ClipTextEncoder {
     this.batchSize = batchSize;
   }
 
-  /** Embeds `texts`; an empty list gives an empty result. */
-  async embed(texts: readonly string[]): Promise<TextEmbeddings> {
+  /**
+   * Embeds `texts`; an empty list gives an empty result. An abort of
+   * `options.signal` stops it between model calls.
+   */
+  async embed(
+    texts: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TextEmbeddings> {
     const parts: Float32Array[] = [];
     const truncated: boolean[] = [];
     const tokenCounts: number[] = [];
     let dim = 0;
     for (let start = 0; start < texts.length; start += this.batchSize) {
+      options.signal?.throwIfAborted();
       const batch = texts.slice(start, start + this.batchSize);
       const enc = this.#tokenizer.encodeBatch(batch, CLIP_CONTEXT_LENGTH);
       const feeds = {

@@ -19,6 +19,10 @@
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * // A stock CLIP ViT-B/32 vision model's bytes (50 tokens); here the demo's.
+ * const stockBytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
  * const derived = deriveTokenMaskModel(stockBytes, { sequenceLength: 50 });
  * // session inputs: pixel_values, token_mask; output: image_embeds
  * ```
@@ -120,7 +124,12 @@ export interface TokenMaskOptions {
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const stock = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const derivedBytes = deriveTokenMaskModel(stock, { sequenceLength: 50 }).bytes;
  * tokenMaskInfo(derivedBytes)?.sequenceLength; // 50
+ * tokenMaskInfo(stock); // undefined: not derived
  * ```
  */
 export function tokenMaskInfo(bytes: Uint8Array): TokenMaskInfo | undefined {
@@ -180,8 +189,11 @@ function tokensOf(
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const stock = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
  * const { bytes, info } = deriveTokenMaskModel(stock, { sequenceLength: 50 });
- * info.maskedBlocks; // [9, 10, 11]
+ * info.maskedBlocks; // the last three: [1, 2, 3] here, [9, 10, 11] for ViT-B/32
  * ```
  *
  * @throws {TokenMaskMappingError} naming what was not found (no residual

@@ -47,8 +47,14 @@ export interface ClipVisionOptions {
  *
  * @example
  * ```ts
- * const vision = new ClipVisionEncoder(session);
- * const embeds = await vision.embed(views, 2 * proposals.length); // N x 512
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+ * const stock = files.get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const vision = new ClipVisionEncoder(await createSession(stock));
+ * const views = new Float32Array(2 * 3 * 224 * 224); // two normalised views
+ * const { embeds, dim } = await vision.embed(views, 2); // 2 x 512
  * ```
  */
 export class ClipVisionEncoder {
@@ -158,10 +164,14 @@ export class ClipVisionEncoder {
     return { embeds: e.data as Float32Array, dim: e.dims[1] };
   }
 
-  /** Embeds `count` views; returns count x D embeddings and D. */
+  /**
+   * Embeds `count` views; returns count x D embeddings and D. An abort of
+   * `options.signal` stops it between model calls.
+   */
   async embed(
     views: Float32Array,
     count: number,
+    options: { signal?: AbortSignal } = {},
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const per = 3 * this.size * this.size;
     if (views.length !== count * per) {
@@ -175,6 +185,7 @@ export class ClipVisionEncoder {
       count,
       this.batchSize,
       "views",
+      options.signal,
       (start, n) => ({
         pixel_values: tensor(
           "float32",
@@ -190,16 +201,19 @@ export class ClipVisionEncoder {
    * Runs the tower on `count` items in calls of at most `batch`, each with
    * the feeds `feeds(start, n)` gives and one vector per item expected
    * (`what` names the items in the error otherwise); the vectors in order.
+   * Throws the reason of `signal` once it is aborted, before the next call.
    */
   async #embedInCalls(
     count: number,
     batch: number,
     what: string,
+    signal: AbortSignal | undefined,
     feeds: (start: number, n: number) => Record<string, Tensor>,
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const parts: Float32Array[] = [];
     let dim = 0;
     for (let start = 0; start < count; start += batch) {
+      signal?.throwIfAborted();
       const n = Math.min(batch, count - start);
       const out = await this.#session.run(feeds(start, n), ["image_embeds"]);
       const e = out.image_embeds;
@@ -218,19 +232,31 @@ export class ClipVisionEncoder {
    * The token-masked global vectors of `count` masks over one whole-image
    * view (3 x size x size, normalised): `rows` holds count x
    * tokenMaskLength values (see `tokenMaskRows`). The tower's trunk runs
-   * once per call of up to `maskBatchSize` masks.
+   * once per call of up to `maskBatchSize` masks; an abort of
+   * `options.signal` stops it between calls.
    *
    * @example
    * ```ts
-   * const view = wholeImageView(image, vision.size, CLIP_NORMALISATION);
-   * const rows = tokenMaskRows(proposals, image.width, image.height, vision.patchGridSide);
-   * const { embeds } = await vision.embedTokenMasked(view, rows, proposals.length);
+   * import { createSession } from "../models/session.ts";
+   * import { deriveTokenMaskModel } from "./token_mask_model.ts";
+   * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+   *
+   * const files = demoModelFiles(); // a CLIP export's files, here the demo's
+   * const stock = files.get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+   * const derived = deriveTokenMaskModel(stock, { sequenceLength: 50 }).bytes;
+   * const vision = new ClipVisionEncoder(await createSession(derived));
+   * const view = new Float32Array(3 * 224 * 224); // the whole image, normalised
+   * // Two masks over the class token and the 7 x 7 patches: all, and the top row.
+   * const rows = new Float32Array(2 * 50).fill(1);
+   * rows.fill(0, 50 + 1 + 7, 100);
+   * const { embeds } = await vision.embedTokenMasked(view, rows, 2); // 2 x 512
    * ```
    */
   async embedTokenMasked(
     view: Float32Array,
     rows: Float32Array,
     count: number,
+    options: { signal?: AbortSignal } = {},
   ): Promise<{ embeds: Float32Array; dim: number }> {
     const length = this.tokenMaskLength;
     if (length === undefined) {
@@ -251,6 +277,7 @@ export class ClipVisionEncoder {
       count,
       this.maskBatchSize,
       "token masks: it does not broadcast the masks over the image",
+      options.signal,
       (start, n) => ({
         pixel_values: pixels,
         [TOKEN_MASK_INPUT]: tensor(

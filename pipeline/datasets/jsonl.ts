@@ -34,8 +34,9 @@
  * ```ts
  * import { parseJsonl } from "./jsonl.ts";
  *
- * const text = await (await fetch("https://example.org/val.jsonl")).text();
- * for await (const image of parseJsonl(text.split("\n"), { source: "val.jsonl" })) {
+ * // The text of a JSONL file, e.g. from fetch() or Deno.readTextFile().
+ * const text = await Deno.readTextFile("tests/fixtures/jsonl/small.jsonl");
+ * for await (const image of parseJsonl(text.split("\n"), { source: "small.jsonl" })) {
  *   console.log(image.file, image.refs.length);
  * }
  * ```
@@ -222,9 +223,10 @@ export async function* splitLines(
  * ```ts
  * import { parseJsonl, splitLines } from "./jsonl.ts";
  *
- * const response = await fetch("https://example.org/val.jsonl");
- * const text = response.body!.pipeThrough(new TextDecoderStream());
- * for await (const image of parseJsonl(splitLines(text), { source: "val.jsonl" })) {
+ * // Any stream of text chunks, e.g. a fetch() response's body.
+ * const file = await Deno.open("tests/fixtures/jsonl/small.jsonl");
+ * const text = file.readable.pipeThrough(new TextDecoderStream());
+ * for await (const image of parseJsonl(splitLines(text), { source: "small.jsonl" })) {
  *   console.log(image.id, image.refs.length);
  * }
  * ```
@@ -280,8 +282,19 @@ export async function* parseJsonl(
  * import { toJsonlLine } from "./jsonl.ts";
  * import type { DatasetImage } from "./types.ts";
  *
- * declare const image: DatasetImage; // e.g. from a REFER split
+ * const image: DatasetImage = {
+ *   id: 7,
+ *   file: "dog.jpg",
+ *   width: 4,
+ *   height: 2,
+ *   refs: [{
+ *     refId: 1,
+ *     segmentation: [[0, 0, 2, 0, 2, 2, 0, 2]], // polygons, in pixels
+ *     sentences: [{ sentId: 70, sent: "the dog on the left" }],
+ *   }],
+ * };
  * const line = toJsonlLine(image) + "\n";
+ * console.log(line);
  * ```
  */
 export function toJsonlLine(image: DatasetImage): string {

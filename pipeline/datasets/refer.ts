@@ -25,14 +25,16 @@
  * ```ts
  * import { buildReferSplit } from "./refer.ts";
  *
- * const refs = await (await fetch("https://example.org/refcocog/refs(umd).p")).bytes();
- * const instances = await (await fetch("https://example.org/refcocog/instances.json")).json();
- * const val = buildReferSplit(refs, instances, {
+ * // The two files of REFER, from fetch() or the file system.
+ * const dir = "tests/fixtures/refer/refcocog";
+ * const refs = await Deno.readFile(`${dir}/refs(umd).p`);
+ * const instances = JSON.parse(await Deno.readTextFile(`${dir}/instances.json`));
+ * const train = buildReferSplit(refs, instances, {
  *   dataset: "refcocog",
  *   splitBy: "umd",
- *   split: "val",
+ *   split: "train",
  * });
- * console.log(val.counts); // { images: 1300, refs: 2573, sentences: 4896 }
+ * console.log(train.counts); // { images, refs, sentences }
  * ```
  *
  * @module
@@ -632,10 +634,16 @@ function plural(n: number, word: string): string {
  *
  * @example
  * ```ts
- * import { describeReferSplit, type ReferSplit } from "./refer.ts";
- * declare const val: ReferSplit;
- * console.log(describeReferSplit(val));
- * // refcocog (umd) val: 1,300 images, 2,573 refs, 4,896 sentences
+ * import { buildReferSplit, describeReferSplit } from "./refer.ts";
+ *
+ * const dir = "tests/fixtures/refer/refcocog";
+ * const train = buildReferSplit(
+ *   await Deno.readFile(`${dir}/refs(umd).p`),
+ *   JSON.parse(await Deno.readTextFile(`${dir}/instances.json`)),
+ *   { dataset: "refcocog", splitBy: "umd", split: "train" },
+ * );
+ * console.log(describeReferSplit(train));
+ * // e.g. refcocog (umd) val: 1,300 images, 2,573 refs, 4,896 sentences
  * ```
  */
 export function describeReferSplit(split: ReferSplit, listed = 5): string {

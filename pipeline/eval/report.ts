@@ -39,7 +39,14 @@ export interface MetricsRow {
  *
  * @example
  * ```ts
- * markdownTable([{ name: "all", metrics }]);
+ * import { MetricsAccumulator } from "./metrics.ts";
+ *
+ * const all = new MetricsAccumulator();
+ * all.add(50, 100); // I and U of each expression
+ * all.add(0, 20);
+ * markdownTable([{ name: "all", metrics: all.metrics() }]);
+ * // | | n | oIoU | mIoU | Pr@0.5 | ...
+ * // | all | 2 | 41.67 | 25.00 | 0.00 | ...
  * ```
  */
 export function markdownTable(rows: readonly MetricsRow[]): string {

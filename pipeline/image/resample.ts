@@ -106,7 +106,11 @@ export interface SourceRect {
  *
  * @example
  * ```ts
+ * import { createRgbaImage } from "./rgba.ts";
+ *
+ * const image = createRgbaImage(640, 480);
  * const planes = resampleRgbToPlanar(image, { x: 0, y: 0, width: image.width, height: image.height }, 224, 224);
+ * planes.length; // 3 * 224 * 224
  * ```
  */
 export function resampleRgbToPlanar(

@@ -39,9 +39,16 @@ export function parseBackend(value: string): BackendName {
  *
  * @example
  * ```ts
- * const bytes = await Deno.readFile("model.onnx");
- * const session = await createSession(bytes, { backend: "wasm", label: "model.onnx" });
- * const out = await session.run({ x: tensor("float32", new Float32Array(4), [1, 4]) });
+ * import { tensor } from "./tensor.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * // The bytes of an ONNX file, e.g. await Deno.readFile(path); here the demo CLIP's.
+ * const bytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const session = await createSession(bytes, { backend: "wasm", label: "vision_model.onnx" });
+ * const out = await session.run({
+ *   pixel_values: tensor("float32", new Float32Array(3 * 224 * 224), [1, 3, 224, 224]),
+ * });
+ * out.image_embeds.dims; // [1, 512]
  * await session.release();
  * ```
  */

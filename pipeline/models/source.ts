@@ -74,8 +74,13 @@ export type DerivedFrom = "kept" | "derived";
  *
  * @example
  * ```ts
- * const { bytes } = await readDerivedFile(source, "Xenova/clip-vit-base-patch32",
+ * import { deriveTokenMaskModel } from "../clip/token_mask_model.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ *
+ * const source = memorySource(demoModelFiles()); // keeps no derived file
+ * const { bytes, from } = await readDerivedFile(source, DEMO_CLIP,
  *   "onnx/vision_model.onnx", "token-mask-v1", (b) => deriveTokenMaskModel(b, { sequenceLength: 50 }).bytes);
+ * from; // "derived"
  * ```
  */
 export async function readDerivedFile(
@@ -185,8 +190,8 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * A source that fetches files from the hub into memory, resuming dropped
  * connections and checking each file's size and (for LFS files) SHA-256.
  *
- * @example
- * ```ts
+ * @example Needs the network
+ * ```ts ignore
  * const source = hubSource();
  * const tokenizer = await source.read("Xenova/clip-vit-base-patch32", "tokenizer.json");
  * ```

@@ -71,8 +71,19 @@ export function isDeviceTensor(
  *
  * @example
  * ```ts
- * const input = deviceTensor(views, [2 * n, 3, 224, 224]);
- * await session.run({ pixel_values: input }); // a webgpu session on views' device
+ * import { gpuContext, probeGpu } from "../../kernels/gpu_device.ts";
+ *
+ * if (await probeGpu()) { // a WebGPU adapter
+ *   const { device } = await gpuContext();
+ *   const n = 2; // views of n proposals, local and global
+ *   const views = device.createBuffer({
+ *     size: 2 * n * 3 * 224 * 224 * 4,
+ *     usage: GPUBufferUsage.STORAGE,
+ *   });
+ *   const input = deviceTensor(views, [2 * n, 3, 224, 224]);
+ *   // await session.run({ pixel_values: input }); a webgpu session on views' device
+ *   views.destroy();
+ * }
  * ```
  */
 export function deviceTensor(

@@ -138,8 +138,20 @@ export interface MaskGeneratorProgress {
  *
  * @example
  * ```ts
- * const generator = new AutomaticMaskGenerator(encoder, decoder, { pointsPerSide: 8 });
- * const proposals = await generator.generate(image);
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ *
+ * const files = demoModelFiles(); // a SAM export's files, here the demo's
+ * const encoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/vision_encoder.onnx`)!,
+ * );
+ * const decoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!,
+ * );
+ * const generator = new AutomaticMaskGenerator(encoder, decoder, { pointsPerSide: 4 });
+ * const proposals = await generator.generate(generateScene(1).image);
+ * proposals[0].box; // [x, y, width, height]
  * ```
  */
 export class AutomaticMaskGenerator {
@@ -187,11 +199,18 @@ export class AutomaticMaskGenerator {
     return ctx.device === this.#decoder.gpuDevice ? ctx : undefined;
   }
 
-  /** Runs the generator on one image; proposals come sorted by predicted IoU. */
+  /**
+   * Runs the generator on one image; proposals come sorted by predicted
+   * IoU. An abort of `options.signal` stops it after the encoder and
+   * between decoder calls, with the signal's reason.
+   */
   async generate(
     image: RgbaImage,
     onProgress?: (p: MaskGeneratorProgress) => void,
+    options: { signal?: AbortSignal } = {},
   ): Promise<Proposal[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const o = this.options;
     const { width, height } = image;
     const input = samPreprocess(image, this.#preprocess);
@@ -213,6 +232,7 @@ export class AutomaticMaskGenerator {
     const total = grid.length / 2;
     const candidates: MaskCandidate[] = [];
     for (let start = 0; start < total; start += o.pointsPerBatch) {
+      signal?.throwIfAborted();
       const n = Math.min(o.pointsPerBatch, total - start);
       const feeds = {
         image_embeddings: encoded.image_embeddings,
@@ -243,6 +263,7 @@ export class AutomaticMaskGenerator {
       );
       onProgress?.({ stage: "decode", done: start + n, total });
     }
+    signal?.throwIfAborted();
     onProgress?.({ stage: "filter", done: 0, total: 1 });
     const proposals = await maskNms(
       suppressDuplicates(candidates, width, height, o),
@@ -289,6 +310,42 @@ export interface PromptFrame {
  *
  * @example
  * ```ts
+ * import { CPU_KERNELS } from "../../kernels/kernels.ts";
+ * import { createSession } from "../models/session.ts";
+ * import { tensor } from "../models/tensor.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ * import { samPreprocess, toSamFrame } from "./preprocess.ts";
+ *
+ * const files = demoModelFiles(); // a SAM export's files, here the demo's
+ * const encoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/vision_encoder.onnx`)!,
+ * );
+ * const decoder = await createSession(
+ *   files.get(`${DEMO_SAM}/onnx/prompt_encoder_mask_decoder.onnx`)!,
+ * );
+ * const { image } = generateScene(1);
+ * const input = samPreprocess(image);
+ * const pad = input.padSize;
+ * const encoded = await encoder.run({
+ *   pixel_values: tensor("float32", input.pixels, [1, 3, pad, pad]),
+ * });
+ * // One point prompt, at the image's centre.
+ * const points = new Float32Array([image.width / 2, image.height / 2]);
+ * const feeds = {
+ *   image_embeddings: encoded.image_embeddings,
+ *   image_positional_embeddings: encoded.image_positional_embeddings,
+ *   input_points: tensor("float32", toSamFrame(points, input), [1, 1, 1, 2]),
+ *   input_labels: tensor("int64", new BigInt64Array([1n]), [1, 1, 1]),
+ * };
+ * const frame = {
+ *   points,
+ *   validFractionX: input.resizedWidth / pad,
+ *   validFractionY: input.resizedHeight / pad,
+ *   frameSize: pad,
+ *   width: image.width,
+ *   height: image.height,
+ * };
  * const candidates = await decodePrompts(decoder, feeds, frame, MASK_GENERATOR_DEFAULTS, CPU_KERNELS);
  * ```
  */

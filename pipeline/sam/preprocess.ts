@@ -101,8 +101,10 @@ export interface SamInput {
  *
  * @example
  * ```ts
- * const input = samPreprocess(image);
- * // input.pixels -> tensor("float32", input.pixels, [1, 3, 1024, 1024])
+ * import { createRgbaImage } from "../image/rgba.ts";
+ *
+ * const input = samPreprocess(createRgbaImage(640, 480));
+ * input.padSize; // 1024: input.pixels -> tensor("float32", input.pixels, [1, 3, 1024, 1024])
  * ```
  */
 export function samPreprocess(

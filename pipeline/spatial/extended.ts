@@ -404,6 +404,8 @@ function argmin(
  *
  * @example
  * ```ts
+ * import { parseSpatial } from "./parse.ts";
+ *
  * const candidates = [
  *   { box: [300, 100, 80, 120], score: 0.31 },
  *   { box: [40, 110, 90, 110], score: 0.30 },
@@ -516,8 +518,15 @@ export function selectCandidate(
  *
  * @example
  * ```ts
+ * // Four boxes [x, y, width, height] and their scores against the sentence.
+ * const candidates = [
+ *   { box: [300, 100, 80, 120], score: 0.30 },
+ *   { box: [500, 110, 90, 110], score: 0.30 },
+ *   { box: [40, 120, 70, 100], score: 0.30 },
+ *   { box: [180, 90, 60, 130], score: 0.30 },
+ * ] as const;
  * selectExtended("second giraffe from the right", candidates, { width: 640, height: 480 });
- * // { index: 2, rule: "extended:ordinal 2 from right among 4" }
+ * // { index: 0, rule: "extended:ordinal 2 from right among 4" }
  * ```
  */
 export function selectExtended(

@@ -60,6 +60,13 @@ function position(
  *
  * @example
  * ```ts
+ * // Four boxes [x, y, width, height] and their scores against the sentence.
+ * const candidates = [
+ *   { box: [300, 100, 80, 120], score: 0.30 },
+ *   { box: [500, 110, 90, 110], score: 0.30 },
+ *   { box: [40, 120, 70, 100], score: 0.30 },
+ *   { box: [180, 90, 60, 130], score: 0.30 },
+ * ] as const;
  * selectSeed("the dog on the left", candidates, 3); // { index: 2, rule: "seed:left among top-3" }
  * ```
  */

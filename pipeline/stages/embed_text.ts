@@ -8,7 +8,12 @@
  */
 
 import { type ClipTextEncoder, mixText } from "../clip/text.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 import type { Parsed } from "./parse.ts";
 
 /** Text features of a job's sentences (E sentences, dimension D). */
@@ -58,8 +63,9 @@ function spread(
 export function embedTextStage<J extends ImageJob & Parsed>(
   encoder: ClipTextEncoder,
   beta: number,
+  options: StageOptions = {},
 ): Stage<J, J & WithText> {
-  return mapStage("text", async (job: J) => {
+  return mapStage("text", async (job: J, signal) => {
     const phrases = job.parsed.map((p) => p.nounPhrase);
     const anchors = job.parsed.map((p) => p.spatial?.relation?.anchor ?? "");
     const hasPhrase = phrases.map((p) => p.length > 0);
@@ -70,7 +76,7 @@ export function embedTextStage<J extends ImageJob & Parsed>(
       ...job.sentences,
       ...phraseTexts,
       ...anchors.filter((_, i) => hasAnchor[i]),
-    ]);
+    ], { signal });
     const dim = all.dim;
     const phraseRows = spread(all.embeds, e, hasPhrase, dim);
     return {
@@ -92,5 +98,5 @@ export function embedTextStage<J extends ImageJob & Parsed>(
         tokenCounts: all.tokenCounts.slice(0, e),
       },
     };
-  });
+  }, options);
 }

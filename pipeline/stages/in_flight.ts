@@ -20,8 +20,18 @@ import { fromItems, type Stage } from "./job.ts";
  *
  * @example
  * ```ts
- * const fast = inFlight(pipe(proposeStage(generator), regionsStage(vision, kernels, opts)), 2);
- * for await (const job of fast(jobs)) console.log(job.id); // in input order
+ * import { fromItems, mapStage } from "./job.ts";
+ *
+ * // A stage whose first job takes the longest; in the segmenter, e.g.
+ * // pipe(proposeStage(generator), regionsStage(vision, kernels, options)).
+ * type Job = { id: number; timings: Record<string, number> };
+ * const wait = mapStage("wait", async (job: Job) => {
+ *   await new Promise((done) => setTimeout(done, 10 * (3 - job.id)));
+ *   return job;
+ * });
+ * const jobs = fromItems([0, 1, 2].map((id): Job => ({ id, timings: {} })));
+ * const fast = inFlight(wait, 2);
+ * for await (const job of fast(jobs)) console.log(job.id); // 0, 1, 2: in input order
  * ```
  */
 export function inFlight<A, B>(stage: Stage<A, B>, limit: number): Stage<A, B> {

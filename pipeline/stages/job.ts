@@ -26,8 +26,20 @@ export interface ImageJob<Meta = unknown> {
 /** A pipeline stage: transforms a stream of jobs. */
 export type Stage<In, Out> = (jobs: AsyncIterable<In>) => AsyncIterable<Out>;
 
+/** Options every stage takes. */
+export interface StageOptions {
+  /**
+   * Stops the stage: once aborted, it throws the signal's reason before
+   * the next job, after the job under way, and between that job's model
+   * calls. A model call already running finishes first.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Builds a stage from a per-job function, timing it under `name`.
+ * Builds a stage from a per-job function, timing it under `name`. With a
+ * `signal`, an abort stops it before a job and after one (`fn` gets the
+ * signal too, to stop between its own steps).
  *
  * @example
  * ```ts
@@ -36,13 +48,18 @@ export type Stage<In, Out> = (jobs: AsyncIterable<In>) => AsyncIterable<Out>;
  */
 export function mapStage<In extends { timings: Record<string, number> }, Out>(
   name: string,
-  fn: (job: In) => Promise<Out>,
+  fn: (job: In, signal?: AbortSignal) => Promise<Out>,
+  options: StageOptions = {},
 ): Stage<In, Out> {
+  const { signal } = options;
   return async function* (jobs) {
+    signal?.throwIfAborted();
     for await (const job of jobs) {
+      signal?.throwIfAborted();
       const start = performance.now();
-      const out = await fn(job);
+      const out = await fn(job, signal);
       job.timings[name] = (job.timings[name] ?? 0) + performance.now() - start;
+      signal?.throwIfAborted();
       yield out;
     }
   };

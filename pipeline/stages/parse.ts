@@ -9,7 +9,12 @@
 import { parseSpatial, type SpatialParse } from "../spatial/parse.ts";
 import { seedWords } from "../spatial/seed.ts";
 import { nounPhrase } from "../text/noun_phrase.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 
 /** A sentence with its parse. */
 export interface ParsedSentence {
@@ -44,10 +49,13 @@ export function parseSentence(sentence: string): ParsedSentence {
 }
 
 /** Parses every sentence of each job. */
-export function parseStage<J extends ImageJob>(): Stage<J, J & Parsed> {
+export function parseStage<J extends ImageJob>(
+  options: StageOptions = {},
+): Stage<J, J & Parsed> {
   return mapStage(
     "parse",
     (job: J) =>
       Promise.resolve({ ...job, parsed: job.sentences.map(parseSentence) }),
+    options,
   );
 }

@@ -23,7 +23,12 @@ import {
 } from "../models/device_lost.ts";
 import { concatFloat32 } from "../models/tensor.ts";
 import type { Proposal } from "../sam/mask_generator.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 import type { Proposed } from "./propose.ts";
 
 /**
@@ -67,8 +72,8 @@ export interface WithRegions {
   readonly regions: RegionFeatures;
 }
 
-/** Options of {@linkcode regionsStage}. */
-export interface RegionOptions {
+/** Options of {@linkcode regionsStage}; an abort of `signal` stops it between CLIP calls. */
+export interface RegionOptions extends StageOptions {
   /** CLIP's normalisation (from the model's preprocessor_config.json). */
   normalisation: ClipNormalisation;
   /** The global view the score uses. Default "token-mask". */
@@ -101,7 +106,27 @@ type KernelView = "blur" | "local";
  *
  * @example
  * ```ts
- * const stage = regionsStage(vision, CPU_KERNELS, { normalisation: CLIP_NORMALISATION });
+ * import { CPU_KERNELS } from "../../kernels/kernels.ts";
+ * import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
+ * import { ClipVisionEncoder } from "../clip/vision.ts";
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_CLIP, demoModelFiles } from "../demo/models.ts";
+ * import { generateScene } from "../demo/scenes.ts";
+ * import { fromItems } from "./job.ts";
+ *
+ * const stock = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const vision = new ClipVisionEncoder(await createSession(stock));
+ * // A stock tower: the blurred global view (token-mask needs a derived one).
+ * const stage = regionsStage(vision, CPU_KERNELS, {
+ *   normalisation: CLIP_NORMALISATION,
+ *   globalView: "blur",
+ * });
+ * // One proposal: the scene's first shape.
+ * const { image, shapes } = generateScene(1);
+ * const { mask, box } = shapes[0];
+ * const proposal = { mask, box, area: 1, predictedIou: 1, stability: 1, point: [0, 0] as const };
+ * const job = { id: 1, image, sentences: [], timings: {}, proposals: [proposal] };
+ * for await (const done of stage(fromItems([job]))) console.log(done.regions.dim); // 512
  * ```
  */
 export function regionsStage<J extends ImageJob & Proposed>(
@@ -121,7 +146,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
     ? ["blur", "local"]
     : ["local"];
   const antialias = (options.viewResize ?? "antialias") === "antialias";
-  return mapStage("regions", async (job: J) => {
+  return mapStage("regions", async (job: J, signal) => {
     const { image, proposals } = job;
     const pixels = image.width * image.height;
     const parts: Record<KernelView, Float32Array[]> = { blur: [], local: [] };
@@ -132,7 +157,8 @@ export function regionsStage<J extends ImageJob & Proposed>(
     const embedViews = ctx
       ? (input: ViewsRequest) =>
         embedOnDevice(vision, kernels, ctx, input, kinds)
-      : (input: ViewsRequest) => embedOnHost(vision, kernels, input, kinds);
+      : (input: ViewsRequest) =>
+        embedOnHost(vision, kernels, input, kinds, signal);
     // On the device every view of a chunk goes to the model in one call,
     // which the encoder's batch size bounds.
     const per = ctx
@@ -142,6 +168,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
       )
       : chunk;
     for (let start = 0; start < proposals.length; start += per) {
+      signal?.throwIfAborted();
       const part = proposals.slice(start, start + per);
       const { embeds, dim: d } = await embedViews({
         image,
@@ -167,6 +194,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
         job,
         options.normalisation,
         antialias,
+        signal,
       );
     }
     return {
@@ -178,7 +206,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
         dim,
       },
     };
-  });
+  }, options);
 }
 
 /** The token-masked global vectors of a job's proposals (N x D). */
@@ -187,6 +215,7 @@ async function tokenMaskedGlobals(
   job: ImageJob & Proposed,
   normalisation: ClipNormalisation,
   antialias: boolean,
+  signal?: AbortSignal,
 ): Promise<Float32Array> {
   const { image, proposals } = job;
   if (proposals.length === 0) return new Float32Array(0);
@@ -198,7 +227,9 @@ async function tokenMaskedGlobals(
     vision.patchGridSide,
     antialias,
   );
-  return (await vision.embedTokenMasked(view, rows, proposals.length)).embeds;
+  return (await vision.embedTokenMasked(view, rows, proposals.length, {
+    signal,
+  })).embeds;
 }
 
 /**
@@ -235,6 +266,7 @@ async function embedOnHost(
   kernels: Kernels,
   input: ViewsRequest,
   kinds: readonly KernelView[],
+  signal?: AbortSignal,
 ): Promise<ViewEmbeddings> {
   const { count } = input.masks, size = vision.size;
   const views = count * 3 * size * size;
@@ -245,7 +277,7 @@ async function embedOnHost(
       ? kernels.blurOutside({ ...input, output })
       : kernels.cropAndFill({ ...input, output });
   }));
-  return await vision.embed(all, kinds.length * count);
+  return await vision.embed(all, kinds.length * count, { signal });
 }
 
 /**

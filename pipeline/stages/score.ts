@@ -9,7 +9,12 @@
 import type { Kernels } from "../../kernels/kernels.ts";
 import { mixViews } from "../clip/vision.ts";
 import type { WithText } from "./embed_text.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 import type { Proposed } from "./propose.ts";
 import type { WithRegions } from "./regions.ts";
 
@@ -65,9 +70,13 @@ export async function scoreMatrices(
 /** Scores every proposal against every sentence. */
 export function scoreStage<
   J extends ImageJob & Proposed & WithRegions & WithText,
->(kernels: Kernels, alpha: number): Stage<J, J & Scored> {
+>(
+  kernels: Kernels,
+  alpha: number,
+  options: StageOptions = {},
+): Stage<J, J & Scored> {
   return mapStage("score", async (job: J) => ({
     ...job,
     ...(await scoreMatrices(job, alpha, (i) => kernels.cosineSimilarity(i))),
-  }));
+  }), options);
 }

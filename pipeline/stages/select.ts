@@ -11,7 +11,12 @@ import { EXTENDED_DEFAULTS, selectCandidate } from "../spatial/extended.ts";
 import type { ExtendedCandidate, ImageSize } from "../spatial/extended.ts";
 import { selectSeed } from "../spatial/seed.ts";
 import { topK } from "../spatial/types.ts";
-import { type ImageJob, mapStage, type Stage } from "./job.ts";
+import {
+  type ImageJob,
+  mapStage,
+  type Stage,
+  type StageOptions,
+} from "./job.ts";
 import type { Parsed, ParsedSentence } from "./parse.ts";
 import type { Proposed } from "./propose.ts";
 import type { Scored, ScoreMatrices } from "./score.ts";
@@ -109,10 +114,14 @@ export function selectAll(
 /** Selects a proposal for every sentence of each job. */
 export function selectStage<
   J extends ImageJob & Proposed & WithText & Parsed & Scored,
->(options: SelectOptions): Stage<J, J & Selected> {
+>(
+  options: SelectOptions,
+  stageOptions: StageOptions = {},
+): Stage<J, J & Selected> {
   return mapStage(
     "select",
     (job: J) =>
       Promise.resolve({ ...job, selections: selectAll(job, job, options) }),
+    stageOptions,
   );
 }

@@ -115,12 +115,15 @@ export interface ClipDecodeOptions {
  * ```ts
  * import { ClipTokenizer } from "./clip_tokenizer.ts";
  *
- * const json = JSON.parse(await Deno.readTextFile("tokenizer.json"));
- * const tokenizer = ClipTokenizer.fromJson(json);
+ * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+ *
+ * // The parsed tokenizer.json of a CLIP model (from a ModelSource, or
+ * // JSON.parse(await Deno.readTextFile(path))); here the demo's small one.
+ * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
  * tokenizer.encode("a photo of a cat").ids;
- * // [49406, 320, 1125, 539, 320, 2368, 49407]
+ * // CLIP ViT-B/32's gives [49406, 320, 1125, 539, 320, 2368, 49407]
  * const batch = tokenizer.encodeBatch(["the zebra on the left", "a dog"]);
- * batch.dims; // [2, 7]
+ * batch.dims; // [2, longest row]
  * ```
  */
 export class ClipTokenizer {
@@ -225,6 +228,9 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
+   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   *
+   * const text = JSON.stringify(buildClipTokenizerJson()); // a tokenizer.json
    * const tokenizer = ClipTokenizer.fromJson(JSON.parse(text));
    * ```
    */
@@ -262,7 +268,11 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * tokenizer.tokenize("Man's hat"); // [786, 568, 3801]  ("man", "'s", "hat")
+   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   *
+   * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
+   * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
+   * tokenizer.tokenize("Man's hat"); // CLIP's: [786, 568, 3801]  ("man", "'s", "hat")
    * ```
    */
   tokenize(text: string): number[] {
@@ -298,8 +308,12 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
+   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   *
+   * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
+   * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
    * const { ids, truncated } = tokenizer.encode("a photo of a cat");
-   * // ids: [49406, 320, 1125, 539, 320, 2368, 49407], truncated: false
+   * // CLIP's ids: [49406, 320, 1125, 539, 320, 2368, 49407], truncated: false
    * ```
    */
   encode(text: string, options: ClipEncodeOptions = {}): ClipEncoding {
@@ -324,8 +338,12 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
+   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   *
+   * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
+   * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
    * const batch = tokenizer.encodeBatch(["a dog", "the zebra on the left"]);
-   * batch.dims; // [2, 7]; row 0 is [49406, 320, 1929, 49407] and three pad ids
+   * batch.dims; // CLIP's: [2, 7]; row 0 is [49406, 320, 1929, 49407] and three pad ids
    * ```
    */
   encodeBatch(
@@ -373,6 +391,10 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
+   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   *
+   * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
+   * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
    * tokenizer.decode(tokenizer.encode("A photo of a CAT!").ids); // "a photo of a cat !"
    * ```
    */

@@ -294,3 +294,30 @@ Deno.test("numberedPath() numbers files only when there are several", () => {
   assert.equal(numberedPath("out/mask.png", 1, 3), "out/mask-2.png");
   assert.equal(numberedPath("out.d/mask", 0, 2), "out.d/mask-1");
 });
+
+Deno.test("segment stopped by its signal (Ctrl-C) prints one line, writes nothing and exits 130", async () => {
+  await withScene(async (dir, scene) => {
+    const stdout: string[] = [];
+    let stderr = "";
+    const controller = new AbortController();
+    controller.abort(new DOMException("Interrupted (Ctrl-C)", "AbortError"));
+    const code = await runSegmentCommand([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      scene.sentences[0].text,
+      "--out",
+      `${dir}/mask.png`,
+      ...MODELS,
+    ], {
+      stdout: (t) => stdout.push(t),
+      stderr: { write: (t) => void (stderr += t), isTerminal: false },
+      env: {},
+      signal: controller.signal,
+    });
+    assert.equal(code, 130);
+    assert.equal(stderr, "interrupted: stopped before writing any result\n");
+    assert.deepEqual(stdout, []);
+    await assert.rejects(Deno.stat(`${dir}/mask.png`), Deno.errors.NotFound);
+  });
+});

@@ -6,6 +6,9 @@
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../../demo/models.ts";
+ *
+ * const bytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
  * const model = readOnnxModel(bytes);
  * model.graph.nodes.filter((n) => n.opType === "Add").length;
  * const same = writeOnnxModel(model); // an equivalent file
@@ -328,6 +331,9 @@ function readGraph(bytes: Uint8Array): OnnxGraph {
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../../demo/models.ts";
+ *
+ * const bytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
  * graphSignature(readOnnxModel(bytes).graph).inputs[0]; // { name: "pixel_values", type: "float32", shape: [...] }
  * ```
  */
@@ -354,7 +360,10 @@ export function graphSignature(graph: OnnxGraph): {
  *
  * @example
  * ```ts
- * const model = readOnnxModel(await Deno.readFile("vision_model.onnx"));
+ * import { DEMO_CLIP, demoModelFiles } from "../../demo/models.ts";
+ *
+ * const bytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!; // or await Deno.readFile(path)
+ * const model = readOnnxModel(bytes);
  * model.graph.nodes.length;
  * ```
  */
@@ -418,8 +427,12 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
  *
  * @example
  * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../../demo/models.ts";
+ *
+ * const bytes = demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!;
+ * const model = readOnnxModel(bytes);
  * model.metadata.push(["oris.note", "rewritten"]);
- * const bytes = writeOnnxModel(model);
+ * const rewritten = writeOnnxModel(model);
  * ```
  */
 export function writeOnnxModel(model: OnnxModel): Uint8Array {
