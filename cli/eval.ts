@@ -7,11 +7,7 @@
 
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  annotationToMask,
-  decodeRle,
-  decompressRle,
-} from "../pipeline/datasets/coco_mask.ts";
+import { annotationToMask } from "../pipeline/datasets/coco_mask.ts";
 import { resolveImagePath } from "../io/image_files.ts";
 import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
@@ -29,14 +25,17 @@ import {
 import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
 import { acquireFileLock } from "../io/model_lock.ts";
+import { splitRows, textTable } from "../pipeline/eval/report.ts";
+import { runEvaluation } from "../pipeline/eval/run.ts";
 import {
-  type GridExample,
-  renderExampleGrid,
-  renderReport,
-  splitRows,
-  textTable,
-} from "../pipeline/eval/report.ts";
-import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
+  examplesPicture,
+  gridExample,
+  metricsJson,
+  reportExamples,
+  reportMarkdown,
+  summarizeRun,
+  summaryTable,
+} from "../pipeline/eval/summary.ts";
 import { indexRefs, scorePredictions } from "../pipeline/eval/score.ts";
 import {
   type ProgressOutput,
@@ -507,7 +506,6 @@ async function evaluateLocked(
       images,
       loadImage: (image) => loadImage(a.images!, image),
       truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
-      kernels: segmenter.kernels,
       configs,
       nameConfigs: a.ablate,
       done,
@@ -541,76 +539,42 @@ async function evaluateLocked(
       }): check the folder`,
     );
   }
-  const main = metrics.get(configName(base))!.metrics();
-  const ablation = a.ablate
-    ? configs.map((c) => ({
-      name: configName(c),
-      metrics: metrics.get(configName(c))!.all.metrics(),
-    }))
-    : undefined;
-  const reported = {
-    ...settings,
-    models: {
-      ...settings.models,
-      backend: a.backend,
-      device: segmenter.device,
-      viewsOnDevice: segmenter.viewsOnDevice,
-    },
-    inFlight: a.inFlight,
-  };
-
-  const wall = performance.now() - started;
-  const timings = {
-    ...Object.fromEntries(
-      Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)]),
-    ),
-    wall: Math.round(wall),
-    perImage: outcome.images ? Math.round(wall / outcome.images) : 0,
-  };
-  const counts = {
-    imagesThisRun: outcome.images,
-    sentences: main.all.n,
-    missingImages: outcome.missingImages.length,
-    skippedRefs: skippedRefs.length,
-  };
-  await writeFileAtomic(
-    join(a.out, "metrics.json"),
-    JSON.stringify(
-      {
-        ...main,
-        ...(ablation
-          ? {
-            ablation: ablation.map((r) => ({
-              config: r.name,
-              ...metrics.get(r.name)!.metrics(),
-            })),
-          }
-          : {}),
-        settings: reported,
-        counts,
-        missingImages: outcome.missingImages,
-        skippedRefs,
-        timings,
+  const summary = summarizeRun({
+    title,
+    configs: configs.map(configName),
+    metrics,
+    ablate: a.ablate,
+    settings: {
+      ...settings,
+      models: {
+        ...settings.models,
+        backend: a.backend,
+        device: segmenter.device,
+        viewsOnDevice: segmenter.viewsOnDevice,
       },
-      null,
-      2,
-    ) + "\n",
+      inFlight: a.inFlight,
+    },
+    imagesThisRun: outcome.images,
+    missingImages: outcome.missingImages,
+    skippedRefs,
+    stageTimings: outcome.timings,
+    wallMs: performance.now() - started,
+  });
+  await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
+  const picture = await examplesPicture(
+    reportExamples(outcome.best, outcome.worst),
+    async (e) => {
+      const pixels = await loadImage(a.images!, e.image);
+      return pixels && gridExample(e, pixels);
+    },
   );
-  const grid = await writeExamples(a, outcome.best, outcome.worst);
+  const grid = picture ? "examples.png" : undefined;
+  if (picture) await writePng(join(a.out, grid!), await encodePng(picture));
   await writeFileAtomic(
     join(a.out, "report.md"),
-    renderReport({
-      title: `oris on ${title}`,
-      metrics: main,
-      ablation,
-      settings: reported,
-      counts,
-      missingImages: outcome.missingImages,
-      timings,
-      grid,
-    }),
+    reportMarkdown(summary, grid),
   );
-  out(textTable([...splitRows(main), ...(ablation ?? [])]));
+  out(summaryTable(summary));
   out(`wrote ${predictionsPath}, metrics.json and report.md in ${a.out}`);
   if (outcome.missingImages.length > 0) {
     err.write(
@@ -618,34 +582,4 @@ async function evaluateLocked(
     );
   }
   return 0;
-}
-
-/** Renders the best and worst examples of this run into examples.png. */
-async function writeExamples(
-  a: EvalArgs,
-  best: readonly EvalExample[],
-  worst: readonly EvalExample[],
-): Promise<string | undefined> {
-  const examples = [...best, ...worst.filter((w) => !best.includes(w))];
-  if (examples.length === 0) return undefined;
-  const rows: GridExample[] = [];
-  for (const e of examples) {
-    const { image } = e;
-    const pixels = await loadImage(a.images!, image);
-    if (!pixels) continue;
-    rows.push({
-      image: pixels,
-      predicted: decodeRle(
-        decompressRle({
-          size: [e.mask.size[0], e.mask.size[1]],
-          counts: e.mask.counts,
-        }),
-      ),
-      truth: annotationToMask(e.ref.segmentation, image.width, image.height),
-      caption: `IoU ${e.iou.toFixed(2)}  ${e.sentence}`,
-    });
-  }
-  const file = "examples.png";
-  await writePng(join(a.out, file), await encodePng(renderExampleGrid(rows)));
-  return file;
 }

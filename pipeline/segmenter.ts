@@ -53,7 +53,7 @@ import {
 } from "./sam/mask_generator.ts";
 import { samPreprocessConfig } from "./sam/preprocess.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
-import { fromItems, type ImageJob, pipe } from "./stages/job.ts";
+import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
 import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
@@ -240,13 +240,21 @@ export interface SegmentResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-/** A job after the whole pipeline. */
-export type SegmentedJob<M = unknown> =
+/**
+ * A job after the per-image work (proposals, CLIP views, parsed and
+ * embedded sentences), before any scoring: what every configuration of an
+ * evaluation shares.
+ */
+export type FeaturedJob<M = unknown> =
   & ImageJob<M>
   & Proposed
   & WithRegions
   & Parsed
-  & WithText
+  & WithText;
+
+/** A job after the whole pipeline. */
+export type SegmentedJob<M = unknown> =
+  & FeaturedJob<M>
   & Scored
   & Selected;
 
@@ -595,7 +603,40 @@ export class Segmenter {
     > = {},
   ): AsyncIterable<SegmentedJob<M>> {
     const p = this.#parts;
-    const s = validateSettings({
+    const s = this.#settingsWith(overrides);
+    return inFlight(
+      pipe(
+        this.#featureStages<M>(s),
+        scoreStage(p.kernels, s.alpha),
+        selectStage({ spatial: s.spatial, topK: s.topK }),
+      ),
+      p.inFlight,
+    )(jobs);
+  }
+
+  /**
+   * Streams jobs through the per-image work only (proposals, CLIP views,
+   * parsed and embedded sentences), up to `inFlight` images at once, in
+   * input order. Score and select each configuration of a job afterwards
+   * on {@linkcode Segmenter.kernels} (see `scoreMatrices` and `selectAll`
+   * of the stages), as an evaluation's ablation does.
+   */
+  features<M>(
+    jobs: AsyncIterable<ImageJob<M>>,
+    overrides: Partial<Pick<SegmenterSettings, "beta">> = {},
+  ): AsyncIterable<FeaturedJob<M>> {
+    const s = this.#settingsWith(overrides);
+    return inFlight(this.#featureStages<M>(s), this.#parts.inFlight)(jobs);
+  }
+
+  /** The segmenter's settings with per-call overrides, checked. */
+  #settingsWith(
+    overrides: Partial<
+      Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
+    >,
+  ): SegmenterSettings {
+    const p = this.#parts;
+    return validateSettings({
       ...p.settings,
       ...overrides,
       // A new spatial mode brings its own default top-k; the same mode keeps
@@ -605,29 +646,31 @@ export class Segmenter {
           ? defaultTopK(overrides.spatial)
           : p.settings.topK),
     });
+  }
+
+  /** The per-image stages: propose, regions, parse, embed text. */
+  #featureStages<M>(
+    s: SegmenterSettings,
+  ): Stage<ImageJob<M>, FeaturedJob<M>> {
+    const p = this.#parts;
     const onProgress = p.onProgress;
-    return inFlight(
-      pipe(
-        proposeStage<ImageJob<M>>(
-          p.generator,
-          onProgress &&
-            ((job, progress) =>
-              onProgress({ kind: "propose", id: job.id, progress })),
-        ),
-        regionsStage(p.vision, p.kernels, {
-          normalisation: p.normalisation,
-          globalView: s.globalView,
-          extraGlobalViews: p.extraGlobalViews,
-          viewResize: s.viewResize,
-          blurSigma: s.blurSigma,
-        }),
-        parseStage(),
-        embedTextStage(p.text, s.beta),
-        scoreStage(p.kernels, s.alpha),
-        selectStage({ spatial: s.spatial, topK: s.topK }),
+    return pipe(
+      proposeStage<ImageJob<M>>(
+        p.generator,
+        onProgress &&
+          ((job, progress) =>
+            onProgress({ kind: "propose", id: job.id, progress })),
       ),
-      p.inFlight,
-    )(jobs);
+      regionsStage(p.vision, p.kernels, {
+        normalisation: p.normalisation,
+        globalView: s.globalView,
+        extraGlobalViews: p.extraGlobalViews,
+        viewResize: s.viewResize,
+        blurSigma: s.blurSigma,
+      }),
+      parseStage(),
+      embedTextStage(p.text, s.beta),
+    );
   }
 
   /**

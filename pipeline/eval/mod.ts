@@ -11,3 +11,4 @@ export * from "./ablation.ts";
 export * from "./run.ts";
 export * from "./score.ts";
 export * from "./report.ts";
+export * from "./summary.ts";

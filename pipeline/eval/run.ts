@@ -1,6 +1,7 @@
 /**
- * The evaluation loop: streams dataset images through the segmenter (per-
- * image work once), compares every sentence's mask with its ground truth at
+ * The evaluation loop: streams dataset images through the segmenter's
+ * per-image work (once per image), scores and selects every configuration
+ * on the segmenter's kernels, compares every sentence's mask with its ground truth at
  * full resolution, appends predictions image by image, and aggregates the
  * metrics as it goes. File access is injected, so the loop itself needs no
  * file system.
@@ -11,10 +12,10 @@
 import type { RgbaImage } from "../image/rgba.ts";
 import { maskToCompressedRle } from "../datasets/coco_mask.ts";
 import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
-import type { SegmentedJob, Segmenter } from "../segmenter.ts";
+import type { Segmenter } from "../segmenter.ts";
 import type { ImageJob } from "../stages/job.ts";
 import { seedWords } from "../spatial/seed.ts";
-import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
 import { type AblationConfig, configName, selectWith } from "./ablation.ts";
 import { expressionIou, SplitMetricsAccumulator } from "./metrics.ts";
 import { predictionKey, type PredictionLine } from "./predictions.ts";
@@ -62,8 +63,12 @@ export interface EvalProgress {
 
 /** Options of {@linkcode runEvaluation}. */
 export interface EvalRunOptions {
-  /** The loaded segmenter that runs every image. */
-  readonly segmenter: Segmenter;
+  /**
+   * The loaded segmenter: its per-image work runs once per image
+   * ({@linkcode Segmenter.features}), then every configuration is scored
+   * and selected on its kernels (the device the user chose).
+   */
+  readonly segmenter: Pick<Segmenter, "features" | "kernels">;
   /** The split's images, each with its refs. */
   readonly images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>;
   /** Loads an image's pixels; null when its file is missing. */
@@ -86,8 +91,8 @@ export interface EvalRunOptions {
    */
   readonly metrics?: Map<string, SplitMetricsAccumulator>;
   /**
-   * Kernels for the overlaps with the ground truth (the segmenter's, so they
-   * run where its kernels run). Default: the CPU twins.
+   * Kernels for the overlaps with the ground truth. Default: the
+   * segmenter's, so they run where its other kernels run.
    */
   readonly kernels?: Pick<Kernels, "maskOverlaps">;
   /** Best and worst examples to keep for the report. Default 4. */
@@ -256,7 +261,8 @@ export async function runEvaluation(
     };
   };
 
-  for await (const job of options.segmenter.stream(jobs())) {
+  const { kernels } = options.segmenter;
+  for await (const job of options.segmenter.features(jobs())) {
     const { image, sentences: refs } = job.meta!;
     const truths = new Map<DatasetRef, Uint8Array>();
     const truthOf = (ref: DatasetRef) => {
@@ -271,10 +277,7 @@ export async function runEvaluation(
     // with its ground truth in one batched kernel call.
     const pairs: PendingPair[] = [];
     for (const config of options.configs) {
-      const { selections, scores } = await selectWith(
-        job as SegmentedJob,
-        config,
-      );
+      const { selections, scores } = await selectWith(job, config, kernels);
       const n = job.proposals.length;
       refs.forEach((s, e) => {
         if (options.done.has(keyOf(image, s, config))) return;
@@ -294,7 +297,7 @@ export async function runEvaluation(
       (ref) => truthOf(ref),
       image.width,
       image.height,
-      options.kernels ?? CPU_KERNELS,
+      options.kernels ?? kernels,
     );
     const lines = pairs.map((pair, p): PredictionLine => {
       const { config, sentence: s, chosen } = pair;
