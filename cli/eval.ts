@@ -27,6 +27,17 @@ import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
 import { acquireFileLock } from "../io/model_lock.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
 import { runEvaluation } from "../pipeline/eval/run.ts";
+import { surveySplit } from "../pipeline/eval/fingerprint.ts";
+import { mergeShards, ShardMergeError } from "../pipeline/eval/merge.ts";
+import { readShardFiles, ShardFolderError } from "../io/shard_files.ts";
+import {
+  inShard,
+  parseShard,
+  type Shard,
+  shardName,
+  type ShardRecord,
+  shardRecord,
+} from "../pipeline/eval/shard.ts";
 import {
   examplesPicture,
   gridExample,
@@ -63,6 +74,8 @@ export const EVAL_USAGE =
   `Usage: deno task eval --refer DIR --images DIR [--dataset refcocog --split-by umd --split val] [options]
        deno task eval --jsonl FILE --images DIR [options]
        deno task eval --score predictions.jsonl (--refer DIR ... | --jsonl FILE) [--out DIR]
+       deno task eval (--refer DIR ... | --jsonl FILE) --images DIR --shard K/N --out DIR_K [options]
+       deno task eval --merge DIR_1 DIR_2 ... --out DIR
 
 Evaluates referring segmentation: every sentence's mask against its ground truth
 at full resolution; oIoU, mIoU and Pr@0.5..0.9, overall and split by whether the
@@ -89,6 +102,12 @@ Run:
                         2-4 on a GPU host overlap one image's GPU and model waits
                         with the next image's work
   --score FILE          only score a predictions file against the data; no models
+  --shard K/N           run shard K of N (K from 1) as a complete, resumable run in
+                        --out: the images whose FNV-1a-32 hash of their id, mod N,
+                        is K-1 (the same whatever the data's order or the machine)
+  --merge DIR...        merge the --out folders of all N shards of one run into --out:
+                        checks they share settings and data and cover the split
+                        once, then writes predictions.jsonl, metrics.json, report.md
 
 ${METHOD_OPTIONS_USAGE}
   (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
@@ -119,13 +138,14 @@ interface EvalArgs extends MethodArgs {
   ablate: boolean;
   inFlight: number;
   score?: string;
+  shard?: Shard;
 }
 
-function parseEvalArgs(args: string[]): EvalArgs | "help" {
-  const { values } = parseArgs({
+function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
+  const { values, positionals } = parseArgs({
     args,
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
     options: {
       refer: { type: "string" },
       dataset: { type: "string" },
@@ -140,11 +160,24 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
       ablate: { type: "boolean" },
       "in-flight": { type: "string" },
       score: { type: "string" },
+      shard: { type: "string" },
+      merge: { type: "boolean" },
       ...METHOD_OPTION_SPECS,
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
+  if (values.merge) return mergeArgs(values.out, positionals);
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}": only --merge takes folders`,
+    );
+  }
+  if (values.shard !== undefined && values.score) {
+    throw new UsageError(
+      "--shard runs a shard of an evaluation; it does not go with --score",
+    );
+  }
   if (!values.refer === !values.jsonl) {
     throw new UsageError(
       "give the data with either --refer DIR or --jsonl FILE",
@@ -193,13 +226,42 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
       "a whole number from 1 to 16",
     ),
     score: values.score,
+    shard: values.shard === undefined ? undefined : shardOption(values.shard),
   };
+}
+
+/** What `eval --merge` needs: the shards' folders and the merged run's. */
+interface MergeArgs {
+  merge: string[];
+  out: string;
+}
+
+function mergeArgs(out: string | undefined, dirs: string[]): MergeArgs {
+  if (dirs.length === 0) {
+    throw new UsageError(
+      "--merge needs the --out folders of the shards: --merge DIR_1 DIR_2 ... --out DIR",
+    );
+  }
+  if (!out) {
+    throw new UsageError(
+      "--merge needs --out DIR: the folder to write the merged run to",
+    );
+  }
+  return { merge: dirs, out };
+}
+
+function shardOption(text: string): Shard {
+  try {
+    return parseShard(text);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** A dataset split opened for streaming. */
 interface DataSource {
   /** The images, in order, at most --limit; JSONL streams line by line. */
-  readonly images: AsyncIterable<DatasetImage>;
+  images(): AsyncIterable<DatasetImage>;
   /** Their number, when known before reading them all (REFER). */
   readonly total?: number;
   readonly title: string;
@@ -220,7 +282,7 @@ async function* take<T>(items: AsyncIterable<T> | Iterable<T>, limit?: number) {
 async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
   if (!a.refer) {
     return {
-      images: take(readJsonlDataset(a.jsonl!), a.limit),
+      images: () => take(readJsonlDataset(a.jsonl!), a.limit),
       title: basename(a.jsonl!),
       skippedRefs: [],
     };
@@ -238,7 +300,7 @@ async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
   });
   const images = a.limit ? split.images.slice(0, a.limit) : split.images;
   return {
-    images: take(images),
+    images: () => take(images),
     total: images.length,
     title: `${a.dataset} (${a.splitBy}) ${a.split}`,
     skippedRefs,
@@ -323,12 +385,14 @@ export async function runEvalCommand(
   );
   if (typeof a === "number") return a;
   try {
+    if ("merge" in a) return await merge(a, out, err);
     return a.score
       ? await score(a, out, err)
       : await evaluate(a, out, err, env);
   } catch (e) {
     err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof UsageError || e instanceof DatasetSelectionError
+    return e instanceof UsageError || e instanceof DatasetSelectionError ||
+        e instanceof ShardMergeError || e instanceof ShardFolderError
       ? 2
       : 1;
   }
@@ -340,7 +404,7 @@ async function score(
   err: ProgressOutput,
 ): Promise<number> {
   const { images, title } = await openData({ ...a, limit: undefined }, err);
-  const index = await indexRefs(images);
+  const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
   const configs = [...result.metrics.entries()];
   const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
@@ -364,6 +428,51 @@ async function score(
   return 0;
 }
 
+/** Merges the shards of a run into --out, as one run would have written it. */
+async function merge(
+  a: MergeArgs,
+  out: (t: string) => void,
+  err: ProgressOutput,
+): Promise<number> {
+  const shards = [];
+  for (const dir of a.merge) shards.push(await readShardFiles(dir));
+  const merged = mergeShards(shards);
+  const lock = await lockRun(a.out);
+  try {
+    const predictionsPath = join(a.out, "predictions.jsonl");
+    const existing = await Deno.stat(predictionsPath).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (existing > 0) {
+      throw new UsageError(
+        `${predictionsPath} already holds predictions: choose another --out for the merged run`,
+      );
+    }
+    const summary = summarizeRun(merged.totals);
+    await writeFileAtomic(
+      join(a.out, "run.json"),
+      JSON.stringify(merged.run, null, 2) + "\n",
+    );
+    await writeFileAtomic(
+      predictionsPath,
+      merged.lines.map((l) => l + "\n").join(""),
+    );
+    await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
+    await writeFileAtomic(join(a.out, "report.md"), reportMarkdown(summary));
+    out(summaryTable(summary));
+    out(
+      `merged ${shards.length} shards: wrote predictions.jsonl, metrics.json and report.md in ${a.out}`,
+    );
+    err.write(
+      "note: the merged report has no examples picture (each shard's examples.png shows its own best and worst)\n",
+    );
+  } finally {
+    await lock.release();
+  }
+  return 0;
+}
+
 async function evaluate(
   a: EvalArgs,
   out: (t: string) => void,
@@ -373,6 +482,8 @@ async function evaluate(
   const started = performance.now();
   await checkImagesDir(a.images!);
   const data = await openData(a, err);
+  const survey = await surveySplit(data.images());
+  const record = a.shard && shardRecord(survey.images, a.shard);
   const base: AblationConfig = {
     spatial: a.spatial,
     alpha: a.alpha,
@@ -381,6 +492,13 @@ async function evaluate(
   };
   const plan: RunPlan = {
     ...data,
+    ...(record
+      ? {
+        images: () => onlyShard(data.images(), a.shard!),
+        total: record.images.length,
+      }
+      : { total: survey.images.length }),
+    record,
     started,
     base,
     configs: a.ablate ? ablationGrid(base) : [base],
@@ -390,6 +508,8 @@ async function evaluate(
       ...methodSettings(a),
       ablate: a.ablate,
       limit: a.limit ?? null,
+      fingerprint: survey.fingerprint,
+      ...(a.shard ? { shard: shardName(a.shard) } : {}),
     },
     predictionsPath: join(a.out, "predictions.jsonl"),
   };
@@ -417,8 +537,20 @@ async function lockRun(out: string) {
   });
 }
 
+/** The images of a stream that belong to `shard`. */
+async function* onlyShard(
+  images: AsyncIterable<DatasetImage>,
+  shard: Shard,
+): AsyncIterable<DatasetImage> {
+  for await (const image of images) {
+    if (inShard(image.id, shard)) yield image;
+  }
+}
+
 /** What an evaluation works on, settled before its --out is locked. */
 interface RunPlan extends DataSource {
+  /** The shard's images, when the run is a shard (shard.json). */
+  record?: ShardRecord;
   started: number;
   base: AblationConfig;
   configs: AblationConfig[];
@@ -447,6 +579,12 @@ async function evaluateLocked(
   const predictions = await openPredictions(predictionsPath, a.resume);
   try {
     await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+    if (plan.record) {
+      await writeFileAtomic(
+        join(a.out, "shard.json"),
+        JSON.stringify(plan.record, null, 2) + "\n",
+      );
+    }
   } catch (e) {
     predictions.close();
     throw e;
@@ -503,7 +641,7 @@ async function evaluateLocked(
   try {
     outcome = await runEvaluation({
       segmenter,
-      images,
+      images: images(),
       loadImage: (image) => loadImage(a.images!, image),
       truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
       configs,

@@ -84,3 +84,175 @@ Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninte
     );
   });
 });
+/** Runs the shards of the scenes in `dir`, each into `${dir}/s${k}`. */
+async function runShards(args: string[], dir: string, count: number) {
+  for (let k = 1; k <= count; k++) {
+    const r = await run([
+      ...args,
+      "--shard",
+      `${k}/${count}`,
+      "--out",
+      `${dir}/s${k}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+}
+
+/** metrics.json without its timings (wall-clock times differ run to run). */
+async function metricsOf(dir: string) {
+  const { timings: _, ...rest } = JSON.parse(
+    await Deno.readTextFile(`${dir}/metrics.json`),
+  );
+  return rest;
+}
+
+/** Copies a shard's folder, changing its run.json with `edit`. */
+async function copyShard(
+  from: string,
+  to: string,
+  edit: (run: Record<string, unknown>) => void = () => {},
+) {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile) {
+      await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    }
+  }
+  const run = JSON.parse(await Deno.readTextFile(`${to}/run.json`));
+  edit(run);
+  await Deno.writeTextFile(`${to}/run.json`, JSON.stringify(run, null, 2));
+}
+
+Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json, predictions.jsonl and run.json of one run; merge refuses other settings, other data, a missing and a repeated shard", async (t) => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 6);
+    const args = sceneArgs(dir, data);
+    const whole = await run([...args, "--out", `${dir}/whole`]);
+    assert.equal(whole.code, 0, whole.stderr);
+    await runShards(args, dir, 3);
+    const shards = [`${dir}/s1`, `${dir}/s2`, `${dir}/s3`];
+
+    await t.step(
+      "each shard is a run of its own images, recording its shard and the data's fingerprint",
+      async () => {
+        const all = await readLines(`${dir}/whole/predictions.jsonl`);
+        const wholeRun = JSON.parse(
+          await Deno.readTextFile(`${dir}/whole/run.json`),
+        );
+        assert.match(wholeRun.fingerprint, /^sha256:[0-9a-f]{64}$/);
+        let lines = 0;
+        for (const [k, s] of shards.entries()) {
+          const shardRun = JSON.parse(await Deno.readTextFile(`${s}/run.json`));
+          assert.equal(shardRun.shard, `${k + 1}/3`);
+          assert.equal(shardRun.fingerprint, wholeRun.fingerprint);
+          const own = await readLines(`${s}/predictions.jsonl`);
+          assert.ok(own.length > 0, `shard ${k + 1} has images`);
+          lines += own.length;
+        }
+        assert.equal(lines, all.length);
+      },
+    );
+
+    await t.step("the merge equals the unsharded run", async () => {
+      // The folders in any order.
+      const merged = await run([
+        "--merge",
+        shards[2],
+        shards[0],
+        shards[1],
+        "--out",
+        `${dir}/merged`,
+      ]);
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.deepEqual(
+        await metricsOf(`${dir}/merged`),
+        await metricsOf(`${dir}/whole`),
+      );
+      assert.equal(
+        await Deno.readTextFile(`${dir}/merged/predictions.jsonl`),
+        await Deno.readTextFile(`${dir}/whole/predictions.jsonl`),
+      );
+      assert.equal(
+        await Deno.readTextFile(`${dir}/merged/run.json`),
+        await Deno.readTextFile(`${dir}/whole/run.json`),
+      );
+      const tables = async (d: string) =>
+        (await Deno.readTextFile(`${d}/report.md`)).split("## Run")[0];
+      assert.equal(await tables(`${dir}/merged`), await tables(`${dir}/whole`));
+      assert.match(merged.stdout, /oIoU/);
+    });
+
+    await t.step(
+      "merge refuses shards run with other settings, naming the setting",
+      async () => {
+        await copyShard(shards[1], `${dir}/s2-alpha`, (r) => r.alpha = 0.5);
+        const r = await run([
+          "--merge",
+          shards[0],
+          `${dir}/s2-alpha`,
+          shards[2],
+          "--out",
+          `${dir}/m1`,
+        ]);
+        assert.equal(r.code, 2);
+        assert.match(
+          r.stderr,
+          /other settings .*alpha: 0\.85 vs 0\.5.*same options/,
+        );
+      },
+    );
+
+    await t.step("merge refuses shards of other data", async () => {
+      await copyShard(
+        shards[1],
+        `${dir}/s2-data`,
+        (r) => r.fingerprint = "sha256:00",
+      );
+      const r = await run([
+        "--merge",
+        shards[0],
+        `${dir}/s2-data`,
+        shards[2],
+        "--out",
+        `${dir}/m2`,
+      ]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /ran on other data .*fingerprint/);
+    });
+
+    await t.step(
+      "merge names a missing shard and says how to run it",
+      async () => {
+        const r = await run([
+          "--merge",
+          shards[0],
+          shards[2],
+          "--out",
+          `${dir}/m3`,
+        ]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /shard 2\/3 is missing: run .*--shard 2\/3/);
+        assert.equal(
+          await Deno.stat(`${dir}/m3/metrics.json`).then(
+            () => true,
+            () => false,
+          ),
+          false,
+        );
+      },
+    );
+
+    await t.step("merge refuses overlapping shards", async () => {
+      const r = await run([
+        "--merge",
+        ...shards,
+        shards[1],
+        "--out",
+        `${dir}/m4`,
+      ]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /shard 2\/3 is given twice/);
+      assert.match(r.stderr, /more than one shard/);
+    });
+  });
+});
