@@ -378,3 +378,36 @@ Deno.test("eval --in-flight 3 writes the same predictions, in the same order, as
     assert.match(bad.stderr, /--in-flight must be a whole number from 1 to 16/);
   });
 });
+
+Deno.test("eval --shard and --merge explain bad arguments, and --merge a folder that is no shard", async () => {
+  const badShard = await run([...referArgs("val", "out/x"), "--shard", "4/3"]);
+  assert.equal(badShard.code, 2);
+  assert.match(badShard.stderr, /--shard "4\/3" is not a shard: give K\/N/);
+  const noOut = await run(["--merge", "a", "b"]);
+  assert.equal(noOut.code, 2);
+  assert.match(noOut.stderr, /--merge needs --out DIR/);
+  const noDirs = await run(["--merge", "--out", "x"]);
+  assert.equal(noDirs.code, 2);
+  assert.match(noDirs.stderr, /--merge needs the --out folders of the shards/);
+  const stray = await run([...referArgs("val", "out/x"), "extra"]);
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /unexpected argument "extra"/);
+  const help = await run(["--help"]);
+  assert.match(help.stdout, /--shard K\/N/);
+  assert.match(help.stdout, /--merge DIR/);
+  await withTemp(async (dir) => {
+    const r = await run(["--merge", dir, "--out", `${dir}/merged`]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /no run\.json: give the --out folders of "eval --shard K\/N" runs/,
+    );
+    await Deno.writeTextFile(`${dir}/run.json`, '{"data": "x"}');
+    const unsharded = await run(["--merge", dir, "--out", `${dir}/merged`]);
+    assert.equal(unsharded.code, 2);
+    assert.match(
+      unsharded.stderr,
+      /is not a shard \(its run\.json names no shard\)/,
+    );
+  });
+});
