@@ -26,9 +26,18 @@ import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
 import { acquireFileLock } from "../io/model_lock.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
-import { runEvaluation } from "../pipeline/eval/run.ts";
+import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
 import { surveySplit } from "../pipeline/eval/fingerprint.ts";
-import { mergeShards, ShardMergeError } from "../pipeline/eval/merge.ts";
+import {
+  mergeShards,
+  type ShardFiles,
+  ShardMergeError,
+} from "../pipeline/eval/merge.ts";
+import {
+  mergeExamples,
+  placeExamples,
+  type ShardExamples,
+} from "../pipeline/eval/shard_examples.ts";
 import { readShardFiles, ShardFolderError } from "../io/shard_files.ts";
 import {
   inShard,
@@ -75,7 +84,7 @@ export const EVAL_USAGE =
        deno task eval --jsonl FILE --images DIR [options]
        deno task eval --score predictions.jsonl (--refer DIR ... | --jsonl FILE) [--out DIR]
        deno task eval (--refer DIR ... | --jsonl FILE) --images DIR --shard K/N --out DIR_K [options]
-       deno task eval --merge DIR_1 DIR_2 ... --out DIR
+       deno task eval --merge DIR_1 DIR_2 ... --out DIR [--images DIR]
 
 Evaluates referring segmentation: every sentence's mask against its ground truth
 at full resolution; oIoU, mIoU and Pr@0.5..0.9, overall and split by whether the
@@ -108,6 +117,7 @@ Run:
   --merge DIR...        merge the --out folders of all N shards of one run into --out:
                         checks they share settings and data and cover the split
                         once, then writes predictions.jsonl, metrics.json, report.md
+                        (and examples.png when --images DIR is given)
 
 ${METHOD_OPTIONS_USAGE}
   (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
@@ -167,7 +177,7 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
     },
   });
   if (values.help) return "help";
-  if (values.merge) return mergeArgs(values.out, positionals);
+  if (values.merge) return mergeArgs(values.out, values.images, positionals);
   if (positionals.length > 0) {
     throw new UsageError(
       `unexpected argument "${positionals[0]}": only --merge takes folders`,
@@ -234,9 +244,15 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
 interface MergeArgs {
   merge: string[];
   out: string;
+  /** The images' folder, to draw examples.png. */
+  images?: string;
 }
 
-function mergeArgs(out: string | undefined, dirs: string[]): MergeArgs {
+function mergeArgs(
+  out: string | undefined,
+  images: string | undefined,
+  dirs: string[],
+): MergeArgs {
   if (dirs.length === 0) {
     throw new UsageError(
       "--merge needs the --out folders of the shards: --merge DIR_1 DIR_2 ... --out DIR",
@@ -247,7 +263,7 @@ function mergeArgs(out: string | undefined, dirs: string[]): MergeArgs {
       "--merge needs --out DIR: the folder to write the merged run to",
     );
   }
-  return { merge: dirs, out };
+  return { merge: dirs, out, images };
 }
 
 function shardOption(text: string): Shard {
@@ -459,18 +475,57 @@ async function merge(
       merged.lines.map((l) => l + "\n").join(""),
     );
     await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
-    await writeFileAtomic(join(a.out, "report.md"), reportMarkdown(summary));
+    const grid = a.images
+      ? await writeMergedExamples(a.out, a.images, shards)
+      : undefined;
+    await writeFileAtomic(
+      join(a.out, "report.md"),
+      reportMarkdown(summary, grid),
+    );
     out(summaryTable(summary));
     out(
       `merged ${shards.length} shards: wrote predictions.jsonl, metrics.json and report.md in ${a.out}`,
     );
-    err.write(
-      "note: the merged report has no examples picture (each shard's examples.png shows its own best and worst)\n",
-    );
+    if (!grid) {
+      err.write(
+        "note: no examples.png: give --images DIR to --merge to draw the best and worst examples\n",
+      );
+    }
   } finally {
     await lock.release();
   }
   return 0;
+}
+
+/** Draws the best and worst examples of all shards; undefined when none. */
+async function writeMergedExamples(
+  out: string,
+  images: string,
+  shards: readonly ShardFiles[],
+): Promise<string | undefined> {
+  const lists = shards.map((s) => s.examples);
+  if (lists.some((l) => !l)) return undefined;
+  const { best, worst } = mergeExamples(lists as ShardExamples[]);
+  return await writeExamples(out, images, best, worst);
+}
+
+/** Writes examples.png of a run's best and worst; its name, or undefined. */
+async function writeExamples(
+  out: string,
+  images: string,
+  best: readonly EvalExample[],
+  worst: readonly EvalExample[],
+): Promise<string | undefined> {
+  const picture = await examplesPicture(
+    reportExamples(best, worst),
+    async (e) => {
+      const pixels = await loadImage(images, e.image);
+      return pixels && gridExample(e, pixels);
+    },
+  );
+  if (!picture) return undefined;
+  await writePng(join(out, "examples.png"), await encodePng(picture));
+  return "examples.png";
 }
 
 async function evaluate(
@@ -699,15 +754,20 @@ async function evaluateLocked(
     wallMs: performance.now() - started,
   });
   await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
-  const picture = await examplesPicture(
-    reportExamples(outcome.best, outcome.worst),
-    async (e) => {
-      const pixels = await loadImage(a.images!, e.image);
-      return pixels && gridExample(e, pixels);
-    },
+  if (plan.record) {
+    await writeFileAtomic(
+      join(a.out, "examples.json"),
+      JSON.stringify(
+        placeExamples(outcome.best, outcome.worst, plan.record),
+      ) + "\n",
+    );
+  }
+  const grid = await writeExamples(
+    a.out,
+    a.images!,
+    outcome.best,
+    outcome.worst,
   );
-  const grid = picture ? "examples.png" : undefined;
-  if (picture) await writePng(join(a.out, grid!), await encodePng(picture));
   await writeFileAtomic(
     join(a.out, "report.md"),
     reportMarkdown(summary, grid),

@@ -1,7 +1,8 @@
 /**
  * Reading the --out folder of a shard of an evaluation (edge code: file
  * system), for `eval --merge`: run.json, shard.json, metrics.json (absent
- * while the shard has not finished) and the lines of predictions.jsonl.
+ * while the shard has not finished), examples.json and the lines of
+ * predictions.jsonl.
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { join } from "node:path";
 import type { ShardFiles } from "../pipeline/eval/merge.ts";
 import type { ShardRecord } from "../pipeline/eval/shard.ts";
+import type { ShardExamples } from "../pipeline/eval/shard_examples.ts";
 import { wholeLines } from "../pipeline/eval/predictions.ts";
 
 /** Thrown when a folder given to --merge is not an evaluation's --out. */
@@ -67,5 +69,8 @@ export async function readShardFiles(dir: string): Promise<ShardFiles> {
     record: record as ShardRecord | undefined,
     metrics: await readJsonFile(dir, "metrics.json"),
     lines: wholeLines(bytes).lines,
+    examples: await readJsonFile(dir, "examples.json") as
+      | ShardExamples
+      | undefined,
   };
 }

@@ -5,7 +5,7 @@
 #
 #   sbatch deploy/slurm/eval-array.sh
 #   sbatch --dependency=afterok:<job id> --wrap \
-#     "deno task eval --merge out/refcocog-val/shard-{1..8} --out out/refcocog-val/merged"
+#     "deno task eval --merge out/refcocog-val/shard-{1..8} --out out/refcocog-val/merged --images data/coco/train2014"
 #
 # A task that is requeued or rerun resumes its own shard with --resume.
 # Change N in both --array and SHARDS.

@@ -17,6 +17,7 @@ import {
 } from "./predictions.ts";
 import { parseShard, type Shard, type ShardRecord } from "./shard.ts";
 import type { RunTotals } from "./summary.ts";
+import type { ShardExamples } from "./shard_examples.ts";
 
 /** What a shard's --out folder holds. */
 export interface ShardFiles {
@@ -30,6 +31,8 @@ export interface ShardFiles {
   readonly metrics?: Record<string, unknown>;
   /** The lines of predictions.jsonl. */
   readonly lines: readonly string[];
+  /** examples.json: the shard's best and worst examples, when written. */
+  readonly examples?: ShardExamples;
 }
 
 /** Thrown when shards cannot be merged; lists every problem found. */

@@ -16,3 +16,4 @@ export * from "./summary.ts";
 export * from "./fingerprint.ts";
 export * from "./shard.ts";
 export * from "./merge.ts";
+export * from "./shard_examples.ts";
