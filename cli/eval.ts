@@ -28,6 +28,7 @@ import { acquireFileLock } from "../io/model_lock.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
 import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
 import { surveySplit } from "../pipeline/eval/fingerprint.ts";
+import { resumeProblem } from "../pipeline/eval/run_settings.ts";
 import {
   mergeShards,
   type ShardFiles,
@@ -341,15 +342,22 @@ async function checkRunSettings(
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    if (earlier !== undefined && earlier !== text) {
-      throw new UsageError(
-        `the run in ${
-          dirname(path)
-        } was made with other settings (see ${path}): resume it with the same options, or choose another --out`,
-      );
-    }
+    const problem = earlier !== undefined &&
+      resumeProblem(dirname(path), parseRunJson(path, earlier), settings);
+    if (problem) throw new UsageError(problem);
   }
   await writeFileAtomic(path, text);
+}
+
+/** Parses an earlier run.json; the error says what to do. */
+function parseRunJson(path: string, text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(
+      `${path} is not valid JSON: delete it to resume with the current options, or choose another --out`,
+    );
+  }
 }
 
 /** Checks that --images names a folder. */

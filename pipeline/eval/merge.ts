@@ -17,6 +17,7 @@ import {
 } from "./predictions.ts";
 import { parseShard, type Shard, type ShardRecord } from "./shard.ts";
 import type { RunTotals } from "./summary.ts";
+import { settingDifferences } from "./run_settings.ts";
 import type { ShardExamples } from "./shard_examples.ts";
 
 /** What a shard's --out folder holds. */
@@ -57,18 +58,6 @@ export function unshardedSettings(
 ): Record<string, unknown> {
   const { shard: _, ...rest } = settings;
   return rest;
-}
-
-/** The settings whose values differ between two runs, as "name: a vs b". */
-function settingDifferences(
-  a: Record<string, unknown>,
-  b: Record<string, unknown>,
-): string[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.flatMap((k) => {
-    const x = JSON.stringify(a[k]), y = JSON.stringify(b[k]);
-    return x === y ? [] : [`${k}: ${x ?? "(none)"} vs ${y ?? "(none)"}`];
-  });
 }
 
 /** The shard a folder's run.json names, or a problem. */

@@ -16,4 +16,5 @@ export * from "./summary.ts";
 export * from "./fingerprint.ts";
 export * from "./shard.ts";
 export * from "./merge.ts";
+export * from "./run_settings.ts";
 export * from "./shard_examples.ts";
