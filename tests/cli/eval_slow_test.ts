@@ -125,10 +125,13 @@ async function copyShard(
   }
   const run = JSON.parse(await Deno.readTextFile(`${to}/run.json`));
   edit(run);
-  await Deno.writeTextFile(`${to}/run.json`, JSON.stringify(run, null, 2));
+  await Deno.writeTextFile(
+    `${to}/run.json`,
+    JSON.stringify(run, null, 2) + "\n",
+  );
 }
 
-Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json, predictions.jsonl, run.json, report.md and examples.png of one run; merge refuses other settings, other data, a missing and a repeated shard", async (t) => {
+Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json, predictions.jsonl, run.json, report.md and examples.png of one run; a shard resumes on its own; merge refuses other settings, other data, an unfinished, a missing and a repeated shard", async (t) => {
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 6);
     const args = sceneArgs(dir, data);
@@ -193,6 +196,61 @@ Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json
       );
       assert.match(merged.stdout, /oIoU/);
     });
+
+    await t.step(
+      "a shard killed part-way is refused by merge, then resumed on its own and merged",
+      async () => {
+        const cut = `${dir}/s2-cut`;
+        await copyShard(shards[1], cut);
+        const text = await Deno.readTextFile(`${cut}/predictions.jsonl`);
+        const first = text.indexOf("\n") + 1;
+        await Deno.writeTextFile(
+          `${cut}/predictions.jsonl`,
+          text.slice(0, first + 20), // one whole line and part of the next
+        );
+        await Deno.remove(`${cut}/metrics.json`);
+        const early = await run([
+          "--merge",
+          shards[0],
+          cut,
+          shards[2],
+          "--out",
+          `${dir}/m0`,
+        ]);
+        assert.equal(early.code, 2);
+        assert.match(
+          early.stderr,
+          /shard 2\/3 in .*s2-cut has not finished .*--resume/,
+        );
+        const resumed = await run([
+          ...args,
+          "--shard",
+          "2/3",
+          "--out",
+          cut,
+          "--resume",
+        ]);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        const merged = await run([
+          "--merge",
+          shards[0],
+          cut,
+          shards[2],
+          "--out",
+          `${dir}/m-resumed`,
+        ]);
+        assert.equal(merged.code, 0, merged.stderr);
+        const a = await metricsOf(`${dir}/whole`);
+        const b = await metricsOf(`${dir}/m-resumed`);
+        for (const k of ["all", "spatial", "nonSpatial"]) {
+          assert.deepEqual(b[k], a[k], k);
+        }
+        assert.equal(
+          await Deno.readTextFile(`${dir}/m-resumed/predictions.jsonl`),
+          await Deno.readTextFile(`${dir}/whole/predictions.jsonl`),
+        );
+      },
+    );
 
     await t.step(
       "merge refuses shards run with other settings, naming the setting",

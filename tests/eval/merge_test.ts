@@ -143,3 +143,28 @@ Deno.test("checkShards() refuses shards cut another way, unfinished or not shard
   );
   assert.match(problems(() => checkShards([])), /no shards given/);
 });
+
+Deno.test("mergeShards() of an ablation adds each configuration's lines to its own metrics, the first being the main one", () => {
+  const configs = ["main", "other"];
+  const ablated = (k: number): ShardFiles => {
+    const s = shard(k);
+    const lines = s.lines.flatMap((l) =>
+      configs.map((config) => JSON.stringify({ ...JSON.parse(l), config }))
+    );
+    return {
+      ...s,
+      lines,
+      metrics: {
+        ...s.metrics,
+        ablation: configs.map((config) => ({ config })),
+      },
+    };
+  };
+  const merged = mergeShards([ablated(1), ablated(2), ablated(3)]);
+  assert.deepEqual(merged.totals.configs, configs);
+  assert.equal(merged.totals.ablate, true);
+  for (const c of configs) {
+    assert.equal(merged.totals.metrics.get(c)!.metrics().all.n, 6, c);
+  }
+  assert.equal(merged.lines.length, 12);
+});
