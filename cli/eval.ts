@@ -8,14 +8,10 @@
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { annotationToMask } from "../pipeline/datasets/coco_mask.ts";
-import { resolveImagePath } from "../io/image_files.ts";
 import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
 import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
-import { readImageFile, writePng } from "../io/image_file.ts";
-import { encodePng } from "../pipeline/image/png_encode.ts";
-import type { RgbaImage } from "../pipeline/image/rgba.ts";
 import {
   type AblationConfig,
   ablationGrid,
@@ -24,22 +20,13 @@ import {
 } from "../pipeline/eval/ablation.ts";
 import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
-import { acquireFileLock } from "../io/model_lock.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
-import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
+import { resumeState, runEvaluation } from "../pipeline/eval/run.ts";
 import { surveySplit } from "../pipeline/eval/fingerprint.ts";
 import { resumeProblem } from "../pipeline/eval/run_settings.ts";
-import {
-  mergeShards,
-  type ShardFiles,
-  ShardMergeError,
-} from "../pipeline/eval/merge.ts";
-import {
-  mergeExamples,
-  placeExamples,
-  type ShardExamples,
-} from "../pipeline/eval/shard_examples.ts";
-import { readShardFiles, ShardFolderError } from "../io/shard_files.ts";
+import { ShardMergeError } from "../pipeline/eval/merge.ts";
+import { placeExamples } from "../pipeline/eval/shard_examples.ts";
+import { ShardFolderError } from "../io/shard_files.ts";
 import {
   inShard,
   parseShard,
@@ -49,10 +36,7 @@ import {
   shardRecord,
 } from "../pipeline/eval/shard.ts";
 import {
-  examplesPicture,
-  gridExample,
   metricsJson,
-  reportExamples,
   reportMarkdown,
   summarizeRun,
   summaryTable,
@@ -78,6 +62,8 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
+import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
@@ -241,32 +227,6 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
   };
 }
 
-/** What `eval --merge` needs: the shards' folders and the merged run's. */
-interface MergeArgs {
-  merge: string[];
-  out: string;
-  /** The images' folder, to draw examples.png. */
-  images?: string;
-}
-
-function mergeArgs(
-  out: string | undefined,
-  images: string | undefined,
-  dirs: string[],
-): MergeArgs {
-  if (dirs.length === 0) {
-    throw new UsageError(
-      "--merge needs the --out folders of the shards: --merge DIR_1 DIR_2 ... --out DIR",
-    );
-  }
-  if (!out) {
-    throw new UsageError(
-      "--merge needs --out DIR: the folder to write the merged run to",
-    );
-  }
-  return { merge: dirs, out, images };
-}
-
 function shardOption(text: string): Shard {
   try {
     return parseShard(text);
@@ -380,19 +340,6 @@ async function checkImagesDir(dir: string): Promise<void> {
   }
 }
 
-/** Reads an image of the dataset; null when its file is missing. */
-async function loadImage(
-  imagesDir: string,
-  image: DatasetImage,
-): Promise<RgbaImage | null> {
-  try {
-    return await readImageFile(resolveImagePath(imagesDir, image.file));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** Runs `eval` with `args`; returns the exit code. */
 export async function runEvalCommand(
   args: string[],
@@ -409,7 +356,7 @@ export async function runEvalCommand(
   );
   if (typeof a === "number") return a;
   try {
-    if ("merge" in a) return await merge(a, out, err);
+    if ("merge" in a) return await runMerge(a, out, err);
     return a.score
       ? await score(a, out, err)
       : await evaluate(a, out, err, env);
@@ -450,90 +397,6 @@ async function score(
   out(textTable(splitRows(main.metrics())));
   err.write(`scored ${result.lines} predictions of ${a.score}\n`);
   return 0;
-}
-
-/** Merges the shards of a run into --out, as one run would have written it. */
-async function merge(
-  a: MergeArgs,
-  out: (t: string) => void,
-  err: ProgressOutput,
-): Promise<number> {
-  const shards = [];
-  for (const dir of a.merge) shards.push(await readShardFiles(dir));
-  const merged = mergeShards(shards);
-  const lock = await lockRun(a.out);
-  try {
-    const predictionsPath = join(a.out, "predictions.jsonl");
-    const existing = await Deno.stat(predictionsPath).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (existing > 0) {
-      throw new UsageError(
-        `${predictionsPath} already holds predictions: choose another --out for the merged run`,
-      );
-    }
-    const summary = summarizeRun(merged.totals);
-    await writeFileAtomic(
-      join(a.out, "run.json"),
-      JSON.stringify(merged.run, null, 2) + "\n",
-    );
-    await writeFileAtomic(
-      predictionsPath,
-      merged.lines.map((l) => l + "\n").join(""),
-    );
-    await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
-    const grid = a.images
-      ? await writeMergedExamples(a.out, a.images, shards)
-      : undefined;
-    await writeFileAtomic(
-      join(a.out, "report.md"),
-      reportMarkdown(summary, grid),
-    );
-    out(summaryTable(summary));
-    out(
-      `merged ${shards.length} shards: wrote predictions.jsonl, metrics.json and report.md in ${a.out}`,
-    );
-    if (!grid) {
-      err.write(
-        "note: no examples.png: give --images DIR to --merge to draw the best and worst examples\n",
-      );
-    }
-  } finally {
-    await lock.release();
-  }
-  return 0;
-}
-
-/** Draws the best and worst examples of all shards; undefined when none. */
-async function writeMergedExamples(
-  out: string,
-  images: string,
-  shards: readonly ShardFiles[],
-): Promise<string | undefined> {
-  const lists = shards.map((s) => s.examples);
-  if (lists.some((l) => !l)) return undefined;
-  const { best, worst } = mergeExamples(lists as ShardExamples[]);
-  return await writeExamples(out, images, best, worst);
-}
-
-/** Writes examples.png of a run's best and worst; its name, or undefined. */
-async function writeExamples(
-  out: string,
-  images: string,
-  best: readonly EvalExample[],
-  worst: readonly EvalExample[],
-): Promise<string | undefined> {
-  const picture = await examplesPicture(
-    reportExamples(best, worst),
-    async (e) => {
-      const pixels = await loadImage(images, e.image);
-      return pixels && gridExample(e, pixels);
-    },
-  );
-  if (!picture) return undefined;
-  await writePng(join(out, "examples.png"), await encodePng(picture));
-  return "examples.png";
 }
 
 async function evaluate(
@@ -582,22 +445,6 @@ async function evaluate(
   } finally {
     await lock.release();
   }
-}
-
-/** Takes `out`'s lock, failing at once when another run holds it. */
-async function lockRun(out: string) {
-  const busy = new AbortController();
-  return await acquireFileLock(join(out, ".lock"), {
-    signal: busy.signal,
-    onWait: (w) =>
-      busy.abort(
-        new UsageError(
-          `another evaluation (process ${
-            w.pid ?? "?"
-          }) is writing to ${out}: wait for it to end, or choose another --out`,
-        ),
-      ),
-  });
 }
 
 /** The images of a stream that belong to `shard`. */
@@ -652,15 +499,7 @@ async function evaluateLocked(
     predictions.close();
     throw e;
   }
-  const metrics = new Map(
-    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
-  );
-  const done = new Set<string>();
-  for (const line of predictions.previous) {
-    done.add(line.key);
-    const name = line.config ?? configName(base);
-    metrics.get(name)?.add(line.i, line.u, line.spatial);
-  }
+  const { done, metrics } = resumeState(predictions.previous, configs);
   if (a.resume) {
     err.write(
       `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,

@@ -18,7 +18,11 @@ import { seedWords } from "../spatial/seed.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
 import { type AblationConfig, configName, selectWith } from "./ablation.ts";
 import { expressionIou, SplitMetricsAccumulator } from "./metrics.ts";
-import { predictionKey, type PredictionLine } from "./predictions.ts";
+import {
+  predictionKey,
+  type PredictionLine,
+  type ResumedLine,
+} from "./predictions.ts";
 
 /** One sentence of a dataset image, with the ref it belongs to. */
 interface SentenceRef {
@@ -128,6 +132,30 @@ export class MissingImageError extends Error {
     );
     this.name = "MissingImageError";
   }
+}
+
+/**
+ * What the lines of an interrupted run give the run that resumes it: the
+ * keys already done, and each configuration's metrics so far (lines naming
+ * no configuration belong to the first, the main one).
+ */
+export function resumeState(
+  previous: readonly ResumedLine[],
+  configs: readonly AblationConfig[],
+): { done: Set<string>; metrics: Map<string, SplitMetricsAccumulator> } {
+  const metrics = new Map(
+    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
+  );
+  const done = new Set<string>();
+  for (const line of previous) {
+    done.add(line.key);
+    metrics.get(line.config ?? configName(configs[0]))?.add(
+      line.i,
+      line.u,
+      line.spatial,
+    );
+  }
+  return { done, metrics };
 }
 
 /** Whether a sentence holds a spatial word (the seed rule's ten words). */

@@ -23,6 +23,7 @@ import {
   type EvalRunOptions,
   isSpatialSentence,
   MissingImageError,
+  resumeState,
   runEvaluation,
 } from "../../pipeline/eval/run.ts";
 import { createRgbaImage, type RgbaImage } from "../../pipeline/image/rgba.ts";
@@ -383,4 +384,16 @@ Deno.test("runEvaluation() runs each image's per-image work once and scores ever
   assert.equal(cosines.length, 4); // two images x two configurations
   assert.equal(overlaps, 2); // the segmenter's kernels, one call an image
   assert.equal(out.metrics.get(configName(SEED))!.metrics().all.n, 4);
+});
+
+Deno.test("resumeState() gives the keys done and each configuration's metrics, unnamed lines to the main one", () => {
+  const { done, metrics } = resumeState([
+    { key: "a", i: 1, u: 2, spatial: true },
+    { key: "b", i: 3, u: 3, spatial: false, config: configName(SEED) },
+    { key: "c", i: 0, u: 1, spatial: false, config: "gone" },
+  ], [OFF, SEED]);
+  assert.deepEqual([...done], ["a", "b", "c"]);
+  assert.deepEqual([...metrics.keys()], [configName(OFF), configName(SEED)]);
+  assert.equal(metrics.get(configName(OFF))!.metrics().spatial.n, 1);
+  assert.equal(metrics.get(configName(SEED))!.metrics().all.mIoU, 100);
 });
