@@ -41,6 +41,7 @@ export {
 } from "./pipeline/segmenter.ts";
 export type {
   Candidate,
+  FeaturedJob,
   SegmentedJob,
   SegmenterModels,
   SegmenterOptions,

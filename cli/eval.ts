@@ -7,19 +7,11 @@
 
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  annotationToMask,
-  decodeRle,
-  decompressRle,
-} from "../pipeline/datasets/coco_mask.ts";
-import { resolveImagePath } from "../io/image_files.ts";
+import { annotationToMask } from "../pipeline/datasets/coco_mask.ts";
 import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
 import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
-import { readImageFile, writePng } from "../io/image_file.ts";
-import { encodePng } from "../pipeline/image/png_encode.ts";
-import type { RgbaImage } from "../pipeline/image/rgba.ts";
 import {
   type AblationConfig,
   ablationGrid,
@@ -28,15 +20,27 @@ import {
 } from "../pipeline/eval/ablation.ts";
 import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
-import { acquireFileLock } from "../io/model_lock.ts";
+import { splitRows, textTable } from "../pipeline/eval/report.ts";
+import { resumeState, runEvaluation } from "../pipeline/eval/run.ts";
+import { surveySplit } from "../pipeline/eval/fingerprint.ts";
+import { resumeProblem } from "../pipeline/eval/run_settings.ts";
+import { ShardMergeError } from "../pipeline/eval/merge.ts";
+import { placeExamples } from "../pipeline/eval/shard_examples.ts";
+import { ShardFolderError } from "../io/shard_files.ts";
 import {
-  type GridExample,
-  renderExampleGrid,
-  renderReport,
-  splitRows,
-  textTable,
-} from "../pipeline/eval/report.ts";
-import { type EvalExample, runEvaluation } from "../pipeline/eval/run.ts";
+  inShard,
+  parseShard,
+  type Shard,
+  shardName,
+  type ShardRecord,
+  shardRecord,
+} from "../pipeline/eval/shard.ts";
+import {
+  metricsJson,
+  reportMarkdown,
+  summarizeRun,
+  summaryTable,
+} from "../pipeline/eval/summary.ts";
 import { indexRefs, scorePredictions } from "../pipeline/eval/score.ts";
 import {
   type ProgressOutput,
@@ -58,12 +62,16 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
+import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
   `Usage: deno task eval --refer DIR --images DIR [--dataset refcocog --split-by umd --split val] [options]
        deno task eval --jsonl FILE --images DIR [options]
        deno task eval --score predictions.jsonl (--refer DIR ... | --jsonl FILE) [--out DIR]
+       deno task eval (--refer DIR ... | --jsonl FILE) --images DIR --shard K/N --out DIR_K [options]
+       deno task eval --merge DIR_1 DIR_2 ... --out DIR [--images DIR]
 
 Evaluates referring segmentation: every sentence's mask against its ground truth
 at full resolution; oIoU, mIoU and Pr@0.5..0.9, overall and split by whether the
@@ -90,6 +98,13 @@ Run:
                         2-4 on a GPU host overlap one image's GPU and model waits
                         with the next image's work
   --score FILE          only score a predictions file against the data; no models
+  --shard K/N           run shard K of N (K from 1) as a complete, resumable run in
+                        --out: the images whose FNV-1a-32 hash of their id, mod N,
+                        is K-1 (the same whatever the data's order or the machine)
+  --merge DIR...        merge the --out folders of all N shards of one run into --out:
+                        checks they share settings and data and cover the split
+                        once, then writes predictions.jsonl, metrics.json, report.md
+                        (and examples.png when --images DIR is given)
 
 ${METHOD_OPTIONS_USAGE}
   (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
@@ -120,13 +135,14 @@ interface EvalArgs extends MethodArgs {
   ablate: boolean;
   inFlight: number;
   score?: string;
+  shard?: Shard;
 }
 
-function parseEvalArgs(args: string[]): EvalArgs | "help" {
-  const { values } = parseArgs({
+function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
+  const { values, positionals } = parseArgs({
     args,
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
     options: {
       refer: { type: "string" },
       dataset: { type: "string" },
@@ -141,11 +157,24 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
       ablate: { type: "boolean" },
       "in-flight": { type: "string" },
       score: { type: "string" },
+      shard: { type: "string" },
+      merge: { type: "boolean" },
       ...METHOD_OPTION_SPECS,
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
+  if (values.merge) return mergeArgs(values.out, values.images, positionals);
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}": only --merge takes folders`,
+    );
+  }
+  if (values.shard !== undefined && values.score) {
+    throw new UsageError(
+      "--shard runs a shard of an evaluation; it does not go with --score",
+    );
+  }
   if (!values.refer === !values.jsonl) {
     throw new UsageError(
       "give the data with either --refer DIR or --jsonl FILE",
@@ -194,13 +223,22 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
       "a whole number from 1 to 16",
     ),
     score: values.score,
+    shard: values.shard === undefined ? undefined : shardOption(values.shard),
   };
+}
+
+function shardOption(text: string): Shard {
+  try {
+    return parseShard(text);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** A dataset split opened for streaming. */
 interface DataSource {
   /** The images, in order, at most --limit; JSONL streams line by line. */
-  readonly images: AsyncIterable<DatasetImage>;
+  images(): AsyncIterable<DatasetImage>;
   /** Their number, when known before reading them all (REFER). */
   readonly total?: number;
   readonly title: string;
@@ -221,7 +259,7 @@ async function* take<T>(items: AsyncIterable<T> | Iterable<T>, limit?: number) {
 async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
   if (!a.refer) {
     return {
-      images: take(readJsonlDataset(a.jsonl!), a.limit),
+      images: () => take(readJsonlDataset(a.jsonl!), a.limit),
       title: basename(a.jsonl!),
       skippedRefs: [],
     };
@@ -239,7 +277,7 @@ async function openData(a: EvalArgs, err: ProgressOutput): Promise<DataSource> {
   });
   const images = a.limit ? split.images.slice(0, a.limit) : split.images;
   return {
-    images: take(images),
+    images: () => take(images),
     total: images.length,
     title: `${a.dataset} (${a.splitBy}) ${a.split}`,
     skippedRefs,
@@ -264,15 +302,22 @@ async function checkRunSettings(
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    if (earlier !== undefined && earlier !== text) {
-      throw new UsageError(
-        `the run in ${
-          dirname(path)
-        } was made with other settings (see ${path}): resume it with the same options, or choose another --out`,
-      );
-    }
+    const problem = earlier !== undefined &&
+      resumeProblem(dirname(path), parseRunJson(path, earlier), settings);
+    if (problem) throw new UsageError(problem);
   }
   await writeFileAtomic(path, text);
+}
+
+/** Parses an earlier run.json; the error says what to do. */
+function parseRunJson(path: string, text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(
+      `${path} is not valid JSON: delete it to resume with the current options, or choose another --out`,
+    );
+  }
 }
 
 /** Checks that --images names a folder. */
@@ -295,19 +340,6 @@ async function checkImagesDir(dir: string): Promise<void> {
   }
 }
 
-/** Reads an image of the dataset; null when its file is missing. */
-async function loadImage(
-  imagesDir: string,
-  image: DatasetImage,
-): Promise<RgbaImage | null> {
-  try {
-    return await readImageFile(resolveImagePath(imagesDir, image.file));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** Runs `eval` with `args`; returns the exit code. */
 export async function runEvalCommand(
   args: string[],
@@ -324,12 +356,14 @@ export async function runEvalCommand(
   );
   if (typeof a === "number") return a;
   try {
+    if ("merge" in a) return await runMerge(a, out, err);
     return a.score
       ? await score(a, out, err)
       : await evaluate(a, out, err, env);
   } catch (e) {
     err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof UsageError || e instanceof DatasetSelectionError
+    return e instanceof UsageError || e instanceof DatasetSelectionError ||
+        e instanceof ShardMergeError || e instanceof ShardFolderError
       ? 2
       : 1;
   }
@@ -341,7 +375,7 @@ async function score(
   err: ProgressOutput,
 ): Promise<number> {
   const { images, title } = await openData({ ...a, limit: undefined }, err);
-  const index = await indexRefs(images);
+  const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
   const configs = [...result.metrics.entries()];
   const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
@@ -374,6 +408,8 @@ async function evaluate(
   const started = performance.now();
   await checkImagesDir(a.images!);
   const data = await openData(a, err);
+  const survey = await surveySplit(data.images());
+  const record = a.shard && shardRecord(survey.images, a.shard);
   const base: AblationConfig = {
     spatial: a.spatial,
     alpha: a.alpha,
@@ -382,6 +418,13 @@ async function evaluate(
   };
   const plan: RunPlan = {
     ...data,
+    ...(record
+      ? {
+        images: () => onlyShard(data.images(), a.shard!),
+        total: record.images.length,
+      }
+      : { total: survey.images.length }),
+    record,
     started,
     base,
     configs: a.ablate ? ablationGrid(base) : [base],
@@ -391,6 +434,8 @@ async function evaluate(
       ...methodSettings(a),
       ablate: a.ablate,
       limit: a.limit ?? null,
+      fingerprint: survey.fingerprint,
+      ...(a.shard ? { shard: shardName(a.shard) } : {}),
     },
     predictionsPath: join(a.out, "predictions.jsonl"),
   };
@@ -402,24 +447,20 @@ async function evaluate(
   }
 }
 
-/** Takes `out`'s lock, failing at once when another run holds it. */
-async function lockRun(out: string) {
-  const busy = new AbortController();
-  return await acquireFileLock(join(out, ".lock"), {
-    signal: busy.signal,
-    onWait: (w) =>
-      busy.abort(
-        new UsageError(
-          `another evaluation (process ${
-            w.pid ?? "?"
-          }) is writing to ${out}: wait for it to end, or choose another --out`,
-        ),
-      ),
-  });
+/** The images of a stream that belong to `shard`. */
+async function* onlyShard(
+  images: AsyncIterable<DatasetImage>,
+  shard: Shard,
+): AsyncIterable<DatasetImage> {
+  for await (const image of images) {
+    if (inShard(image.id, shard)) yield image;
+  }
 }
 
 /** What an evaluation works on, settled before its --out is locked. */
 interface RunPlan extends DataSource {
+  /** The shard's images, when the run is a shard (shard.json). */
+  record?: ShardRecord;
   started: number;
   base: AblationConfig;
   configs: AblationConfig[];
@@ -448,19 +489,17 @@ async function evaluateLocked(
   const predictions = await openPredictions(predictionsPath, a.resume);
   try {
     await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+    if (plan.record) {
+      await writeFileAtomic(
+        join(a.out, "shard.json"),
+        JSON.stringify(plan.record, null, 2) + "\n",
+      );
+    }
   } catch (e) {
     predictions.close();
     throw e;
   }
-  const metrics = new Map(
-    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
-  );
-  const done = new Set<string>();
-  for (const line of predictions.previous) {
-    done.add(line.key);
-    const name = line.config ?? configName(base);
-    metrics.get(name)?.add(line.i, line.u, line.spatial);
-  }
+  const { done, metrics } = resumeState(predictions.previous, configs);
   if (a.resume) {
     err.write(
       `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,
@@ -504,10 +543,9 @@ async function evaluateLocked(
   try {
     outcome = await runEvaluation({
       segmenter,
-      images,
+      images: images(),
       loadImage: (image) => loadImage(a.images!, image),
       truthMask: (ref, w, h) => annotationToMask(ref.segmentation, w, h),
-      kernels: segmenter.kernels,
       configs,
       nameConfigs: a.ablate,
       done,
@@ -541,76 +579,47 @@ async function evaluateLocked(
       }): check the folder`,
     );
   }
-  const main = metrics.get(configName(base))!.metrics();
-  const ablation = a.ablate
-    ? configs.map((c) => ({
-      name: configName(c),
-      metrics: metrics.get(configName(c))!.all.metrics(),
-    }))
-    : undefined;
-  const reported = {
-    ...settings,
-    models: {
-      ...settings.models,
-      backend: a.backend,
-      device: segmenter.device,
-      viewsOnDevice: segmenter.viewsOnDevice,
-    },
-    inFlight: a.inFlight,
-  };
-
-  const wall = performance.now() - started;
-  const timings = {
-    ...Object.fromEntries(
-      Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)]),
-    ),
-    wall: Math.round(wall),
-    perImage: outcome.images ? Math.round(wall / outcome.images) : 0,
-  };
-  const counts = {
-    imagesThisRun: outcome.images,
-    sentences: main.all.n,
-    missingImages: outcome.missingImages.length,
-    skippedRefs: skippedRefs.length,
-  };
-  await writeFileAtomic(
-    join(a.out, "metrics.json"),
-    JSON.stringify(
-      {
-        ...main,
-        ...(ablation
-          ? {
-            ablation: ablation.map((r) => ({
-              config: r.name,
-              ...metrics.get(r.name)!.metrics(),
-            })),
-          }
-          : {}),
-        settings: reported,
-        counts,
-        missingImages: outcome.missingImages,
-        skippedRefs,
-        timings,
+  const summary = summarizeRun({
+    title,
+    configs: configs.map(configName),
+    metrics,
+    ablate: a.ablate,
+    settings: {
+      ...settings,
+      models: {
+        ...settings.models,
+        backend: a.backend,
+        device: segmenter.device,
+        viewsOnDevice: segmenter.viewsOnDevice,
       },
-      null,
-      2,
-    ) + "\n",
+      inFlight: a.inFlight,
+    },
+    imagesThisRun: outcome.images,
+    missingImages: outcome.missingImages,
+    skippedRefs,
+    stageTimings: outcome.timings,
+    wallMs: performance.now() - started,
+  });
+  await writeFileAtomic(join(a.out, "metrics.json"), metricsJson(summary));
+  if (plan.record) {
+    await writeFileAtomic(
+      join(a.out, "examples.json"),
+      JSON.stringify(
+        placeExamples(outcome.best, outcome.worst, plan.record),
+      ) + "\n",
+    );
+  }
+  const grid = await writeExamples(
+    a.out,
+    a.images!,
+    outcome.best,
+    outcome.worst,
   );
-  const grid = await writeExamples(a, outcome.best, outcome.worst);
   await writeFileAtomic(
     join(a.out, "report.md"),
-    renderReport({
-      title: `oris on ${title}`,
-      metrics: main,
-      ablation,
-      settings: reported,
-      counts,
-      missingImages: outcome.missingImages,
-      timings,
-      grid,
-    }),
+    reportMarkdown(summary, grid),
   );
-  out(textTable([...splitRows(main), ...(ablation ?? [])]));
+  out(summaryTable(summary));
   out(`wrote ${predictionsPath}, metrics.json and report.md in ${a.out}`);
   if (outcome.missingImages.length > 0) {
     err.write(
@@ -618,34 +627,4 @@ async function evaluateLocked(
     );
   }
   return 0;
-}
-
-/** Renders the best and worst examples of this run into examples.png. */
-async function writeExamples(
-  a: EvalArgs,
-  best: readonly EvalExample[],
-  worst: readonly EvalExample[],
-): Promise<string | undefined> {
-  const examples = [...best, ...worst.filter((w) => !best.includes(w))];
-  if (examples.length === 0) return undefined;
-  const rows: GridExample[] = [];
-  for (const e of examples) {
-    const { image } = e;
-    const pixels = await loadImage(a.images!, image);
-    if (!pixels) continue;
-    rows.push({
-      image: pixels,
-      predicted: decodeRle(
-        decompressRle({
-          size: [e.mask.size[0], e.mask.size[1]],
-          counts: e.mask.counts,
-        }),
-      ),
-      truth: annotationToMask(e.ref.segmentation, image.width, image.height),
-      caption: `IoU ${e.iou.toFixed(2)}  ${e.sentence}`,
-    });
-  }
-  const file = "examples.png";
-  await writePng(join(a.out, file), await encodePng(renderExampleGrid(rows)));
-  return file;
 }

@@ -38,3 +38,4 @@ export * from "./jsonl_files.ts";
 export * from "./image_files.ts";
 export * from "./prediction_files.ts";
 export * from "./progress.ts";
+export * from "./shard_files.ts";

@@ -53,7 +53,7 @@ import {
 } from "./sam/mask_generator.ts";
 import { samPreprocessConfig } from "./sam/preprocess.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
-import { fromItems, type ImageJob, pipe } from "./stages/job.ts";
+import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
 import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
@@ -241,8 +241,8 @@ export interface SegmentResult {
 }
 
 /**
- * Options of one run of {@linkcode Segmenter.segment} or
- * {@linkcode Segmenter.stream}.
+ * Options of one run of {@linkcode Segmenter.segment},
+ * {@linkcode Segmenter.stream} or {@linkcode Segmenter.features}.
  */
 export interface SegmentOptions {
   /**
@@ -253,13 +253,21 @@ export interface SegmentOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A job after the whole pipeline. */
-export type SegmentedJob<M = unknown> =
+/**
+ * A job after the per-image work (proposals, CLIP views, parsed and
+ * embedded sentences), before any scoring: what every configuration of an
+ * evaluation shares.
+ */
+export type FeaturedJob<M = unknown> =
   & ImageJob<M>
   & Proposed
   & WithRegions
   & Parsed
-  & WithText
+  & WithText;
+
+/** A job after the whole pipeline. */
+export type SegmentedJob<M = unknown> =
+  & FeaturedJob<M>
   & Scored
   & Selected;
 
@@ -625,9 +633,47 @@ export class Segmenter {
       & SegmentOptions = {},
   ): AsyncIterable<SegmentedJob<M>> {
     const p = this.#parts;
-    const { signal } = overrides;
+    const { signal, ...settings } = overrides;
     const run = { signal };
-    const s = validateSettings({
+    const s = this.#settingsWith(settings);
+    return inFlight(
+      pipe(
+        this.#featureStages<M>(s, run),
+        scoreStage(p.kernels, s.alpha, run),
+        selectStage({ spatial: s.spatial, topK: s.topK }, run),
+      ),
+      p.inFlight,
+    )(jobs);
+  }
+
+  /**
+   * Streams jobs through the per-image work only (proposals, CLIP views,
+   * parsed and embedded sentences), up to `inFlight` images at once, in
+   * input order. Score and select each configuration of a job afterwards
+   * on {@linkcode Segmenter.kernels} (see `scoreMatrices` and `selectAll`
+   * of the stages), as an evaluation's ablation does. An abort of
+   * `overrides.signal` ends the stream with its reason.
+   */
+  features<M>(
+    jobs: AsyncIterable<ImageJob<M>>,
+    overrides: Partial<Pick<SegmenterSettings, "beta">> & SegmentOptions = {},
+  ): AsyncIterable<FeaturedJob<M>> {
+    const { signal, ...settings } = overrides;
+    const s = this.#settingsWith(settings);
+    return inFlight(
+      this.#featureStages<M>(s, { signal }),
+      this.#parts.inFlight,
+    )(jobs);
+  }
+
+  /** The segmenter's settings with per-call overrides, checked. */
+  #settingsWith(
+    overrides: Partial<
+      Pick<SegmenterSettings, "alpha" | "beta" | "spatial" | "topK">
+    >,
+  ): SegmenterSettings {
+    const p = this.#parts;
+    return validateSettings({
       ...p.settings,
       ...overrides,
       // A new spatial mode brings its own default top-k; the same mode keeps
@@ -637,31 +683,34 @@ export class Segmenter {
           ? defaultTopK(overrides.spatial)
           : p.settings.topK),
     });
+  }
+
+  /** The per-image stages: propose, regions, parse, embed text. */
+  #featureStages<M>(
+    s: SegmenterSettings,
+    run: SegmentOptions,
+  ): Stage<ImageJob<M>, FeaturedJob<M>> {
+    const p = this.#parts;
     const onProgress = p.onProgress;
-    return inFlight(
-      pipe(
-        proposeStage<ImageJob<M>>(
-          p.generator,
-          onProgress &&
-            ((job, progress) =>
-              onProgress({ kind: "propose", id: job.id, progress })),
-          run,
-        ),
-        regionsStage(p.vision, p.kernels, {
-          normalisation: p.normalisation,
-          globalView: s.globalView,
-          extraGlobalViews: p.extraGlobalViews,
-          viewResize: s.viewResize,
-          blurSigma: s.blurSigma,
-          signal,
-        }),
-        parseStage(run),
-        embedTextStage(p.text, s.beta, run),
-        scoreStage(p.kernels, s.alpha, run),
-        selectStage({ spatial: s.spatial, topK: s.topK }, run),
+    return pipe(
+      proposeStage<ImageJob<M>>(
+        p.generator,
+        onProgress &&
+          ((job, progress) =>
+            onProgress({ kind: "propose", id: job.id, progress })),
+        run,
       ),
-      p.inFlight,
-    )(jobs);
+      regionsStage(p.vision, p.kernels, {
+        normalisation: p.normalisation,
+        globalView: s.globalView,
+        extraGlobalViews: p.extraGlobalViews,
+        viewResize: s.viewResize,
+        blurSigma: s.blurSigma,
+        signal: run.signal,
+      }),
+      parseStage(run),
+      embedTextStage(p.text, s.beta, run),
+    );
   }
 
   /**

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { cosineSimilarity } from "../../kernels/cosine/cpu.ts";
-import type { SegmentedJob } from "../segmenter.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
+import type { FeaturedJob } from "../segmenter.ts";
 import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
 import { scoreMatrices } from "../stages/score.ts";
 import {
@@ -64,10 +64,16 @@ export function globalViewsOf(
   return [...new Set(configs.map((c) => c.globalView))];
 }
 
-/** Selections of every sentence of a job under a configuration, and the E x N scores they came from. */
+/**
+ * Selections of every sentence of a job under a configuration, and the
+ * E x N scores they came from: the score and select stages' functions
+ * (`scoreMatrices`, `selectAll`) on the given kernels, i.e. on the device
+ * the segmenter's per-image work ran on.
+ */
 export async function selectWith(
-  job: SegmentedJob,
+  job: FeaturedJob,
   config: AblationConfig,
+  kernels: Pick<Kernels, "cosineSimilarity">,
 ): Promise<{ selections: SentenceSelection[]; scores: Float32Array }> {
   const global = job.regions.globals[config.globalView];
   if (!global) {
@@ -78,7 +84,7 @@ export async function selectWith(
   const matrices = await scoreMatrices(
     { ...job, regions: { ...job.regions, global } },
     config.alpha,
-    (input) => Promise.resolve(cosineSimilarity(input)),
+    (input) => kernels.cosineSimilarity(input),
   );
   return {
     selections: selectAll(job, matrices, {

@@ -1,6 +1,7 @@
 /**
  * Evaluation without the file system: per-sentence scores, streaming IoU
- * metrics, ablations, the run's records and its report.
+ * metrics, ablations, the run's records and its report, the data's
+ * fingerprint, shards and their merge.
  *
  * @module
  */
@@ -11,3 +12,9 @@ export * from "./ablation.ts";
 export * from "./run.ts";
 export * from "./score.ts";
 export * from "./report.ts";
+export * from "./summary.ts";
+export * from "./fingerprint.ts";
+export * from "./shard.ts";
+export * from "./merge.ts";
+export * from "./run_settings.ts";
+export * from "./shard_examples.ts";

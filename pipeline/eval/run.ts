@@ -1,6 +1,7 @@
 /**
- * The evaluation loop: streams dataset images through the segmenter (per-
- * image work once), compares every sentence's mask with its ground truth at
+ * The evaluation loop: streams dataset images through the segmenter's
+ * per-image work (once per image), scores and selects every configuration
+ * on the segmenter's kernels, compares every sentence's mask with its ground truth at
  * full resolution, appends predictions image by image, and aggregates the
  * metrics as it goes. File access is injected, so the loop itself needs no
  * file system.
@@ -11,13 +12,17 @@
 import type { RgbaImage } from "../image/rgba.ts";
 import { maskToCompressedRle } from "../datasets/coco_mask.ts";
 import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
-import type { SegmentedJob, Segmenter } from "../segmenter.ts";
+import type { Segmenter } from "../segmenter.ts";
 import type { ImageJob } from "../stages/job.ts";
 import { seedWords } from "../spatial/seed.ts";
-import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
 import { type AblationConfig, configName, selectWith } from "./ablation.ts";
 import { expressionIou, SplitMetricsAccumulator } from "./metrics.ts";
-import { predictionKey, type PredictionLine } from "./predictions.ts";
+import {
+  predictionKey,
+  type PredictionLine,
+  type ResumedLine,
+} from "./predictions.ts";
 
 /** One sentence of a dataset image, with the ref it belongs to. */
 interface SentenceRef {
@@ -62,8 +67,12 @@ export interface EvalProgress {
 
 /** Options of {@linkcode runEvaluation}. */
 export interface EvalRunOptions {
-  /** The loaded segmenter that runs every image. */
-  readonly segmenter: Segmenter;
+  /**
+   * The loaded segmenter: its per-image work runs once per image
+   * ({@linkcode Segmenter.features}), then every configuration is scored
+   * and selected on its kernels (the device the user chose).
+   */
+  readonly segmenter: Pick<Segmenter, "features" | "kernels">;
   /** The split's images, each with its refs. */
   readonly images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>;
   /** Loads an image's pixels; null when its file is missing. */
@@ -86,8 +95,8 @@ export interface EvalRunOptions {
    */
   readonly metrics?: Map<string, SplitMetricsAccumulator>;
   /**
-   * Kernels for the overlaps with the ground truth (the segmenter's, so they
-   * run where its kernels run). Default: the CPU twins.
+   * Kernels for the overlaps with the ground truth. Default: the
+   * segmenter's, so they run where its other kernels run.
    */
   readonly kernels?: Pick<Kernels, "maskOverlaps">;
   /** Best and worst examples to keep for the report. Default 4. */
@@ -123,6 +132,30 @@ export class MissingImageError extends Error {
     );
     this.name = "MissingImageError";
   }
+}
+
+/**
+ * What the lines of an interrupted run give the run that resumes it: the
+ * keys already done, and each configuration's metrics so far (lines naming
+ * no configuration belong to the first, the main one).
+ */
+export function resumeState(
+  previous: readonly ResumedLine[],
+  configs: readonly AblationConfig[],
+): { done: Set<string>; metrics: Map<string, SplitMetricsAccumulator> } {
+  const metrics = new Map(
+    configs.map((c) => [configName(c), new SplitMetricsAccumulator()]),
+  );
+  const done = new Set<string>();
+  for (const line of previous) {
+    done.add(line.key);
+    metrics.get(line.config ?? configName(configs[0]))?.add(
+      line.i,
+      line.u,
+      line.spatial,
+    );
+  }
+  return { done, metrics };
 }
 
 /** Whether a sentence holds a spatial word (the seed rule's ten words). */
@@ -256,7 +289,8 @@ export async function runEvaluation(
     };
   };
 
-  for await (const job of options.segmenter.stream(jobs())) {
+  const { kernels } = options.segmenter;
+  for await (const job of options.segmenter.features(jobs())) {
     const { image, sentences: refs } = job.meta!;
     const truths = new Map<DatasetRef, Uint8Array>();
     const truthOf = (ref: DatasetRef) => {
@@ -271,10 +305,7 @@ export async function runEvaluation(
     // with its ground truth in one batched kernel call.
     const pairs: PendingPair[] = [];
     for (const config of options.configs) {
-      const { selections, scores } = await selectWith(
-        job as SegmentedJob,
-        config,
-      );
+      const { selections, scores } = await selectWith(job, config, kernels);
       const n = job.proposals.length;
       refs.forEach((s, e) => {
         if (options.done.has(keyOf(image, s, config))) return;
@@ -294,7 +325,7 @@ export async function runEvaluation(
       (ref) => truthOf(ref),
       image.width,
       image.height,
-      options.kernels ?? CPU_KERNELS,
+      options.kernels ?? kernels,
     );
     const lines = pairs.map((pair, p): PredictionLine => {
       const { config, sentence: s, chosen } = pair;

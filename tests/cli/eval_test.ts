@@ -1,95 +1,25 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { runEvalCommand } from "../../cli/eval.ts";
 import {
   annotationToMask,
   decodeRle,
   decompressRle,
-  maskToCompressedRle,
 } from "../../pipeline/datasets/coco_mask.ts";
-import { encodePng } from "../../pipeline/image/png_encode.ts";
-import { generateScene } from "../../pipeline/demo/scenes.ts";
 import {
   copyFixtureModels,
   FIXTURE_CLIP,
-  FIXTURE_MODEL_OPTIONS,
   FIXTURE_SAM,
 } from "../helpers/fixture_models.ts";
 import { flatGraph } from "../helpers/residual_graphs.ts";
-import { runCaptured } from "../helpers/cli.ts";
 import { withTemp } from "../helpers/temp.ts";
-
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const REFER = `${REPO}tests/fixtures/refer`;
-const MODELS = [...FIXTURE_MODEL_OPTIONS, "--backend", "native"];
-
-/** Runs the command, capturing its output. */
-const run = (args: string[]) => runCaptured(runEvalCommand, args);
-
-/** Options that evaluate split `split` of the REFER fixture into `out`. */
-const referArgs = (split: string, out: string) => [
-  "--refer",
+import {
+  MODELS,
+  readLines,
   REFER,
-  "--images",
-  `${REFER}/images`,
-  "--split",
-  split,
-  "--out",
-  out,
-  ...MODELS,
-];
-
-/** Options that evaluate the scenes {@linkcode writeScenes} wrote in `dir`. */
-const sceneArgs = (dir: string, data: string) => [
-  "--jsonl",
-  data,
-  "--images",
-  `${dir}/images`,
-  ...MODELS,
-];
-
-/** Writes a JSONL dataset of generated scenes (PNG images, RLE and polygon masks). */
-async function writeScenes(dir: string, count: number): Promise<string> {
-  await Deno.mkdir(`${dir}/images`, { recursive: true });
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const scene = generateScene(500 + i);
-    const file = `scene-${i}.png`;
-    await Deno.writeFile(`${dir}/images/${file}`, await encodePng(scene.image));
-    lines.push(JSON.stringify({
-      id: i,
-      file,
-      width: scene.image.width,
-      height: scene.image.height,
-      sentences: scene.sentences.map((s, k) => ({
-        id: `${i}-${k}`,
-        sent: s.text,
-        mask: maskToCompressedRle(
-          scene.shapes[s.target].mask,
-          scene.image.width,
-          scene.image.height,
-        ),
-      })),
-    }));
-  }
-  await Deno.writeTextFile(`${dir}/scenes.jsonl`, lines.join("\n") + "\n");
-  return `${dir}/scenes.jsonl`;
-}
-
-interface Line {
-  ref_id: string | number;
-  sent_id: string | number;
-  sentence: string;
-  mask: { size: [number, number]; counts: string };
-  i: number;
-  u: number;
-  config?: string;
-}
-
-async function readLines(path: string): Promise<Line[]> {
-  return (await Deno.readTextFile(path)).split("\n").filter((l) => l)
-    .map((l) => JSON.parse(l));
-}
+  referArgs,
+  run,
+  sceneArgs,
+  writeScenes,
+} from "../helpers/eval_cli.ts";
 
 /** Metrics by the definitions, computed here from I and U alone. */
 function expectedMetrics(pairs: { i: number; u: number }[]) {
@@ -188,82 +118,6 @@ Deno.test("eval counts and reports a missing image and a ref without annotation;
     const { code, stderr } = await run([...referArgs("val", out), "--strict"]);
     assert.equal(code, 1);
     assert.match(stderr, /9999|000000000104/);
-  });
-});
-
-Deno.test("eval --resume after a kill -9 ends with the same metrics as an uninterrupted run", async () => {
-  await withTemp(async (dir) => {
-    const data = await writeScenes(dir, 6);
-    const args = sceneArgs(dir, data);
-    const whole = await run([...args, "--out", `${dir}/whole`]);
-    assert.equal(whole.code, 0, whole.stderr);
-
-    // Kill a run as soon as its first image is written.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${REPO}cli.ts`,
-        "eval",
-        ...args,
-        "--out",
-        `${dir}/killed`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const predictions = `${dir}/killed/predictions.jsonl`;
-    for (let t = 0; t < 600; t++) {
-      const size = await Deno.stat(predictions).then((s) => s.size, () => 0);
-      if (size > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    child.kill("SIGKILL");
-    await child.status;
-    // Also cut the last line in half, as a kill during a write would.
-    const text = await Deno.readTextFile(predictions);
-    const lines = text.split("\n").filter((l) => l);
-    assert.ok(
-      lines.length > 0 &&
-        lines.length <
-          (await readLines(`${dir}/whole/predictions.jsonl`)).length,
-    );
-    await Deno.writeTextFile(
-      predictions,
-      text.slice(0, text.length - Math.floor(lines.at(-1)!.length / 2)),
-    );
-
-    const refused = await run([...args, "--out", `${dir}/killed`]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /--resume/);
-
-    const other = await run([
-      ...args,
-      "--out",
-      `${dir}/killed`,
-      "--resume",
-      "--alpha",
-      "0.5",
-    ]);
-    assert.equal(other.code, 2);
-    assert.match(other.stderr, /other settings/);
-
-    const resumed = await run([...args, "--out", `${dir}/killed`, "--resume"]);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const a = JSON.parse(await Deno.readTextFile(`${dir}/whole/metrics.json`));
-    const b = JSON.parse(await Deno.readTextFile(`${dir}/killed/metrics.json`));
-    for (const k of ["all", "spatial", "nonSpatial"]) {
-      assert.deepEqual(b[k], a[k], k);
-    }
-    const key = (l: Line) => `${l.ref_id}/${l.sent_id}`;
-    const sorted = async (p: string) =>
-      (await readLines(p)).map((l) =>
-        JSON.stringify([key(l), l.i, l.u, l.mask.counts])
-      ).sort();
-    assert.deepEqual(
-      await sorted(predictions),
-      await sorted(`${dir}/whole/predictions.jsonl`),
-    );
   });
 });
 
@@ -522,5 +376,38 @@ Deno.test("eval --in-flight 3 writes the same predictions, in the same order, as
     ]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--in-flight must be a whole number from 1 to 16/);
+  });
+});
+
+Deno.test("eval --shard and --merge explain bad arguments, and --merge a folder that is no shard", async () => {
+  const badShard = await run([...referArgs("val", "out/x"), "--shard", "4/3"]);
+  assert.equal(badShard.code, 2);
+  assert.match(badShard.stderr, /--shard "4\/3" is not a shard: give K\/N/);
+  const noOut = await run(["--merge", "a", "b"]);
+  assert.equal(noOut.code, 2);
+  assert.match(noOut.stderr, /--merge needs --out DIR/);
+  const noDirs = await run(["--merge", "--out", "x"]);
+  assert.equal(noDirs.code, 2);
+  assert.match(noDirs.stderr, /--merge needs the --out folders of the shards/);
+  const stray = await run([...referArgs("val", "out/x"), "extra"]);
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /unexpected argument "extra"/);
+  const help = await run(["--help"]);
+  assert.match(help.stdout, /--shard K\/N/);
+  assert.match(help.stdout, /--merge DIR/);
+  await withTemp(async (dir) => {
+    const r = await run(["--merge", dir, "--out", `${dir}/merged`]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /no run\.json: give the --out folders of "eval --shard K\/N" runs/,
+    );
+    await Deno.writeTextFile(`${dir}/run.json`, '{"data": "x"}');
+    const unsharded = await run(["--merge", dir, "--out", `${dir}/merged`]);
+    assert.equal(unsharded.code, 2);
+    assert.match(
+      unsharded.stderr,
+      /is not a shard \(its run\.json names no shard\)/,
+    );
   });
 });

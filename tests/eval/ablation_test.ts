@@ -7,6 +7,7 @@ import {
   globalViewsOf,
   selectWith,
 } from "../../pipeline/eval/ablation.ts";
+import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
 import { rectMask, segmentedJob } from "./segmented_jobs.ts";
 
 const TM = "token-mask" as const;
@@ -85,7 +86,7 @@ Deno.test("selectWith() scores the proposals' views mixed by the configuration's
     alpha: 1,
     topK: 3,
     globalView: TM,
-  });
+  }, CPU_KERNELS);
   const expectGlobal = [1 / norm, 0.8 / norm, 0];
   global.scores.forEach((s, i) =>
     assert.ok(Math.abs(s - expectGlobal[i]) < 1e-6, `alpha 1, proposal ${i}`)
@@ -98,7 +99,7 @@ Deno.test("selectWith() scores the proposals' views mixed by the configuration's
     alpha: 0,
     topK: 3,
     globalView: TM,
-  });
+  }, CPU_KERNELS);
   const expectLocal = [0.8 / norm, 0, 1 / norm];
   local.scores.forEach((s, i) =>
     assert.ok(Math.abs(s - expectLocal[i]) < 1e-6, `alpha 0, proposal ${i}`)
@@ -112,7 +113,7 @@ Deno.test("selectWith() applies the configuration's spatial rule and top-k", asy
     alpha: 1,
     topK: 3,
     globalView: TM,
-  });
+  }, CPU_KERNELS);
   assert.deepEqual(seed.selections.map((s) => [s.index, s.rule]), [
     [1, "seed:left among top-3"],
   ]);
@@ -122,7 +123,7 @@ Deno.test("selectWith() applies the configuration's spatial rule and top-k", asy
     alpha: 1,
     topK: 1,
     globalView: TM,
-  });
+  }, CPU_KERNELS);
   assert.equal(one.selections[0].index, 0);
 });
 
@@ -143,13 +144,13 @@ Deno.test("selectWith() scores with the configuration's global view, and says wh
     alpha: 1,
     topK: 3,
     globalView: TM,
-  });
+  }, CPU_KERNELS);
   const blur = await selectWith(both, {
     spatial: "off",
     alpha: 1,
     topK: 3,
     globalView: "blur",
-  });
+  }, CPU_KERNELS);
   assert.equal(tokenMask.selections[0].index, 0);
   assert.equal(blur.selections[0].index, 1);
   await assert.rejects(
@@ -159,7 +160,27 @@ Deno.test("selectWith() scores with the configuration's global view, and says wh
         alpha: 1,
         topK: 3,
         globalView: "blur",
-      }),
+      }, CPU_KERNELS),
     /The blur global view of this job was not computed/,
   );
+});
+
+Deno.test("selectWith() scores on the kernels it is given (the segmenter's device), in one cosine call", async () => {
+  const calls: number[] = [];
+  const kernels: Pick<Kernels, "cosineSimilarity"> = {
+    cosineSimilarity(input) {
+      calls.push(input.dim);
+      // A device whose scores favour the last proposal.
+      return Promise.resolve(
+        Float32Array.from([0, 0.1, 0.9, 0, 0, 0, 0, 0, 0]),
+      );
+    },
+  };
+  const out = await selectWith(
+    JOB,
+    { spatial: "off", alpha: 1, topK: 3, globalView: TM },
+    kernels,
+  );
+  assert.deepEqual(calls, [3]);
+  assert.equal(out.selections[0].index, 2);
 });

@@ -23,12 +23,13 @@ import {
   type EvalRunOptions,
   isSpatialSentence,
   MissingImageError,
+  resumeState,
   runEvaluation,
 } from "../../pipeline/eval/run.ts";
 import { createRgbaImage, type RgbaImage } from "../../pipeline/image/rgba.ts";
 import type { Segmenter } from "../../pipeline/segmenter.ts";
 import type { ImageJob } from "../../pipeline/stages/job.ts";
-import { CPU_KERNELS } from "../../kernels/kernels.ts";
+import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
 import { rectMask, segmentedJob } from "./segmented_jobs.ts";
 
 const S = 4; // every image is 4 x 4
@@ -96,10 +97,17 @@ const OFF: AblationConfig = {
 };
 const SEED: AblationConfig = { ...OFF, spatial: "seed" };
 
-/** A segmenter that proposes MASKS on every image and points each sentence at its TARGET. */
-function fakeSegmenter(seen: ImageJob[] = []): Segmenter {
+/**
+ * A segmenter that proposes MASKS on every image and points each sentence
+ * at its TARGET; its per-image work is `features`, its kernels `kernels`.
+ */
+function fakeSegmenter(
+  seen: ImageJob[] = [],
+  kernels: Kernels = CPU_KERNELS,
+): Pick<Segmenter, "features" | "kernels"> {
   return {
-    async *stream(jobs: AsyncIterable<ImageJob>) {
+    kernels,
+    async *features(jobs: AsyncIterable<ImageJob>) {
       for await (const job of jobs) {
         seen.push(job);
         yield segmentedJob({
@@ -118,7 +126,7 @@ function fakeSegmenter(seen: ImageJob[] = []): Segmenter {
         });
       }
     },
-  } as unknown as Segmenter;
+  } as unknown as Pick<Segmenter, "features" | "kernels">;
 }
 
 interface Harness {
@@ -349,4 +357,43 @@ Deno.test("runEvaluation() measures each image's sentences in one maskOverlaps c
   assert.equal(calls, 2); // images A and C
   assert.equal(pairs, 4); // their sentences
   assert.equal(out.metrics.get(configName(OFF))!.metrics().all.n, 4);
+});
+
+Deno.test("runEvaluation() runs each image's per-image work once and scores every configuration on the segmenter's kernels", async () => {
+  const h = harness([A, C]);
+  const cosines: number[] = [];
+  let overlaps = 0;
+  const kernels: Kernels = {
+    ...CPU_KERNELS,
+    cosineSimilarity(input) {
+      cosines.push(input.dim);
+      return CPU_KERNELS.cosineSimilarity(input);
+    },
+    maskOverlaps(input) {
+      overlaps++;
+      return CPU_KERNELS.maskOverlaps(input);
+    },
+  };
+  const out = await runEvaluation({
+    ...h.options,
+    segmenter: fakeSegmenter(h.seen, kernels),
+    configs: [OFF, SEED],
+    nameConfigs: true,
+  });
+  assert.deepEqual(h.seen.map((j) => j.id), [A.id, C.id]);
+  assert.equal(cosines.length, 4); // two images x two configurations
+  assert.equal(overlaps, 2); // the segmenter's kernels, one call an image
+  assert.equal(out.metrics.get(configName(SEED))!.metrics().all.n, 4);
+});
+
+Deno.test("resumeState() gives the keys done and each configuration's metrics, unnamed lines to the main one", () => {
+  const { done, metrics } = resumeState([
+    { key: "a", i: 1, u: 2, spatial: true },
+    { key: "b", i: 3, u: 3, spatial: false, config: configName(SEED) },
+    { key: "c", i: 0, u: 1, spatial: false, config: "gone" },
+  ], [OFF, SEED]);
+  assert.deepEqual([...done], ["a", "b", "c"]);
+  assert.deepEqual([...metrics.keys()], [configName(OFF), configName(SEED)]);
+  assert.equal(metrics.get(configName(OFF))!.metrics().spatial.n, 1);
+  assert.equal(metrics.get(configName(SEED))!.metrics().all.mIoU, 100);
 });
