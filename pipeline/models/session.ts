@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import type { TensorType } from "./tensor.ts";
 import {
   type BackendName,
@@ -49,7 +50,7 @@ export async function createSession(
   model: Uint8Array,
   options: SessionOptions = {},
 ): Promise<InferenceSession> {
-  const backend = options.backend ?? "wasm";
+  const backend = options.backend ?? DEFAULTS.backend;
   const label = options.label ?? "model";
   if (options.gpuDevice && backend !== "webgpu") {
     throw new RangeError(
