@@ -43,7 +43,13 @@ import {
   ProgressReporter,
   stderrOutput,
 } from "../io/progress.ts";
-import { createSegmenter } from "../pipeline/segmenter.ts";
+import {
+  createSegmenter,
+  type SegmenterModels,
+  type SegmenterSettings,
+} from "../pipeline/segmenter.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
+import { resolveModels, resolveSettings } from "../pipeline/settings.ts";
 import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
 import {
   METHOD_OPTION_SPECS,
@@ -58,6 +64,7 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+import { commandLineMessage } from "./library_errors.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
@@ -86,13 +93,17 @@ Run:
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, printed as one table
-  --in-flight N         images worked on at once, results kept in order (default 1);
+  --in-flight N         images worked on at once, results kept in order (default ${DEFAULTS.inFlight});
                         2-4 on a GPU host overlap one image's GPU and model waits
                         with the next image's work
   --score FILE          only score a predictions file against the data; no models
 
 ${METHOD_OPTIONS_USAGE}
-  (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
+  (--alpha defaults per dataset, as in the paper: ${
+    Object.entries(DEFAULTS.alphaByDataset).map(([d, v]) => `${d} ${v}`).join(
+      ", ",
+    )
+  }; ${DEFAULTS.alpha} for --jsonl data)
 
   -h, --help            show this help
 `;
@@ -104,7 +115,12 @@ export interface EvalCommandIO {
   env?: Record<string, string | undefined>;
 }
 
-interface EvalArgs extends MethodArgs {
+/**
+ * The options of `eval`: the shared ones with the settings and models
+ * resolved (the run's report and its resume check need them before the
+ * segmenter exists), and the data and run options.
+ */
+type EvalArgs = MethodArgs & SegmenterSettings & SegmenterModels & {
   refer?: string;
   dataset: string;
   splitBy: string;
@@ -120,7 +136,7 @@ interface EvalArgs extends MethodArgs {
   ablate: boolean;
   inFlight: number;
   score?: string;
-}
+};
 
 function parseEvalArgs(args: string[]): EvalArgs | "help" {
   const { values } = parseArgs({
@@ -158,16 +174,16 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
   const splitBy = values["split-by"] ??
     (dataset === "refcocog" ? "umd" : "unc");
   const split = values.split ?? "val";
-  const alphaDefault = dataset === "refcocog" ? "0.85" : "0.95";
-  const method = methodArgs({
-    ...values,
-    alpha: values.alpha ?? (values.refer ? alphaDefault : undefined),
-  });
+  const method = methodArgs(values);
+  const alpha = method.alpha ??
+    (values.refer ? DEFAULTS.alphaByDataset[dataset] : undefined);
   const name = values.refer
     ? `${dataset}-${splitBy}-${split}`
     : basename(values.jsonl!).replace(/\.jsonl$/, "");
   return {
     ...method,
+    ...resolveModels(method),
+    ...resolveSettings({ ...method, alpha }),
     refer: values.refer,
     dataset,
     splitBy,
@@ -189,7 +205,7 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
     inFlight: numberOption(
       "in-flight",
       values["in-flight"],
-      1,
+      DEFAULTS.inFlight,
       (v) => Number.isInteger(v) && v >= 1 && v <= 16,
       "a whole number from 1 to 16",
     ),
@@ -328,7 +344,7 @@ export async function runEvalCommand(
       ? await score(a, out, err)
       : await evaluate(a, out, err, env);
   } catch (e) {
-    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    err.write(`error: ${commandLineMessage(e)}\n`);
     return e instanceof UsageError || e instanceof DatasetSelectionError
       ? 2
       : 1;

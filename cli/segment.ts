@@ -34,6 +34,7 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+import { commandLineMessage } from "./library_errors.ts";
 
 /** Usage text of `segment`. */
 export const SEGMENT_USAGE =
@@ -244,14 +245,11 @@ export async function runSegmentCommand(
     const report = {
       image: { path: a.image, width: image.width, height: image.height },
       models: {
-        clip: a.clip,
-        sam: a.sam,
-        variant: a.variant,
-        backend: a.backend,
+        ...segmenter.models,
         device: segmenter.device,
         viewsOnDevice: segmenter.viewsOnDevice,
       },
-      settings: methodSettings(a),
+      settings: methodSettings(segmenter.settings),
       proposals: result.proposals.length,
       sentences: reports,
       timings: {
@@ -269,7 +267,7 @@ export async function runSegmentCommand(
     if (a.json !== "-") out(summary(report));
     return 0;
   } catch (e) {
-    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    err.write(`error: ${commandLineMessage(e)}\n`);
     return 1;
   }
 }

@@ -216,7 +216,7 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
       ],
       [
         ["--image", "x.png", "--text", "a", "--mask-nms", "1.2"],
-        /--mask-nms must be a mask IoU from 0 to 1, not "1.2"/,
+        /--mask-nms must be a number from 0 to 1, not "1.2"/,
       ],
       [["--image", "x.png", "--text", "a", "--frobnicate"], /frobnicate/],
       [["--image", "x.png", "--text", "  "], /--text: Sentence 1 is empty/],
