@@ -37,8 +37,8 @@ import {
   ModelIntegrityError,
   ModelNotFoundError,
   ModelOfflineError,
-  pullCommand,
 } from "../pipeline/models/errors.ts";
+import { pullCommand } from "./pull_command.ts";
 import { acquireFileLock, type LockWait } from "./model_lock.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "../pipeline/models/hub.ts";
 import {

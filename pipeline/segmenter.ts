@@ -167,7 +167,7 @@ async function readJson(
     throw new SyntaxError(
       `${source.describe(spec.id, path)} is not valid JSON (${
         e instanceof Error ? e.message : e
-      }). Fetch it again: deno task models pull ${spec.id}`,
+      }). Fetch the model's files again.`,
     );
   }
 }
@@ -189,7 +189,7 @@ async function readOptionalJson(
 /** Checks the sentences of a request; returns them trimmed. */
 export function checkSentences(sentences: readonly string[]): string[] {
   if (sentences.length === 0) {
-    throw new RangeError("No sentence given: pass at least one --text.");
+    throw new RangeError("No sentence given: give at least one sentence.");
   }
   return sentences.map((s, i) => {
     if (typeof s !== "string" || s.trim().length === 0) {
@@ -302,7 +302,7 @@ export async function createSegmenter(
               source.describe(clip.id, modelFilePath(clip, variant, "vision"))
             } did not load (${
               describeError(e.cause)
-            }). Use the blurred global view (globalView "blur", --global-view blur), and report the model`,
+            }). Use the blurred global view (globalView "blur"), and report the model`,
           )
           : e;
       })

@@ -54,7 +54,7 @@ export async function createSession(
   const label = options.label ?? "model";
   if (options.gpuDevice && backend !== "webgpu") {
     throw new RangeError(
-      `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use --backend webgpu or drop the device.`,
+      `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use the webgpu backend or drop the device.`,
     );
   }
   if (options.deviceOutputs?.length && !options.gpuDevice) {
@@ -97,7 +97,7 @@ export class ModelSignatureError extends Error {
     super(
       `The ONNX model ${label} does not have the inputs/outputs oris expects: ` +
         `${problems.join("; ")}. Use a model exported in the same layout ` +
-        "(see README, Models), or check --clip/--sam.",
+        "(see README, Models), or check the clip and sam model ids.",
     );
     this.name = "ModelSignatureError";
   }

@@ -254,7 +254,7 @@ Deno.test("segment says when CLIP cannot be token-masked, and --global-view blur
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /vision_model\.onnx cannot be token-masked: no residual Add .*--global-view blur/,
+      /vision_model\.onnx cannot be token-masked: no residual Add .*\(globalView "blur"\)\. On the command line: --global-view blur\./,
     );
     const blurred = await run([...args, "--global-view", "blur"]);
     assert.equal(blurred.code, 0, blurred.stderr);

@@ -190,7 +190,7 @@ Deno.test("Segmenter.segment() rejects empty sentences with a clear error", asyn
     const image = generateScene(1003).image;
     await assert.rejects(
       () => segmenter.segment(image, []),
-      /at least one --text/,
+      /No sentence given: give at least one sentence\./,
     );
     await assert.rejects(
       () => segmenter.segment(image, ["ok", "  "]),
