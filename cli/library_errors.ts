@@ -8,7 +8,10 @@
  */
 
 import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
-import { BackendUnavailableError } from "../pipeline/models/inference.ts";
+import {
+  BackendUnavailableError,
+  ModelLoadError,
+} from "../pipeline/models/inference.ts";
 import { WebGpuUnavailableError } from "../kernels/gpu_device.ts";
 
 /** The flag that does what each kind of library error asks for. */
@@ -16,6 +19,10 @@ const FLAG_HINTS: readonly [new (...args: never[]) => Error, string][] = [
   [TokenMaskMappingError, "--global-view blur"],
   [WebGpuUnavailableError, "--device cpu"],
   [BackendUnavailableError, "choose another with --backend"],
+  [
+    ModelLoadError,
+    "`deno task models verify`, then `deno task models pull` the model again",
+  ],
 ];
 
 /**

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { commandLineMessage } from "../../cli/library_errors.ts";
 import { TokenMaskMappingError } from "../../pipeline/clip/token_mask_model.ts";
 import { WebGpuUnavailableError } from "../../kernels/gpu_device.ts";
-import { BackendUnavailableError } from "../../pipeline/models/inference.ts";
+import {
+  BackendUnavailableError,
+  ModelLoadError,
+} from "../../pipeline/models/inference.ts";
 
 Deno.test("commandLineMessage() adds the flag that applies a library error's advice", () => {
   assert.equal(
@@ -20,6 +23,10 @@ Deno.test("commandLineMessage() adds the flag that applies a library error's adv
   assert.match(
     commandLineMessage(new BackendUnavailableError("webgpu", "no adapter")),
     /no adapter\. On the command line: choose another with --backend\.$/,
+  );
+  assert.match(
+    commandLineMessage(new ModelLoadError("m.onnx", new Error("bad"))),
+    /fetch it again\. On the command line: `deno task models verify`, then `deno task models pull` the model again\.$/,
   );
 });
 
