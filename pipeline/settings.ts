@@ -149,7 +149,7 @@ export function validateSettings<T extends Partial<SegmenterOptions>>(
   checkSetting("variant", options.variant, oneOf(MODEL_VARIANTS));
   checkSetting("backend", options.backend, oneOf(BACKENDS));
   checkSetting("device", options.device, oneOf(DEVICE_CHOICES));
-  checkSetting("threads", options.threads, wholeNumber(1));
+  checkSetting("threads", options.threads, wholeNumber(0));
   checkSetting("clipBatchSize", options.clipBatchSize, wholeNumber(1));
   checkSetting("inFlight", options.inFlight, wholeNumber(1));
   for (const [i, view] of (options.extraGlobalViews ?? []).entries()) {

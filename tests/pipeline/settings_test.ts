@@ -39,6 +39,7 @@ Deno.test("validateSettings() rejects each bad value, naming the setting and wha
     [{ backend: "tpu" }, "backend", "one of wasm, webgpu, native"],
     [{ device: "npu" }, "device", "one of gpu, cpu, auto"],
     [{ inFlight: 0 }, "inFlight", "a whole number >= 1"],
+    [{ threads: -1 }, "threads", "a whole number >= 0"],
     [{ clipBatchSize: 0 }, "clipBatchSize", "a whole number >= 1"],
     [
       { extraGlobalViews: ["blur", "crop"] },
