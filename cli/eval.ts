@@ -176,7 +176,9 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" {
   const split = values.split ?? "val";
   const method = methodArgs(values);
   const alpha = method.alpha ??
-    (values.refer ? DEFAULTS.alphaByDataset[dataset] : undefined);
+    (values.refer && Object.hasOwn(DEFAULTS.alphaByDataset, dataset)
+      ? DEFAULTS.alphaByDataset[dataset]
+      : undefined);
   const name = values.refer
     ? `${dataset}-${splitBy}-${split}`
     : basename(values.jsonl!).replace(/\.jsonl$/, "");
