@@ -52,6 +52,11 @@ export type {
   SentenceResult,
 } from "./pipeline/segmenter.ts";
 
+// Every default of the method and the segmenter, and the one check of settings.
+export { DEFAULTS } from "./pipeline/defaults.ts";
+export type { Defaults } from "./pipeline/defaults.ts";
+export { validateSettings } from "./pipeline/settings.ts";
+
 // Images in memory.
 export { createRgbaImage } from "./pipeline/image/rgba.ts";
 export type { RgbaImage } from "./pipeline/image/rgba.ts";
@@ -68,6 +73,7 @@ export type { BackendName } from "./pipeline/models/inference.ts";
 export type { DeviceChoice } from "./kernels/choose.ts";
 
 // Errors.
+export { SettingError } from "./pipeline/setting_error.ts";
 export {
   InvalidModelIdError,
   ModelAccessError,

@@ -16,7 +16,12 @@ import {
 import { memorySource } from "../pipeline/models/source.ts";
 import { writePng } from "../io/image_file.ts";
 import { encodePng } from "../pipeline/image/png_encode.ts";
-import { type BackendName, parseBackend } from "../pipeline/models/session.ts";
+import {
+  type BackendName,
+  BACKENDS,
+  parseBackend,
+} from "../pipeline/models/session.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
 import { maskIou } from "../kernels/mask_iou/cpu.ts";
 import { createSegmenter } from "../pipeline/segmenter.ts";
 import { parseCommandLine } from "./command_line.ts";
@@ -25,7 +30,9 @@ import { sentenceOverlay } from "./segment.ts";
 
 /** Usage text of `demo`. */
 export const DEMO_USAGE =
-  `Usage: deno task demo [--seed N] [--out DIR] [--backend wasm|webgpu|native]
+  `Usage: deno task demo [--seed N] [--out DIR] [--backend ${
+    BACKENDS.join("|")
+  }]
 
 Generates a synthetic scene (flat coloured shapes), segments its sentences with
 the tiny demo models (built in memory, offline), and writes the scene and one overlay per
@@ -33,14 +40,15 @@ sentence to DIR (default out/demo).
 
   --seed N       scene to generate (default 7)
   --out DIR      output folder (default out/demo)
-  --backend B    inference backend (default wasm)
+  --backend B    inference backend (default ${DEFAULTS.backend})
   -h, --help     show this help
 `;
 
 interface DemoArgs {
   seed: number;
   dir: string;
-  backend: BackendName;
+  /** The backend asked for; undefined: the library's default. */
+  backend?: BackendName;
 }
 
 function parseDemoArgs(args: string[]): DemoArgs | "help" {
@@ -64,7 +72,9 @@ function parseDemoArgs(args: string[]): DemoArgs | "help" {
       "a whole number >= 0",
     ),
     dir: values.out ?? "out/demo",
-    backend: parseBackend(values.backend ?? "wasm"),
+    backend: values.backend === undefined
+      ? undefined
+      : parseBackend(values.backend),
   };
 }
 

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { annotationToMask } from "../pipeline/datasets/coco_mask.ts";
 import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
-import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
+import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
 import {
   type AblationConfig,
@@ -47,7 +47,13 @@ import {
   ProgressReporter,
   stderrOutput,
 } from "../io/progress.ts";
-import { createSegmenter } from "../pipeline/segmenter.ts";
+import {
+  createSegmenter,
+  type SegmenterModels,
+  type SegmenterSettings,
+} from "../pipeline/segmenter.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
+import { resolveModels, resolveSettings } from "../pipeline/settings.ts";
 import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
 import {
   METHOD_OPTION_SPECS,
@@ -64,6 +70,7 @@ import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
 import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
+import { commandLineMessage } from "./library_errors.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
@@ -94,7 +101,7 @@ Run:
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, printed as one table
-  --in-flight N         images worked on at once, results kept in order (default 1);
+  --in-flight N         images worked on at once, results kept in order (default ${DEFAULTS.inFlight});
                         2-4 on a GPU host overlap one image's GPU and model waits
                         with the next image's work
   --score FILE          only score a predictions file against the data; no models
@@ -107,7 +114,11 @@ Run:
                         (and examples.png when --images DIR is given)
 
 ${METHOD_OPTIONS_USAGE}
-  (--alpha defaults to 0.95 for refcoco and refcoco+, 0.85 otherwise, as in the paper)
+  (--alpha defaults per dataset, as in the paper: ${
+    Object.entries(DEFAULTS.alphaByDataset).map(([d, v]) => `${d} ${v}`).join(
+      ", ",
+    )
+  }; ${DEFAULTS.alpha} for --jsonl data)
 
   -h, --help            show this help
 `;
@@ -119,7 +130,12 @@ export interface EvalCommandIO {
   env?: Record<string, string | undefined>;
 }
 
-interface EvalArgs extends MethodArgs {
+/**
+ * The options of `eval`: the shared ones with the settings and models
+ * resolved (the run's report and its resume check need them before the
+ * segmenter exists), and the data and run options.
+ */
+type EvalArgs = MethodArgs & SegmenterSettings & SegmenterModels & {
   refer?: string;
   dataset: string;
   splitBy: string;
@@ -136,7 +152,7 @@ interface EvalArgs extends MethodArgs {
   inFlight: number;
   score?: string;
   shard?: Shard;
-}
+};
 
 function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
   const { values, positionals } = parseArgs({
@@ -187,16 +203,18 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
   const splitBy = values["split-by"] ??
     (dataset === "refcocog" ? "umd" : "unc");
   const split = values.split ?? "val";
-  const alphaDefault = dataset === "refcocog" ? "0.85" : "0.95";
-  const method = methodArgs({
-    ...values,
-    alpha: values.alpha ?? (values.refer ? alphaDefault : undefined),
-  });
+  const method = methodArgs(values);
+  const alpha = method.alpha ??
+    (values.refer && Object.hasOwn(DEFAULTS.alphaByDataset, dataset)
+      ? DEFAULTS.alphaByDataset[dataset]
+      : undefined);
   const name = values.refer
     ? `${dataset}-${splitBy}-${split}`
     : basename(values.jsonl!).replace(/\.jsonl$/, "");
   return {
     ...method,
+    ...resolveModels(method),
+    ...resolveSettings({ ...method, alpha }),
     refer: values.refer,
     dataset,
     splitBy,
@@ -218,7 +236,7 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
     inFlight: numberOption(
       "in-flight",
       values["in-flight"],
-      1,
+      DEFAULTS.inFlight,
       (v) => Number.isInteger(v) && v >= 1 && v <= 16,
       "a whole number from 1 to 16",
     ),
@@ -361,8 +379,8 @@ export async function runEvalCommand(
       ? await score(a, out, err)
       : await evaluate(a, out, err, env);
   } catch (e) {
-    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof UsageError || e instanceof DatasetSelectionError ||
+    err.write(`error: ${commandLineMessage(e)}\n`);
+    return e instanceof UsageError || e instanceof DatasetNotFoundError ||
         e instanceof ShardMergeError || e instanceof ShardFolderError
       ? 2
       : 1;

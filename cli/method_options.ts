@@ -7,18 +7,10 @@
  */
 
 import {
-  DEFAULT_CLIP,
-  DEFAULT_SAM,
-  DEFAULT_VARIANT,
   MODEL_VARIANTS,
-  type ModelVariant,
   resolveModelSpec,
 } from "../pipeline/models/registry.ts";
-import {
-  type BackendName,
-  BACKENDS,
-  parseBackend,
-} from "../pipeline/models/session.ts";
+import { BACKENDS, parseBackend } from "../pipeline/models/session.ts";
 import type { ModelSource } from "../pipeline/models/source.ts";
 import {
   lockWaitMessage,
@@ -26,24 +18,17 @@ import {
   modelStoreOptionsFromEnv,
 } from "../io/model_store.ts";
 import { type ProgressOutput, ProgressReporter } from "../io/progress.ts";
-import { MASK_GENERATOR_DEFAULTS } from "../pipeline/sam/mask_generator.ts";
-import {
-  SEGMENTER_DEFAULTS,
-  type SegmenterOptions,
-  type SegmenterProgress,
+import { DEFAULTS } from "../pipeline/defaults.ts";
+import type {
+  SegmenterOptions,
+  SegmenterProgress,
+  SegmenterSettings,
 } from "../pipeline/segmenter.ts";
-import {
-  defaultTopK,
-  SPATIAL_MODES,
-  type SpatialMode,
-} from "../pipeline/stages/select.ts";
-import {
-  GLOBAL_VIEWS,
-  type GlobalView,
-  VIEW_RESIZES,
-  type ViewResize,
-} from "../pipeline/stages/regions.ts";
-import { DEVICE_CHOICES, type DeviceChoice } from "../kernels/choose.ts";
+import { validateSettings } from "../pipeline/settings.ts";
+import { SettingError } from "../pipeline/setting_error.ts";
+import { SPATIAL_MODES } from "../pipeline/stages/select.ts";
+import { GLOBAL_VIEWS, VIEW_RESIZES } from "../pipeline/stages/regions.ts";
+import { DEVICE_CHOICES } from "../kernels/choose.ts";
 import { downloadProgress } from "./download_progress.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -67,46 +52,47 @@ export const METHOD_OPTION_SPECS = {
   "mask-nms": { type: "string" },
 } as const;
 
-/** Help text of the shared options. */
+const D = DEFAULTS;
+
+/** Help text of the shared options; every "(default X)" comes from {@linkcode DEFAULTS}. */
 export const METHOD_OPTIONS_USAGE = `Models:
   --models DIR          read models from a local folder in the hub layout; no network
-  --clip ID             CLIP repository (default ${DEFAULT_CLIP})
-  --sam ID              SAM repository (default ${DEFAULT_SAM})
-  --variant V           ${
-  MODEL_VARIANTS.join(", ")
-} (default ${DEFAULT_VARIANT})
+  --clip ID             CLIP repository (default ${D.clip})
+  --sam ID              SAM repository (default ${D.sam})
+  --variant V           ${MODEL_VARIANTS.join(", ")} (default ${D.variant})
   --offline             use only the model cache (also HF_HUB_OFFLINE=1)
-  --backend B           ${BACKENDS.join(", ")} (default wasm)
+  --backend B           ${BACKENDS.join(", ")} (default ${D.backend})
   --device D            where the crop/blur/cosine/mask kernels run: ${
   DEVICE_CHOICES.join(", ")
 }
-                        (default auto: on a real, non-software adapter, WebGPU for
-                        the calls big enough to repay a GPU round trip);
+                        (default ${D.device}; auto: on a real, non-software adapter, WebGPU
+                        for the calls big enough to repay a GPU round trip);
                         with --backend webgpu the models share the kernels' GPU
                         device and CLIP's views never leave it
 
 Method:
-  --spatial MODE        ${
-  SPATIAL_MODES.join(", ")
-} (default ${SEGMENTER_DEFAULTS.spatial})
-  --top-k K             candidates the spatial rule compares (default 4 for extended, 3 for seed)
-  --alpha A             weight of the global view (default ${SEGMENTER_DEFAULTS.alpha})
+  --spatial MODE        ${SPATIAL_MODES.join(", ")} (default ${D.spatial})
+  --top-k K             candidates the spatial rule compares (default ${
+  SPATIAL_MODES.filter((m) => m !== "off").map((m) => `${D.topK[m]} for ${m}`)
+    .join(", ")
+})
+  --alpha A             weight of the global view (default ${D.alpha})
   --global-view V       ${
   GLOBAL_VIEWS.join(", ")
-} (default ${SEGMENTER_DEFAULTS.globalView}): token-mask runs CLIP once
+} (default ${D.globalView}): token-mask runs CLIP once
                         over the whole image and zeroes the patches outside each
                         mask in its last 3 blocks (the reference's global view);
                         blur blurs the outside, one CLIP pass per proposal
   --view-resize R       ${
   VIEW_RESIZES.join(", ")
-} (default ${SEGMENTER_DEFAULTS.viewResize}): how views and patch grids are
+} (default ${D.viewResize}): how views and patch grids are
                         resized; bilinear is torchvision's tensor resize before
                         0.17, as the reference code ran
-  --beta B              weight of the sentence against its noun phrase (default ${SEGMENTER_DEFAULTS.beta})
-  --points-per-side N   SAM point grid (default ${MASK_GENERATOR_DEFAULTS.pointsPerSide})
-  --points-per-batch N  SAM prompts per decoder call (default ${MASK_GENERATOR_DEFAULTS.pointsPerBatch})
+  --beta B              weight of the sentence against its noun phrase (default ${D.beta})
+  --points-per-side N   SAM point grid (default ${D.generator.pointsPerSide})
+  --points-per-batch N  SAM prompts per decoder call (default ${D.generator.pointsPerBatch})
   --mask-nms IOU        after box NMS, drop proposals whose mask IoU with a better
-                        one exceeds IOU; fewer CLIP views (default ${MASK_GENERATOR_DEFAULTS.maskNmsThresh} = off)`;
+                        one exceeds IOU; fewer CLIP views (default ${D.generator.maskNmsThresh} = off)`;
 
 /** The shared options' values as parseArgs returns them. */
 export type MethodOptionValues = {
@@ -116,25 +102,33 @@ export type MethodOptionValues = {
     : string;
 };
 
-/** The validated shared options. */
-export interface MethodArgs {
-  models?: string;
-  clip: string;
-  sam: string;
-  variant: ModelVariant;
-  offline: boolean;
-  backend: BackendName;
-  device: DeviceChoice;
-  spatial: SpatialMode;
-  topK: number;
-  alpha: number;
-  beta: number;
-  globalView: GlobalView;
-  viewResize: ViewResize;
-  pointsPerSide: number;
-  pointsPerBatch: number;
-  maskNmsThresh: number;
-}
+/**
+ * The shared options as given: the createSegmenter() options the user
+ * named, every other one undefined (the library resolves it from
+ * {@linkcode DEFAULTS}), and where the models come from.
+ */
+export type MethodArgs =
+  & Pick<
+    SegmenterOptions,
+    | "clip"
+    | "sam"
+    | "variant"
+    | "backend"
+    | "device"
+    | "spatial"
+    | "topK"
+    | "alpha"
+    | "beta"
+    | "globalView"
+    | "viewResize"
+    | "generator"
+  >
+  & {
+    /** A local models folder in the hub layout (--models). */
+    models?: string;
+    /** Use only the model cache (--offline). */
+    offline: boolean;
+  };
 
 /** Parses a number option, with a clear error. */
 export function numberOption(
@@ -166,111 +160,99 @@ export function choiceOption<T extends string>(
   return value as T;
 }
 
-const unit = (v: number) => v >= 0 && v <= 1;
-const whole = (max: number) => (v: number) =>
-  Number.isInteger(v) && v >= 1 && v <= max;
+/** The flag of each setting the shared options set. */
+const FLAG_OF: Readonly<Record<string, keyof MethodOptionValues>> = {
+  clip: "clip",
+  sam: "sam",
+  variant: "variant",
+  backend: "backend",
+  device: "device",
+  spatial: "spatial",
+  topK: "top-k",
+  alpha: "alpha",
+  beta: "beta",
+  globalView: "global-view",
+  viewResize: "view-resize",
+  "generator.pointsPerSide": "points-per-side",
+  "generator.pointsPerBatch": "points-per-batch",
+  "generator.maskNmsThresh": "mask-nms",
+};
 
-/** Validates the shared options; throws {@linkcode UsageError}. */
+/** A number option's value: undefined when not given, NaN when not a number. */
+function numberValue(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return value.trim() === "" ? NaN : Number(value);
+}
+
+/**
+ * Reads the shared options: what the user gave, every other one left
+ * undefined; the values are checked by the library's one check
+ * ({@linkcode validateSettings}), whose errors come back as a
+ * {@linkcode UsageError} naming the flag.
+ */
 export function methodArgs(values: MethodOptionValues): MethodArgs {
-  const variant = choiceOption(
-    "variant",
-    values.variant ?? DEFAULT_VARIANT,
-    MODEL_VARIANTS,
-  );
-  const spatial = choiceOption(
-    "spatial",
-    values.spatial ?? SEGMENTER_DEFAULTS.spatial,
-    SPATIAL_MODES,
-  );
-  let backend: BackendName;
+  let backend;
   try {
-    backend = parseBackend(values.backend ?? "wasm");
+    backend = values.backend === undefined
+      ? undefined
+      : parseBackend(values.backend);
   } catch (e) {
     throw new UsageError(`--backend: ${(e as Error).message}`);
   }
-  const globalView = choiceOption(
-    "global-view",
-    values["global-view"] ?? SEGMENTER_DEFAULTS.globalView,
-    GLOBAL_VIEWS,
-  );
-  const viewResize = choiceOption(
-    "view-resize",
-    values["view-resize"] ?? SEGMENTER_DEFAULTS.viewResize,
-    VIEW_RESIZES,
-  );
-  const device = choiceOption(
-    "device",
-    values.device ?? "auto",
-    DEVICE_CHOICES,
-  );
-  return {
-    device,
+  const generator = {
+    pointsPerSide: numberValue(values["points-per-side"]),
+    pointsPerBatch: numberValue(values["points-per-batch"]),
+    maskNmsThresh: numberValue(values["mask-nms"]),
+  };
+  const args: MethodArgs = {
     models: values.models,
-    clip: values.clip ?? DEFAULT_CLIP,
-    sam: values.sam ?? DEFAULT_SAM,
-    variant,
+    clip: values.clip,
+    sam: values.sam,
+    variant: values.variant as MethodArgs["variant"],
     offline: values.offline ?? false,
     backend,
-    spatial,
-    globalView,
-    viewResize,
-    topK: numberOption(
-      "top-k",
-      values["top-k"],
-      defaultTopK(spatial),
-      whole(100),
-      "a whole number from 1 to 100",
-    ),
-    alpha: numberOption(
-      "alpha",
-      values.alpha,
-      SEGMENTER_DEFAULTS.alpha,
-      unit,
-      "a number from 0 to 1",
-    ),
-    beta: numberOption(
-      "beta",
-      values.beta,
-      SEGMENTER_DEFAULTS.beta,
-      unit,
-      "a number from 0 to 1",
-    ),
-    pointsPerSide: numberOption(
-      "points-per-side",
-      values["points-per-side"],
-      MASK_GENERATOR_DEFAULTS.pointsPerSide,
-      whole(128),
-      "a whole number from 1 to 128",
-    ),
-    pointsPerBatch: numberOption(
-      "points-per-batch",
-      values["points-per-batch"],
-      MASK_GENERATOR_DEFAULTS.pointsPerBatch,
-      whole(1024),
-      "a whole number from 1 to 1024",
-    ),
-    maskNmsThresh: numberOption(
-      "mask-nms",
-      values["mask-nms"],
-      MASK_GENERATOR_DEFAULTS.maskNmsThresh,
-      unit,
-      "a mask IoU from 0 to 1",
-    ),
+    device: values.device as MethodArgs["device"],
+    spatial: values.spatial as MethodArgs["spatial"],
+    topK: numberValue(values["top-k"]),
+    alpha: numberValue(values.alpha),
+    beta: numberValue(values.beta),
+    globalView: values["global-view"] as MethodArgs["globalView"],
+    viewResize: values["view-resize"] as MethodArgs["viewResize"],
+    generator: Object.values(generator).some((v) => v !== undefined)
+      ? generator
+      : undefined,
   };
+  try {
+    return validateSettings(args);
+  } catch (e) {
+    throw e instanceof SettingError ? usageErrorOf(e, values) : e;
+  }
 }
 
-/** The settings part of a JSON report. */
-export function methodSettings(a: MethodArgs): Record<string, unknown> {
+/** The command-line wording of a setting's error: the flag, what it must be, what it got. */
+function usageErrorOf(e: SettingError, values: MethodOptionValues) {
+  const flag = FLAG_OF[e.setting];
+  if (!flag) return e;
+  return new UsageError(
+    `--${flag} must be ${e.expected}, not ${JSON.stringify(values[flag])}`,
+  );
+}
+
+/**
+ * The settings part of a JSON report: the method's settings in force
+ * (a segmenter's `settings`, or `resolveSettings` of the options).
+ */
+export function methodSettings(s: SegmenterSettings): Record<string, unknown> {
   return {
-    spatial: a.spatial,
-    topK: a.topK,
-    alpha: a.alpha,
-    beta: a.beta,
-    globalView: a.globalView,
-    viewResize: a.viewResize,
-    pointsPerSide: a.pointsPerSide,
-    pointsPerBatch: a.pointsPerBatch,
-    maskNmsThresh: a.maskNmsThresh,
+    spatial: s.spatial,
+    topK: s.topK,
+    alpha: s.alpha,
+    beta: s.beta,
+    globalView: s.globalView,
+    viewResize: s.viewResize,
+    pointsPerSide: s.generator.pointsPerSide,
+    pointsPerBatch: s.generator.pointsPerBatch,
+    maskNmsThresh: s.generator.maskNmsThresh,
   };
 }
 
@@ -288,12 +270,19 @@ export async function openModels(
     onProgress: downloadProgress(err).onProgress,
     onLockWait: (wait) => err.write(lockWaitMessage(wait) + "\n"),
   });
-  await store.ensure(resolveModelSpec(a.clip, "clip"), a.variant);
-  await store.ensure(resolveModelSpec(a.sam, "sam"), a.variant);
+  const variant = a.variant ?? DEFAULTS.variant;
+  await store.ensure(
+    resolveModelSpec(a.clip ?? DEFAULTS.clip, "clip"),
+    variant,
+  );
+  await store.ensure(resolveModelSpec(a.sam ?? DEFAULTS.sam, "sam"), variant);
   return store;
 }
 
-/** createSegmenter() options from the shared options (source and progress apart). */
+/**
+ * createSegmenter() options from the shared options: only what the user
+ * gave, every other option undefined, so the library's defaults apply.
+ */
 export function segmenterOptions(
   a: MethodArgs,
   source: ModelSource,
@@ -312,11 +301,7 @@ export function segmenterOptions(
     beta: a.beta,
     globalView: a.globalView,
     viewResize: a.viewResize,
-    generator: {
-      pointsPerSide: a.pointsPerSide,
-      pointsPerBatch: a.pointsPerBatch,
-      maskNmsThresh: a.maskNmsThresh,
-    },
+    generator: a.generator,
     onProgress,
   };
 }

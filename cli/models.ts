@@ -18,7 +18,8 @@ import {
   verifyModel,
 } from "../io/model_cache.ts";
 import { type ModelEnv, readModelEnv } from "../io/model_env.ts";
-import { ModelError, pullCommand } from "../pipeline/models/errors.ts";
+import { ModelError } from "../pipeline/models/errors.ts";
+import { pullCommand } from "../io/pull_command.ts";
 import {
   DEFAULT_CLIP,
   DEFAULT_SAM,

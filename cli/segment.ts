@@ -34,6 +34,7 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+import { commandLineMessage } from "./library_errors.ts";
 
 /** Usage text of `segment`. */
 export const SEGMENT_USAGE =
@@ -269,14 +270,11 @@ export async function runSegmentCommand(
     const report = {
       image: { path: a.image, width: image.width, height: image.height },
       models: {
-        clip: a.clip,
-        sam: a.sam,
-        variant: a.variant,
-        backend: a.backend,
+        ...segmenter.models,
         device: segmenter.device,
         viewsOnDevice: segmenter.viewsOnDevice,
       },
-      settings: methodSettings(a),
+      settings: methodSettings(segmenter.settings),
       proposals: result.proposals.length,
       sentences: reports,
       timings: {
@@ -298,7 +296,7 @@ export async function runSegmentCommand(
       err.write("interrupted: stopped before writing any result\n");
       return INTERRUPTED_EXIT_CODE;
     }
-    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    err.write(`error: ${commandLineMessage(e)}\n`);
     return 1;
   }
 }

@@ -14,8 +14,10 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULTS } from "../pipeline/defaults.ts";
+import { validateSettings } from "../pipeline/settings.ts";
+import { SettingError } from "../pipeline/setting_error.ts";
 import {
-  EXTENDED_DEFAULTS,
   type ExtendedCandidate,
   type ImageSize,
   selectCandidate,
@@ -24,6 +26,9 @@ import { parseSpatial } from "../pipeline/spatial/parse.ts";
 import { selectSeed } from "../pipeline/spatial/seed.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
+
+/** Spatial selection modes of the command. */
+export const SPATIAL_COMMAND_MODES = ["extended", "seed"] as const;
 
 /** Usage text of `spatial`. */
 export const SPATIAL_USAGE =
@@ -37,19 +42,18 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
                         {"box": [x, y, w, h], "score": s} with optional "area",
                         "centroid": [x, y], "anchorScore" and "nounScore"
   --image-size WxH      the image's width and height in pixels, e.g. 640x480
-  --mode MODE           extended (default) or seed (the paper's 10-word rule)
-  --k K                 most candidates compared (default ${EXTENDED_DEFAULTS.k}; seed: 3)
+  --mode MODE           extended or seed (the paper's 10-word rule; default ${DEFAULTS.spatial})
+  --top-k K             most candidates compared (default ${
+    SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
+  })
   --margin M            extended: pool margin in standard deviations of the
-                        scores (default ${EXTENDED_DEFAULTS.margin})
+                        scores (default ${DEFAULTS.selector.margin})
   --explain             add the sentence's spatial parse to the output
   -h, --help            show this help
 
 Example:
   deno task spatial --text "second giraffe from the left" --candidates boxes.json --image-size 640x480
 `;
-
-/** Spatial selection modes of the command. */
-export const SPATIAL_COMMAND_MODES = ["extended", "seed"] as const;
 
 /** The candidates file is unreadable, not JSON, or not a list of candidates. */
 export class CandidateFileError extends Error {
@@ -281,7 +285,8 @@ interface SpatialArgs {
   candidates: string;
   imageSize: ImageSize;
   mode: (typeof SPATIAL_COMMAND_MODES)[number];
-  k?: number;
+  /** Most candidates compared; undefined: the mode's default. */
+  topK?: number;
   margin?: number;
   explain: boolean;
 }
@@ -296,7 +301,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
       candidates: { type: "string" },
       "image-size": { type: "string" },
       mode: { type: "string" },
-      k: { type: "string" },
+      "top-k": { type: "string" },
       margin: { type: "string" },
       explain: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -314,7 +319,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
   if (!values["image-size"]) {
     throw new UsageError("--image-size WxH is required, e.g. 640x480");
   }
-  const mode = values.mode ?? "extended";
+  const mode = values.mode ?? DEFAULTS.spatial;
   if (!(SPATIAL_COMMAND_MODES as readonly string[]).includes(mode)) {
     throw new UsageError(
       `--mode must be one of ${SPATIAL_COMMAND_MODES.join(", ")}; got ${
@@ -322,12 +327,15 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
       }`,
     );
   }
-  const k = values.k === undefined ? undefined : Number(values.k);
-  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) {
+  const topK = values["top-k"] === undefined
+    ? undefined
+    : Number(values["top-k"]);
+  try {
+    validateSettings({ topK });
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
     throw new UsageError(
-      `--k must be a whole number of at least 1; got ${
-        JSON.stringify(values.k)
-      }`,
+      `--top-k must be ${e.expected}; got ${JSON.stringify(values["top-k"])}`,
     );
   }
   const margin = values.margin === undefined
@@ -348,7 +356,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
     candidates: values.candidates,
     imageSize: parseImageSize(values["image-size"]),
     mode: mode as SpatialArgs["mode"],
-    k,
+    topK,
     margin,
     explain: values.explain ?? false,
   };
@@ -396,9 +404,9 @@ export async function runSpatialCommand(
     );
     const parse = parseSpatial(a.text);
     const { index, rule } = a.mode === "seed"
-      ? selectSeed(a.text, candidates, a.k ?? 3)
+      ? selectSeed(a.text, candidates, a.topK)
       : selectCandidate(parse, candidates, a.imageSize, {
-        ...(a.k !== undefined ? { k: a.k } : {}),
+        ...(a.topK !== undefined ? { k: a.topK } : {}),
         ...(a.margin !== undefined ? { margin: a.margin } : {}),
       });
     out(

@@ -10,7 +10,7 @@ import {
   parseJsonl,
   splitLines,
 } from "../pipeline/datasets/jsonl.ts";
-import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
+import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
 
 /**
@@ -25,7 +25,7 @@ import type { DatasetImage } from "../pipeline/datasets/types.ts";
  * }
  * ```
  *
- * @throws {DatasetSelectionError} when the file does not exist
+ * @throws {DatasetNotFoundError} when the file does not exist
  */
 export async function* readLines(path: string): AsyncGenerator<string> {
   let file: Deno.FsFile;
@@ -33,7 +33,7 @@ export async function* readLines(path: string): AsyncGenerator<string> {
     file = await Deno.open(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new DatasetSelectionError(
+      throw new DatasetNotFoundError(
         `no dataset file at ${path}`,
         "check the path (a JSONL dataset is one file, one image per line)",
       );
@@ -61,7 +61,7 @@ export async function* readLines(path: string): AsyncGenerator<string> {
  * @param path the .jsonl file
  * @param options a source name for messages (default: the path)
  * @throws {DatasetFormatError} for a malformed line, naming the line and the field
- * @throws {DatasetSelectionError} when the file does not exist
+ * @throws {DatasetNotFoundError} when the file does not exist
  */
 export function readJsonlDataset(
   path: string,

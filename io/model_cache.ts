@@ -43,7 +43,7 @@ export function resolveCacheDir(env: ModelEnv = readModelEnv()): string {
   if (home) return resolve(home, ".cache", "oris");
   throw new Error(
     "cannot choose a model cache folder: HOME is not set; set ORIS_CACHE to " +
-      "a folder (or pass --cache DIR)",
+      "a folder, or give the store a cacheDir",
   );
 }
 

@@ -45,8 +45,8 @@ import {
   ModelIntegrityError,
   ModelNotFoundError,
   ModelOfflineError,
-  pullCommand,
 } from "../pipeline/models/errors.ts";
+import { pullCommand } from "./pull_command.ts";
 import { acquireFileLock, type LockWait } from "./model_lock.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "../pipeline/models/hub.ts";
 import {
@@ -676,12 +676,12 @@ export class ModelStore implements ModelSource {
       ? "is missing"
       : `is ${describeFileState(status)}`;
     return new ModelNotFoundError(
-      `--models ${dir}: ${status.localPath} ${what}. The folder must hold ` +
+      `models folder ${dir} (localDir): ${status.localPath} ${what}. The folder must hold ` +
         `each model as ${join(dir, "{owner}", "{name}", "{path}")}, like the ` +
         `cache (${join(modelDir(dir, repo), path)}); fill it with ` +
         `\`${
           pullCommand(repo)
-        } --cache ${dir}\`, or leave out --models to use the cache`,
+        } --cache ${dir}\`, or read from the cache instead (no localDir)`,
       { repo, path },
     );
   }
@@ -700,10 +700,10 @@ export class ModelStore implements ModelSource {
       revision,
     }));
     return new ModelOfflineError(
-      `offline (HF_HUB_OFFLINE or --offline), and the cache lacks files of ` +
+      `offline (HF_HUB_OFFLINE or the offline option), and the cache lacks files of ` +
         `${repo} (in ${modelDir(this.cacheDir, repo)}): ${list}. Run \`${
           pullCommand(repo, { ...hint, revision: this.revision })
-        }\` while online, or point --models at a folder that has the files`,
+        }\` while online, or read from a models folder (localDir) that has the files`,
       refs,
     );
   }

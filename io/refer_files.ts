@@ -8,18 +8,18 @@
  */
 
 import { join } from "node:path";
-import { DatasetSelectionError } from "../pipeline/datasets/errors.ts";
+import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
 import {
   buildReferSplit,
-  checkReferSelection,
+  checkReferSplitName,
   REFER_SPLITS_BY,
   referRefsFileName,
-  type ReferSelection,
   type ReferSplit,
+  type ReferSplitName,
 } from "../pipeline/datasets/refer.ts";
 
 /** Options of {@link loadRefer}. */
-export interface LoadReferOptions extends ReferSelection {
+export interface LoadReferOptions extends ReferSplitName {
   /** The folder that holds refcoco/, refcoco+/ and refcocog/. */
   root: string;
   /** Stop on refs whose annotation or image is missing (see buildReferSplit). */
@@ -63,7 +63,7 @@ async function readOrExplain(
     return await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new DatasetSelectionError(
+      throw new DatasetNotFoundError(
         `no file at ${path}`,
         `${await whatIsThere(root, dataset)}; unpack ${dataset}.zip of the ` +
           `REFER download (github.com/lichengunc/refer) into ${root}`,
@@ -91,7 +91,7 @@ async function readOrExplain(
  * console.log(describeReferSplit(train)); // refcocog (umd) train: 3 images, ...
  * ```
  *
- * @throws {DatasetSelectionError} for an unknown dataset / splits-by, missing files (saying what the folder holds), or an empty split (listing the splits present)
+ * @throws {DatasetNotFoundError} for an unknown dataset / splits-by, missing files (saying what the folder holds), or an empty split (listing the splits present)
  * @throws {DatasetFormatError} for files that are not what REFER writes
  * @throws {PickleError} for a corrupt or truncated refs file
  * @throws {DatasetIntegrityError} under `strict`, for refs whose annotation or image is missing
@@ -99,7 +99,7 @@ async function readOrExplain(
 export async function loadRefer(
   options: LoadReferOptions,
 ): Promise<ReferSplit> {
-  const dataset = checkReferSelection(options);
+  const dataset = checkReferSplitName(options);
   const dir = join(options.root, dataset);
   const refsPath = join(dir, referRefsFileName(options.splitBy));
   const instancesPath = join(dir, "instances.json");

@@ -15,6 +15,7 @@ import {
 } from "./gpu_device.ts";
 import { CPU_KERNELS, gpuKernels, type Kernels } from "./kernels.ts";
 import { routedKernels } from "./route.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
 
 /** Where the per-image kernels run. */
 export type DeviceChoice = "gpu" | "cpu" | "auto";
@@ -48,7 +49,7 @@ export const WEBGPU_ACCESS: GpuAccess = { probe: probeGpu, open: gpuContext };
  * ```
  */
 export async function chooseKernels(
-  device: DeviceChoice = "auto",
+  device: DeviceChoice = DEFAULTS.device,
   webgpu: GpuAccess = WEBGPU_ACCESS,
 ): Promise<Kernels> {
   switch (device) {

@@ -40,14 +40,14 @@ export interface GpuAdapterSummary {
 }
 
 const INSTALL_HINT =
-  "install a Vulkan driver (Debian/Ubuntu: `apt-get install mesa-vulkan-drivers libvulkan1` gives the CPU adapter lavapipe; on an NVIDIA host put libvulkan.so.1 on LD_LIBRARY_PATH and set DENO_WEBGPU_BACKEND=vulkan), or run with --device cpu";
+  'install a Vulkan driver (Debian/Ubuntu: `apt-get install mesa-vulkan-drivers libvulkan1` gives the CPU adapter lavapipe; on an NVIDIA host put libvulkan.so.1 on LD_LIBRARY_PATH and set DENO_WEBGPU_BACKEND=vulkan), or use the CPU kernels (device "cpu")';
 
 /** Finds the WebGPU entry point, or explains why there is none. */
 function gpuApi(): GPU {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (!gpu) {
     throw new WebGpuUnavailableError(
-      "WebGPU is not available in this runtime (navigator.gpu is undefined): use Deno 2 or a browser with WebGPU, or run with --device cpu.",
+      'WebGPU is not available in this runtime (navigator.gpu is undefined): use Deno 2 or a browser with WebGPU, or use the CPU kernels (device "cpu").',
     );
   }
   return gpu;

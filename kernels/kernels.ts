@@ -1,8 +1,8 @@
 /**
  * The set of kernels the pipeline runs its per-image hot work on. The CPU
  * twins are always available; {@linkcode GPU_KERNELS} runs the same
- * contracts as WebGPU compute kernels, and `chooseKernels` (select.ts)
- * picks one set for a `--device` choice.
+ * contracts as WebGPU compute kernels, and `chooseKernels` (choose.ts)
+ * picks one set for a device choice.
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * The kernels: batched mask cropping and blurring, cosine similarity, mask
  * IoU and SAM's mask-logit postprocessing, each as a WGSL compute kernel
  * with a CPU twin that computes the same values. {@linkcode chooseKernels}
- * picks GPU or CPU for a `--device` choice; {@linkcode routedKernels} sends
+ * picks GPU or CPU for a device choice; {@linkcode routedKernels} sends
  * small batches to the CPU.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Per-call choice between the GPU kernels and their CPU twins, for
- * `--device auto` on a real GPU: a call goes to the GPU only when its CPU
+ * device "auto" on a real GPU: a call goes to the GPU only when its CPU
  * twin would take longer than a GPU round trip. Every WebGPU call ends in
  * a readback that costs about 12 ms on an H100 whatever its size (under
  * Deno 2.9, `mapAsync` polls then sleeps 10 ms), while the cosine

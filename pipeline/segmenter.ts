@@ -10,7 +10,7 @@
 import type { ClipNormalisation } from "../kernels/clip_views.ts";
 import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
 import type { Kernels } from "../kernels/kernels.ts";
-import { chooseKernels, type DeviceChoice } from "../kernels/choose.ts";
+import { chooseKernels } from "../kernels/choose.ts";
 import { ClipTextEncoder } from "./clip/text.ts";
 import { CLIP_VISION_SIGNATURE, ClipVisionEncoder } from "./clip/vision.ts";
 import {
@@ -21,10 +21,8 @@ import {
 } from "./clip/token_mask_model.ts";
 import { visionGeometry } from "./clip/_vit_geometry.ts";
 import type { RgbaImage } from "./image/rgba.ts";
+import { DEFAULTS } from "./defaults.ts";
 import {
-  DEFAULT_CLIP,
-  DEFAULT_SAM,
-  DEFAULT_VARIANT,
   modelFilePath,
   type ModelRole,
   type ModelSpec,
@@ -46,8 +44,6 @@ import {
 } from "./models/source.ts";
 import {
   AutomaticMaskGenerator,
-  MASK_GENERATOR_DEFAULTS,
-  type MaskGeneratorOptions,
   type MaskGeneratorProgress,
   type Proposal,
 } from "./sam/mask_generator.ts";
@@ -59,116 +55,25 @@ import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
 import { proposeStage } from "./stages/propose.ts";
 import {
-  GLOBAL_VIEWS,
   type GlobalView,
   regionsStage,
-  VIEW_RESIZES,
-  type ViewResize,
   type WithRegions,
 } from "./stages/regions.ts";
 import { type Scored, scoreStage } from "./stages/score.ts";
-import {
-  defaultTopK,
-  type Selected,
-  selectStage,
-  SPATIAL_MODES,
-  type SpatialMode,
-} from "./stages/select.ts";
+import { defaultTopK, type Selected, selectStage } from "./stages/select.ts";
 import type { SpatialParse } from "./spatial/parse.ts";
 import type { Proposed } from "./stages/propose.ts";
 import { ClipTokenizer } from "./text/clip_tokenizer.ts";
+import {
+  resolveModels,
+  resolveSettings,
+  type SegmenterOptions,
+  type SegmenterSettings,
+  validateSettings,
+} from "./settings.ts";
 
-/** Settings of the method, each with its default. */
-export interface SegmenterSettings {
-  /** Weight of the global view: v = alpha * global + (1 - alpha) * local. Default 0.85 (RefCOCOg). */
-  alpha: number;
-  /** Weight of the sentence: t = beta * sentence + (1 - beta) * noun phrase. Default 0.5. */
-  beta: number;
-  /**
-   * Spatial rule: "extended" (directions, superlatives, ordinals, relations
-   * to an anchor), "seed" (the paper's ten words among the top 3) or "off".
-   * Default "extended".
-   */
-  spatial: SpatialMode;
-  /** Candidates the spatial rule compares. Default 4 for extended, 3 for seed. */
-  topK: number;
-  /**
-   * How the global view is made: "token-mask" (the reference's: the whole
-   * image once through CLIP, the patch tokens outside the mask zeroed
-   * before the last three blocks; needs a CLIP ViT export whose blocks
-   * can be found) or "blur" (the outside blurred, a CLIP pass per
-   * proposal). Default "token-mask".
-   */
-  globalView: GlobalView;
-  /**
-   * How the local and whole-image views and the masks' patch grids are
-   * resized: "antialias" (PIL's bilinear, torchvision's tensor resize since
-   * 0.17) or "bilinear" (torchvision's before 0.17, as the reference code
-   * ran). Default "antialias".
-   */
-  viewResize: ViewResize;
-  /** Blur of the blurred global view, in 224-pixel view units. Default 5. */
-  blurSigma: number;
-  /** SAM's automatic mask generator. */
-  generator: MaskGeneratorOptions;
-}
-
-/** The defaults of {@linkcode SegmenterSettings}. */
-export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = {
-  alpha: 0.85,
-  beta: 0.5,
-  spatial: "extended",
-  topK: defaultTopK("extended"),
-  globalView: "token-mask",
-  viewResize: "antialias",
-  blurSigma: 5,
-  generator: MASK_GENERATOR_DEFAULTS,
-};
-
-/** Options of {@linkcode createSegmenter}. */
-export interface SegmenterOptions
-  extends Partial<Omit<SegmenterSettings, "generator">> {
-  /** Where model files come from. */
-  source: ModelSource;
-  /** CLIP repository id. Default `Xenova/clip-vit-base-patch32`. */
-  clip?: string;
-  /** SAM repository id. Default `Xenova/slimsam-77-uniform`. */
-  sam?: string;
-  /** ONNX variant. Default fp32. */
-  variant?: ModelVariant;
-  /** Inference backend. Default wasm. */
-  backend?: BackendName;
-  /** Threads for CPU backends. */
-  threads?: number;
-  /** Overrides of the mask generator's defaults. */
-  generator?: Partial<MaskGeneratorOptions>;
-  /**
-   * Global views to compute besides `globalView`, for comparisons
-   * (`regions.globals` of each job). Default none.
-   */
-  extraGlobalViews?: readonly GlobalView[];
-  /**
-   * CLIP views per vision call. Default 16; 64 when the views stay on the
-   * GPU (`backend` webgpu with GPU kernels), where every call also waits
-   * for a readback.
-   */
-  clipBatchSize?: number;
-  /** Kernels for the per-image hot work. Default: chosen by `device`. */
-  kernels?: Kernels;
-  /**
-   * Where the per-image kernels run when `kernels` is not given: "gpu"
-   * (WebGPU, any adapter), "cpu" (the TypeScript twins) or "auto" (WebGPU
-   * only on a real, non-fallback adapter). Default "auto".
-   */
-  device?: DeviceChoice;
-  /**
-   * Images {@linkcode Segmenter.stream} works on at once (see
-   * `inFlight`); results still come in input order. Default 1.
-   */
-  inFlight?: number;
-  /** Progress of model loading and per-image stages. */
-  onProgress?: (event: SegmenterProgress) => void;
-}
+export { SEGMENTER_DEFAULTS } from "./settings.ts";
+export type { SegmenterOptions, SegmenterSettings } from "./settings.ts";
 
 /** Progress events of the segmenter. */
 export type SegmenterProgress =
@@ -283,7 +188,7 @@ async function readJson(
     throw new SyntaxError(
       `${source.describe(spec.id, path)} is not valid JSON (${
         e instanceof Error ? e.message : e
-      }). Fetch it again: deno task models pull ${spec.id}`,
+      }). Fetch the model's files again.`,
     );
   }
 }
@@ -302,37 +207,10 @@ async function readOptionalJson(
   }
 }
 
-/** Throws a RangeError unless `value` is one of `choices`. */
-function checkChoice(what: string, value: string, choices: readonly string[]) {
-  if (!choices.includes(value)) {
-    throw new RangeError(
-      `Unknown ${what} "${value}": use one of ${choices.join(", ")}.`,
-    );
-  }
-}
-
-function validateSettings(s: SegmenterSettings): SegmenterSettings {
-  for (const name of ["alpha", "beta"] as const) {
-    if (!(s[name] >= 0 && s[name] <= 1)) {
-      throw new RangeError(`${name} must lie in [0, 1], got ${s[name]}.`);
-    }
-  }
-  checkChoice("spatial mode", s.spatial, SPATIAL_MODES);
-  if (!(Number.isInteger(s.topK) && s.topK >= 1)) {
-    throw new RangeError(`topK must be a whole number >= 1, got ${s.topK}.`);
-  }
-  checkChoice("global view", s.globalView, GLOBAL_VIEWS);
-  checkChoice("view resize", s.viewResize, VIEW_RESIZES);
-  if (!(s.blurSigma >= 0)) {
-    throw new RangeError(`blurSigma must be >= 0, got ${s.blurSigma}.`);
-  }
-  return s;
-}
-
 /** Checks the sentences of a request; returns them trimmed. */
 export function checkSentences(sentences: readonly string[]): string[] {
   if (sentences.length === 0) {
-    throw new RangeError("No sentence given: pass at least one --text.");
+    throw new RangeError("No sentence given: give at least one sentence.");
   }
   return sentences.map((s, i) => {
     if (typeof s !== "string" || s.trim().length === 0) {
@@ -373,35 +251,19 @@ export function checkSentences(sentences: readonly string[]): string[] {
 export async function createSegmenter(
   options: SegmenterOptions,
 ): Promise<Segmenter> {
-  const settings = validateSettings({
-    alpha: options.alpha ?? SEGMENTER_DEFAULTS.alpha,
-    beta: options.beta ?? SEGMENTER_DEFAULTS.beta,
-    spatial: options.spatial ?? SEGMENTER_DEFAULTS.spatial,
-    topK: options.topK ??
-      defaultTopK(options.spatial ?? SEGMENTER_DEFAULTS.spatial),
-    globalView: options.globalView ?? SEGMENTER_DEFAULTS.globalView,
-    viewResize: options.viewResize ?? SEGMENTER_DEFAULTS.viewResize,
-    blurSigma: options.blurSigma ?? SEGMENTER_DEFAULTS.blurSigma,
-    generator: { ...MASK_GENERATOR_DEFAULTS, ...options.generator },
-  });
+  validateSettings(options);
+  const settings = resolveSettings(options);
   const extraGlobalViews = [...new Set(options.extraGlobalViews ?? [])]
     .filter((v) => v !== settings.globalView);
-  for (const v of extraGlobalViews) checkChoice("global view", v, GLOBAL_VIEWS);
   const tokenMasked = settings.globalView === "token-mask" ||
     extraGlobalViews.includes("token-mask");
-  const inFlight = options.inFlight ?? 1;
-  if (!(Number.isInteger(inFlight) && inFlight >= 1)) {
-    throw new RangeError(
-      `inFlight must be a positive integer (1 for one image at a time), got ${inFlight}.`,
-    );
-  }
-  const variant = options.variant ?? DEFAULT_VARIANT;
-  const backend = options.backend ?? "wasm";
-  const clip = resolveModelSpec(options.clip ?? DEFAULT_CLIP, "clip");
-  const sam = resolveModelSpec(options.sam ?? DEFAULT_SAM, "sam");
+  const inFlight = options.inFlight ?? DEFAULTS.inFlight;
+  const { variant, backend, ...ids } = resolveModels(options);
+  const clip = resolveModelSpec(ids.clip, "clip");
+  const sam = resolveModelSpec(ids.sam, "sam");
   const { source } = options;
   const kernels = options.kernels ??
-    await chooseKernels(options.device ?? "auto");
+    await chooseKernels(options.device ?? DEFAULTS.device);
   // With GPU kernels, webgpu sessions run on the kernels' device, so the
   // CLIP views go from the kernels to the model without a readback.
   const gpuDevice = backend === "webgpu" && kernels.onDevice
@@ -474,13 +336,14 @@ export async function createSegmenter(
               source.describe(clip.id, modelFilePath(clip, variant, "vision"))
             } did not load (${
               describeError(e.cause)
-            }). Use the blurred global view (globalView "blur", --global-view blur), and report the model`,
+            }). Use the blurred global view (globalView "blur"), and report the model`,
           )
           : e;
       })
       : await load(clip, "vision");
     const vision = new ClipVisionEncoder(visionSession, {
-      batchSize: options.clipBatchSize ?? (gpuDevice ? 64 : 16),
+      batchSize: options.clipBatchSize ??
+        (gpuDevice ? DEFAULTS.clipBatchSizeOnDevice : DEFAULTS.clipBatchSize),
       size,
     });
     const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);

@@ -13,6 +13,7 @@
  */
 
 import type { ResampleTaps } from "../../pipeline/image/resample.ts";
+import { DEFAULTS } from "../../pipeline/defaults.ts";
 import {
   type Box,
   type ViewsInput,
@@ -34,8 +35,8 @@ export interface BlurOutsideSetup extends ViewsSetup {
   readonly gauss: Float32Array;
 }
 
-/** Default blur strength: 5 output pixels (about 2% of the image side). */
-export const DEFAULT_BLUR_SIGMA = 5;
+/** Default blur strength, in output pixels (`DEFAULTS.blurSigma`; about 2% of a 224-pixel view). */
+export const DEFAULT_BLUR_SIGMA: number = DEFAULTS.blurSigma;
 
 /**
  * Checks a blur-outside input and applies its defaults; both the CPU twin

@@ -199,7 +199,7 @@ function tokensOf(
  * @throws {TokenMaskMappingError} naming what was not found (no residual
  *   stream, too few blocks, no class token read on the token axis, a token
  *   count that disagrees with the graph); the blurred global view
- *   (`globalView: "blur"`, `--global-view blur`) works there.
+ *   (`globalView: "blur"`) works there.
  * @throws {ModelSignatureError} when `options.signature` is given and the
  *   model lacks those inputs or outputs.
  */
@@ -212,7 +212,7 @@ export function deriveTokenMaskModel(
   const asked = options.sequenceLength;
   const fail = (what: string) =>
     new TokenMaskMappingError(
-      `${label} cannot be token-masked: ${what}. Use the blurred global view instead (globalView "blur", --global-view blur).`,
+      `${label} cannot be token-masked: ${what}. Use the blurred global view instead (globalView "blur").`,
     );
   if (asked !== undefined && !(Number.isInteger(asked) && asked > 1)) {
     throw new RangeError(

@@ -16,6 +16,7 @@ import {
   type Tensor,
   tensor,
 } from "../models/tensor.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { TOKEN_MASK_INPUT } from "./token_mask_model.ts";
 import { patchGridSide } from "./_token_mask_inputs.ts";
 
@@ -27,7 +28,7 @@ export const CLIP_VISION_SIGNATURE: SessionSignature = {
 
 /** Options of {@linkcode ClipVisionEncoder}. */
 export interface ClipVisionOptions {
-  /** Views per call. Default 16. */
+  /** Views per call. Default `DEFAULTS.clipBatchSize`. */
   batchSize?: number;
   /** Masks per token-masked call. Default 64. */
   maskBatchSize?: number;
@@ -80,7 +81,7 @@ export class ClipVisionEncoder {
    */
   constructor(session: InferenceSession, options: ClipVisionOptions = {}) {
     assertSignature(session, CLIP_VISION_SIGNATURE);
-    const { batchSize = 16, maskBatchSize = 64 } = options;
+    const { batchSize = DEFAULTS.clipBatchSize, maskBatchSize = 64 } = options;
     for (const [name, v] of [["", batchSize], [" mask", maskBatchSize]]) {
       if (!(Number.isInteger(v) && (v as number) > 0)) {
         throw new RangeError(

@@ -73,22 +73,22 @@ export class DatasetFormatError extends Error {
 }
 
 /**
- * A dataset selection that does not exist: an unknown dataset, a splitBy
- * the dataset does not have, a split with no refs. The message lists what
- * exists.
+ * The data asked for does not exist: an unknown dataset, a splitBy the
+ * dataset does not have, a split with no refs, a missing dataset file. The
+ * message lists what exists.
  *
  * @example
  * ```ts
- * import { DatasetSelectionError } from "./errors.ts";
+ * import { DatasetNotFoundError } from "./errors.ts";
  *
  * try {
- *   throw new DatasetSelectionError('unknown dataset "refclef"', "use refcocog");
+ *   throw new DatasetNotFoundError('unknown dataset "refclef"', "use refcocog");
  * } catch (error) {
- *   if (error instanceof DatasetSelectionError) console.log(error.message);
+ *   if (error instanceof DatasetNotFoundError) console.log(error.message);
  * }
  * ```
  */
-export class DatasetSelectionError extends Error {
+export class DatasetNotFoundError extends Error {
   /**
    * Creates the error; its message is "{reason}; {hint}".
    *
@@ -97,13 +97,13 @@ export class DatasetSelectionError extends Error {
    */
   constructor(reason: string, hint: string) {
     super(`${reason}; ${hint}`);
-    this.name = "DatasetSelectionError";
+    this.name = "DatasetNotFoundError";
   }
 }
 
 /**
  * Problems that a lenient read counts and reports but a strict read
- * (`--strict`) stops on: refs whose annotation or image is missing from
+ * (`strict`) stops on: refs whose annotation or image is missing from
  * instances.json, annotations whose segmentation is malformed, image files
  * that are missing from the images folder.
  *

@@ -43,7 +43,7 @@
 import {
   DatasetFormatError,
   DatasetIntegrityError,
-  DatasetSelectionError,
+  DatasetNotFoundError,
 } from "./errors.ts";
 import { type PickleValue, readPickle } from "./_pickle.ts";
 import { segmentationProblem } from "./segmentation.ts";
@@ -66,7 +66,7 @@ export const REFER_SPLITS_BY: Readonly<
 };
 
 /** Which dataset, splits-by and split to read. */
-export interface ReferSelection {
+export interface ReferSplitName {
   /** "refcoco", "refcoco+" or "refcocog". */
   dataset: string;
   /** "unc", "google" or "umd", as the dataset has it. */
@@ -81,7 +81,7 @@ export interface ReferSelection {
 }
 
 /** Options of {@link buildReferSplit}. */
-export interface ReferOptions extends ReferSelection {
+export interface ReferOptions extends ReferSplitName {
   /** Stop on the first kind of problem instead of skipping refs. */
   strict?: boolean;
   /** Name of the refs file in messages (default "refs(<splitBy>).p"). */
@@ -169,20 +169,20 @@ function knownDatasets(): string {
  *
  * @example
  * ```ts
- * import { checkReferSelection } from "./refer.ts";
- * checkReferSelection({ dataset: "refcocog", splitBy: "umd", split: "val" }); // ok
- * // checkReferSelection({ dataset: "refcocog", splitBy: "unc", split: "val" }) throws:
+ * import { checkReferSplitName } from "./refer.ts";
+ * checkReferSplitName({ dataset: "refcocog", splitBy: "umd", split: "val" }); // ok
+ * // checkReferSplitName({ dataset: "refcocog", splitBy: "unc", split: "val" }) throws:
  * // 'refcocog has no "unc" split-by; refcocog is split by umd, google ...'
  * ```
  *
- * @throws {DatasetSelectionError} for an unknown dataset or splits-by, or an empty split name
+ * @throws {DatasetNotFoundError} for an unknown dataset or splits-by, or an empty split name
  */
-export function checkReferSelection(
-  selection: ReferSelection,
+export function checkReferSplitName(
+  names: ReferSplitName,
 ): ReferDatasetName {
-  const { dataset, splitBy, split } = selection;
+  const { dataset, splitBy, split } = names;
   if (!Object.hasOwn(REFER_SPLITS_BY, dataset)) {
-    throw new DatasetSelectionError(
+    throw new DatasetNotFoundError(
       `unknown REFER dataset "${dataset}"`,
       `the datasets (and their splits-by) are ${knownDatasets()}`,
     );
@@ -190,7 +190,7 @@ export function checkReferSelection(
   const name = dataset as ReferDatasetName;
   const splitsBy = REFER_SPLITS_BY[name];
   if (!splitsBy.includes(splitBy)) {
-    throw new DatasetSelectionError(
+    throw new DatasetNotFoundError(
       `${name} has no "${splitBy}" split-by`,
       `${name} is split by ${splitsBy.join(", ")} (files ${
         splitsBy.map(referRefsFileName).join(", ")
@@ -198,7 +198,7 @@ export function checkReferSelection(
     );
   }
   if (split === "") {
-    throw new DatasetSelectionError(
+    throw new DatasetNotFoundError(
       "no split given",
       'name one, e.g. "val" (REFER splits: train, val, test, testA, testB)',
     );
@@ -421,7 +421,7 @@ function parseInstances(
  * @param instances the text of instances.json, or its parsed JSON
  * @param options dataset, splits-by, split, strictness and file names
  * @returns the split, grouped by image
- * @throws {DatasetSelectionError} for an unknown dataset / splits-by, or a split with no refs (the message lists the splits present)
+ * @throws {DatasetNotFoundError} for an unknown dataset / splits-by, or a split with no refs (the message lists the splits present)
  * @throws {DatasetFormatError} for a file that is not what REFER writes (the message names the field)
  * @throws {PickleError} for a corrupt or truncated pickle
  * @throws {DatasetIntegrityError} under `strict`, for refs whose annotation or image is missing or whose segmentation is malformed
@@ -431,7 +431,7 @@ export function buildReferSplit(
   instances: unknown,
   options: ReferOptions,
 ): ReferSplit {
-  const dataset = checkReferSelection(options);
+  const dataset = checkReferSplitName(options);
   const { splitBy, split } = options;
   const label = `${dataset} (${splitBy})`;
   const refsSource = options.refsSource ?? referRefsFileName(splitBy);
@@ -466,7 +466,7 @@ export function buildReferSplit(
     const present = Object.entries(splits)
       .map(([name, n]) => `${name} (${n} refs)`)
       .join(", ");
-    throw new DatasetSelectionError(
+    throw new DatasetNotFoundError(
       `${label} has no refs in split "${split}"`,
       all.length === 0
         ? `${refsSource} holds no refs at all; fetch it again`
@@ -598,7 +598,7 @@ export function buildReferSplit(
         `cannot be used (${summarizeKinds(skipped)})`,
       skipped.map((s) => s.detail),
       `check that ${refsSource} and ${instancesFields.source} come from the ` +
-        "same REFER download, or run without --strict to skip these refs",
+        "same REFER download, or load without `strict` to skip these refs",
     );
   }
   return {

@@ -8,6 +8,7 @@
 
 import type { Kernels } from "../../kernels/kernels.ts";
 import type { FeaturedJob } from "../segmenter.ts";
+import type { SegmenterSettings } from "../settings.ts";
 import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
 import { scoreMatrices } from "../stages/score.ts";
 import {
@@ -15,20 +16,15 @@ import {
   selectAll,
   type SentenceSelection,
   SPATIAL_MODES,
-  type SpatialMode,
 } from "../stages/select.ts";
 
-/** One configuration: the spatial rule, its top-k, the global view and its weight. */
-export interface AblationConfig {
-  /** Spatial rule: "extended", "seed" or "off". */
-  readonly spatial: SpatialMode;
-  /** Weight of the global view: v = alpha * global + (1 - alpha) * local. */
-  readonly alpha: number;
-  /** Candidates the spatial rule compares. */
-  readonly topK: number;
-  /** How the global view is made. */
-  readonly globalView: GlobalView;
-}
+/**
+ * One configuration: the segmenter settings an ablation varies (the
+ * spatial rule, its top-k, the global view and its weight).
+ */
+export type AblationConfig = Readonly<
+  Pick<SegmenterSettings, "spatial" | "alpha" | "topK" | "globalView">
+>;
 
 /** The name of a configuration, as written in predictions and tables. */
 export function configName(c: AblationConfig): string {

@@ -123,12 +123,12 @@ export interface EvalOutcome {
   readonly timings: Record<string, number>;
 }
 
-/** Thrown with --strict when an image file is missing. */
+/** Thrown in strict mode when an image file is missing. */
 export class MissingImageError extends Error {
   /** Creates the error for `file`. */
   constructor(file: string) {
     super(
-      `Image file ${file} is missing: check --images (it must hold the COCO train2014 images), or drop --strict to count and skip missing images.`,
+      `Image file ${file} is missing: check the images folder (it must hold the COCO train2014 images), or run without strict mode to count and skip missing images.`,
     );
     this.name = "MissingImageError";
   }

@@ -15,30 +15,6 @@ export interface ModelFileRef {
   revision?: string;
 }
 
-/**
- * The command that fetches a model into the cache.
- *
- * @example
- * ```ts
- * pullCommand("Xenova/clip-vit-base-patch32", { variant: "fp16" });
- * // "deno task models pull Xenova/clip-vit-base-patch32 --variant fp16"
- * ```
- */
-export function pullCommand(
-  repo: string,
-  options: { variant?: string; kind?: string; revision?: string } = {},
-): string {
-  let command = `deno task models pull ${repo}`;
-  if (options.kind) command += ` --kind ${options.kind}`;
-  if (options.variant && options.variant !== "fp32") {
-    command += ` --variant ${options.variant}`;
-  }
-  if (options.revision && options.revision !== "main") {
-    command += ` --revision ${options.revision}`;
-  }
-  return command;
-}
-
 /** Base class of every model error; carries the file it concerns, if any. */
 export class ModelError extends Error {
   /** The file concerned, when the error is about one file. */

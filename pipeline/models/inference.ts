@@ -101,8 +101,8 @@ export class ModelLoadError extends Error {
   constructor(label: string, cause: unknown) {
     super(
       `Could not load the ONNX model ${label}: ${describeError(cause)}. ` +
-        "The file may be truncated or corrupt: run `deno task models verify` " +
-        "and fetch it again with `deno task models pull`.",
+        "The file may be truncated or corrupt: check it against its " +
+        "recorded hash and fetch it again.",
       { cause },
     );
     this.name = "ModelLoadError";

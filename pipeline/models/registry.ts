@@ -13,6 +13,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import { InvalidModelIdError } from "./errors.ts";
 
 /** What a model does in the pipeline. */
@@ -28,8 +29,8 @@ export const MODEL_VARIANTS: readonly ModelVariant[] = [
   "quantized",
 ];
 
-/** The variant used when none is asked for. */
-export const DEFAULT_VARIANT: ModelVariant = "fp32";
+/** The variant used when none is asked for: `DEFAULTS.variant`. */
+export const DEFAULT_VARIANT: ModelVariant = DEFAULTS.variant;
 
 /** Every kind. */
 export const MODEL_KINDS: readonly ModelKind[] = ["clip", "sam"];
@@ -77,11 +78,11 @@ export interface ModelFile {
   readonly path: string;
 }
 
-/** Default CLIP model. */
-export const DEFAULT_CLIP = "Xenova/clip-vit-base-patch32";
+/** Default CLIP model: `DEFAULTS.clip`. */
+export const DEFAULT_CLIP: string = DEFAULTS.clip;
 
-/** Default SAM model. */
-export const DEFAULT_SAM = "Xenova/slimsam-77-uniform";
+/** Default SAM model: `DEFAULTS.sam`. */
+export const DEFAULT_SAM: string = DEFAULTS.sam;
 
 const SUFFIX: Record<ModelVariant, string> = {
   fp32: "",

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import type { TensorType } from "./tensor.ts";
 import {
   type BackendName,
@@ -56,11 +57,11 @@ export async function createSession(
   model: Uint8Array,
   options: SessionOptions = {},
 ): Promise<InferenceSession> {
-  const backend = options.backend ?? "wasm";
+  const backend = options.backend ?? DEFAULTS.backend;
   const label = options.label ?? "model";
   if (options.gpuDevice && backend !== "webgpu") {
     throw new RangeError(
-      `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use --backend webgpu or drop the device.`,
+      `A GPU device was given for the ${backend} backend of ${label}; only the webgpu backend runs on one. Use the webgpu backend or drop the device.`,
     );
   }
   if (options.deviceOutputs?.length && !options.gpuDevice) {
@@ -103,7 +104,7 @@ export class ModelSignatureError extends Error {
     super(
       `The ONNX model ${label} does not have the inputs/outputs oris expects: ` +
         `${problems.join("; ")}. Use a model exported in the same layout ` +
-        "(see README, Models), or check --clip/--sam.",
+        "(see README, Models), or check the clip and sam model ids.",
     );
     this.name = "ModelSignatureError";
   }

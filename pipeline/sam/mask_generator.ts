@@ -21,6 +21,14 @@ import {
   type Tensor,
   tensor,
 } from "../models/tensor.ts";
+import { DEFAULTS } from "../defaults.ts";
+import {
+  checkSetting,
+  numberAtLeast,
+  numberIn,
+  type SettingRule,
+  wholeNumber,
+} from "../setting_error.ts";
 import { maskNms } from "./_mask_nms.ts";
 import { buildPointGrid } from "./point_grid.ts";
 import {
@@ -58,44 +66,35 @@ export const SAM_DECODER_SIGNATURE: SessionSignature = {
   ],
 };
 
-/** Parameters of the automatic mask generator, each with its default. */
+/** Parameters of the automatic mask generator; their defaults are `DEFAULTS.generator`. */
 export interface MaskGeneratorOptions {
-  /** Points sampled along each side of the image; the grid has n x n prompts. Default 16. */
+  /** Points sampled along each side of the image; the grid has n x n prompts. */
   pointsPerSide: number;
-  /** Point prompts per decoder call. More is faster per point up to ~16 and costs memory; keep <= 64 on wasm. Default 32. */
+  /** Point prompts per decoder call. More is faster per point up to ~16 and costs memory; keep <= 64 on wasm. */
   pointsPerBatch: number;
-  /** Keep masks whose predicted IoU exceeds this. Default 0.88. */
+  /** Keep masks whose predicted IoU exceeds this. */
   predIouThresh: number;
-  /** Keep masks whose stability score is at least this. Default 0.95. */
+  /** Keep masks whose stability score is at least this. */
   stabilityScoreThresh: number;
-  /** Offset of the two thresholds the stability score compares. Default 1.0. */
+  /** Offset of the two thresholds the stability score compares. */
   stabilityScoreOffset: number;
-  /** Logit threshold of a mask pixel. Default 0. */
+  /** Logit threshold of a mask pixel. */
   maskThreshold: number;
-  /** Box IoU above which the lower-scoring of two masks is dropped. Default 0.7. */
+  /** Box IoU above which the lower-scoring of two masks is dropped. */
   boxNmsThresh: number;
-  /** Islands and holes smaller than this many pixels are removed/filled (0 = off). Default 0. */
+  /** Islands and holes smaller than this many pixels are removed/filled (0 = off). */
   minMaskRegionArea: number;
   /**
    * Mask IoU above which the lower-scoring of two proposals that passed
    * box NMS is dropped (1 = off, as the reference generator). Catches
-   * duplicates whose boxes differ, and saves their CLIP views. Default 1.
+   * duplicates whose boxes differ, and saves their CLIP views.
    */
   maskNmsThresh: number;
 }
 
-/** The defaults of {@linkcode MaskGeneratorOptions}. */
-export const MASK_GENERATOR_DEFAULTS: Readonly<MaskGeneratorOptions> = {
-  pointsPerSide: 16,
-  pointsPerBatch: 32,
-  predIouThresh: 0.88,
-  stabilityScoreThresh: 0.95,
-  stabilityScoreOffset: 1.0,
-  maskThreshold: 0,
-  boxNmsThresh: 0.7,
-  minMaskRegionArea: 0,
-  maskNmsThresh: 1,
-};
+/** The defaults of {@linkcode MaskGeneratorOptions}: `DEFAULTS.generator`. */
+export const MASK_GENERATOR_DEFAULTS: Readonly<MaskGeneratorOptions> =
+  DEFAULTS.generator;
 
 /** One proposed region. */
 export interface Proposal {
@@ -180,7 +179,9 @@ export class AutomaticMaskGenerator {
   ) {
     assertSignature(encoder, SAM_ENCODER_SIGNATURE);
     assertSignature(decoder, SAM_DECODER_SIGNATURE);
-    this.options = validateOptions({ ...MASK_GENERATOR_DEFAULTS, ...options });
+    const merged = { ...MASK_GENERATOR_DEFAULTS, ...options };
+    checkGeneratorOptions(merged);
+    this.options = merged;
     this.#encoder = encoder;
     this.#decoder = decoder;
     this.#preprocess = preprocess;
@@ -391,33 +392,38 @@ function hostData(t: Tensor | DeviceOutput, name: string): Float32Array {
   return t.data as Float32Array;
 }
 
-function validateOptions(o: MaskGeneratorOptions): MaskGeneratorOptions {
-  const positiveInt = (name: keyof MaskGeneratorOptions, max: number) => {
-    const v = o[name];
-    if (!Number.isInteger(v) || v < 1 || v > max) {
-      throw new RangeError(
-        `${name} must be a whole number from 1 to ${max}, got ${v}.`,
-      );
-    }
-  };
-  positiveInt("pointsPerSide", 128);
-  positiveInt("pointsPerBatch", 1024);
-  for (
-    const name of [
-      "predIouThresh",
-      "stabilityScoreThresh",
-      "boxNmsThresh",
-      "maskNmsThresh",
-    ] as const
-  ) {
-    if (!(o[name] >= 0 && o[name] <= 1)) {
-      throw new RangeError(`${name} must lie in [0, 1], got ${o[name]}.`);
-    }
-  }
-  if (!(o.minMaskRegionArea >= 0)) {
-    throw new RangeError(
-      `minMaskRegionArea must be >= 0, got ${o.minMaskRegionArea}.`,
+/** The range of each checked option of the mask generator. */
+const GENERATOR_RULES: Readonly<
+  Partial<Record<keyof MaskGeneratorOptions, SettingRule>>
+> = {
+  pointsPerSide: wholeNumber(1, 128),
+  pointsPerBatch: wholeNumber(1, 1024),
+  predIouThresh: numberIn(0, 1),
+  stabilityScoreThresh: numberIn(0, 1),
+  boxNmsThresh: numberIn(0, 1),
+  maskNmsThresh: numberIn(0, 1),
+  minMaskRegionArea: numberAtLeast(0),
+};
+
+/**
+ * Checks the mask generator's options that are given; throws
+ * {@linkcode SettingError} naming the option (after `prefix`, e.g.
+ * "generator.") and its range.
+ *
+ * @example
+ * ```ts
+ * checkGeneratorOptions({ pointsPerSide: 0 }); // throws "pointsPerSide must be a whole number from 1 to 128, got 0."
+ * ```
+ */
+export function checkGeneratorOptions(
+  options: Partial<MaskGeneratorOptions>,
+  prefix = "",
+): void {
+  for (const [name, rule] of Object.entries(GENERATOR_RULES)) {
+    checkSetting(
+      prefix + name,
+      options[name as keyof MaskGeneratorOptions],
+      rule,
     );
   }
-  return o;
 }

@@ -12,6 +12,7 @@ import {
   type RelationKind,
   type SpatialParse,
 } from "./parse.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { DIRECTION_AXIS } from "./_lexicon.ts";
 import { type Selection, type SpatialCandidate, topK } from "./types.ts";
 
@@ -35,26 +36,29 @@ export interface ImageSize {
 
 /** Options of {@linkcode selectCandidate}. */
 export interface ExtendedOptions {
-  /** Most candidates compared. Default 4. */
+  /** Most candidates compared. Default `DEFAULTS.topK.extended`. */
   k?: number;
   /**
    * How far below the best a candidate may score and stay in the pool, in
-   * standard deviations of all candidates' scores. Default 1.
+   * standard deviations of all candidates' scores. Default
+   * `DEFAULTS.selector.margin`.
    */
   margin?: number;
   /**
    * Box IoU from which another candidate counts as the same object as the
-   * target and can't be its anchor. Default 0.8.
+   * target and can't be its anchor. Default
+   * `DEFAULTS.selector.sameObjectIou`.
    */
   sameObjectIou?: number;
 }
 
-/** The defaults of {@linkcode ExtendedOptions}. */
-export const EXTENDED_DEFAULTS: Readonly<Required<ExtendedOptions>> = {
-  k: 4,
-  margin: 1,
-  sameObjectIou: 0.8,
-};
+/** The defaults of {@linkcode ExtendedOptions}, from {@linkcode DEFAULTS}. */
+export const EXTENDED_DEFAULTS: Readonly<Required<ExtendedOptions>> = Object
+  .freeze({
+    k: DEFAULTS.topK.extended,
+    margin: DEFAULTS.selector.margin,
+    sameObjectIou: DEFAULTS.selector.sameObjectIou,
+  });
 
 const EPS = 1e-9;
 

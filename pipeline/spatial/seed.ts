@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import { type Selection, type SpatialCandidate, topK } from "./types.ts";
 
 /** The ten words of the seed rule, and what each picks. */
@@ -73,7 +74,7 @@ function position(
 export function selectSeed(
   sentence: string,
   candidates: readonly SpatialCandidate[],
-  k = 3,
+  k: number = DEFAULTS.topK.seed,
 ): Selection {
   const ranked = topK(candidates, Math.max(k, 1));
   if (ranked.length === 0) return { index: -1, rule: "no-candidates" };

@@ -23,6 +23,7 @@ import {
 } from "../models/device_lost.ts";
 import { concatFloat32 } from "../models/tensor.ts";
 import type { Proposal } from "../sam/mask_generator.ts";
+import { DEFAULTS } from "../defaults.ts";
 import {
   type ImageJob,
   mapStage,
@@ -76,13 +77,13 @@ export interface WithRegions {
 export interface RegionOptions extends StageOptions {
   /** CLIP's normalisation (from the model's preprocessor_config.json). */
   normalisation: ClipNormalisation;
-  /** The global view the score uses. Default "token-mask". */
+  /** The global view the score uses. Default `DEFAULTS.globalView`. */
   globalView?: GlobalView;
   /** Global views to compute besides it, e.g. for an ablation. Default none. */
   extraGlobalViews?: readonly GlobalView[];
-  /** How the local and whole-image views and the patch grids are resized. Default "antialias". */
+  /** How the local and whole-image views and the patch grids are resized. Default `DEFAULTS.viewResize`. */
   viewResize?: ViewResize;
-  /** Gaussian blur of the blurred global view, in output pixels. */
+  /** Gaussian blur of the blurred global view, in output pixels. Default `DEFAULTS.blurSigma`. */
   blurSigma?: number;
   /** Proposals per kernel call, bounding memory. Default 32. */
   chunk?: number;
@@ -135,7 +136,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
   options: RegionOptions,
 ): Stage<J, J & WithRegions> {
   const chunk = options.chunk ?? 32;
-  const main = options.globalView ?? "token-mask";
+  const main = options.globalView ?? DEFAULTS.globalView;
   const wanted = new Set<GlobalView>([main, ...options.extraGlobalViews ?? []]);
   if (wanted.has("token-mask") && !vision.tokenMasked) {
     throw new TypeError(
@@ -145,7 +146,8 @@ export function regionsStage<J extends ImageJob & Proposed>(
   const kinds: KernelView[] = wanted.has("blur")
     ? ["blur", "local"]
     : ["local"];
-  const antialias = (options.viewResize ?? "antialias") === "antialias";
+  const antialias = (options.viewResize ?? DEFAULTS.viewResize) ===
+    "antialias";
   return mapStage("regions", async (job: J, signal) => {
     const { image, proposals } = job;
     const pixels = image.width * image.height;

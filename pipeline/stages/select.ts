@@ -7,7 +7,8 @@
  */
 
 import type { WithText } from "./embed_text.ts";
-import { EXTENDED_DEFAULTS, selectCandidate } from "../spatial/extended.ts";
+import { DEFAULTS } from "../defaults.ts";
+import { selectCandidate } from "../spatial/extended.ts";
 import type { ExtendedCandidate, ImageSize } from "../spatial/extended.ts";
 import { selectSeed } from "../spatial/seed.ts";
 import { topK } from "../spatial/types.ts";
@@ -31,9 +32,17 @@ export const SPATIAL_MODES: readonly SpatialMode[] = [
   "off",
 ];
 
-/** The candidates each mode compares by default: the paper's 3, the extended selector's cap. */
+/**
+ * The candidates each mode compares by default (`DEFAULTS.topK`): the
+ * paper's 3, the extended selector's cap.
+ *
+ * @example
+ * ```ts
+ * defaultTopK("seed"); // 3
+ * ```
+ */
 export function defaultTopK(mode: SpatialMode): number {
-  return mode === "extended" ? EXTENDED_DEFAULTS.k : 3;
+  return DEFAULTS.topK[mode];
 }
 
 /** The choice for one sentence. */

@@ -7,7 +7,7 @@
  */
 
 const PULL_HINT =
-  "use the tokenizer.json of a CLIP model (run `deno task models pull Xenova/clip-vit-base-patch32` to fetch it)";
+  "use the tokenizer.json of a CLIP model (e.g. the one of Xenova/clip-vit-base-patch32 on the hub)";
 
 /**
  * A `tokenizer.json` that oris cannot use: a field is missing, has the wrong

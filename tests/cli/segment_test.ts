@@ -216,7 +216,7 @@ Deno.test("segment explains bad arguments and exits with 2", async () => {
       ],
       [
         ["--image", "x.png", "--text", "a", "--mask-nms", "1.2"],
-        /--mask-nms must be a mask IoU from 0 to 1, not "1.2"/,
+        /--mask-nms must be a number from 0 to 1, not "1.2"/,
       ],
       [["--image", "x.png", "--text", "a", "--frobnicate"], /frobnicate/],
       [["--image", "x.png", "--text", "  "], /--text: Sentence 1 is empty/],
@@ -254,7 +254,7 @@ Deno.test("segment says when CLIP cannot be token-masked, and --global-view blur
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /vision_model\.onnx cannot be token-masked: no residual Add .*--global-view blur/,
+      /vision_model\.onnx cannot be token-masked: no residual Add .*\(globalView "blur"\)\. On the command line: --global-view blur\./,
     );
     const blurred = await run([...args, "--global-view", "blur"]);
     assert.equal(blurred.code, 0, blurred.stderr);

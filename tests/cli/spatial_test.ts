@@ -8,6 +8,7 @@ import {
   SPATIAL_USAGE,
 } from "../../cli/spatial.ts";
 import { ZEBRAS } from "../helpers/spatial.ts";
+import { DEFAULTS } from "../../pipeline/defaults.ts";
 
 /** Runs the command with a candidates file holding `content`. */
 async function run(
@@ -61,12 +62,12 @@ Deno.test("spatial --mode seed runs the paper's rule over the top 3", async () =
   });
 });
 
-Deno.test("spatial --k and --margin change the pool; --explain adds the parse", async () => {
+Deno.test("spatial --top-k and --margin change the pool; --explain adds the parse", async () => {
   const r = await run([
     "--text",
     "the zebra on the left",
     ...BASE,
-    "--k",
+    "--top-k",
     "2",
     "--explain",
   ]);
@@ -78,7 +79,7 @@ Deno.test("spatial --k and --margin change the pool; --explain adds the parse", 
   // A wide margin lets the grass into the pool: it is the bottom one.
   const bottom = ["--text", "the bottom one", ...BASE];
   assert.equal(JSON.parse((await run(bottom)).stdout).index, 1);
-  const wide = await run([...bottom, "--margin", "2.2", "--k", "9"]);
+  const wide = await run([...bottom, "--margin", "2.2", "--top-k", "9"]);
   assert.equal(JSON.parse(wide.stdout).index, 3);
 });
 
@@ -161,7 +162,15 @@ Deno.test("spatial rejects a bad --image-size, --mode or missing option with its
         ["--text", "left", ...BASE, "--mode", "fancy"],
         /--mode must be one of extended, seed/,
       ],
-      [["--text", "left", ...BASE, "--k", "0"], /--k must be a whole number/],
+      [
+        ["--text", "left", ...BASE, "--top-k", "0"],
+        /--top-k must be a whole number >= 1; got "0"/,
+      ],
+      [
+        ["--text", "left", ...BASE, "--top-k", "many"],
+        /--top-k must be a whole number >= 1; got "many"/,
+      ],
+      [["--text", "left", ...BASE, "--k", "2"], /Unknown option '--k'/],
       [["--text", "left", ...BASE, "--margin=-1"], /--margin must be a number/],
       [
         ["--candidates", "FILE", "--image-size", "640x480"],
@@ -188,6 +197,20 @@ Deno.test("spatial --help prints the usage", async () => {
   const r = await run(["--help"]);
   assert.equal(r.code, 0);
   assert.equal(r.stdout, SPATIAL_USAGE);
+});
+
+Deno.test("spatial's usage names --top-k and shows the defaults of DEFAULTS", () => {
+  assert.match(
+    SPATIAL_USAGE,
+    new RegExp(
+      `--top-k K .*\\(default ${DEFAULTS.topK.extended} for extended, ${DEFAULTS.topK.seed} for seed\\)`,
+    ),
+  );
+  assert.ok(
+    SPATIAL_USAGE.includes(`(default ${DEFAULTS.selector.margin})`),
+    SPATIAL_USAGE,
+  );
+  assert.ok(!/--k\b/.test(SPATIAL_USAGE), "no --k left in the usage");
 });
 
 Deno.test("parseImageSize() reads WIDTHxHEIGHT", () => {

@@ -129,7 +129,8 @@ Deno.test("deriveTokenMaskModel() says what it could not find, and what to use i
       (e: unknown) =>
         e instanceof TokenMaskMappingError && message.test(e.message) &&
         e.message.startsWith("m.onnx cannot be token-masked") &&
-        e.message.includes("--global-view blur"),
+        e.message.includes('globalView "blur"') &&
+        !e.message.includes("--"),
     );
   }
   assert.throws(

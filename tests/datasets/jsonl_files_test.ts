@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DatasetFormatError,
-  DatasetSelectionError,
+  DatasetNotFoundError,
 } from "../../pipeline/datasets/errors.ts";
 import { readJsonlDataset, readLines } from "../../io/jsonl_files.ts";
 import { withTemp } from "../helpers/temp.ts";
@@ -63,7 +63,7 @@ Deno.test("readLines() reads lines across the stream's chunks and reports a miss
     } catch (e) {
       error = e;
     }
-    assert.ok(error instanceof DatasetSelectionError, String(error));
+    assert.ok(error instanceof DatasetNotFoundError, String(error));
     assert.match(
       error.message,
       /^no dataset file at .*none\.jsonl; check the path/,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { annotationToMask } from "../../pipeline/datasets/coco_mask.ts";
 import {
   DatasetIntegrityError,
-  DatasetSelectionError,
+  DatasetNotFoundError,
 } from "../../pipeline/datasets/errors.ts";
 import {
   describeMissingImages,
@@ -52,7 +52,7 @@ Deno.test("loadRefer() says which refs files exist when the splits-by has none",
       split: "val",
     }),
   );
-  assert.ok(error instanceof DatasetSelectionError, String(error));
+  assert.ok(error instanceof DatasetNotFoundError, String(error));
   assert.match(
     error.message,
     /^no file at .*refcocog\/refs\(google\)\.p; .*refcocog holds refs\(umd\)\.p and instances\.json; unpack refcocog\.zip/,
@@ -70,7 +70,7 @@ Deno.test("loadRefer() says what the root holds when the dataset folder is absen
         split: "val",
       }),
     );
-    assert.ok(error instanceof DatasetSelectionError);
+    assert.ok(error instanceof DatasetNotFoundError);
     assert.match(error.message, new RegExp(`${dir} holds refcoco;`));
     const gone = await rejects(
       loadRefer({

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import {
   DatasetFormatError,
   DatasetIntegrityError,
-  DatasetSelectionError,
+  DatasetNotFoundError,
 } from "../../pipeline/datasets/errors.ts";
 import { PickleError } from "../../pipeline/datasets/_pickle.ts";
 import {
   buildReferSplit,
-  checkReferSelection,
+  checkReferSplitName,
   describeReferSplit,
   referImageFileName,
   referRefsFileName,
@@ -133,7 +133,7 @@ Deno.test("buildReferSplit() stops on missing annotations and images under stric
   assert.deepEqual(error.problems, [
     "ref 12 (refs[11]): ann_id 9999 is not in instances.json's annotations",
   ]);
-  assert.match(error.message, /without --strict/);
+  assert.match(error.message, /load without `strict` to skip these refs/);
 });
 
 Deno.test("buildReferSplit() skips a ref whose segmentation is malformed, naming the annotation", () => {
@@ -155,7 +155,7 @@ Deno.test("buildReferSplit() names the splits present when the split is empty", 
   const error = thrown(() =>
     buildReferSplit(REFS, instances(), { ...UMD, split: "testA" })
   );
-  assert.ok(error instanceof DatasetSelectionError, String(error));
+  assert.ok(error instanceof DatasetNotFoundError, String(error));
   assert.equal(
     error.message,
     'refcocog (umd) has no refs in split "testA"; the splits present are ' +
@@ -175,14 +175,14 @@ Deno.test("buildReferSplit() rejects unknown datasets and splits-by, listing tho
       split: "val",
     })
   );
-  assert.ok(unknown instanceof DatasetSelectionError);
+  assert.ok(unknown instanceof DatasetNotFoundError);
   assert.equal(
     unknown.message,
     'unknown REFER dataset "refclef"; the datasets (and their splits-by) are ' +
       "refcoco (unc, google), refcoco+ (unc), refcocog (umd, google)",
   );
   const splitBy = thrown(() =>
-    checkReferSelection({
+    checkReferSplitName({
       dataset: "refcoco+",
       splitBy: "google",
       split: "val",
@@ -193,7 +193,7 @@ Deno.test("buildReferSplit() rejects unknown datasets and splits-by, listing tho
     /^refcoco\+ has no "google" split-by; refcoco\+ is split by unc \(files refs\(unc\)\.p\)/,
   );
   assert.equal(
-    checkReferSelection({
+    checkReferSplitName({
       dataset: "refcoco",
       splitBy: "google",
       split: "testB",

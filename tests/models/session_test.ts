@@ -268,7 +268,9 @@ Deno.test("createSession() names the file when the model bytes are truncated", a
     (e: unknown) =>
       e instanceof ModelLoadError &&
       e.message.includes("models/x/onnx/vision_model.onnx") &&
-      e.message.includes("models pull"),
+      e.message.includes("truncated or corrupt") &&
+      e.message.includes("fetch it again") &&
+      !e.message.includes("deno task"),
   );
 });
 

@@ -190,7 +190,7 @@ Deno.test("Segmenter.segment() rejects empty sentences with a clear error", asyn
     const image = generateScene(1003).image;
     await assert.rejects(
       () => segmenter.segment(image, []),
-      /at least one --text/,
+      /No sentence given: give at least one sentence\./,
     );
     await assert.rejects(
       () => segmenter.segment(image, ["ok", "  "]),
@@ -201,11 +201,11 @@ Deno.test("Segmenter.segment() rejects empty sentences with a clear error", asyn
   }
 });
 
-Deno.test("createSegmenter() refuses a number of images in flight that is not a positive integer", async () => {
+Deno.test("createSegmenter() refuses a number of images in flight that is not a whole number >= 1", async () => {
   for (const inFlight of [0, 2.5]) {
     await assert.rejects(
       () => fixtureSegmenter({ inFlight }),
-      /inFlight must be a positive integer/,
+      new RegExp(`inFlight must be a whole number >= 1, got ${inFlight}\\.`),
     );
   }
 });

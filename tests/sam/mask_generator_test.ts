@@ -82,7 +82,7 @@ Deno.test("AutomaticMaskGenerator rejects options out of range and swapped model
   );
   assert.throws(
     () => new AutomaticMaskGenerator(encoder, decoder, { maskNmsThresh: -0.1 }),
-    /maskNmsThresh must lie in \[0, 1\], got -0.1/,
+    /maskNmsThresh must be a number from 0 to 1, got -0\.1\./,
   );
   assert.throws(
     () => new AutomaticMaskGenerator(decoder, encoder),

@@ -293,7 +293,7 @@ export function sessionCreateError(
       `the runtime needs --allow-${kind} for ${path}, to load ${label} ` +
         `(onnxruntime-web reads its WebAssembly files from its package). ` +
         `Run with --allow-${kind}=${folder} (or --allow-${kind}), or use ` +
-        `another --backend`,
+        `another backend`,
       { cause },
     );
   }
@@ -301,7 +301,7 @@ export function sessionCreateError(
     backend,
     `the runtime could not start to load ${label} (${text}). Check the ` +
       "permissions it needs (--allow-read for onnxruntime-web's .wasm " +
-      "files, --allow-ffi for native), or use another --backend",
+      "files, --allow-ffi for native), or use another backend",
     { cause },
   );
 }

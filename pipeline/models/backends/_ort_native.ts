@@ -27,7 +27,7 @@ export async function createNativeSession(
     throw new BackendUnavailableError(
       "native",
       `onnxruntime-node could not be loaded (${describeError(e)}). It needs ` +
-        "--allow-ffi and a prebuilt binary for this platform; use --backend wasm instead.",
+        "--allow-ffi and a prebuilt binary for this platform; use the wasm backend instead.",
       { cause: e },
     );
   }

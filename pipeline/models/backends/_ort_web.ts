@@ -47,7 +47,7 @@ export async function createWebSession(
     throw new BackendUnavailableError(
       "webgpu",
       "this runtime has no WebGPU adapter (on Linux install mesa-vulkan-drivers " +
-        "and libvulkan1, or a GPU driver with Vulkan). Use --backend wasm or native.",
+        "and libvulkan1, or a GPU driver with Vulkan). Use the wasm or native backend.",
     );
   }
   const ort = backend === "webgpu"

@@ -12,7 +12,7 @@ import { ellipseMasks, texturedImage } from "./inputs.ts";
 
 /**
  * A WebGPU stand-in: `probe` reports the given adapter; `open` succeeds the
- * first time (the check at selection) and after that fails with "GPU
+ * first time (the check when the kernels are chosen) and after that fails with "GPU
  * used", so a test sees which calls reach the GPU without having one.
  */
 function fakeWebGpu(isFallbackAdapter: boolean, opens = { count: 0 }) {
@@ -42,7 +42,11 @@ Deno.test("chooseKernels() on auto routes a real adapter's small calls to the CP
   const { access, opens } = fakeWebGpu(false);
   const kernels = await chooseKernels("auto", access);
   assert.equal(kernels.device, "gpu");
-  assert.equal(opens.count, 1, "the device is opened once at selection");
+  assert.equal(
+    opens.count,
+    1,
+    "the device is opened once, when the kernels are chosen",
+  );
   const scores = await kernels.cosineSimilarity({
     proposals: Float32Array.of(1, 0, 0, 2),
     sentences: Float32Array.of(3, 0),
@@ -108,12 +112,12 @@ Deno.test({
 Deno.test("chooseKernels() names what to install when WebGPU or an adapter is missing", async () => {
   // A fresh process, where navigator.gpu is replaced before any kernel runs.
   const script = `
-    const select = new URL("../../kernels/choose.ts", ${
+    const choose = new URL("../../kernels/choose.ts", ${
     JSON.stringify(import.meta.url)
   });
     const fake = Deno.args[0] === "no-api" ? undefined : { requestAdapter: () => Promise.resolve(null) };
     Object.defineProperty(navigator, "gpu", { value: fake, configurable: true });
-    const { chooseKernels } = await import(select.href);
+    const { chooseKernels } = await import(choose.href);
     console.log((await chooseKernels("auto")).device);
     try {
       await chooseKernels("gpu");
@@ -135,8 +139,8 @@ Deno.test("chooseKernels() names what to install when WebGPU or an adapter is mi
     assert.match(
       error,
       mode === "no-api"
-        ? /navigator\.gpu is undefined.*--device cpu/
-        : /mesa-vulkan-drivers.*--device cpu/,
+        ? /navigator\.gpu is undefined.*CPU kernels \(device "cpu"\)/
+        : /mesa-vulkan-drivers.*CPU kernels \(device "cpu"\)/,
     );
   }
 });

@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { DEFAULTS } from "../../pipeline/defaults.ts";
+import { memorySource } from "../../pipeline/models/source.ts";
+import { resolveSettings } from "../../pipeline/settings.ts";
+import { SEGMENTER_DEFAULTS } from "../../pipeline/segmenter.ts";
+import {
+  METHOD_OPTIONS_USAGE,
+  methodArgs,
+  methodSettings,
+  segmenterOptions,
+} from "../../cli/method_options.ts";
+import { SEGMENT_USAGE } from "../../cli/segment.ts";
+import { EVAL_USAGE } from "../../cli/eval.ts";
+import { DEMO_USAGE } from "../../cli/demo.ts";
+import { UsageError } from "../../cli/usage_error.ts";
+
+/** Every "(default X)" the shared options' help must show, from DEFAULTS. */
+const SHOWN_DEFAULTS = [
+  `--clip ID .*\\(default ${DEFAULTS.clip}\\)`,
+  `--sam ID .*\\(default ${DEFAULTS.sam}\\)`,
+  `--variant V .*\\(default ${DEFAULTS.variant}\\)`,
+  `--backend B .*\\(default ${DEFAULTS.backend}\\)`,
+  `\\(default ${DEFAULTS.device};`,
+  `--spatial MODE .*\\(default ${DEFAULTS.spatial}\\)`,
+  `--top-k K .*\\(default ${DEFAULTS.topK.extended} for extended, ${DEFAULTS.topK.seed} for seed\\)`,
+  `--alpha A .*\\(default ${DEFAULTS.alpha}\\)`,
+  `--beta B .*\\(default ${DEFAULTS.beta}\\)`,
+  `--global-view V .*\\(default ${DEFAULTS.globalView}\\)`,
+  `--view-resize R .*\\(default ${DEFAULTS.viewResize}\\)`,
+  `--points-per-side N .*\\(default ${DEFAULTS.generator.pointsPerSide}\\)`,
+  `--points-per-batch N .*\\(default ${DEFAULTS.generator.pointsPerBatch}\\)`,
+  `\\(default ${DEFAULTS.generator.maskNmsThresh} = off\\)`,
+].map((p) => new RegExp(p));
+
+Deno.test("the help of segment and eval shows every default of the shared options from DEFAULTS", () => {
+  for (
+    const [name, usage] of [
+      ["shared", METHOD_OPTIONS_USAGE],
+      ["segment", SEGMENT_USAGE],
+      ["eval", EVAL_USAGE],
+    ]
+  ) {
+    for (const shown of SHOWN_DEFAULTS) assert.match(usage, shown, name);
+  }
+});
+
+Deno.test("eval's help shows the per-dataset alphas and in-flight default from DEFAULTS", () => {
+  for (const [dataset, alpha] of Object.entries(DEFAULTS.alphaByDataset)) {
+    assert.ok(EVAL_USAGE.includes(`${dataset} ${alpha}`), dataset);
+  }
+  assert.ok(EVAL_USAGE.includes(`${DEFAULTS.alpha} for --jsonl data`));
+  assert.match(
+    EVAL_USAGE,
+    new RegExp(`--in-flight N .*\\(default ${DEFAULTS.inFlight}\\)`),
+  );
+});
+
+Deno.test("demo's help shows the backend default from DEFAULTS", () => {
+  assert.match(
+    DEMO_USAGE,
+    new RegExp(`--backend B .*\\(default ${DEFAULTS.backend}\\)`),
+  );
+});
+
+Deno.test("an option the user did not give reaches createSegmenter() as undefined, and resolves there from DEFAULTS", () => {
+  const source = memorySource(new Map());
+  const options = segmenterOptions(methodArgs({}), source);
+  for (
+    const key of [
+      "clip",
+      "sam",
+      "variant",
+      "backend",
+      "device",
+      "spatial",
+      "topK",
+      "alpha",
+      "beta",
+      "globalView",
+      "viewResize",
+      "generator",
+    ] as const
+  ) {
+    assert.equal(options[key], undefined, key);
+  }
+  assert.deepEqual(resolveSettings(options), SEGMENTER_DEFAULTS);
+});
+
+Deno.test("the options the user gave reach createSegmenter() as given, the others still undefined", () => {
+  const source = memorySource(new Map());
+  const options = segmenterOptions(
+    methodArgs({
+      alpha: "0.7",
+      spatial: "seed",
+      "points-per-side": "8",
+      backend: "Native",
+    }),
+    source,
+  );
+  assert.equal(options.alpha, 0.7);
+  assert.equal(options.spatial, "seed");
+  assert.equal(options.backend, "native");
+  assert.equal(options.topK, undefined);
+  assert.equal(options.beta, undefined);
+  assert.equal(options.generator?.pointsPerSide, 8);
+  assert.equal(options.generator?.pointsPerBatch, undefined);
+  const settings = resolveSettings(options);
+  assert.equal(settings.topK, DEFAULTS.topK.seed);
+  assert.equal(settings.beta, DEFAULTS.beta);
+  assert.deepEqual(methodSettings(settings), {
+    spatial: "seed",
+    topK: DEFAULTS.topK.seed,
+    alpha: 0.7,
+    beta: DEFAULTS.beta,
+    globalView: DEFAULTS.globalView,
+    viewResize: DEFAULTS.viewResize,
+    pointsPerSide: 8,
+    pointsPerBatch: DEFAULTS.generator.pointsPerBatch,
+    maskNmsThresh: DEFAULTS.generator.maskNmsThresh,
+  });
+});
+
+Deno.test("methodArgs() words the library validator's errors with the flag and the value as typed", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ alpha: "2" }, '--alpha must be a number from 0 to 1, not "2"'],
+    [{ alpha: "abc" }, '--alpha must be a number from 0 to 1, not "abc"'],
+    [{ beta: "" }, '--beta must be a number from 0 to 1, not ""'],
+    [{ "top-k": "0" }, '--top-k must be a whole number >= 1, not "0"'],
+    [
+      { "points-per-side": "200" },
+      '--points-per-side must be a whole number from 1 to 128, not "200"',
+    ],
+    [
+      { "points-per-batch": "0" },
+      '--points-per-batch must be a whole number from 1 to 1024, not "0"',
+    ],
+    [
+      { "mask-nms": "1.5" },
+      '--mask-nms must be a number from 0 to 1, not "1.5"',
+    ],
+    [
+      { spatial: "maybe" },
+      '--spatial must be one of extended, seed, off, not "maybe"',
+    ],
+    [
+      { "global-view": "crop" },
+      '--global-view must be one of token-mask, blur, not "crop"',
+    ],
+    [
+      { "view-resize": "nearest" },
+      '--view-resize must be one of antialias, bilinear, not "nearest"',
+    ],
+    [{ device: "npu" }, '--device must be one of gpu, cpu, auto, not "npu"'],
+    [
+      { variant: "int4" },
+      '--variant must be one of fp32, fp16, quantized, not "int4"',
+    ],
+  ];
+  for (const [values, message] of cases) {
+    assert.throws(
+      () => methodArgs(values),
+      (e: unknown) => e instanceof UsageError && e.message === message,
+      message,
+    );
+  }
+});
