@@ -20,7 +20,7 @@
 import type { DeviceChoice } from "../kernels/choose.ts";
 import type { BackendName } from "./models/inference.ts";
 import type { ModelVariant } from "./models/registry.ts";
-import type { MaskGeneratorOptions } from "./sam/mask_generator.ts";
+import type { MaskGeneratorOptions } from "./sam/types.ts";
 import type { GlobalView, ViewResize } from "./stages/regions.ts";
 import type { SpatialMode } from "./stages/select.ts";
 
@@ -33,6 +33,8 @@ export interface Defaults {
    * {@linkcode Defaults.alpha} for any other data.
    */
   readonly alphaByDataset: Readonly<Record<string, number>>;
+  /** The alphas an evaluation's ablation compares. */
+  readonly ablationAlphas: readonly number[];
   /** Weight of the sentence: t = beta * sentence + (1 - beta) * noun phrase. */
   readonly beta: number;
   /** Spatial rule. */
@@ -101,6 +103,7 @@ function deepFreeze<T extends object>(value: T): T {
 export const DEFAULTS: Defaults = deepFreeze({
   alpha: 0.85,
   alphaByDataset: { refcoco: 0.95, "refcoco+": 0.95, refcocog: 0.85 },
+  ablationAlphas: [0.75, 0.85, 0.95],
   beta: 0.5,
   spatial: "extended",
   topK: { extended: 4, seed: 3, off: 3 },

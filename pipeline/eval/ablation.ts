@@ -7,6 +7,7 @@
  */
 
 import type { Kernels } from "../../kernels/kernels.ts";
+import { DEFAULTS } from "../defaults.ts";
 import type { FeaturedJob } from "../segmenter.ts";
 import type { SegmenterSettings } from "../settings.ts";
 import { GLOBAL_VIEWS, type GlobalView } from "../stages/regions.ts";
@@ -31,8 +32,8 @@ export function configName(c: AblationConfig): string {
   return `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK} global=${c.globalView}`;
 }
 
-/** The alphas an ablation compares by default. */
-export const ABLATION_ALPHAS: readonly number[] = [0.75, 0.85, 0.95];
+/** The alphas an ablation compares by default: `DEFAULTS.ablationAlphas`. */
+export const ABLATION_ALPHAS: readonly number[] = DEFAULTS.ablationAlphas;
 
 /**
  * The default ablation grid: every spatial mode (with its default top-k) at

@@ -10,7 +10,7 @@
 
 import type { Kernels } from "../../kernels/kernels.ts";
 import { greedyNms } from "./_box_nms.ts";
-import type { Proposal } from "./mask_generator.ts";
+import type { Proposal } from "./types.ts";
 
 /**
  * Greedy NMS over an n x n IoU matrix (row-major) whose rows come in order

@@ -30,6 +30,7 @@ import {
   wholeNumber,
 } from "../setting_error.ts";
 import { maskNms } from "./_mask_nms.ts";
+import type { MaskGeneratorOptions, Proposal } from "./types.ts";
 import { buildPointGrid } from "./point_grid.ts";
 import {
   filterDecoderBatch,
@@ -52,6 +53,8 @@ export const SAM_ENCODER_SIGNATURE: SessionSignature = {
   ],
 };
 
+export type { MaskGeneratorOptions, Proposal } from "./types.ts";
+
 /** Inputs and outputs the SAM prompt encoder + mask decoder must have. */
 export const SAM_DECODER_SIGNATURE: SessionSignature = {
   inputs: [
@@ -66,51 +69,9 @@ export const SAM_DECODER_SIGNATURE: SessionSignature = {
   ],
 };
 
-/** Parameters of the automatic mask generator; their defaults are `DEFAULTS.generator`. */
-export interface MaskGeneratorOptions {
-  /** Points sampled along each side of the image; the grid has n x n prompts. */
-  pointsPerSide: number;
-  /** Point prompts per decoder call. More is faster per point up to ~16 and costs memory; keep <= 64 on wasm. */
-  pointsPerBatch: number;
-  /** Keep masks whose predicted IoU exceeds this. */
-  predIouThresh: number;
-  /** Keep masks whose stability score is at least this. */
-  stabilityScoreThresh: number;
-  /** Offset of the two thresholds the stability score compares. */
-  stabilityScoreOffset: number;
-  /** Logit threshold of a mask pixel. */
-  maskThreshold: number;
-  /** Box IoU above which the lower-scoring of two masks is dropped. */
-  boxNmsThresh: number;
-  /** Islands and holes smaller than this many pixels are removed/filled (0 = off). */
-  minMaskRegionArea: number;
-  /**
-   * Mask IoU above which the lower-scoring of two proposals that passed
-   * box NMS is dropped (1 = off, as the reference generator). Catches
-   * duplicates whose boxes differ, and saves their CLIP views.
-   */
-  maskNmsThresh: number;
-}
-
 /** The defaults of {@linkcode MaskGeneratorOptions}: `DEFAULTS.generator`. */
 export const MASK_GENERATOR_DEFAULTS: Readonly<MaskGeneratorOptions> =
   DEFAULTS.generator;
-
-/** One proposed region. */
-export interface Proposal {
-  /** Binary mask at the image's size (1 inside). */
-  readonly mask: Uint8Array;
-  /** Bounding box [x, y, width, height] in pixels. */
-  readonly box: readonly [number, number, number, number];
-  /** Pixels inside the mask. */
-  readonly area: number;
-  /** The decoder's predicted IoU. */
-  readonly predictedIou: number;
-  /** Stability score of the mask. */
-  readonly stability: number;
-  /** The point prompt that produced it, in image pixels. */
-  readonly point: readonly [number, number];
-}
 
 /**
  * The kernels the generator uses: mask decoding (on the GPU from the

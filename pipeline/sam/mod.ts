@@ -10,3 +10,4 @@ export * from "./mask_generator.ts";
 export * from "./preprocess.ts";
 export * from "./postprocess.ts";
 export * from "./point_grid.ts";
+export * from "./types.ts";

@@ -13,7 +13,7 @@ import type {
   MaskLogitsShape,
 } from "../../kernels/mask_logits/contract.ts";
 import { boxNms } from "./_box_nms.ts";
-import type { MaskGeneratorOptions, Proposal } from "./mask_generator.ts";
+import type { MaskGeneratorOptions, Proposal } from "./types.ts";
 import { removeSmallRegions } from "./_small_regions.ts";
 
 /** A mask that passed the per-batch filters, kept as its box crop. */
