@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { testFiles, testsWithoutAssertions } from "./helpers/test_hygiene.ts";
 import { withTemp } from "./helpers/temp.ts";
 
 Deno.test("every test under tests/ asserts something, directly or through a helper", async () => {
-  const files = await testFiles("tests");
+  // This file's folder, wherever the tests are run from.
+  const files = await testFiles(
+    fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, ""),
+  );
   assert.ok(files.length > 50, `only ${files.length} test files found`);
   const empty = await testsWithoutAssertions(files);
   assert.deepEqual(
