@@ -16,19 +16,29 @@ const CLIP_DIR = new URL(
   import.meta.url,
 );
 
-const session = await createSession(
-  await Deno.readFile(new URL("onnx/text_model.onnx", CLIP_DIR)),
-  { label: "color-clip/onnx/text_model.onnx" },
+const TEXT_MODEL = await Deno.readFile(
+  new URL("onnx/text_model.onnx", CLIP_DIR),
 );
 const tokenizer = ClipTokenizer.fromJson(
   JSON.parse(
     await Deno.readTextFile(new URL("tokenizer.json", CLIP_DIR)),
   ),
 );
-const encoder = new ClipTextEncoder(session, tokenizer);
+/** The fixture's text encoder on a session of its own, released on disposal. */
+async function openEncoder(): Promise<ClipTextEncoder & AsyncDisposable> {
+  const session = await createSession(TEXT_MODEL, {
+    label: "color-clip/onnx/text_model.onnx",
+  });
+  return Object.assign(new ClipTextEncoder(session, tokenizer), {
+    [Symbol.asyncDispose]: () => session.release(),
+  });
+}
 
 /** The encoder, recording the texts of each call. */
-function spyEncoder(calls: string[][]): ClipTextEncoder {
+function spyEncoder(
+  encoder: ClipTextEncoder,
+  calls: string[][],
+): ClipTextEncoder {
   return {
     batchSize: encoder.batchSize,
     embed(texts: readonly string[]) {
@@ -39,7 +49,10 @@ function spyEncoder(calls: string[][]): ClipTextEncoder {
 }
 
 /** The embedding of one text, by itself. */
-async function embedOne(text: string): Promise<Float32Array> {
+async function embedOne(
+  encoder: ClipTextEncoder,
+  text: string,
+): Promise<Float32Array> {
   return (await encoder.embed([text])).embeds;
 }
 
@@ -79,13 +92,16 @@ function jobOf(
 }
 
 async function runStage(
+  encoder: ClipTextEncoder,
   job: ImageJob & Parsed,
   beta: number,
   calls: string[][] = [],
 ) {
   const out = [];
   for await (
-    const j of embedTextStage(spyEncoder(calls), beta)(fromItems([job]))
+    const j of embedTextStage(spyEncoder(encoder, calls), beta)(
+      fromItems([job]),
+    )
   ) {
     out.push(j);
   }
@@ -102,8 +118,9 @@ const SENTENCES = [
 ];
 
 Deno.test("embedTextStage() embeds sentences, noun phrases and anchors in one call, in that order", async () => {
+  await using encoder = await openEncoder();
   const calls: string[][] = [];
-  await runStage(jobOf(SENTENCES), 0.5, calls);
+  await runStage(encoder, jobOf(SENTENCES), 0.5, calls);
   assert.deepEqual(calls, [[
     ...SENTENCES,
     "the red circle",
@@ -114,58 +131,62 @@ Deno.test("embedTextStage() embeds sentences, noun phrases and anchors in one ca
 });
 
 Deno.test("embedTextStage() mixes sentence and noun phrase with weight beta, the sentence alone without a phrase", async () => {
+  await using encoder = await openEncoder();
   const beta = 0.3;
-  const { text } = await runStage(jobOf(SENTENCES), beta);
+  const { text } = await runStage(encoder, jobOf(SENTENCES), beta);
   const dim = text.dim;
   assert.equal(dim, 512);
   assert.equal(text.features.length, SENTENCES.length * dim);
   const phraseOf = ["the red circle", null, null, "the yellow square"];
   for (let e = 0; e < SENTENCES.length; e++) {
-    const s = await embedOne(SENTENCES[e]);
+    const s = await embedOne(encoder, SENTENCES[e]);
     const phrase = phraseOf[e];
-    const p = phrase === null ? null : await embedOne(phrase);
+    const p = phrase === null ? null : await embedOne(encoder, phrase);
     const expected = s.map((v, k) => p ? beta * v + (1 - beta) * p[k] : v);
     assertClose(row(text.features, e, dim), expected, `features row ${e}`);
   }
 });
 
 Deno.test("embedTextStage() puts noun-phrase rows where there is a phrase and zeros elsewhere", async () => {
-  const { text } = await runStage(jobOf(SENTENCES), 0.5);
+  await using encoder = await openEncoder();
+  const { text } = await runStage(encoder, jobOf(SENTENCES), 0.5);
   const dim = text.dim;
   assert.deepEqual(text.hasPhrase, [true, false, false, true]);
   assertClose(
     row(text.phrases, 0, dim),
-    await embedOne("the red circle"),
+    await embedOne(encoder, "the red circle"),
     "phrase 0",
   );
   assertZero(row(text.phrases, 1, dim), "phrase 1");
   assertZero(row(text.phrases, 2, dim), "phrase 2");
   assertClose(
     row(text.phrases, 3, dim),
-    await embedOne("the yellow square"),
+    await embedOne(encoder, "the yellow square"),
     "phrase 3",
   );
 });
 
 Deno.test("embedTextStage() takes anchors from the parse's relation, zeros without one", async () => {
-  const { text } = await runStage(jobOf(SENTENCES), 0.5);
+  await using encoder = await openEncoder();
+  const { text } = await runStage(encoder, jobOf(SENTENCES), 0.5);
   const dim = text.dim;
   assert.deepEqual(text.hasAnchor, [true, false, true, false]);
   assertClose(
     row(text.anchors, 0, dim),
-    await embedOne("the blue square"),
+    await embedOne(encoder, "the blue square"),
     "anchor 0",
   );
   assertZero(row(text.anchors, 1, dim), "anchor 1");
   assertClose(
     row(text.anchors, 2, dim),
-    await embedOne("the green square"),
+    await embedOne(encoder, "the green square"),
     "anchor 2",
   );
   assertZero(row(text.anchors, 3, dim), "anchor 3");
 });
 
 Deno.test("embedTextStage() uses the job's parse, not the sentence's words, and skips blank anchors", async () => {
+  await using encoder = await openEncoder();
   const sentences = ["the red circle", "the blue square"];
   const parsed: ParsedSentence[] = [
     {
@@ -187,7 +208,12 @@ Deno.test("embedTextStage() uses the job's parse, not the sentence's words, and 
     },
   ];
   const calls: string[][] = [];
-  const { text } = await runStage(jobOf(sentences, parsed), 0.5, calls);
+  const { text } = await runStage(
+    encoder,
+    jobOf(sentences, parsed),
+    0.5,
+    calls,
+  );
   assert.deepEqual(calls[0], [
     ...sentences,
     "the green one",
@@ -197,16 +223,17 @@ Deno.test("embedTextStage() uses the job's parse, not the sentence's words, and 
   assert.deepEqual(text.hasAnchor, [true, false]);
   assertClose(
     row(text.anchors, 0, text.dim),
-    await embedOne("the pink one"),
+    await embedOne(encoder, "the pink one"),
     "anchor 0",
   );
   assertZero(row(text.anchors, 1, text.dim), "anchor 1");
 });
 
 Deno.test("embedTextStage() reports truncation and token counts of the sentences only", async () => {
+  await using encoder = await openEncoder();
   const long = Array.from({ length: 90 }, () => "red").join(" ");
   const sentences = ["the red circle left of the blue square", long];
-  const { text } = await runStage(jobOf(sentences), 0.5);
+  const { text } = await runStage(encoder, jobOf(sentences), 0.5);
   const enc = tokenizer.encodeBatch(sentences, 77);
   assert.deepEqual(text.truncated, [false, true]);
   assert.deepEqual(text.tokenCounts, enc.tokenCounts);
@@ -215,11 +242,8 @@ Deno.test("embedTextStage() reports truncation and token counts of the sentences
 });
 
 Deno.test('embedTextStage() records its time under "text"', async () => {
+  await using encoder = await openEncoder();
   const job = jobOf(["the pink one"]);
-  await runStage(job, 0.5);
+  await runStage(encoder, job, 0.5);
   assert.ok("text" in job.timings);
-});
-
-Deno.test("(releases the fixture session)", async () => {
-  await session.release();
 });
