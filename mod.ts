@@ -34,11 +34,7 @@
  */
 
 // The segmenter: options, settings and their defaults, results.
-export {
-  createSegmenter,
-  Segmenter,
-  SEGMENTER_DEFAULTS,
-} from "./pipeline/segmenter.ts";
+export { createSegmenter, Segmenter } from "./pipeline/segmenter.ts";
 export type {
   Candidate,
   FeaturedJob,
@@ -52,7 +48,8 @@ export type {
   SentenceResult,
 } from "./pipeline/segmenter.ts";
 
-// Every default of the method and the segmenter, and the one check of settings.
+// Every default of the method and the segmenter (the models too: DEFAULTS.clip,
+// DEFAULTS.sam), and the one check of settings.
 export { DEFAULTS } from "./pipeline/defaults.ts";
 export type { Defaults } from "./pipeline/defaults.ts";
 export { validateSettings } from "./pipeline/settings.ts";
@@ -62,7 +59,6 @@ export { createRgbaImage } from "./pipeline/image/rgba.ts";
 export type { RgbaImage } from "./pipeline/image/rgba.ts";
 
 // Where models come from, and how they run.
-export { DEFAULT_CLIP, DEFAULT_SAM } from "./pipeline/models/registry.ts";
 export type { ModelVariant } from "./pipeline/models/registry.ts";
 export { hubSource, memorySource } from "./pipeline/models/source.ts";
 export type {

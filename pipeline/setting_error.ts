@@ -108,7 +108,14 @@ export function oneOf(choices: readonly string[]): SettingRule {
  *
  * @example
  * ```ts
- * checkSetting("alpha", 2, numberIn(0, 1)); // throws "alpha must be a number from 0 to 1, got 2."
+ * import { checkSetting, numberIn } from "./setting_error.ts";
+ *
+ * checkSetting("alpha", 0.5, numberIn(0, 1)); // passes
+ * try {
+ *   checkSetting("alpha", 2, numberIn(0, 1));
+ * } catch (e) {
+ *   console.log((e as Error).message); // "alpha must be a number from 0 to 1, got 2."
+ * }
  * ```
  */
 export function checkSetting(

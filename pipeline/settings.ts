@@ -131,8 +131,14 @@ export type SettingsInput = Pick<SegmenterOptions, keyof SegmenterSettings>;
  *
  * @example
  * ```ts
- * validateSettings({ alpha: 0.9, spatial: "seed" }); // fine
- * validateSettings({ alpha: 2 }); // throws "alpha must be a number from 0 to 1, got 2."
+ * import { validateSettings } from "./settings.ts";
+ *
+ * validateSettings({ alpha: 0.9, spatial: "seed" }); // returns its argument
+ * try {
+ *   validateSettings({ alpha: 2 });
+ * } catch (e) {
+ *   console.log((e as Error).message); // "alpha must be a number from 0 to 1, got 2."
+ * }
  * ```
  */
 export function validateSettings<T extends Partial<SegmenterOptions>>(

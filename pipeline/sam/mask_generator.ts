@@ -373,7 +373,14 @@ const GENERATOR_RULES: Readonly<
  *
  * @example
  * ```ts
- * checkGeneratorOptions({ pointsPerSide: 0 }); // throws "pointsPerSide must be a whole number from 1 to 128, got 0."
+ * import { checkGeneratorOptions } from "./mask_generator.ts";
+ *
+ * checkGeneratorOptions({ pointsPerSide: 16 }); // passes
+ * try {
+ *   checkGeneratorOptions({ pointsPerSide: 0 });
+ * } catch (e) {
+ *   console.log((e as Error).message); // "pointsPerSide must be a whole number from 1 to 128, got 0."
+ * }
  * ```
  */
 export function checkGeneratorOptions(

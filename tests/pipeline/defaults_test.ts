@@ -67,7 +67,9 @@ Deno.test("the method's defaults are the paper's and the reference's", () => {
   assert.equal(DEFAULTS.inFlight, 1);
 });
 
-Deno.test("the front door exports DEFAULTS and SEGMENTER_DEFAULTS", () => {
+Deno.test("the front door exports DEFAULTS as the one defaults object", () => {
   assert.equal(front.DEFAULTS, DEFAULTS);
-  assert.equal(front.SEGMENTER_DEFAULTS, SEGMENTER_DEFAULTS);
+  assert.ok(!("SEGMENTER_DEFAULTS" in front));
+  assert.ok(!("DEFAULT_CLIP" in front) && !("DEFAULT_SAM" in front));
+  assert.equal(DEFAULTS.clip, DEFAULT_CLIP);
 });
