@@ -8,14 +8,13 @@
  * model bytes, needs no file system and no FFI, and runs in Deno, Deno
  * Deploy and browsers. The parts of the method are behind subpath exports:
  * `./sam`, `./clip`, `./text`, `./spatial`, `./stages`, `./kernels`,
- * `./models`, `./image`, `./datasets`, `./eval` and `./render`; reading
+ * `./models`, `./image`, `./datasets`, `./eval`, `./render` and `./demo`; reading
  * files and the on-disk model cache are in `./io`.
  *
  * @example Segment with models held in memory
  * ```ts
  * import { createSegmenter, memorySource } from "./mod.ts";
- * import { DEMO_CLIP, DEMO_SAM, demoModelFiles } from "./pipeline/demo/models.ts";
- * import { generateScene } from "./pipeline/demo/scenes.ts";
+ * import { DEMO_CLIP, DEMO_SAM, demoModelFiles, generateScene } from "./pipeline/demo/mod.ts";
  *
  * const scene = generateScene(3);
  * await using segmenter = await createSegmenter({
@@ -86,6 +85,8 @@ export {
 export { ModelSignatureError } from "./pipeline/models/session.ts";
 export { GpuDeviceLostError } from "./pipeline/models/device_lost.ts";
 export { TokenMaskMappingError } from "./pipeline/clip/token_mask_model.ts";
+export { TokenizerFormatError } from "./pipeline/text/tokenizer_json.ts";
+export { WebGpuUnavailableError } from "./kernels/gpu_device.ts";
 export {
   ImageDecodeError,
   ImageTooLargeError,

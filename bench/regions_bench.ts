@@ -24,7 +24,7 @@ import type { Proposal } from "../pipeline/sam/mask_generator.ts";
 import { maskStats } from "../pipeline/sam/postprocess.ts";
 import { fromItems } from "../pipeline/stages/job.ts";
 import { type GlobalView, regionsStage } from "../pipeline/stages/regions.ts";
-import { mulberry32 } from "../pipeline/demo/random.ts";
+import { mulberry32 } from "../pipeline/demo/_random.ts";
 
 const PROPOSALS = 40;
 const root = Deno.env.get("ORIS_REAL_SIZE_MODELS");

@@ -22,7 +22,24 @@
 
 export * from "./image_codec.ts";
 export * from "./image_file.ts";
-export * from "./model_cache.ts";
+export {
+  checkCachedFile,
+  describeFileState,
+  listCachedModels,
+  modelDir,
+  resolveCacheDir,
+  verifyModel,
+} from "./model_cache.ts";
+export type {
+  CachedFileMeta,
+  CachedFileState,
+  CachedFileStatus,
+  CachedModel,
+  CachedModelFile,
+  HashPolicy,
+  VerifiedFile,
+  VerifyReport,
+} from "./model_cache.ts";
 export * from "./model_download.ts";
 export * from "./model_store.ts";
 export * from "./pull_command.ts";
@@ -37,6 +54,13 @@ export type {
 export * from "./refer_files.ts";
 export * from "./jsonl_files.ts";
 export * from "./image_files.ts";
-export * from "./prediction_files.ts";
-export * from "./progress.ts";
+export { openPredictions, PredictionsExistError } from "./prediction_files.ts";
+export type { PredictionsFile } from "./prediction_files.ts";
+export { ProgressReporter, stderrOutput, stdoutOutput } from "./progress.ts";
+export type {
+  ProgressOptions,
+  ProgressOutput,
+  ProgressSnapshot,
+  ProgressUnit,
+} from "./progress.ts";
 export * from "./shard_files.ts";

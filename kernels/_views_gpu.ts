@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { DeviceViews } from "./device_views.ts";
 import type { ResampleTaps } from "../pipeline/image/resample.ts";
 import { type GpuBatch, runBatch } from "./_gpu_batch.ts";
 import type { GpuContext } from "./gpu_device.ts";
@@ -58,18 +59,7 @@ function tapWords(axis: ResampleTaps): number {
 /** Records one chunk's dispatches, which write its views into `views`. */
 export type ViewsChunkRecorder = (chunk: SpanChunk, views: GPUBuffer) => void;
 
-/**
- * Views left on the GPU instead of read back: N x 3 x size x size f32
- * written into `buffer` from byte `offset` (a multiple of 4), where a
- * model on the same device (onnxruntime-web's WebGPU backend) can take
- * them as its input. The buffer needs COPY_DST usage.
- */
-export interface DeviceViews {
-  /** The buffer the views go to. */
-  readonly buffer: GPUBuffer;
-  /** Byte offset of the first view. Default 0. */
-  readonly offset?: number;
-}
+export type { DeviceViews } from "./device_views.ts";
 
 /** Where a view kernel's results go: a host array (new when undefined) or the GPU. */
 export type ViewsDestination = Float32Array | DeviceViews | undefined;

@@ -13,7 +13,7 @@ export * from "./choose.ts";
 export * from "./route.ts";
 export * from "./gpu_device.ts";
 export * from "./clip_views.ts";
-export type { DeviceViews } from "./_views_gpu.ts";
+export type { DeviceViews } from "./device_views.ts";
 export * from "./crop_fill/contract.ts";
 export * from "./crop_fill/cpu.ts";
 export * from "./blur_outside/contract.ts";

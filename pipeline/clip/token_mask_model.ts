@@ -44,7 +44,7 @@ import {
   fieldString,
   ProtobufError,
   readFields,
-} from "../models/onnx/_protobuf.ts";
+} from "../models/onnx/protobuf.ts";
 import {
   findResidualStream,
   type ResidualStream,

@@ -21,19 +21,19 @@
 import {
   buildClipTokenizerConfigJson,
   buildClipTokenizerJson,
-} from "./clip_tokenizer_json.ts";
+} from "./_clip_tokenizer_json.ts";
 import {
   buildClipTextModel,
   buildClipVisionModel,
   clipConfigJson,
   clipPreprocessorConfigJson,
-} from "./color_clip.ts";
+} from "./_color_clip.ts";
 import {
   buildSamDecoder,
   buildSamEncoder,
   samConfigJson,
   samPreprocessorConfigJson,
-} from "./color_sam.ts";
+} from "./_color_sam.ts";
 
 /** Repository id of the demo colour CLIP. */
 export const DEMO_CLIP = "fixture/color-clip";

@@ -17,4 +17,4 @@ export * from "./session.ts";
 export * from "./device_lost.ts";
 export * from "./transfer.ts";
 export * from "./onnx/model.ts";
-export type { ProtoField } from "./onnx/_protobuf.ts";
+export type { ProtoField } from "./onnx/protobuf.ts";

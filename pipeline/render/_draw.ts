@@ -24,18 +24,9 @@
  */
 
 import type { RgbaImage } from "../image/rgba.ts";
+import type { DrawBox, DrawColour, DrawMask } from "./types.ts";
 
-/** An opaque colour: red, green and blue, 0-255 each. */
-export type DrawColour = readonly [number, number, number];
-
-/**
- * A box `[x, y, width, height]` in pixels: it covers columns `round(x)` to `round(x + width) - 1`
- * and rows `round(y)` to `round(y + height) - 1`.
- */
-export type DrawBox = readonly [number, number, number, number];
-
-/** A binary mask at an image's size: `width * height` values, row by row, nonzero inside. */
-export type DrawMask = ArrayLike<number>;
+export type { DrawBox, DrawColour, DrawMask } from "./types.ts";
 
 /**
  * Copies an image into new memory.

@@ -6,4 +6,4 @@
  */
 
 export * from "./overlay.ts";
-export type { DrawBox, DrawColour, DrawMask } from "./_draw.ts";
+export * from "./types.ts";

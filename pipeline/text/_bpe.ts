@@ -13,7 +13,7 @@ import {
   objectAt,
   optionalString,
   TokenizerFormatError,
-} from "./_tokenizer_json.ts";
+} from "./tokenizer_json.ts";
 
 /** Merge table key of the adjacent pair (a, b); ids stay below 2^26. */
 const PAIR_BASE = 2 ** 26;

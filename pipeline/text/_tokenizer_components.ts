@@ -7,7 +7,7 @@
  * @module
  */
 
-import { textToByteChars } from "./_byte_level.ts";
+import { textToByteChars } from "./byte_level.ts";
 import {
   describe,
   escapeRegExp,
@@ -19,7 +19,7 @@ import {
   stringAt,
   TokenizerFormatError,
   typeOf,
-} from "./_tokenizer_json.ts";
+} from "./tokenizer_json.ts";
 
 // ---------------------------------------------------------------------------
 // Normalizers.

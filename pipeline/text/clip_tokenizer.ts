@@ -15,7 +15,7 @@
  * @module
  */
 
-import { byteCharsToBytes } from "./_byte_level.ts";
+import { byteCharsToBytes } from "./byte_level.ts";
 import { BpeModel } from "./_bpe.ts";
 import {
   AddedTokenSplitter,
@@ -34,10 +34,10 @@ import {
   type Json,
   objectAt,
   TokenizerFormatError,
-} from "./_tokenizer_json.ts";
+} from "./tokenizer_json.ts";
 
-export { byteToUnicode } from "./_byte_level.ts";
-export { TokenizerFormatError } from "./_tokenizer_json.ts";
+export { byteToUnicode } from "./byte_level.ts";
+export { TokenizerFormatError } from "./tokenizer_json.ts";
 
 /** CLIP's context length: the text encoder's position table has 77 rows. */
 export const CLIP_CONTEXT_LENGTH = 77;
@@ -115,7 +115,7 @@ export interface ClipDecodeOptions {
  * ```ts
  * import { ClipTokenizer } from "./clip_tokenizer.ts";
  *
- * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+ * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
  *
  * // The parsed tokenizer.json of a CLIP model (from a ModelSource, or
  * // JSON.parse(await Deno.readTextFile(path))); here the demo's small one.
@@ -228,7 +228,7 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
    *
    * const text = JSON.stringify(buildClipTokenizerJson()); // a tokenizer.json
    * const tokenizer = ClipTokenizer.fromJson(JSON.parse(text));
@@ -268,7 +268,7 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
    *
    * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
    * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
@@ -308,7 +308,7 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
    *
    * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
    * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
@@ -338,7 +338,7 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
    *
    * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
    * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());
@@ -391,7 +391,7 @@ export class ClipTokenizer {
    *
    * @example
    * ```ts
-   * import { buildClipTokenizerJson } from "../demo/clip_tokenizer_json.ts";
+   * import { buildClipTokenizerJson } from "../demo/_clip_tokenizer_json.ts";
    *
    * // The parsed tokenizer.json of a CLIP model; here the demo's small one.
    * const tokenizer = ClipTokenizer.fromJson(buildClipTokenizerJson());

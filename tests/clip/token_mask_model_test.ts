@@ -28,7 +28,7 @@ import { CLIP_NORMALISATION } from "../../kernels/clip_views.ts";
 import {
   buildClipVisionModel,
   clipFixtureBasis,
-} from "../../pipeline/demo/color_clip.ts";
+} from "../../pipeline/demo/_color_clip.ts";
 import { colourIndex, PALETTE } from "../../pipeline/demo/palette.ts";
 import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { flatGraph, residualGraph } from "../helpers/residual_graphs.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { mulberry32 } from "../../pipeline/demo/random.ts";
+import { mulberry32 } from "../../pipeline/demo/_random.ts";
 
 /** A segmentation rasterised by pycocotools' `merge(frPyObjects(...))`. */
 export interface PolygonCase {

@@ -14,7 +14,7 @@ import {
   FIXTURE_WORDS,
   learnMerges,
   wordTokenId,
-} from "../../pipeline/demo/clip_tokenizer_json.ts";
+} from "../../pipeline/demo/_clip_tokenizer_json.ts";
 import { COLOUR_WORDS } from "../../pipeline/demo/palette.ts";
 
 Deno.test("buildClipTokenizerJson() declares CLIP's normalizer, pre-tokenizer, post-processor and BPE model", () => {

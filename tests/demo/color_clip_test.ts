@@ -3,14 +3,14 @@ import {
   CLIP_EOS_ID,
   CLIP_MAX_LENGTH,
   encodeClipFixture,
-} from "../../pipeline/demo/clip_tokenizer_json.ts";
+} from "../../pipeline/demo/_clip_tokenizer_json.ts";
 import {
   buildClipTextModel,
   buildClipVisionModel,
   CLIP_EMBED_DIM,
   clipFixtureBasis,
   IMAGE_EPS,
-} from "../../pipeline/demo/color_clip.ts";
+} from "../../pipeline/demo/_color_clip.ts";
 import { COLOUR_WORDS, PALETTE } from "../../pipeline/demo/palette.ts";
 import { generateScene } from "../../pipeline/demo/scenes.ts";
 import {

@@ -4,7 +4,7 @@ import {
   buildSamEncoder,
   IOU_SCALE,
   SAM_MASK_SIZE,
-} from "../../pipeline/demo/color_sam.ts";
+} from "../../pipeline/demo/_color_sam.ts";
 import { generateScene, type Scene } from "../../pipeline/demo/scenes.ts";
 import {
   type Backend,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { CLIP_MEAN } from "../../pipeline/demo/color_clip.ts";
-import { COLOUR_THRESHOLD } from "../../pipeline/demo/color_sam.ts";
+import { CLIP_MEAN } from "../../pipeline/demo/_color_clip.ts";
+import { COLOUR_THRESHOLD } from "../../pipeline/demo/_color_sam.ts";
 import {
   BACKGROUND,
   COLOUR_WORDS,

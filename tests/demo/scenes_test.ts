@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FIXTURE_WORDS } from "../../pipeline/demo/clip_tokenizer_json.ts";
+import { FIXTURE_WORDS } from "../../pipeline/demo/_clip_tokenizer_json.ts";
 import { BACKGROUND, PALETTE } from "../../pipeline/demo/palette.ts";
 import {
   generateScene,

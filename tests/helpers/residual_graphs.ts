@@ -6,7 +6,7 @@
  * @module
  */
 
-import { attr, OnnxGraph } from "../../pipeline/demo/onnx_graph.ts";
+import { attr, OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 
 /** Variations of {@linkcode residualGraph}. */
 export interface ResidualGraphOptions {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { attr, OnnxGraph } from "../../pipeline/demo/onnx_graph.ts";
+import { attr, OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
 export function seededValues(count: number, seed: number): Float32Array {

@@ -8,11 +8,11 @@ import {
   ProtobufError,
   ProtoWriter,
   readFields,
-} from "../../pipeline/models/onnx/_protobuf.ts";
+} from "../../pipeline/models/onnx/protobuf.ts";
 import { createSession } from "../../pipeline/models/session.ts";
 import { tensor } from "../../pipeline/models/tensor.ts";
-import { buildClipVisionModel } from "../../pipeline/demo/color_clip.ts";
-import { buildSamDecoder } from "../../pipeline/demo/color_sam.ts";
+import { buildClipVisionModel } from "../../pipeline/demo/_color_clip.ts";
+import { buildSamDecoder } from "../../pipeline/demo/_color_sam.ts";
 
 Deno.test("readFields() walks varints, fixed32 and length-delimited fields, int64 and negatives included", () => {
   const bytes = new ProtoWriter()

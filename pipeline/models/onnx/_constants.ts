@@ -8,7 +8,7 @@
 
 import type { GraphIndex } from "./_graph_index.ts";
 import { ONNX_TYPE, type OnnxAttribute, type OnnxGraph } from "./model.ts";
-import { fieldInts, ProtoWriter, readFields } from "./_protobuf.ts";
+import { fieldInts, ProtoWriter, readFields } from "./protobuf.ts";
 
 /**
  * The integer values of an encoded TensorProto; undefined when it holds no

@@ -24,7 +24,7 @@ import {
   type ProtoField,
   ProtoWriter,
   readFields,
-} from "./_protobuf.ts";
+} from "./protobuf.ts";
 
 /** ONNX TensorProto.DataType codes oris needs by name. */
 export const ONNX_TYPE = {

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { ProtoWriter } from "../models/onnx/_protobuf.ts";
+import { ProtoWriter } from "../models/onnx/protobuf.ts";
 
 /** Element types supported by the fixture builder. */
 export type OnnxDType = "float32" | "int64" | "int32" | "bool" | "uint8";

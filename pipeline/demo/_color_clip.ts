@@ -26,7 +26,7 @@
  *
  * @example
  * ```ts
- * import { buildClipVisionModel, buildClipTextModel } from "./color_clip.ts";
+ * import { buildClipVisionModel, buildClipTextModel } from "./_color_clip.ts";
  * const vision = buildClipVisionModel(); // ONNX bytes
  * const text = buildClipTextModel();
  * ```
@@ -34,7 +34,7 @@
  * @module
  */
 
-import { attr, OnnxGraph } from "./onnx_graph.ts";
+import { attr, OnnxGraph } from "./_onnx_graph.ts";
 import { PALETTE } from "./palette.ts";
 import {
   CLIP_BOS_ID,
@@ -42,8 +42,8 @@ import {
   CLIP_MAX_LENGTH,
   CLIP_VOCAB_SIZE,
   wordTokenId,
-} from "./clip_tokenizer_json.ts";
-import { mulberry32 } from "./random.ts";
+} from "./_clip_tokenizer_json.ts";
+import { mulberry32 } from "./_random.ts";
 
 /** Embedding width of CLIP ViT-B/32's projections. */
 export const CLIP_EMBED_DIM = 512;

@@ -75,7 +75,11 @@ function readVarint(
  *
  * @example
  * ```ts
- * for (const f of readFields(bytes)) if (f.field === 7) console.log(f.bytes!.length);
+ * import { readFields } from "./protobuf.ts";
+ *
+ * // Field 1, length-delimited (wire type 2), holding the two bytes "hi".
+ * const message = new Uint8Array([0x0a, 2, 0x68, 0x69]);
+ * for (const f of readFields(message)) console.log(f.field, f.bytes!.length); // 1 2
  * ```
  */
 export function* readFields(buf: Uint8Array): Generator<ProtoField> {

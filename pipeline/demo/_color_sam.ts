@@ -36,7 +36,7 @@
  *
  * @example
  * ```ts
- * import { buildSamEncoder, buildSamDecoder } from "./color_sam.ts";
+ * import { buildSamEncoder, buildSamDecoder } from "./_color_sam.ts";
  * const encoder = buildSamEncoder(); // ONNX bytes
  * const decoder = buildSamDecoder();
  * ```
@@ -44,7 +44,7 @@
  * @module
  */
 
-import { attr, OnnxGraph } from "./onnx_graph.ts";
+import { attr, OnnxGraph } from "./_onnx_graph.ts";
 
 /** SAM's input frame (pixels per side after resize and pad). */
 export const SAM_INPUT_SIZE = 1024;
