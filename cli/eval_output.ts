@@ -81,7 +81,7 @@ export async function lockRun(
   const stopListening = releaseOnSignals(lock, (signal) => {
     Deno.stderr.writeSync(
       new TextEncoder().encode(
-        `${signal}: stopped; released ${lock.path}: rerun with --resume to continue\n`,
+        `${signal}: stopped; released ${lock.path}\n`,
       ),
     );
   });
