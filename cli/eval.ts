@@ -457,7 +457,7 @@ async function evaluate(
     },
     predictionsPath: join(a.out, "predictions.jsonl"),
   };
-  const lock = await lockRun(a.out);
+  const lock = await lockRun(a.out, { resume: a.resume });
   try {
     return await evaluateLocked(a, out, err, env, plan);
   } finally {

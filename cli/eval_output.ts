@@ -8,7 +8,11 @@
 import { join } from "node:path";
 import { readImageFile, writePng } from "../io/image_file.ts";
 import { resolveImagePath } from "../io/image_files.ts";
-import { acquireFileLock } from "../io/model_lock.ts";
+import {
+  acquireFileLock,
+  DEFAULT_LOCK_STALE_MS,
+  type LockWait,
+} from "../io/model_lock.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
 import type { EvalExample } from "../pipeline/eval/run.ts";
 import {
@@ -52,20 +56,94 @@ export async function writeExamples(
   return "examples.png";
 }
 
-/** Takes `out`'s lock, failing at once when another run holds it. */
+/** Options of {@linkcode lockRun}. */
+export interface LockRunOptions {
+  /** The run continues the one in `out` (--resume): says so when refused. */
+  resume?: boolean;
+}
+
+/**
+ * Takes `out`'s lock, failing at once when another run holds it; until it
+ * is released, SIGINT and SIGTERM release it and end the process (exit
+ * 130 and 143), so that a stopped run, an evicted pod or a preempted job
+ * leaves no lock behind.
+ */
 export async function lockRun(
   out: string,
+  options: LockRunOptions = {},
 ): Promise<{ release(): Promise<void> }> {
   const busy = new AbortController();
-  return await acquireFileLock(join(out, ".lock"), {
+  const lock = await acquireFileLock(join(out, ".lock"), {
     signal: busy.signal,
     onWait: (w) =>
-      busy.abort(
-        new UsageError(
-          `another evaluation (process ${
-            w.pid ?? "?"
-          }) is writing to ${out}: wait for it to end, or choose another --out`,
-        ),
-      ),
+      busy.abort(new UsageError(busyMessage(out, w, options.resume ?? false))),
   });
+  const stopListening = releaseOnSignals(lock, (signal) => {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(
+        `${signal}: stopped; released ${lock.path}\n`,
+      ),
+    );
+  });
+  return {
+    release: () => {
+      stopListening();
+      return lock.release();
+    },
+  };
+}
+
+/**
+ * Why a run may not write to `out`, which another holds, and how to tell
+ * and clear a lock that a killed run left.
+ */
+export function busyMessage(
+  out: string,
+  holder: LockWait,
+  resume: boolean,
+): string {
+  const host = holder.hostname ? ` on host ${holder.hostname}` : "";
+  const since = holder.since && !isNaN(holder.since.getTime())
+    ? `, since ${holder.since.toISOString()}`
+    : "";
+  const who = `process ${holder.pid ?? "?"}${host}${since}`;
+  return `another evaluation (${who}) is writing to ${out}: ` +
+    `wait for it to end, or choose another --out. ` +
+    `If no such process is running any more (a killed run, ` +
+    `an evicted pod or a job requeued on another host), its lock is left ` +
+    `over: delete ${holder.path} and rerun${resume ? " with --resume" : ""}. ` +
+    `A left-over lock is also taken over by itself once its process is ` +
+    `seen gone from this host, or after ${
+      DEFAULT_LOCK_STALE_MS / 60_000
+    } minutes untouched.`;
+}
+
+/** The exit status of a process ended by `signal`. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Until the returned function is called, releases `lock` and exits (130 on
+ * SIGINT, 143 on SIGTERM) when the process is asked to stop, after calling
+ * `onSignal`. SIGTERM is not listened for on Windows.
+ */
+export function releaseOnSignals(
+  lock: { release(): Promise<void> },
+  onSignal: (signal: keyof typeof SIGNAL_EXIT_CODES) => void = () => {},
+): () => void {
+  const signals = (["SIGINT", "SIGTERM"] as const).filter((s) =>
+    Deno.build.os !== "windows" || s === "SIGINT"
+  );
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      onSignal(signal);
+      lock.release().finally(() => Deno.exit(SIGNAL_EXIT_CODES[signal]));
+    };
+    Deno.addSignalListener(signal, handler);
+    return { signal, handler };
+  });
+  return () => {
+    for (const { signal, handler } of handlers.splice(0)) {
+      Deno.removeSignalListener(signal, handler);
+    }
+  };
 }

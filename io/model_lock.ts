@@ -3,10 +3,12 @@
  * do not both append to one partial download (edge code: uses the file
  * system).
  *
- * The lock is a file hard-linked into place (atomic), holding the owner's
- * process id. Its owner touches it while it works; a lock whose file has
- * not been touched for `staleMs`, or (on Linux) whose owner process is
- * gone, is stale and taken over.
+ * The lock is a file hard-linked into place (atomic), holding its owner's
+ * identity (host, pid, and on Linux the process start time and boot id:
+ * see lock_record.ts). Its owner touches it while it works; a lock whose
+ * file has not been touched for `staleMs`, or whose owner on this host
+ * cannot be holding it any more (gone, pid reused, host restarted), is
+ * stale and taken over.
  *
  * @example
  * ```ts
@@ -22,6 +24,15 @@
 import { dirname } from "node:path";
 import { removeIfPresent } from "./model_cache.ts";
 import { sleep } from "../pipeline/models/transfer.ts";
+import {
+  type LockRecord,
+  parseLockRecord,
+  type ProcessIdentity,
+  type ProcessProbe,
+  sameTaking,
+  staleHolder,
+} from "./lock_record.ts";
+import { currentProcess, probeProcess } from "./process_identity.ts";
 
 /** Who holds a lock another caller waits for. */
 export interface LockWait {
@@ -63,77 +74,49 @@ export interface FileLock extends AsyncDisposable {
 /** Default age after which an untouched lock is taken over. */
 export const DEFAULT_LOCK_STALE_MS = 600_000;
 
-interface LockRecord {
-  pid?: number;
-  hostname?: string;
-  createdAt?: string;
-}
-
-/** Whether a permission is granted, without prompting for it. */
-function granted(descriptor: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(descriptor).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
-function currentHostname(): string | undefined {
-  // Without --allow-sys the lock is judged by its age only.
-  if (!granted({ name: "sys", kind: "hostname" })) return undefined;
-  try {
-    return Deno.hostname();
-  } catch {
-    return undefined;
-  }
-}
+/** Tokens of the locks this process holds (a lock naming our pid is ours only if listed). */
+const heldHere = new Set<string>();
 
 async function readRecord(path: string): Promise<LockRecord> {
   try {
-    const value = JSON.parse(await Deno.readTextFile(path));
-    return typeof value === "object" && value !== null ? value : {};
+    return parseLockRecord(await Deno.readTextFile(path));
   } catch {
-    return {}; // being written, or not ours: judge by age only
+    return {}; // just released, or unreadable: judged by age only
   }
 }
 
-/** Whether process `pid` of this host is known to be gone. */
-async function processGone(pid: number): Promise<boolean> {
-  if (Deno.build.os !== "linux" || pid === Deno.pid) return false;
-  const proc = `/proc/${pid}`;
-  if (!granted({ name: "read", path: proc })) return false;
-  try {
-    await Deno.stat(proc);
-    return false;
-  } catch (error) {
-    return error instanceof Deno.errors.NotFound;
-  }
-}
-
-async function isStale(
+/** Why the lock at `path`, holding `record`, is stale; undefined if it is not. */
+async function staleReason(
   path: string,
   record: LockRecord,
+  self: ProcessIdentity,
   staleMs: number,
-): Promise<boolean> {
+): Promise<string | undefined> {
   let mtime: number | undefined;
   try {
     mtime = (await Deno.stat(path)).mtime?.getTime();
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false; // just released
+    if (error instanceof Deno.errors.NotFound) return undefined; // released
     throw error;
   }
-  if (mtime !== undefined && Date.now() - mtime > staleMs) return true;
-  const sameHost = record.hostname !== undefined &&
-    record.hostname === currentHostname();
-  return sameHost && typeof record.pid === "number" &&
-    await processGone(record.pid);
+  if (mtime !== undefined && Date.now() - mtime > staleMs) {
+    return `untouched for ${Math.round((Date.now() - mtime) / 1000)} s`;
+  }
+  const probe: ProcessProbe = record.pid === undefined ||
+      record.hostname !== self.hostname || record.pid === self.pid
+    ? { state: "unknown" }
+    : await probeProcess(record.pid);
+  const ours = record.token !== undefined && heldHere.has(record.token);
+  return staleHolder(record, self, probe, ours);
 }
 
 /**
  * Takes the lock file `path` (creating its folder), waiting while another
- * holder has it. Stale
- * locks (untouched for `staleMs`, or held by a process of this host that is
- * gone) are removed and taken over.
+ * holder has it. Stale locks are removed and taken over: those untouched
+ * for `staleMs`, and those of this host whose holder cannot hold them any
+ * more (the host has restarted, the pid is gone, reused by another
+ * process, or our own while we do not hold the lock; see
+ * {@linkcode staleHolder}).
  *
  * @throws the signal's reason when `signal` aborts the wait.
  */
@@ -143,9 +126,10 @@ export async function acquireFileLock(
 ): Promise<FileLock> {
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   const pollMs = options.pollMs ?? 250;
+  const self = await currentProcess();
   const record: LockRecord = {
-    pid: Deno.pid,
-    hostname: currentHostname(),
+    ...self,
+    token: crypto.randomUUID(),
     createdAt: new Date().toISOString(),
   };
   await Deno.mkdir(dirname(path), { recursive: true });
@@ -161,13 +145,10 @@ export async function acquireFileLock(
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const holder = await readRecord(path);
-      if (await isStale(path, holder, staleMs)) {
+      if (await staleReason(path, holder, self, staleMs)) {
         // Remove it only if it is still the lock judged stale, not one a
         // third process has just taken over.
-        const again = await readRecord(path);
-        if (
-          again.pid === holder.pid && again.createdAt === holder.createdAt
-        ) {
+        if (sameTaking(await readRecord(path), holder)) {
           await removeIfPresent(path);
         }
         continue;
@@ -186,11 +167,22 @@ export async function acquireFileLock(
     } finally {
       await removeIfPresent(draft);
     }
-    return heldLock(path, waited, Math.max(1, Math.floor(staleMs / 4)));
+    heldHere.add(record.token!);
+    return heldLock(
+      path,
+      record.token!,
+      waited,
+      Math.max(1, Math.floor(staleMs / 4)),
+    );
   }
 }
 
-function heldLock(path: string, waited: boolean, touchMs: number): FileLock {
+function heldLock(
+  path: string,
+  token: string,
+  waited: boolean,
+  touchMs: number,
+): FileLock {
   let touching: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     const now = new Date();
@@ -201,7 +193,11 @@ function heldLock(path: string, waited: boolean, touchMs: number): FileLock {
     released ??= (async () => {
       clearInterval(timer);
       await touching;
-      await removeIfPresent(path);
+      // Only our own lock: one taken over from us is another's now.
+      if ((await readRecord(path)).token === token) {
+        await removeIfPresent(path);
+      }
+      heldHere.delete(token);
     })();
     return released;
   };

@@ -309,22 +309,28 @@ Deno.test("eval fails when no image is found, and when another run holds --out",
     assert.equal(none.code, 1);
     assert.match(none.stderr, /none of the 1 images were found/);
 
-    // A lock held by a live process (this one) refuses a second writer.
+    // A lock held by a live process of this host refuses a second writer.
     await Deno.mkdir(`${dir}/b`);
-    await Deno.writeTextFile(
-      `${dir}/b/.lock`,
-      JSON.stringify({
-        pid: Deno.pid,
-        hostname: Deno.hostname(),
-        createdAt: new Date().toISOString(),
-      }),
-    );
-    const busy = await run([...sceneArgs(dir, data), "--out", `${dir}/b`]);
-    assert.equal(busy.code, 2);
-    assert.match(
-      busy.stderr,
-      /another evaluation \(process \d+\) is writing to/,
-    );
+    const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/b/.lock`,
+        JSON.stringify({
+          pid: holder.pid,
+          hostname: Deno.hostname(),
+          createdAt: new Date().toISOString(),
+        }),
+      );
+      const busy = await run([...sceneArgs(dir, data), "--out", `${dir}/b`]);
+      assert.equal(busy.code, 2);
+      assert.match(
+        busy.stderr,
+        /another evaluation \(process \d+ on host .+\) is writing to/,
+      );
+    } finally {
+      holder.kill();
+      await holder.status;
+    }
   });
 });
 
