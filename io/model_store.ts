@@ -91,7 +91,7 @@ export interface ModelStoreOptions {
   /** Hub endpoint (default `HF_ENDPOINT`, else `https://huggingface.co`). */
   endpoint?: string;
   /**
-   * Revision for every repository. Unset: the spec's revision (`"main"`),
+   * Revision for every repository. Unset: the spec's revision (`DEFAULTS.revision`),
    * and any cached revision is accepted; set: cached files of another
    * revision are fetched again.
    */
@@ -154,12 +154,9 @@ export function lockWaitMessage(wait: ModelLockWait): string {
 }
 
 /**
- * What fetching `repo` again takes, with only the fields that are set.
- *
- * @example
- * ```ts
- * fetchRef("a/b", { kind: undefined, variant: "fp16" }); // { repo: "a/b", variant: "fp16" }
- * ```
+ * What fetching `repo` again takes, with only the fields that are set:
+ * `fetchRef("a/b", { kind: undefined, variant: "fp16" })` is
+ * `{ repo: "a/b", variant: "fp16" }`.
  */
 function fetchRef(
   repo: string,
