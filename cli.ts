@@ -10,6 +10,7 @@
  */
 
 import { tmpdir } from "node:os";
+import { commandLineMessage } from "./cli/library_errors.ts";
 import { runDemoCommand } from "./cli/demo.ts";
 import { runEvalCommand } from "./cli/eval.ts";
 import { runModelsCommand } from "./cli/models.ts";
@@ -80,7 +81,7 @@ export async function main(args: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     // Commands report what they expect; anything else still gets one line.
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`error: ${commandLineMessage(e)}`);
     return 1;
   }
 }

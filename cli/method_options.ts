@@ -19,6 +19,7 @@ import {
 } from "../io/model_store.ts";
 import { type ProgressOutput, ProgressReporter } from "../io/progress.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
+import { TOKEN_MASKED_BLOCKS } from "../pipeline/clip/token_mask_model.ts";
 import type {
   SegmenterOptions,
   SegmenterProgress,
@@ -81,7 +82,7 @@ Method:
   GLOBAL_VIEWS.join(", ")
 } (default ${D.globalView}): token-mask runs CLIP once
                         over the whole image and zeroes the patches outside each
-                        mask in its last 3 blocks (the reference's global view);
+                        mask in its last ${TOKEN_MASKED_BLOCKS} blocks (the reference's global view);
                         blur blurs the outside, one CLIP pass per proposal
   --view-resize R       ${
   VIEW_RESIZES.join(", ")

@@ -19,7 +19,9 @@ import {
 } from "../io/model_cache.ts";
 import { type ModelEnv, readModelEnv } from "../io/model_env.ts";
 import { ModelError } from "../pipeline/models/errors.ts";
-import { pullCommand } from "../io/pull_command.ts";
+import { pullCommand } from "./pull_command.ts";
+import { commandLineMessage } from "./library_errors.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
 import {
   DEFAULT_CLIP,
   DEFAULT_SAM,
@@ -65,6 +67,21 @@ export interface ModelsCommandIO {
   retryDelayMs?: number;
 }
 
+/**
+ * The variants for the help, the default marked.
+ *
+ * @example
+ * ```ts
+ * variantChoices(); // "fp32 (default), fp16 or quantized"
+ * ```
+ */
+function variantChoices(): string {
+  const names = MODEL_VARIANTS.map((v) =>
+    v === DEFAULTS.variant ? `${v} (default)` : v
+  );
+  return `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+}
+
 /** Usage text of `models`. */
 export const MODELS_USAGE = `Usage: deno task models <command> [options]
 
@@ -75,9 +92,9 @@ Commands:
   path ID          Print the folder of a model in the cache
 
 Options:
-  --variant V      fp32 (default), fp16 or quantized (pull)
+  --variant V      ${variantChoices()} (pull)
   --kind K         clip or sam, for a repository oris does not know (pull)
-  --revision REV   Branch, tag or commit to fetch (pull; default main)
+  --revision REV   Branch, tag or commit to fetch (pull; default ${DEFAULTS.revision})
   --offline        Do not use the network; only report what the cache lacks (pull)
   --cache DIR      Cache folder (default $ORIS_CACHE, else $XDG_CACHE_HOME/oris, else ~/.cache/oris)
   --models DIR     A local models folder, for path
@@ -218,7 +235,7 @@ export async function runModelsCommand(
       return 2;
     }
     if (error instanceof ModelError || error instanceof RangeError) {
-      note(`error: ${error.message}`);
+      note(`error: ${commandLineMessage(error)}`);
       return 1;
     }
     throw error;
@@ -287,7 +304,7 @@ async function pull(
       if (!(error instanceof ModelError || error instanceof RangeError)) {
         throw error;
       }
-      err.write(`error: ${error.message}\n`);
+      err.write(`error: ${commandLineMessage(error)}\n`);
       failed++;
     }
   }

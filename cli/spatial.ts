@@ -42,7 +42,7 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
                         {"box": [x, y, w, h], "score": s} with optional "area",
                         "centroid": [x, y], "anchorScore" and "nounScore"
   --image-size WxH      the image's width and height in pixels, e.g. 640x480
-  --mode MODE           extended or seed (the paper's 10-word rule; default ${DEFAULTS.spatial})
+  --spatial MODE        extended or seed (the paper's 10-word rule; default ${DEFAULTS.spatial})
   --top-k K             most candidates compared (default ${
     SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
   })
@@ -284,8 +284,9 @@ interface SpatialArgs {
   text: string;
   candidates: string;
   imageSize: ImageSize;
-  mode: (typeof SPATIAL_COMMAND_MODES)[number];
-  /** Most candidates compared; undefined: the mode's default. */
+  /** The spatial rule (`--spatial`, as in segment and eval). */
+  spatial: (typeof SPATIAL_COMMAND_MODES)[number];
+  /** Most candidates compared; undefined: the rule's default. */
   topK?: number;
   margin?: number;
   explain: boolean;
@@ -300,7 +301,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
       text: { type: "string" },
       candidates: { type: "string" },
       "image-size": { type: "string" },
-      mode: { type: "string" },
+      spatial: { type: "string" },
       "top-k": { type: "string" },
       margin: { type: "string" },
       explain: { type: "boolean" },
@@ -319,11 +320,11 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
   if (!values["image-size"]) {
     throw new UsageError("--image-size WxH is required, e.g. 640x480");
   }
-  const mode = values.mode ?? DEFAULTS.spatial;
-  if (!(SPATIAL_COMMAND_MODES as readonly string[]).includes(mode)) {
+  const spatial = values.spatial ?? DEFAULTS.spatial;
+  if (!(SPATIAL_COMMAND_MODES as readonly string[]).includes(spatial)) {
     throw new UsageError(
-      `--mode must be one of ${SPATIAL_COMMAND_MODES.join(", ")}; got ${
-        JSON.stringify(mode)
+      `--spatial must be one of ${SPATIAL_COMMAND_MODES.join(", ")}; got ${
+        JSON.stringify(spatial)
       }`,
     );
   }
@@ -355,7 +356,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
     text: values.text,
     candidates: values.candidates,
     imageSize: parseImageSize(values["image-size"]),
-    mode: mode as SpatialArgs["mode"],
+    spatial: spatial as SpatialArgs["spatial"],
     topK,
     margin,
     explain: values.explain ?? false,
@@ -403,10 +404,10 @@ export async function runSpatialCommand(
       a.candidates === "-" ? "standard input" : a.candidates,
     );
     const parse = parseSpatial(a.text);
-    const { index, rule } = a.mode === "seed"
+    const { index, rule } = a.spatial === "seed"
       ? selectSeed(a.text, candidates, a.topK)
       : selectCandidate(parse, candidates, a.imageSize, {
-        ...(a.topK !== undefined ? { k: a.topK } : {}),
+        ...(a.topK !== undefined ? { topK: a.topK } : {}),
         ...(a.margin !== undefined ? { margin: a.margin } : {}),
       });
     out(

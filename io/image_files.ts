@@ -1,7 +1,7 @@
 /**
  * The image files of a dataset (edge: needs the file system): where an
  * image's file is, and which files are missing. A missing file is counted
- * and reported; under `strict` (the CLI's --strict) it is an error.
+ * and reported; in strict mode (`strict`) it is an error.
  *
  * @module
  */
@@ -14,6 +14,50 @@ import {
 import type { DatasetId, DatasetImage } from "../pipeline/datasets/types.ts";
 
 /**
+ * An image file name that is not a path inside the images folder: empty,
+ * absolute, or climbing out of it ("..").
+ */
+export class ImagePathError extends DatasetFormatError {
+  /** The file name as the dataset gives it. */
+  readonly fileName: string;
+
+  /** Creates the error for `fileName`. */
+  constructor(fileName: string) {
+    super(
+      { source: "dataset", field: "file" },
+      `image file name ${JSON.stringify(fileName)} is not a path inside the ` +
+        "images folder",
+      "dataset file names are relative to the images folder; " +
+        'fix the name (no leading "/", no "..")',
+    );
+    this.name = "ImagePathError";
+    this.fileName = fileName;
+  }
+}
+
+/** Image files missing from the images folder, in strict mode. */
+export class MissingImagesError extends DatasetIntegrityError {
+  /** The images folder. */
+  readonly imagesDir: string;
+  /** The images whose file is missing. */
+  readonly missing: readonly MissingImage[];
+
+  /** Creates the error for the missing images of `report`. */
+  constructor(report: ImageCheckReport, imagesDir: string) {
+    super(
+      `${report.missing.length} of ${report.checked} image files are missing ` +
+        `from ${imagesDir}`,
+      report.missing.map((m) => `image ${m.id}: ${m.path}`),
+      "check the images folder (COCO train2014 for RefCOCO, RefCOCO+ and " +
+        "RefCOCOg), or read without strict mode to skip these images",
+    );
+    this.name = "MissingImagesError";
+    this.imagesDir = imagesDir;
+    this.missing = [...report.missing];
+  }
+}
+
+/**
  * The path of an image file: `fileName` (as the dataset gives it, relative
  * to the images folder; sub-folders allowed) inside `imagesDir`.
  *
@@ -24,18 +68,12 @@ import type { DatasetId, DatasetImage } from "../pipeline/datasets/types.ts";
  * // "coco/train2014/COCO_train2014_000000581857.jpg"
  * ```
  *
- * @throws {DatasetFormatError} for an empty or absolute name, or one that climbs out of the folder ("..")
+ * @throws {ImagePathError} (a DatasetFormatError) for an empty or absolute name, or one that climbs out of the folder ("..")
  */
 export function resolveImagePath(imagesDir: string, fileName: string): string {
   const parts = fileName.split(/[\\/]+/);
   if (fileName === "" || isAbsolute(fileName) || parts.includes("..")) {
-    throw new DatasetFormatError(
-      { source: "dataset", field: "file" },
-      `image file name ${JSON.stringify(fileName)} is not a path inside the ` +
-        "images folder",
-      "dataset file names are relative to the images folder (--images); " +
-        'fix the name (no leading "/", no "..")',
-    );
+    throw new ImagePathError(fileName);
   }
   return join(imagesDir, normalize(parts.join("/")));
 }
@@ -82,14 +120,8 @@ export async function imageFileExists(
 function missingError(
   report: ImageCheckReport,
   imagesDir: string,
-): DatasetIntegrityError {
-  return new DatasetIntegrityError(
-    `${report.missing.length} of ${report.checked} image files are missing ` +
-      `from ${imagesDir}`,
-    report.missing.map((m) => `image ${m.id}: ${m.path}`),
-    "check --images (COCO train2014 for RefCOCO, RefCOCO+ and RefCOCOg), " +
-      "or run without --strict to skip these images",
-  );
+): MissingImagesError {
+  return new MissingImagesError(report, imagesDir);
 }
 
 /**
@@ -113,7 +145,7 @@ function missingError(
  * @param images the dataset's images
  * @param imagesDir the images folder
  * @param options `strict`: throw when any is missing (after checking all)
- * @throws {DatasetIntegrityError} under `strict`, listing the missing files
+ * @throws {MissingImagesError} (a DatasetIntegrityError) under `strict`, listing the missing files
  */
 export async function findMissingImages(
   images: Iterable<DatasetImage> | AsyncIterable<DatasetImage>,
@@ -155,7 +187,7 @@ export async function findMissingImages(
  * console.log(`${report.missing.length} missing`);
  * ```
  *
- * @throws {DatasetIntegrityError} under `strict`, at the first missing file
+ * @throws {MissingImagesError} (a DatasetIntegrityError) under `strict`, at the first missing file
  */
 export async function* withImageFiles(
   images: Iterable<DatasetImage> | AsyncIterable<DatasetImage>,

@@ -42,7 +42,6 @@ export type {
 } from "./model_cache.ts";
 export * from "./model_download.ts";
 export * from "./model_store.ts";
-export * from "./pull_command.ts";
 export type { ModelEnv } from "./model_env.ts";
 export type { LockWait } from "./model_lock.ts";
 export type {

@@ -2,7 +2,7 @@
  * The on-disk model cache (edge code: uses the file system).
  *
  * Layout: `{cache}/{owner}/{name}/{path}`, the repository's own tree, so a
- * cached model folder also works as a `--models` folder. Beside the files,
+ * cached model folder also works as a models folder (`localDir`). Beside the files,
  * `{cache}/{owner}/{name}/.oris/{path}.json` records each file's size,
  * SHA-256 and revision: a truncated file (size differs) is caught on every
  * read, a modified one (its mtime changed) is hashed again before use, and

@@ -41,12 +41,13 @@ import {
 import { downloadFile } from "./model_download.ts";
 import { isEnvFlagSet, type ModelEnv, readModelEnv } from "./model_env.ts";
 import {
+  type ModelFetchRef,
   type ModelFileRef,
   ModelIntegrityError,
   ModelNotFoundError,
   ModelOfflineError,
 } from "../pipeline/models/errors.ts";
-import { pullCommand } from "./pull_command.ts";
+import { DEFAULTS } from "../pipeline/defaults.ts";
 import { acquireFileLock, type LockWait } from "./model_lock.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "../pipeline/models/hub.ts";
 import {
@@ -90,7 +91,7 @@ export interface ModelStoreOptions {
   /** Hub endpoint (default `HF_ENDPOINT`, else `https://huggingface.co`). */
   endpoint?: string;
   /**
-   * Revision for every repository. Unset: the spec's revision (`"main"`),
+   * Revision for every repository. Unset: the spec's revision (`DEFAULTS.revision`),
    * and any cached revision is accepted; set: cached files of another
    * revision are fetched again.
    */
@@ -98,7 +99,7 @@ export interface ModelStoreOptions {
   /** Use only the cache, never the network (default `HF_HUB_OFFLINE`). */
   offline?: boolean;
   /**
-   * A local folder `{dir}/{owner}/{name}/{path}` (the `--models` option): files
+   * A local folder `{dir}/{owner}/{name}/{path}` (`localDir`; the command line's `--models`): files
    * are read from it only, the network and the cache are never used.
    */
   localDir?: string;
@@ -152,6 +153,19 @@ export function lockWaitMessage(wait: ModelLockWait): string {
     `delete ${path})`;
 }
 
+/**
+ * What fetching `repo` again takes, with only the fields that are set:
+ * `fetchRef("a/b", { kind: undefined, variant: "fp16" })` is
+ * `{ repo: "a/b", variant: "fp16" }`.
+ */
+function fetchRef(
+  repo: string,
+  given: Omit<ModelFetchRef, "repo">,
+): ModelFetchRef {
+  const set = Object.entries(given).filter(([, v]) => v !== undefined);
+  return { repo, ...Object.fromEntries(set) };
+}
+
 function noteLockWait(wait: ModelLockWait): void {
   stderrOutput().write(lockWaitMessage(wait) + "\n");
 }
@@ -162,7 +176,7 @@ export interface EnsuredFile extends ModelFile {
   localPath: string;
   /** Size in bytes. */
   size: number;
-  /** `cached`: already there; `downloaded`: fetched now; `local`: from the `--models` folder. */
+  /** `cached`: already there; `downloaded`: fetched now; `local`: from the models folder (`localDir`). */
   status: "cached" | "downloaded" | "local";
 }
 
@@ -193,7 +207,7 @@ export function modelStoreOptionsFromEnv(
 
 /**
  * Model files on disk: the cache, filled from the hub on demand, or a local
- * `--models` folder. `read` never returns a truncated or corrupt file: the
+ * models folder (`localDir`). `read` never returns a truncated or corrupt file: the
  * bytes it reads are hashed and compared with the SHA-256 recorded at
  * download, and damaged files are fetched again (online) or reported
  * (offline). `ensure` and `localPath` check sizes, and hash only files
@@ -207,7 +221,7 @@ export class ModelStore implements ModelSource {
   readonly endpoint: string;
   /** True when the network is off limits. */
   readonly offline: boolean;
-  /** The `--models` folder, if any. */
+  /** The models folder (`localDir`), if any. */
   readonly localDir?: string;
   /** Revision forced on every repository, if any. */
   readonly revision?: string;
@@ -239,7 +253,9 @@ export class ModelStore implements ModelSource {
   describe(repo: string, path: string): string {
     const local = this.filePath(repo, path);
     if (this.offline) return local;
-    return `${local} (from ${this.#url(repo, path, this.revision ?? "main")})`;
+    return `${local} (from ${
+      this.#url(repo, path, this.revision ?? DEFAULTS.revision)
+    })`;
   }
 
   #url(repo: string, path: string, revision: string): string {
@@ -249,7 +265,7 @@ export class ModelStore implements ModelSource {
   /**
    * Derived files (see `readDerivedFile`), kept in the cache next to the
    * file each is made from, named and recorded with its SHA-256; none for
-   * a `--models` folder, which is only read.
+   * a models folder (`localDir`), which is only read.
    */
   get derived(): DerivedFiles | undefined {
     if (this.localDir !== undefined) return undefined;
@@ -360,7 +376,7 @@ export class ModelStore implements ModelSource {
    * Makes every file of `spec` for `variant` available: checks the cache and
    * downloads what is missing or damaged (one file at a time).
    *
-   * @throws {ModelOfflineError} offline, naming every missing file and the pull command.
+   * @throws {ModelOfflineError} offline, naming every missing file, with what fetching them takes (`fetch`).
    * @throws {ModelNotFoundError} with `localDir`, naming the first missing file.
    */
   async ensure(
@@ -494,7 +510,7 @@ export class ModelStore implements ModelSource {
 
   /**
    * Gets a file that is not usable as `status` found it: downloads it, or
-   * throws offline and with a `--models` folder.
+   * throws offline and with a models folder (`localDir`).
    */
   async #obtain(
     repo: string,
@@ -503,7 +519,7 @@ export class ModelStore implements ModelSource {
     signal?: AbortSignal,
   ): Promise<CachedFileStatus> {
     if (this.localDir !== undefined) throw this.#localError(repo, path, status);
-    const revision = this.revision ?? "main";
+    const revision = this.revision ?? DEFAULTS.revision;
     if (this.offline) {
       const located = locateModelFile(repo, path);
       throw this.#offlineError(repo, [{ path, status }], revision, {
@@ -678,11 +694,11 @@ export class ModelStore implements ModelSource {
     return new ModelNotFoundError(
       `models folder ${dir} (localDir): ${status.localPath} ${what}. The folder must hold ` +
         `each model as ${join(dir, "{owner}", "{name}", "{path}")}, like the ` +
-        `cache (${join(modelDir(dir, repo), path)}); fill it with ` +
-        `\`${
-          pullCommand(repo)
-        } --cache ${dir}\`, or read from the cache instead (no localDir)`,
+        `cache (${join(modelDir(dir, repo), path)}); fill it by fetching ` +
+        `the model into it (ModelStore.ensure with cacheDir ${dir}, or the ` +
+        `models command), or read from the cache instead (no localDir)`,
       { repo, path },
+      { fetch: { repo, cacheDir: dir } },
     );
   }
 
@@ -701,10 +717,12 @@ export class ModelStore implements ModelSource {
     }));
     return new ModelOfflineError(
       `offline (HF_HUB_OFFLINE or the offline option), and the cache lacks files of ` +
-        `${repo} (in ${modelDir(this.cacheDir, repo)}): ${list}. Run \`${
-          pullCommand(repo, { ...hint, revision: this.revision })
-        }\` while online, or read from a models folder (localDir) that has the files`,
+        `${repo} (in ${
+          modelDir(this.cacheDir, repo)
+        }): ${list}. Fetch the model (ModelStore.ensure / the models command) ` +
+        `while online, or read from a models folder (localDir) that has the files`,
       refs,
+      fetchRef(repo, { ...hint, revision: this.revision }),
     );
   }
 }

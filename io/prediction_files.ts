@@ -44,7 +44,7 @@ export class PredictionsExistError extends Error {
   /** Creates the error for `path`. */
   constructor(path: string) {
     super(
-      `${path} already holds predictions: pass --resume to continue that run, or choose another --out.`,
+      `${path} already holds predictions: resume to continue that run (the resume option), or choose another output folder.`,
     );
     this.name = "PredictionsExistError";
   }

@@ -1,6 +1,6 @@
 /**
- * Reading the --out folder of a shard of an evaluation (edge code: file
- * system), for `eval --merge`: run.json, shard.json, metrics.json (absent
+ * Reading the output folder of a shard of an evaluation (edge code: file
+ * system), for merging the shards (the command line's `eval --merge`): run.json, shard.json, metrics.json (absent
  * while the shard has not finished), examples.json and the lines of
  * predictions.jsonl.
  *
@@ -13,12 +13,26 @@ import type { ShardRecord } from "../pipeline/eval/shard.ts";
 import type { ShardExamples } from "../pipeline/eval/shard_examples.ts";
 import { wholeLines } from "../pipeline/eval/predictions.ts";
 
-/** Thrown when a folder given to --merge is not an evaluation's --out. */
+/**
+ * What is wrong with a shard's folder: a file that is not valid JSON (rerun
+ * the shard, resuming it), or no run.json (not an evaluation's output
+ * folder).
+ */
+export type ShardFolderProblem = "invalid-json" | "not-a-shard";
+
+/** Thrown when a folder given to merge is not an evaluation's output folder. */
 export class ShardFolderError extends Error {
+  /** The folder. */
+  readonly dir: string;
+  /** What is wrong with it. */
+  readonly problem: ShardFolderProblem;
+
   /** Creates the error for `dir`, with `reason`. */
-  constructor(dir: string, reason: string) {
+  constructor(dir: string, reason: string, problem: ShardFolderProblem) {
     super(`${dir}: ${reason}`);
     this.name = "ShardFolderError";
+    this.dir = dir;
+    this.problem = problem;
   }
 }
 
@@ -41,18 +55,21 @@ async function readJsonFile(
       dir,
       `${name} is not valid JSON (${
         e instanceof Error ? e.message : e
-      }): rerun that shard with --resume`,
+      }): rerun that shard, resuming it (the resume option)`,
+      "invalid-json",
     );
   }
 }
 
-/** Reads the files of a shard's --out folder. */
+/** Reads the files of a shard's output folder. */
 export async function readShardFiles(dir: string): Promise<ShardFiles> {
   const run = await readJsonFile(dir, "run.json");
   if (!run) {
     throw new ShardFolderError(
       dir,
-      'no run.json: give the --out folders of "eval --shard K/N" runs to --merge',
+      "no run.json: give the output folders of the shards of one " +
+        "evaluation (each run as shard K of N) to merge",
+      "not-a-shard",
     );
   }
   let bytes: Uint8Array;

@@ -21,6 +21,12 @@ export const CLIP_NORMALISATION: ClipNormalisation = {
   std: [0.26862954, 0.26130258, 0.27577711],
 };
 
+/**
+ * Side of CLIP's square input (ViT-B/32), in pixels: the views' size where
+ * a caller gives none.
+ */
+export const CLIP_INPUT_SIZE = 224;
+
 /** N binary masks at the image's size, packed one after another. */
 export interface MaskBatch {
   /** N x height x width bytes, non-zero inside. */
@@ -75,7 +81,7 @@ export interface ViewsInput {
   readonly masks: MaskBatch;
   /** One box per mask. */
   readonly boxes: readonly Box[];
-  /** Output side. Default 224. */
+  /** Output side. Default {@linkcode CLIP_INPUT_SIZE}. */
   readonly size?: number;
   /** Normalisation. Default CLIP's. */
   readonly normalisation?: ClipNormalisation;
@@ -126,7 +132,7 @@ export interface ViewsSetup {
 export function viewsSetup(input: ViewsInput, caller: string): ViewsSetup {
   const { image, masks, boxes } = input;
   const { width, height } = image;
-  const size = input.size ?? 224;
+  const size = input.size ?? CLIP_INPUT_SIZE;
   const norm = input.normalisation ?? CLIP_NORMALISATION;
   checkMasks(masks, width, height);
   if (boxes.length !== masks.count) {

@@ -18,6 +18,7 @@
  */
 
 import type { BlurOutsideInput } from "./blur_outside/contract.ts";
+import { CLIP_INPUT_SIZE } from "./clip_views.ts";
 import { type CosineInput, cosineShape } from "./cosine/contract.ts";
 import type { CropFillInput } from "./crop_fill/contract.ts";
 import type { Kernels } from "./kernels.ts";
@@ -103,7 +104,7 @@ export function cpuMilliseconds(
 ): number {
   if (kernel === "cropAndFill" || kernel === "blurOutside") {
     const { image, masks, size } = input as CropFillInput | BlurOutsideInput;
-    const side = size ?? 224;
+    const side = size ?? CLIP_INPUT_SIZE;
     const perView = side * side * policy.viewNsPerViewPixel[kernel] +
       image.width * image.height * policy.viewNsPerImagePixel[kernel];
     return masks.count * perView / 1e6;

@@ -66,6 +66,8 @@ export interface Defaults {
   readonly sam: string;
   /** ONNX variant of the models' files. */
   readonly variant: ModelVariant;
+  /** Hub revision (branch, tag or commit) the models are fetched at. */
+  readonly revision: string;
   /** Inference backend of the model sessions. */
   readonly backend: BackendName;
   /** Where the per-image kernels run. */
@@ -77,6 +79,8 @@ export interface Defaults {
    * sessions with GPU kernels), where every call also waits for a readback.
    */
   readonly clipBatchSizeOnDevice: number;
+  /** Proposals per view-kernel call of the regions stage, bounding its memory. */
+  readonly regionChunk: number;
   /** Images a segmenter's stream works on at once. */
   readonly inFlight: number;
 }
@@ -125,9 +129,11 @@ export const DEFAULTS: Defaults = deepFreeze({
   clip: "Xenova/clip-vit-base-patch32",
   sam: "Xenova/slimsam-77-uniform",
   variant: "fp32",
+  revision: "main",
   backend: "wasm",
   device: "auto",
   clipBatchSize: 16,
   clipBatchSizeOnDevice: 64,
+  regionChunk: 32,
   inFlight: 1,
 });

@@ -15,6 +15,24 @@ export interface ModelFileRef {
   revision?: string;
 }
 
+/**
+ * What fetching a model again takes, for an error that asks for it: a
+ * front end words it as its own command (the command line's
+ * `deno task models pull`).
+ */
+export interface ModelFetchRef {
+  /** Hub repository id, `owner/name`. */
+  repo: string;
+  /** Model kind, for a repository oris does not know. */
+  kind?: string;
+  /** ONNX variant. */
+  variant?: string;
+  /** Revision, when one was asked for. */
+  revision?: string;
+  /** The folder to fill, when it is not the cache the environment names. */
+  cacheDir?: string;
+}
+
 /** Base class of every model error; carries the file it concerns, if any. */
 export class ModelError extends Error {
   /** The file concerned, when the error is about one file. */
@@ -39,10 +57,18 @@ export class InvalidModelIdError extends ModelError {
 
 /** The hub (HTTP 404) or a local models folder has no such repo, revision or file. */
 export class ModelNotFoundError extends ModelError {
+  /** What fetching the model takes, when fetching it would help. */
+  readonly fetch?: ModelFetchRef;
+
   /** Creates the error. */
-  constructor(message: string, file?: ModelFileRef, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    file?: ModelFileRef,
+    options?: ErrorOptions & { fetch?: ModelFetchRef },
+  ) {
     super(message, file, options);
     this.name = "ModelNotFoundError";
+    this.fetch = options?.fetch;
   }
 }
 
@@ -73,11 +99,19 @@ export class ModelOfflineError extends ModelError {
   /** Every file that is missing. */
   readonly missing: readonly ModelFileRef[];
 
+  /** What fetching the model takes (once online). */
+  readonly fetch?: ModelFetchRef;
+
   /** Creates the error for the `missing` files. */
-  constructor(message: string, missing: readonly ModelFileRef[]) {
+  constructor(
+    message: string,
+    missing: readonly ModelFileRef[],
+    fetch?: ModelFetchRef,
+  ) {
     super(message, missing[0]);
     this.name = "ModelOfflineError";
     this.missing = missing;
+    this.fetch = fetch;
   }
 }
 

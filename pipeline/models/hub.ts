@@ -9,6 +9,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import {
   ModelAccessError,
   ModelDownloadError,
@@ -221,7 +222,7 @@ export function hubHttpError(status: number, ctx: HubErrorContext): ModelError {
     return new ModelNotFoundError(
       `${what} (HTTP 404 from ${ctx.url}): check the model id ` +
         `(owner/name, as on the hub)${
-          ctx.revision === "main" ? "" : " and the revision"
+          ctx.revision === DEFAULTS.revision ? "" : " and the revision"
         }, and that the repository has this file; another variant may ` +
         `exist where this one does not`,
       file,

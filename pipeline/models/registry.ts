@@ -58,7 +58,7 @@ export interface ModelSpec {
   readonly id: string;
   /** What the model does. */
   readonly kind: ModelKind;
-  /** Git revision to fetch (branch, tag or commit); `"main"` by default. */
+  /** Git revision to fetch (branch, tag or commit); {@linkcode DEFAULTS}.revision (`"main"`) by default. */
   readonly revision: string;
   /** Files every variant needs (tokenizer, configs), by role. */
   readonly files: RolePaths;
@@ -128,7 +128,7 @@ function layoutSpec(
   kind: ModelKind,
   registered: boolean,
   description?: string,
-  revision = "main",
+  revision = DEFAULTS.revision,
 ): ModelSpec {
   return {
     id,

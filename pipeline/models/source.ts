@@ -1,12 +1,13 @@
 /**
  * How the pipeline reads model files: a {@linkcode ModelSource}. This file
  * needs no file system; {@linkcode hubSource} fetches into memory, for
- * browsers and Deno Deploy. The disk cache (`store.ts`) implements the same
+ * browsers and Deno Deploy. The disk cache (`io/model_store.ts`) implements the same
  * interface.
  *
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import { ModelError, ModelIntegrityError } from "./errors.ts";
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
 import {
@@ -128,7 +129,7 @@ export interface SourceProgress {
 export interface HubSourceOptions {
   /** Hub endpoint (default `https://huggingface.co`). */
   endpoint?: string;
-  /** Revision of every repository (default `"main"`). */
+  /** Revision of every repository (default {@linkcode DEFAULTS}.revision, `"main"`). */
   revision?: string;
   /** Hub token for private or gated repositories. */
   token?: string;
@@ -198,7 +199,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  */
 export function hubSource(options: HubSourceOptions = {}): ModelSource {
   const endpoint = options.endpoint ?? DEFAULT_HUB_ENDPOINT;
-  const revision = options.revision ?? "main";
+  const revision = options.revision ?? DEFAULTS.revision;
   const urlOf = (repo: string, path: string) =>
     hubFileUrl(endpoint, repo, revision, path);
   return {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import {
   ModelDownloadError,
   ModelError,
@@ -57,7 +58,7 @@ export interface OpenedHubFile {
 
 /**
  * The file a hub URL names, for messages: `ref`'s fields where given, else
- * those parsed from `url` (revision `"main"` when neither says).
+ * those parsed from `url` (revision {@linkcode DEFAULTS}.revision when neither says).
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ export function refFor(
   return {
     repo: ref?.repo ?? parsed?.repo ?? url,
     path: ref?.path ?? parsed?.path ?? url,
-    revision: ref?.revision ?? parsed?.revision ?? "main",
+    revision: ref?.revision ?? parsed?.revision ?? DEFAULTS.revision,
   };
 }
 

@@ -37,7 +37,7 @@ export interface ImageSize {
 /** Options of {@linkcode selectCandidate}. */
 export interface ExtendedOptions {
   /** Most candidates compared. Default `DEFAULTS.topK.extended`. */
-  k?: number;
+  topK?: number;
   /**
    * How far below the best a candidate may score and stay in the pool, in
    * standard deviations of all candidates' scores. Default
@@ -55,7 +55,7 @@ export interface ExtendedOptions {
 /** The defaults of {@linkcode ExtendedOptions}, from {@linkcode DEFAULTS}. */
 export const EXTENDED_DEFAULTS: Readonly<Required<ExtendedOptions>> = Object
   .freeze({
-    k: DEFAULTS.topK.extended,
+    topK: DEFAULTS.topK.extended,
     margin: DEFAULTS.selector.margin,
     sameObjectIou: DEFAULTS.selector.sameObjectIou,
   });
@@ -74,11 +74,11 @@ function spread(values: readonly number[]): number {
  * The candidates the spatial words choose among, best score first: those
  * whose score is at least `best - margin * sd(scores)`, and, where the
  * candidates carry a `nounScore`, whose noun-phrase score is at least
- * `bestNoun - margin * sd(nounScores)` too; at most `k` of them. The
+ * `bestNoun - margin * sd(nounScores)` too; at most `topK` of them. The
  * standard deviation is over all candidates, so a candidate stays when it
  * is about as close to the best as the scores are spread: two zebras
  * scoring 0.30 and 0.29 among background proposals around 0.20 both stay,
- * a 0.25 does not. Equal scores all stay (up to `k`). The best-scoring
+ * a 0.25 does not. Equal scores all stay (up to `topK`). The best-scoring
  * candidate leads the pool when it matches the noun, and is the whole pool
  * when nothing else qualifies.
  *
@@ -90,9 +90,9 @@ function spread(values: readonly number[]): number {
  */
 export function candidatePool(
   candidates: readonly ExtendedCandidate[],
-  options: Pick<ExtendedOptions, "k" | "margin"> = {},
+  options: Pick<ExtendedOptions, "topK" | "margin"> = {},
 ): number[] {
-  const k = options.k ?? EXTENDED_DEFAULTS.k;
+  const topK = options.topK ?? EXTENDED_DEFAULTS.topK;
   const margin = options.margin ?? EXTENDED_DEFAULTS.margin;
   if (candidates.length === 0) return [];
   const order = candidates.map((_, i) => i)
@@ -109,7 +109,7 @@ export function candidatePool(
     candidates[i].score >= floor &&
     (!nouns || nouns[i] >= nounFloor)
   );
-  return (pool.length > 0 ? pool : [order[0]]).slice(0, Math.max(k, 1));
+  return (pool.length > 0 ? pool : [order[0]]).slice(0, Math.max(topK, 1));
 }
 
 // ---------------------------------------------------------------------------
@@ -392,7 +392,7 @@ function argmin(
  *
  * 1. No parse: the best score ("best-score").
  * 2. The pool ({@linkcode candidatePool}): candidates near the best score
- *    that match the head noun, at most `k`.
+ *    that match the head noun, at most `topK`.
  * 3. An ordinal counts along its direction: "second from the left" is the
  *    pool member with the second smallest x ("extended:ordinal 2 from
  *    left"); past the pool's end, the last one.

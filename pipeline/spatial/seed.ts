@@ -7,7 +7,11 @@
  */
 
 import { DEFAULTS } from "../defaults.ts";
-import { type Selection, type SpatialCandidate, topK } from "./types.ts";
+import {
+  type Selection,
+  type SpatialCandidate,
+  topK as topScoring,
+} from "./types.ts";
 
 /** The ten words of the seed rule, and what each picks. */
 export const SEED_WORDS: Readonly<
@@ -57,7 +61,7 @@ function position(
 
 /**
  * Chooses a candidate with the seed rule: the first direction word decides
- * among the `k` best-scoring candidates; without one, the best score wins.
+ * among the `topK` best-scoring candidates; without one, the best score wins.
  *
  * @example
  * ```ts
@@ -74,9 +78,9 @@ function position(
 export function selectSeed(
   sentence: string,
   candidates: readonly SpatialCandidate[],
-  k: number = DEFAULTS.topK.seed,
+  topK: number = DEFAULTS.topK.seed,
 ): Selection {
-  const ranked = topK(candidates, Math.max(k, 1));
+  const ranked = topScoring(candidates, Math.max(topK, 1));
   if (ranked.length === 0) return { index: -1, rule: "no-candidates" };
   const word = seedWords(sentence)[0];
   if (!word) return { index: ranked[0], rule: "best-score" };

@@ -85,7 +85,7 @@ export interface RegionOptions extends StageOptions {
   viewResize?: ViewResize;
   /** Gaussian blur of the blurred global view, in output pixels. Default `DEFAULTS.blurSigma`. */
   blurSigma?: number;
-  /** Proposals per kernel call, bounding memory. Default 32. */
+  /** Proposals per kernel call, bounding memory. Default `DEFAULTS.regionChunk`. */
   chunk?: number;
 }
 
@@ -135,7 +135,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
   kernels: Kernels,
   options: RegionOptions,
 ): Stage<J, J & WithRegions> {
-  const chunk = options.chunk ?? 32;
+  const chunk = options.chunk ?? DEFAULTS.regionChunk;
   const main = options.globalView ?? DEFAULTS.globalView;
   const wanted = new Set<GlobalView>([main, ...options.extraGlobalViews ?? []]);
   if (wanted.has("token-mask") && !vision.tokenMasked) {

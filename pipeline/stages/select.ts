@@ -86,7 +86,7 @@ export function selectFor(
   const { index, rule } = options.spatial === "seed"
     ? selectSeed(parsed.sentence, candidates, options.topK)
     : selectCandidate(parsed.spatial, candidates, imageSize, {
-      k: options.topK,
+      topK: options.topK,
     });
   return { index, rule, ranked };
 }

@@ -406,7 +406,7 @@ Deno.test("eval --shard and --merge explain bad arguments, and --merge a folder 
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /no run\.json: give the --out folders of "eval --shard K\/N" runs/,
+      /no run\.json: .*On the command line: give the --out folders of "eval --shard K\/N" runs to --merge\./,
     );
     await Deno.writeTextFile(`${dir}/run.json`, '{"data": "x"}');
     const unsharded = await run(["--merge", dir, "--out", `${dir}/merged`]);

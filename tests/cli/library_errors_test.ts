@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { commandLineMessage } from "../../cli/library_errors.ts";
+import {
+  ModelNotFoundError,
+  ModelOfflineError,
+} from "../../pipeline/models/errors.ts";
+import { PredictionsExistError } from "../../io/prediction_files.ts";
+import { readShardFiles, ShardFolderError } from "../../io/shard_files.ts";
+import {
+  findMissingImages,
+  ImagePathError,
+  resolveImagePath,
+} from "../../io/image_files.ts";
 import { TokenMaskMappingError } from "../../pipeline/clip/token_mask_model.ts";
 import { WebGpuUnavailableError } from "../../kernels/gpu_device.ts";
 import {
@@ -33,4 +45,79 @@ Deno.test("commandLineMessage() adds the flag that applies a library error's adv
 Deno.test("commandLineMessage() leaves other errors as they are", () => {
   assert.equal(commandLineMessage(new RangeError("alpha ...")), "alpha ...");
   assert.equal(commandLineMessage("plain"), "plain");
+});
+
+/** The library's message has no flag; the command line's ends with `hint`. */
+function assertFlagAdded(error: Error, hint: string): void {
+  assert.doesNotMatch(error.message, /--|deno task/, "library wording");
+  assert.equal(
+    commandLineMessage(error),
+    `${error.message.replace(/\.?$/, ".")} On the command line: ${hint}.`,
+  );
+}
+
+Deno.test("commandLineMessage() names --resume and --out for predictions that exist", () => {
+  assertFlagAdded(
+    new PredictionsExistError("out/predictions.jsonl"),
+    "--resume to continue that run, or another --out",
+  );
+});
+
+Deno.test("commandLineMessage() names --out, --shard and --merge for a folder that is no shard", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const error = await readShardFiles(dir).catch((e) => e);
+    assert.ok(error instanceof ShardFolderError);
+    assert.equal(error.problem, "not-a-shard");
+    assertFlagAdded(
+      error,
+      'give the --out folders of "eval --shard K/N" runs to --merge',
+    );
+    await Deno.writeTextFile(join(dir, "run.json"), "{");
+    const broken = await readShardFiles(dir).catch((e) => e);
+    assert.equal(broken.problem, "invalid-json");
+    assertFlagAdded(broken, "rerun that shard with --resume");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("commandLineMessage() names --images and --strict for the images folder", async () => {
+  let path: unknown;
+  try {
+    resolveImagePath("imgs", "../a.png");
+  } catch (e) {
+    path = e;
+  }
+  assert.ok(path instanceof ImagePathError);
+  assertFlagAdded(path, "the images folder is --images");
+  const missing = await findMissingImages(
+    [{ id: 1, file: "nowhere.png", width: 1, height: 1, refs: [] }],
+    "/nonexistent/oris",
+    { strict: true },
+  ).catch((e) => e);
+  assertFlagAdded(
+    missing,
+    "check --images, or run without --strict to skip these images",
+  );
+});
+
+Deno.test("commandLineMessage() gives the models pull command a model error's fetch asks for", () => {
+  assertFlagAdded(
+    new ModelOfflineError("offline, and the cache lacks files", [], {
+      repo: "acme/tiny-clip",
+      kind: "clip",
+      variant: "quantized",
+      revision: "v2",
+    }),
+    "`deno task models pull acme/tiny-clip --kind clip --variant quantized --revision v2`",
+  );
+  assertFlagAdded(
+    new ModelNotFoundError("models folder /m lacks a file", undefined, {
+      fetch: { repo: "acme/tiny-clip", cacheDir: "/m" },
+    }),
+    "`deno task models pull acme/tiny-clip --cache /m`",
+  );
+  const plain = new ModelNotFoundError("repository not found");
+  assert.equal(commandLineMessage(plain), plain.message);
 });

@@ -177,7 +177,7 @@ Deno.test("runModelsCommand() pull --offline uses no network and names the pull 
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /offline .* Run `deno task models pull Xenova\/clip-vit-base-patch32` while online/,
+      /offline .* while online, .*\. On the command line: `deno task models pull Xenova\/clip-vit-base-patch32`\.$/m,
     );
     assert.match(stderr, /onnx\/vision_model\.onnx: not in the cache;/);
     assert.equal(hub.count(), 0);

@@ -48,9 +48,9 @@ Deno.test("spatial prints the extended choice and its rule as JSON", async () =>
   });
 });
 
-Deno.test("spatial --mode seed runs the paper's rule over the top 3", async () => {
+Deno.test("spatial --spatial seed runs the paper's rule over the top 3", async () => {
   const trap = "a zebra with its left leg raised";
-  const seed = await run(["--text", trap, ...BASE, "--mode", "seed"]);
+  const seed = await run(["--text", trap, ...BASE, "--spatial", "seed"]);
   assert.deepEqual(JSON.parse(seed.stdout), {
     index: 1,
     rule: "seed:left among top-3",
@@ -147,7 +147,7 @@ Deno.test("spatial says when the candidates file is missing", async () => {
   assert.match(r.stderr, /candidates\.json does not exist/);
 });
 
-Deno.test("spatial rejects a bad --image-size, --mode or missing option with its usage", async () => {
+Deno.test("spatial rejects a bad --image-size or --spatial, --mode (the old name) or a missing option with its usage", async () => {
   for (
     const [args, pattern] of [
       [
@@ -159,8 +159,12 @@ Deno.test("spatial rejects a bad --image-size, --mode or missing option with its
         /--image-size must be WIDTHxHEIGHT/,
       ],
       [
-        ["--text", "left", ...BASE, "--mode", "fancy"],
-        /--mode must be one of extended, seed/,
+        ["--text", "left", ...BASE, "--spatial", "fancy"],
+        /--spatial must be one of extended, seed/,
+      ],
+      [
+        ["--text", "left", ...BASE, "--mode", "seed"],
+        /Unknown option '--mode'/,
       ],
       [
         ["--text", "left", ...BASE, "--top-k", "0"],

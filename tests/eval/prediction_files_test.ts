@@ -60,7 +60,8 @@ Deno.test("openPredictions() refuses a file that holds predictions unless resumi
       (e: unknown) =>
         e instanceof PredictionsExistError &&
         e.name === "PredictionsExistError" &&
-        e.message.includes(path) && e.message.includes("--resume"),
+        e.message.includes(path) && e.message.includes("the resume option") &&
+        !e.message.includes("--"),
     );
     assert.equal(await Deno.readTextFile(path), text, "file untouched");
   });

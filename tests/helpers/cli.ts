@@ -1,5 +1,5 @@
 /**
- * Runs a command of `pipeline/cli/` with its output captured, for tests.
+ * Runs a command of `cli/` with its output captured, for tests.
  *
  * @example
  * ```ts

@@ -41,7 +41,7 @@ Deno.test("the older defaults constants are DEFAULTS' values, not copies of them
   assert.ok(Object.isFrozen(SEGMENTER_DEFAULTS));
   assert.equal(MASK_GENERATOR_DEFAULTS, DEFAULTS.generator);
   assert.deepEqual(EXTENDED_DEFAULTS, {
-    k: DEFAULTS.topK.extended,
+    topK: DEFAULTS.topK.extended,
     ...DEFAULTS.selector,
   });
   assert.equal(DEFAULT_CLIP, DEFAULTS.clip);

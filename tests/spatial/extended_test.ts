@@ -14,17 +14,22 @@ const SIZE = { width: 640, height: 480 };
 
 Deno.test("candidatePool() keeps scores within a standard deviation of the best, best first", () => {
   assert.deepEqual(candidatePool(ZEBRAS), [0, 2, 1]);
-  assert.deepEqual(candidatePool(ZEBRAS, { k: 2 }), [0, 2]);
+  assert.deepEqual(candidatePool(ZEBRAS, { topK: 2 }), [0, 2]);
   // A wider margin lets the grass in; a zero margin keeps only the best.
-  assert.deepEqual(candidatePool(ZEBRAS, { margin: 2.2, k: 10 }), [0, 2, 1, 3]);
+  assert.deepEqual(candidatePool(ZEBRAS, { margin: 2.2, topK: 10 }), [
+    0,
+    2,
+    1,
+    3,
+  ]);
   assert.deepEqual(candidatePool(ZEBRAS, { margin: 0 }), [0]);
   assert.deepEqual(candidatePool([]), []);
 });
 
-Deno.test("candidatePool() keeps equal scores together and caps them at k", () => {
+Deno.test("candidatePool() keeps equal scores together and caps them at topK", () => {
   const equal = [0, 1, 2, 3, 4].map((i) => c(i * 100, 0, 50, 50, 1));
   assert.deepEqual(candidatePool(equal), [0, 1, 2, 3]);
-  assert.deepEqual(candidatePool(equal, { k: 9 }), [0, 1, 2, 3, 4]);
+  assert.deepEqual(candidatePool(equal, { topK: 9 }), [0, 1, 2, 3, 4]);
 });
 
 Deno.test("candidatePool() drops candidates that don't match the noun phrase", () => {
@@ -285,14 +290,15 @@ Deno.test("the extended selector beats the seed rule on RefCOCOg val boxes", asy
     // Candidates: the image's referred objects, all scored alike.
     const cands = im.objects.map((o) => ({ box: o.bbox_xywh, score: 1 }));
     const target = im.objects.findIndex((o) => o.object_id === e.object_id);
-    const k = cands.length;
-    const s = selectSeed(e.sentence, cands, k).index === target;
-    const x = selectExtended(e.sentence, cands, im, { k }).index === target;
+    const topK = cands.length;
+    const s = selectSeed(e.sentence, cands, topK).index === target;
+    const x = selectExtended(e.sentence, cands, im, { topK }).index ===
+      target;
     if (LOCATION_WORD.test(e.sentence)) {
       n++;
       seed += +s;
       extended += +x;
-      random += 1 / k;
+      random += 1 / topK;
     }
     if (parseSpatial(e.sentence)) {
       parsed++;

@@ -33,7 +33,7 @@ const CANDIDATES: ExtendedCandidate[] = [
 const LEFT = parseSentence("the thing on the left");
 
 Deno.test("defaultTopK() is the extended selector's cap for extended and 3 otherwise", () => {
-  assert.equal(defaultTopK("extended"), EXTENDED_DEFAULTS.k);
+  assert.equal(defaultTopK("extended"), EXTENDED_DEFAULTS.topK);
   assert.equal(defaultTopK("extended"), 4);
   assert.equal(defaultTopK("seed"), 3);
   assert.equal(defaultTopK("off"), 3);
