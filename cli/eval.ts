@@ -53,7 +53,14 @@ import {
   type SegmenterSettings,
 } from "../pipeline/segmenter.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
-import { resolveModels, resolveSettings } from "../pipeline/settings.ts";
+import {
+  resolveModels,
+  resolveSettings,
+  validateSettings,
+} from "../pipeline/settings.ts";
+import { SettingError } from "../pipeline/setting_error.ts";
+import { REFER_SPLITS_BY } from "../pipeline/datasets/refer.ts";
+import { alphaFor, referNames } from "../pipeline/eval/data_defaults.ts";
 import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
 import {
   METHOD_OPTION_SPECS,
@@ -86,9 +93,15 @@ sentence holds a spatial word.
 
 Data:
   --refer DIR           REFER layout: DIR/refcocog/refs(umd).p + DIR/refcocog/instances.json
-  --dataset NAME        refcoco, refcoco+ or refcocog (default refcocog)
-  --split-by NAME       refcoco: unc, google; refcoco+: unc; refcocog: umd, google (default umd)
-  --split NAME          val, test, testA, testB, train (default val)
+  --dataset NAME        ${
+    Object.keys(REFER_SPLITS_BY).join(", ")
+  } (default ${DEFAULTS.evaluation.dataset})
+  --split-by NAME       ${
+    Object.entries(REFER_SPLITS_BY).map(([d, by]) => `${d}: ${by.join(", ")}`)
+      .join("; ")
+  }
+                        (default: the dataset's first)
+  --split NAME          val, test, testA, testB, train (default ${DEFAULTS.evaluation.split})
   --jsonl FILE          JSONL data instead: one image per line with its sentences and masks
   --images DIR          folder of the images (COCO train2014 for REFER)
   --limit N             evaluate the first N images only
@@ -199,15 +212,13 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
   if (!values.score && !values.images) {
     throw new UsageError("--images DIR is required (the folder of the images)");
   }
-  const dataset = values.dataset ?? "refcocog";
-  const splitBy = values["split-by"] ??
-    (dataset === "refcocog" ? "umd" : "unc");
-  const split = values.split ?? "val";
+  const { dataset, splitBy, split } = referNames({
+    dataset: values.dataset,
+    splitBy: values["split-by"],
+    split: values.split,
+  });
   const method = methodArgs(values);
-  const alpha = method.alpha ??
-    (values.refer && Object.hasOwn(DEFAULTS.alphaByDataset, dataset)
-      ? DEFAULTS.alphaByDataset[dataset]
-      : undefined);
+  const alpha = method.alpha ?? alphaFor(values.refer ? dataset : undefined);
   const name = values.refer
     ? `${dataset}-${splitBy}-${split}`
     : basename(values.jsonl!).replace(/\.jsonl$/, "");
@@ -233,16 +244,25 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
     resume: values.resume ?? false,
     strict: values.strict ?? false,
     ablate: values.ablate ?? false,
-    inFlight: numberOption(
-      "in-flight",
-      values["in-flight"],
-      DEFAULTS.inFlight,
-      (v) => Number.isInteger(v) && v >= 1 && v <= 16,
-      "a whole number from 1 to 16",
-    ),
+    inFlight: inFlightOption(values["in-flight"]),
     score: values.score,
     shard: values.shard === undefined ? undefined : shardOption(values.shard),
   };
+}
+
+/** --in-flight, checked by the library's one check; default `DEFAULTS.inFlight`. */
+function inFlightOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULTS.inFlight;
+  const inFlight = text.trim() === "" ? NaN : Number(text);
+  try {
+    validateSettings({ inFlight });
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
+    throw new UsageError(
+      `--in-flight must be ${e.expected}, not ${JSON.stringify(text)}`,
+    );
+  }
+  return inFlight;
 }
 
 function shardOption(text: string): Shard {

@@ -18,3 +18,4 @@ export * from "./shard.ts";
 export * from "./merge.ts";
 export * from "./run_settings.ts";
 export * from "./shard_examples.ts";
+export * from "./data_defaults.ts";

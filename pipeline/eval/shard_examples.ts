@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import type { EvalExample } from "./run.ts";
 import type { ShardRecord } from "./shard.ts";
 
@@ -59,7 +60,7 @@ export function placeExamples(
  */
 export function mergeExamples(
   shards: readonly ShardExamples[],
-  k = 4,
+  k: number = DEFAULTS.evaluation.examples,
 ): { best: EvalExample[]; worst: EvalExample[] } {
   const byKey = new Map<string, PlacedExample>();
   for (const s of shards) {
