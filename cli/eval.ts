@@ -77,7 +77,7 @@ import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
 import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
-import { commandLineMessage } from "./library_errors.ts";
+import { commandLineMessage, resumeMessage } from "./library_errors.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
@@ -269,7 +269,7 @@ function shardOption(text: string): Shard {
   try {
     return parseShard(text);
   } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
+    throw new UsageError(`--shard ${e instanceof Error ? e.message : e}`);
   }
 }
 
@@ -342,7 +342,7 @@ async function checkRunSettings(
     }
     const problem = earlier !== undefined &&
       resumeProblem(dirname(path), parseRunJson(path, earlier), settings);
-    if (problem) throw new UsageError(problem);
+    if (problem) throw new UsageError(resumeMessage(problem));
   }
   await writeFileAtomic(path, text);
 }
