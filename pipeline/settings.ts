@@ -224,3 +224,27 @@ export function resolveModels(
 export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = Object.freeze(
   resolveSettings({}),
 );
+
+/**
+ * The settings in force as a report records them (run.json, metrics.json,
+ * segment's report): one flat record, the generator's reported settings
+ * beside the method's.
+ *
+ * @example
+ * ```ts
+ * settingsRecord(SEGMENTER_DEFAULTS).pointsPerSide; // 16
+ * ```
+ */
+export function settingsRecord(s: SegmenterSettings): Record<string, unknown> {
+  return {
+    spatial: s.spatial,
+    topK: s.topK,
+    alpha: s.alpha,
+    beta: s.beta,
+    globalView: s.globalView,
+    viewResize: s.viewResize,
+    pointsPerSide: s.generator.pointsPerSide,
+    pointsPerBatch: s.generator.pointsPerBatch,
+    maskNmsThresh: s.generator.maskNmsThresh,
+  };
+}

@@ -87,3 +87,18 @@ export function shardRecord(
     ),
   };
 }
+
+/** The images of a stream that belong to `shard`, in the stream's order. */
+export async function* shardImages<T extends { id: number | string }>(
+  images: AsyncIterable<T>,
+  shard: Shard,
+): AsyncIterable<T> {
+  for await (const image of images) {
+    if (inShard(image.id, shard)) yield image;
+  }
+}
+
+/** The text of shard.json. */
+export function shardJson(record: ShardRecord): string {
+  return JSON.stringify(record, null, 2) + "\n";
+}

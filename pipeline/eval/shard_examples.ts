@@ -77,3 +77,8 @@ export function mergeExamples(
       .slice(0, k).map((p) => p.example);
   return { best: pick(1), worst: pick(-1) };
 }
+
+/** The text of examples.json. */
+export function examplesJson(examples: ShardExamples): string {
+  return JSON.stringify(examples) + "\n";
+}
