@@ -12,29 +12,34 @@ import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
 import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
-import {
-  type AblationConfig,
-  ablationGrid,
-  configName,
-  globalViewsOf,
-} from "../pipeline/eval/ablation.ts";
-import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
+import { configName, globalViewsOf } from "../pipeline/eval/ablation.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
 import { resumeState, runEvaluation } from "../pipeline/eval/run.ts";
 import { surveySplit } from "../pipeline/eval/fingerprint.ts";
 import { resumeProblem } from "../pipeline/eval/run_settings.ts";
 import { ShardMergeError } from "../pipeline/eval/merge.ts";
-import { placeExamples } from "../pipeline/eval/shard_examples.ts";
-import { ShardFolderError } from "../io/shard_files.ts";
 import {
-  inShard,
-  parseShard,
-  type Shard,
-  shardName,
-  type ShardRecord,
-  shardRecord,
-} from "../pipeline/eval/shard.ts";
+  examplesJson,
+  placeExamples,
+} from "../pipeline/eval/shard_examples.ts";
+import {
+  type EvalPlan,
+  planEvaluation,
+  withoutTokenMask,
+} from "../pipeline/eval/plan.ts";
+import {
+  reportedSettings,
+  runJson,
+  type RunRecord,
+  runRecord,
+} from "../pipeline/eval/run_record.ts";
+import {
+  scoreMetricsJson,
+  scoreSummary,
+} from "../pipeline/eval/score_summary.ts";
+import { ShardFolderError } from "../io/shard_files.ts";
+import { parseShard, type Shard, shardJson } from "../pipeline/eval/shard.ts";
 import {
   metricsJson,
   reportMarkdown,
@@ -67,7 +72,6 @@ import {
   METHOD_OPTIONS_USAGE,
   type MethodArgs,
   methodArgs,
-  methodSettings,
   numberOption,
   openModels,
   segmenterOptions,
@@ -332,7 +336,7 @@ async function checkRunSettings(
   settings: Record<string, unknown>,
   resume: boolean,
 ): Promise<void> {
-  const text = JSON.stringify(settings, null, 2) + "\n";
+  const text = runJson(settings);
   if (resume) {
     let earlier: string | undefined;
     try {
@@ -415,24 +419,17 @@ async function score(
   const { images, title } = await openData({ ...a, limit: undefined }, err);
   const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
-  const configs = [...result.metrics.entries()];
-  const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
-  const metrics = {
-    ...main.metrics(),
-    ...(configs.length > 1
-      ? {
-        ablation: configs.map(([config, m]) => ({ config, ...m.metrics() })),
-      }
-      : {}),
-    settings: { scored: a.score, data: title },
-  };
+  const summary = scoreSummary(result.metrics, {
+    scored: a.score!,
+    data: title,
+  });
   if (a.outGiven) {
     await writeFileAtomic(
       join(a.out, "metrics.json"),
-      JSON.stringify(metrics, null, 2) + "\n",
+      scoreMetricsJson(summary),
     );
   }
-  out(textTable(splitRows(main.metrics())));
+  out(textTable(splitRows(summary.main)));
   err.write(`scored ${result.lines} predictions of ${a.score}\n`);
   return 0;
 }
@@ -447,34 +444,31 @@ async function evaluate(
   await checkImagesDir(a.images!);
   const data = await openData(a, err);
   const survey = await surveySplit(data.images());
-  const record = a.shard && shardRecord(survey.images, a.shard);
-  const base: AblationConfig = {
-    spatial: a.spatial,
-    alpha: a.alpha,
-    topK: a.topK,
-    globalView: a.globalView,
-  };
+  const planned = planEvaluation({
+    images: survey.images,
+    shard: a.shard,
+    base: {
+      spatial: a.spatial,
+      alpha: a.alpha,
+      topK: a.topK,
+      globalView: a.globalView,
+    },
+    ablate: a.ablate,
+  });
   const plan: RunPlan = {
     ...data,
-    ...(record
-      ? {
-        images: () => onlyShard(data.images(), a.shard!),
-        total: record.images.length,
-      }
-      : { total: survey.images.length }),
-    record,
+    ...planned,
+    images: () => planned.select(data.images()),
     started,
-    base,
-    configs: a.ablate ? ablationGrid(base) : [base],
-    settings: {
+    run: runRecord({
       data: data.title,
-      models: { clip: a.clip, sam: a.sam, variant: a.variant },
-      ...methodSettings(a),
+      models: a,
+      settings: a,
       ablate: a.ablate,
-      limit: a.limit ?? null,
+      limit: a.limit,
       fingerprint: survey.fingerprint,
-      ...(a.shard ? { shard: shardName(a.shard) } : {}),
-    },
+      shard: a.shard,
+    }),
     predictionsPath: join(a.out, "predictions.jsonl"),
   };
   const lock = await lockRun(a.out);
@@ -485,24 +479,11 @@ async function evaluate(
   }
 }
 
-/** The images of a stream that belong to `shard`. */
-async function* onlyShard(
-  images: AsyncIterable<DatasetImage>,
-  shard: Shard,
-): AsyncIterable<DatasetImage> {
-  for await (const image of images) {
-    if (inShard(image.id, shard)) yield image;
-  }
-}
-
 /** What an evaluation works on, settled before its --out is locked. */
-interface RunPlan extends DataSource {
-  /** The shard's images, when the run is a shard (shard.json). */
-  record?: ShardRecord;
+interface RunPlan extends Omit<DataSource, "total">, Omit<EvalPlan, "select"> {
   started: number;
-  base: AblationConfig;
-  configs: AblationConfig[];
-  settings: Record<string, unknown> & { models: Record<string, unknown> };
+  /** run.json's settings. */
+  run: RunRecord;
   predictionsPath: string;
 }
 
@@ -513,31 +494,22 @@ async function evaluateLocked(
   env: Record<string, string | undefined>,
   plan: RunPlan,
 ): Promise<number> {
-  const {
-    started,
-    images,
-    total,
-    title,
-    skippedRefs,
-    base,
-    configs,
-    settings,
-    predictionsPath,
-  } = plan;
+  const { started, images, total, title, skippedRefs, run, predictionsPath } =
+    plan;
+  let { configs } = plan;
   const predictions = await openPredictions(predictionsPath, a.resume);
   try {
-    await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+    await checkRunSettings(join(a.out, "run.json"), run, a.resume);
     if (plan.record) {
-      await writeFileAtomic(
-        join(a.out, "shard.json"),
-        JSON.stringify(plan.record, null, 2) + "\n",
-      );
+      await writeFileAtomic(join(a.out, "shard.json"), shardJson(plan.record));
     }
   } catch (e) {
     predictions.close();
     throw e;
   }
-  const { done, metrics } = resumeState(predictions.previous, configs);
+  const resumed = resumeState(predictions.previous, configs);
+  const { done } = resumed;
+  let { metrics } = resumed;
   if (a.resume) {
     err.write(
       `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,
@@ -559,16 +531,13 @@ async function evaluateLocked(
   } catch (e) {
     // An ablation of a blur run on a CLIP that cannot be token-masked
     // leaves those rows out instead of failing.
-    if (!(e instanceof TokenMaskMappingError) || base.globalView !== "blur") {
-      throw e;
-    }
+    const left = e instanceof TokenMaskMappingError &&
+      withoutTokenMask(configs, metrics);
+    if (!left) throw e;
     err.write(
       `note: ${e.message}. The ablation leaves out its token-mask rows.\n`,
     );
-    for (const c of configs.filter((c) => c.globalView === "token-mask")) {
-      metrics.delete(configName(c));
-      configs.splice(configs.indexOf(c), 1);
-    }
+    ({ configs, metrics } = left);
     segmenter = await open();
   }
   const bar = new ProgressReporter({
@@ -622,16 +591,12 @@ async function evaluateLocked(
     configs: configs.map(configName),
     metrics,
     ablate: a.ablate,
-    settings: {
-      ...settings,
-      models: {
-        ...settings.models,
-        backend: a.backend,
-        device: segmenter.device,
-        viewsOnDevice: segmenter.viewsOnDevice,
-      },
+    settings: reportedSettings(run, {
+      backend: a.backend,
+      device: segmenter.device,
+      viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,
-    },
+    }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,
     skippedRefs,
@@ -642,9 +607,7 @@ async function evaluateLocked(
   if (plan.record) {
     await writeFileAtomic(
       join(a.out, "examples.json"),
-      JSON.stringify(
-        placeExamples(outcome.best, outcome.worst, plan.record),
-      ) + "\n",
+      examplesJson(placeExamples(outcome.best, outcome.worst, plan.record)),
     );
   }
   const grid = await writeExamples(

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../../pipeline/defaults.ts";
 import { memorySource } from "../../pipeline/models/source.ts";
-import { resolveSettings } from "../../pipeline/settings.ts";
+import { resolveSettings, settingsRecord } from "../../pipeline/settings.ts";
 import { SEGMENTER_DEFAULTS } from "../../pipeline/segmenter.ts";
 import {
   METHOD_OPTIONS_USAGE,
   methodArgs,
-  methodSettings,
   segmenterOptions,
 } from "../../cli/method_options.ts";
 import { SEGMENT_USAGE } from "../../cli/segment.ts";
@@ -107,7 +106,7 @@ Deno.test("the options the user gave reach createSegmenter() as given, the other
   const settings = resolveSettings(options);
   assert.equal(settings.topK, DEFAULTS.topK.seed);
   assert.equal(settings.beta, DEFAULTS.beta);
-  assert.deepEqual(methodSettings(settings), {
+  assert.deepEqual(settingsRecord(settings), {
     spatial: "seed",
     topK: DEFAULTS.topK.seed,
     alpha: 0.7,
