@@ -59,6 +59,7 @@ import {
 } from "../pipeline/segmenter.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
 import {
+  MAX_IN_FLIGHT,
   resolveModels,
   resolveSettings,
   validateSettings,
@@ -118,9 +119,9 @@ Run:
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, printed as one table
-  --in-flight N         images worked on at once, results kept in order (default ${DEFAULTS.inFlight});
-                        2-4 on a GPU host overlap one image's GPU and model waits
-                        with the next image's work
+  --in-flight N         images worked on at once, 1 to ${MAX_IN_FLIGHT}, results kept in order
+                        (default ${DEFAULTS.inFlight}); 2-4 on a GPU host overlap one image's
+                        GPU and model waits with the next image's work
   --score FILE          only score a predictions file against the data; no models
   --shard K/N           run shard K of N (K from 1) as a complete, resumable run in
                         --out: the images whose FNV-1a-32 hash of their id, mod N,
