@@ -12,29 +12,34 @@ import { readJsonlDataset, readLines } from "../io/jsonl_files.ts";
 import { loadRefer } from "../io/refer_files.ts";
 import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
-import {
-  type AblationConfig,
-  ablationGrid,
-  configName,
-  globalViewsOf,
-} from "../pipeline/eval/ablation.ts";
-import { SplitMetricsAccumulator } from "../pipeline/eval/metrics.ts";
+import { configName, globalViewsOf } from "../pipeline/eval/ablation.ts";
 import { openPredictions, writeFileAtomic } from "../io/prediction_files.ts";
 import { splitRows, textTable } from "../pipeline/eval/report.ts";
 import { resumeState, runEvaluation } from "../pipeline/eval/run.ts";
 import { surveySplit } from "../pipeline/eval/fingerprint.ts";
 import { resumeProblem } from "../pipeline/eval/run_settings.ts";
 import { ShardMergeError } from "../pipeline/eval/merge.ts";
-import { placeExamples } from "../pipeline/eval/shard_examples.ts";
-import { ShardFolderError } from "../io/shard_files.ts";
 import {
-  inShard,
-  parseShard,
-  type Shard,
-  shardName,
-  type ShardRecord,
-  shardRecord,
-} from "../pipeline/eval/shard.ts";
+  examplesJson,
+  placeExamples,
+} from "../pipeline/eval/shard_examples.ts";
+import {
+  type EvalPlan,
+  planEvaluation,
+  withoutTokenMask,
+} from "../pipeline/eval/plan.ts";
+import {
+  reportedSettings,
+  runJson,
+  type RunRecord,
+  runRecord,
+} from "../pipeline/eval/run_record.ts";
+import {
+  scoreMetricsJson,
+  scoreSummary,
+} from "../pipeline/eval/score_summary.ts";
+import { ShardFolderError } from "../io/shard_files.ts";
+import { parseShard, type Shard, shardJson } from "../pipeline/eval/shard.ts";
 import {
   metricsJson,
   reportMarkdown,
@@ -53,14 +58,21 @@ import {
   type SegmenterSettings,
 } from "../pipeline/segmenter.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
-import { resolveModels, resolveSettings } from "../pipeline/settings.ts";
+import {
+  MAX_IN_FLIGHT,
+  resolveModels,
+  resolveSettings,
+  validateSettings,
+} from "../pipeline/settings.ts";
+import { SettingError } from "../pipeline/setting_error.ts";
+import { REFER_SPLITS_BY } from "../pipeline/datasets/refer.ts";
+import { alphaFor, referNames } from "../pipeline/eval/data_defaults.ts";
 import { TokenMaskMappingError } from "../pipeline/clip/token_mask_model.ts";
 import {
   METHOD_OPTION_SPECS,
   METHOD_OPTIONS_USAGE,
   type MethodArgs,
   methodArgs,
-  methodSettings,
   numberOption,
   openModels,
   segmenterOptions,
@@ -70,7 +82,7 @@ import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
 import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
-import { commandLineMessage } from "./library_errors.ts";
+import { commandLineMessage, resumeMessage } from "./library_errors.ts";
 
 /** Usage text of `eval`. */
 export const EVAL_USAGE =
@@ -86,9 +98,15 @@ sentence holds a spatial word.
 
 Data:
   --refer DIR           REFER layout: DIR/refcocog/refs(umd).p + DIR/refcocog/instances.json
-  --dataset NAME        refcoco, refcoco+ or refcocog (default refcocog)
-  --split-by NAME       refcoco: unc, google; refcoco+: unc; refcocog: umd, google (default umd)
-  --split NAME          val, test, testA, testB, train (default val)
+  --dataset NAME        ${
+    Object.keys(REFER_SPLITS_BY).join(", ")
+  } (default ${DEFAULTS.evaluation.dataset})
+  --split-by NAME       ${
+    Object.entries(REFER_SPLITS_BY).map(([d, by]) => `${d}: ${by.join(", ")}`)
+      .join("; ")
+  }
+                        (default: the dataset's first)
+  --split NAME          val, test, testA, testB, train (default ${DEFAULTS.evaluation.split})
   --jsonl FILE          JSONL data instead: one image per line with its sentences and masks
   --images DIR          folder of the images (COCO train2014 for REFER)
   --limit N             evaluate the first N images only
@@ -101,9 +119,9 @@ Run:
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, printed as one table
-  --in-flight N         images worked on at once, results kept in order (default ${DEFAULTS.inFlight});
-                        2-4 on a GPU host overlap one image's GPU and model waits
-                        with the next image's work
+  --in-flight N         images worked on at once, 1 to ${MAX_IN_FLIGHT}, results kept in order
+                        (default ${DEFAULTS.inFlight}); 2-4 on a GPU host overlap one image's
+                        GPU and model waits with the next image's work
   --score FILE          only score a predictions file against the data; no models
   --shard K/N           run shard K of N (K from 1) as a complete, resumable run in
                         --out: the images whose FNV-1a-32 hash of their id, mod N,
@@ -199,15 +217,13 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
   if (!values.score && !values.images) {
     throw new UsageError("--images DIR is required (the folder of the images)");
   }
-  const dataset = values.dataset ?? "refcocog";
-  const splitBy = values["split-by"] ??
-    (dataset === "refcocog" ? "umd" : "unc");
-  const split = values.split ?? "val";
+  const { dataset, splitBy, split } = referNames({
+    dataset: values.dataset,
+    splitBy: values["split-by"],
+    split: values.split,
+  });
   const method = methodArgs(values);
-  const alpha = method.alpha ??
-    (values.refer && Object.hasOwn(DEFAULTS.alphaByDataset, dataset)
-      ? DEFAULTS.alphaByDataset[dataset]
-      : undefined);
+  const alpha = method.alpha ?? alphaFor(values.refer ? dataset : undefined);
   const name = values.refer
     ? `${dataset}-${splitBy}-${split}`
     : basename(values.jsonl!).replace(/\.jsonl$/, "");
@@ -233,23 +249,32 @@ function parseEvalArgs(args: string[]): EvalArgs | "help" | MergeArgs {
     resume: values.resume ?? false,
     strict: values.strict ?? false,
     ablate: values.ablate ?? false,
-    inFlight: numberOption(
-      "in-flight",
-      values["in-flight"],
-      DEFAULTS.inFlight,
-      (v) => Number.isInteger(v) && v >= 1 && v <= 16,
-      "a whole number from 1 to 16",
-    ),
+    inFlight: inFlightOption(values["in-flight"]),
     score: values.score,
     shard: values.shard === undefined ? undefined : shardOption(values.shard),
   };
+}
+
+/** --in-flight, checked by the library's one check; default `DEFAULTS.inFlight`. */
+function inFlightOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULTS.inFlight;
+  const inFlight = text.trim() === "" ? NaN : Number(text);
+  try {
+    validateSettings({ inFlight });
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
+    throw new UsageError(
+      `--in-flight must be ${e.expected}, not ${JSON.stringify(text)}`,
+    );
+  }
+  return inFlight;
 }
 
 function shardOption(text: string): Shard {
   try {
     return parseShard(text);
   } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
+    throw new UsageError(`--shard ${e instanceof Error ? e.message : e}`);
   }
 }
 
@@ -312,7 +337,7 @@ async function checkRunSettings(
   settings: Record<string, unknown>,
   resume: boolean,
 ): Promise<void> {
-  const text = JSON.stringify(settings, null, 2) + "\n";
+  const text = runJson(settings);
   if (resume) {
     let earlier: string | undefined;
     try {
@@ -322,7 +347,7 @@ async function checkRunSettings(
     }
     const problem = earlier !== undefined &&
       resumeProblem(dirname(path), parseRunJson(path, earlier), settings);
-    if (problem) throw new UsageError(problem);
+    if (problem) throw new UsageError(resumeMessage(problem));
   }
   await writeFileAtomic(path, text);
 }
@@ -395,24 +420,17 @@ async function score(
   const { images, title } = await openData({ ...a, limit: undefined }, err);
   const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
-  const configs = [...result.metrics.entries()];
-  const [, main] = configs[0] ?? ["", new SplitMetricsAccumulator()];
-  const metrics = {
-    ...main.metrics(),
-    ...(configs.length > 1
-      ? {
-        ablation: configs.map(([config, m]) => ({ config, ...m.metrics() })),
-      }
-      : {}),
-    settings: { scored: a.score, data: title },
-  };
+  const summary = scoreSummary(result.metrics, {
+    scored: a.score!,
+    data: title,
+  });
   if (a.outGiven) {
     await writeFileAtomic(
       join(a.out, "metrics.json"),
-      JSON.stringify(metrics, null, 2) + "\n",
+      scoreMetricsJson(summary),
     );
   }
-  out(textTable(splitRows(main.metrics())));
+  out(textTable(splitRows(summary.main)));
   err.write(`scored ${result.lines} predictions of ${a.score}\n`);
   return 0;
 }
@@ -427,34 +445,31 @@ async function evaluate(
   await checkImagesDir(a.images!);
   const data = await openData(a, err);
   const survey = await surveySplit(data.images());
-  const record = a.shard && shardRecord(survey.images, a.shard);
-  const base: AblationConfig = {
-    spatial: a.spatial,
-    alpha: a.alpha,
-    topK: a.topK,
-    globalView: a.globalView,
-  };
+  const planned = planEvaluation({
+    images: survey.images,
+    shard: a.shard,
+    base: {
+      spatial: a.spatial,
+      alpha: a.alpha,
+      topK: a.topK,
+      globalView: a.globalView,
+    },
+    ablate: a.ablate,
+  });
   const plan: RunPlan = {
     ...data,
-    ...(record
-      ? {
-        images: () => onlyShard(data.images(), a.shard!),
-        total: record.images.length,
-      }
-      : { total: survey.images.length }),
-    record,
+    ...planned,
+    images: () => planned.select(data.images()),
     started,
-    base,
-    configs: a.ablate ? ablationGrid(base) : [base],
-    settings: {
+    run: runRecord({
       data: data.title,
-      models: { clip: a.clip, sam: a.sam, variant: a.variant },
-      ...methodSettings(a),
+      models: a,
+      settings: a,
       ablate: a.ablate,
-      limit: a.limit ?? null,
+      limit: a.limit,
       fingerprint: survey.fingerprint,
-      ...(a.shard ? { shard: shardName(a.shard) } : {}),
-    },
+      shard: a.shard,
+    }),
     predictionsPath: join(a.out, "predictions.jsonl"),
   };
   const lock = await lockRun(a.out, { resume: a.resume });
@@ -465,24 +480,11 @@ async function evaluate(
   }
 }
 
-/** The images of a stream that belong to `shard`. */
-async function* onlyShard(
-  images: AsyncIterable<DatasetImage>,
-  shard: Shard,
-): AsyncIterable<DatasetImage> {
-  for await (const image of images) {
-    if (inShard(image.id, shard)) yield image;
-  }
-}
-
 /** What an evaluation works on, settled before its --out is locked. */
-interface RunPlan extends DataSource {
-  /** The shard's images, when the run is a shard (shard.json). */
-  record?: ShardRecord;
+interface RunPlan extends Omit<DataSource, "total">, Omit<EvalPlan, "select"> {
   started: number;
-  base: AblationConfig;
-  configs: AblationConfig[];
-  settings: Record<string, unknown> & { models: Record<string, unknown> };
+  /** run.json's settings. */
+  run: RunRecord;
   predictionsPath: string;
 }
 
@@ -493,31 +495,22 @@ async function evaluateLocked(
   env: Record<string, string | undefined>,
   plan: RunPlan,
 ): Promise<number> {
-  const {
-    started,
-    images,
-    total,
-    title,
-    skippedRefs,
-    base,
-    configs,
-    settings,
-    predictionsPath,
-  } = plan;
+  const { started, images, total, title, skippedRefs, run, predictionsPath } =
+    plan;
+  let { configs } = plan;
   const predictions = await openPredictions(predictionsPath, a.resume);
   try {
-    await checkRunSettings(join(a.out, "run.json"), settings, a.resume);
+    await checkRunSettings(join(a.out, "run.json"), run, a.resume);
     if (plan.record) {
-      await writeFileAtomic(
-        join(a.out, "shard.json"),
-        JSON.stringify(plan.record, null, 2) + "\n",
-      );
+      await writeFileAtomic(join(a.out, "shard.json"), shardJson(plan.record));
     }
   } catch (e) {
     predictions.close();
     throw e;
   }
-  const { done, metrics } = resumeState(predictions.previous, configs);
+  const resumed = resumeState(predictions.previous, configs);
+  const { done } = resumed;
+  let { metrics } = resumed;
   if (a.resume) {
     err.write(
       `resuming: ${predictions.previous.length} predictions already in ${predictionsPath}\n`,
@@ -539,16 +532,13 @@ async function evaluateLocked(
   } catch (e) {
     // An ablation of a blur run on a CLIP that cannot be token-masked
     // leaves those rows out instead of failing.
-    if (!(e instanceof TokenMaskMappingError) || base.globalView !== "blur") {
-      throw e;
-    }
+    const left = e instanceof TokenMaskMappingError &&
+      withoutTokenMask(configs, metrics);
+    if (!left) throw e;
     err.write(
       `note: ${e.message}. The ablation leaves out its token-mask rows.\n`,
     );
-    for (const c of configs.filter((c) => c.globalView === "token-mask")) {
-      metrics.delete(configName(c));
-      configs.splice(configs.indexOf(c), 1);
-    }
+    ({ configs, metrics } = left);
     segmenter = await open();
   }
   const bar = new ProgressReporter({
@@ -602,16 +592,12 @@ async function evaluateLocked(
     configs: configs.map(configName),
     metrics,
     ablate: a.ablate,
-    settings: {
-      ...settings,
-      models: {
-        ...settings.models,
-        backend: a.backend,
-        device: segmenter.device,
-        viewsOnDevice: segmenter.viewsOnDevice,
-      },
+    settings: reportedSettings(run, {
+      backend: a.backend,
+      device: segmenter.device,
+      viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,
-    },
+    }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,
     skippedRefs,
@@ -622,9 +608,7 @@ async function evaluateLocked(
   if (plan.record) {
     await writeFileAtomic(
       join(a.out, "examples.json"),
-      JSON.stringify(
-        placeExamples(outcome.best, outcome.worst, plan.record),
-      ) + "\n",
+      examplesJson(placeExamples(outcome.best, outcome.worst, plan.record)),
     );
   }
   const grid = await writeExamples(

@@ -22,6 +22,7 @@ import {
   summarizeRun,
   summaryTable,
 } from "../pipeline/eval/summary.ts";
+import { runJson } from "../pipeline/eval/run_record.ts";
 import { lockRun, writeExamples } from "./eval_output.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -76,10 +77,7 @@ export async function runMerge(
       );
     }
     const summary = summarizeRun(merged.totals);
-    await writeFileAtomic(
-      join(a.out, "run.json"),
-      JSON.stringify(merged.run, null, 2) + "\n",
-    );
+    await writeFileAtomic(join(a.out, "run.json"), runJson(merged.run));
     await writeFileAtomic(
       predictionsPath,
       merged.lines.map((l) => l + "\n").join(""),

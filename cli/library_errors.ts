@@ -1,5 +1,6 @@
 /**
- * The command line's wording of the library's errors. The library speaks
+ * The command line's wording of the library's errors (and of the problems of
+ * a shard merge or a resumed run). The library speaks
  * of settings (`globalView: "blur"`, device "cpu"); where such an error
  * tells the user to change a setting, the command line adds the flag that
  * does it.
@@ -21,6 +22,18 @@ import { PredictionsExistError } from "../io/prediction_files.ts";
 import { ShardFolderError } from "../io/shard_files.ts";
 import { ImagePathError, MissingImagesError } from "../io/image_files.ts";
 import { pullCommand } from "./pull_command.ts";
+import {
+  mergeErrorText,
+  type MergeProblem,
+  type MergeProblemKind,
+  problemText,
+  ShardMergeError,
+} from "../pipeline/eval/merge.ts";
+import {
+  type ResumeProblem,
+  resumeProblemText,
+} from "../pipeline/eval/run_settings.ts";
+import { shardName } from "../pipeline/eval/shard.ts";
 
 /** The flag that does what each kind of library error asks for. */
 const FLAG_HINTS: readonly [new (...args: never[]) => Error, string][] = [
@@ -78,9 +91,60 @@ export function ioHint(error: Error): string | undefined {
  */
 export function commandLineMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error instanceof ShardMergeError) return mergeMessage(error);
   const hint = FLAG_HINTS.find(([kind]) => error instanceof kind)?.[1] ??
     ioHint(error);
   return hint
     ? `${error.message.replace(/\.?$/, ".")} On the command line: ${hint}.`
     : error.message;
+}
+
+/** What `eval --merge` tells the user to do, per kind of merge problem. */
+const MERGE_ADVICE: Partial<
+  Record<MergeProblemKind, (p: MergeProblem) => string>
+> = {
+  "no-shards": () => "list the --out folders of the shards after --merge",
+  "not-a-shard": () => 'give the --out folders of "eval --shard K/N" runs',
+  "no-shard-record": () => "rerun that shard with --resume to write it",
+  "other-data": () => "run every shard on the same data and --limit",
+  "other-settings": () => "run every shard with the same options",
+  "missing-shard": (p) =>
+    `run "deno task eval ... --shard ${
+      shardName(p.shard!)
+    } --out DIR" and give DIR to --merge too`,
+  "unfinished": () => "rerun its command with --resume",
+  "incomplete": () => "rerun its command with --resume",
+};
+
+/**
+ * A merge error for the command line: each problem with the flags, or the
+ * command, that fix it (a missing shard: the command that makes it).
+ *
+ * @example
+ * ```ts
+ * mergeMessage(new ShardMergeError([{
+ *   kind: "missing-shard",
+ *   fact: "shard 2/3 is missing",
+ *   advice: "run it and merge its output folder too",
+ *   shard: { index: 2, count: 3 },
+ * }]));
+ * // 'cannot merge these shards:\n  - shard 2/3 is missing: run "deno task eval ... --shard 2/3 --out DIR" and give DIR to --merge too'
+ * ```
+ */
+export function mergeMessage(error: ShardMergeError): string {
+  return mergeErrorText(
+    error.problems.map((p) => problemText(p, MERGE_ADVICE[p.kind]?.(p))),
+  );
+}
+
+/** What `eval --resume` tells the user to do, per kind of resume problem. */
+const RESUME_ADVICE: Record<ResumeProblem["kind"], string> = {
+  "other-data":
+    "resume it with the same data and --limit, or choose another --out",
+  "other-settings": "resume it with the same options, or choose another --out",
+};
+
+/** A resume problem for the command line: with the flags that fix it. */
+export function resumeMessage(problem: ResumeProblem): string {
+  return resumeProblemText(problem, RESUME_ADVICE[problem.kind]);
 }

@@ -23,7 +23,6 @@ import { TOKEN_MASKED_BLOCKS } from "../pipeline/clip/token_mask_model.ts";
 import type {
   SegmenterOptions,
   SegmenterProgress,
-  SegmenterSettings,
 } from "../pipeline/segmenter.ts";
 import { validateSettings } from "../pipeline/settings.ts";
 import { SettingError } from "../pipeline/setting_error.ts";
@@ -237,24 +236,6 @@ function usageErrorOf(e: SettingError, values: MethodOptionValues) {
   return new UsageError(
     `--${flag} must be ${e.expected}, not ${JSON.stringify(values[flag])}`,
   );
-}
-
-/**
- * The settings part of a JSON report: the method's settings in force
- * (a segmenter's `settings`, or `resolveSettings` of the options).
- */
-export function methodSettings(s: SegmenterSettings): Record<string, unknown> {
-  return {
-    spatial: s.spatial,
-    topK: s.topK,
-    alpha: s.alpha,
-    beta: s.beta,
-    globalView: s.globalView,
-    viewResize: s.viewResize,
-    pointsPerSide: s.generator.pointsPerSide,
-    pointsPerBatch: s.generator.pointsPerBatch,
-    maskNmsThresh: s.generator.maskNmsThresh,
-  };
 }
 
 /** Opens the model source the options name, fetching missing files first. */

@@ -27,7 +27,6 @@ import {
   METHOD_OPTIONS_USAGE,
   type MethodArgs,
   methodArgs,
-  methodSettings,
   openModels,
   segmenterOptions,
   segmenterProgress,
@@ -35,6 +34,7 @@ import {
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { commandLineMessage } from "./library_errors.ts";
+import { settingsRecord } from "../pipeline/settings.ts";
 
 /** Usage text of `segment`. */
 export const SEGMENT_USAGE =
@@ -274,7 +274,7 @@ export async function runSegmentCommand(
         device: segmenter.device,
         viewsOnDevice: segmenter.viewsOnDevice,
       },
-      settings: methodSettings(segmenter.settings),
+      settings: settingsRecord(segmenter.settings),
       proposals: result.proposals.length,
       sentences: reports,
       timings: {

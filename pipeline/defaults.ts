@@ -83,6 +83,15 @@ export interface Defaults {
   readonly regionChunk: number;
   /** Images a segmenter's stream works on at once. */
   readonly inFlight: number;
+  /** An evaluation's data and report, when the caller names none. */
+  readonly evaluation: {
+    /** The REFER dataset (its splits-by defaults to the first it has). */
+    readonly dataset: string;
+    /** The split evaluated. */
+    readonly split: string;
+    /** Best and worst examples a report shows, each. */
+    readonly examples: number;
+  };
 }
 
 /** Freezes an object and every object inside it. */
@@ -136,4 +145,5 @@ export const DEFAULTS: Defaults = deepFreeze({
   clipBatchSizeOnDevice: 64,
   regionChunk: 32,
   inFlight: 1,
+  evaluation: { dataset: "refcocog", split: "val", examples: 4 },
 });

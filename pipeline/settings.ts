@@ -114,12 +114,15 @@ export interface SegmenterOptions
   device?: DeviceChoice;
   /**
    * Images `Segmenter.stream` works on at once; results still come in
-   * input order. Default `DEFAULTS.inFlight`.
+   * input order; at most {@linkcode MAX_IN_FLIGHT}. Default `DEFAULTS.inFlight`.
    */
   inFlight?: number;
   /** Progress of model loading and per-image stages. */
   onProgress?: (event: SegmenterProgress) => void;
 }
+
+/** The most images a segmenter's stream may work on at once (`inFlight`). */
+export const MAX_IN_FLIGHT = 16;
 
 /** The settings of the method as a caller gives them: any may be left out. */
 export type SettingsInput = Pick<SegmenterOptions, keyof SegmenterSettings>;
@@ -157,7 +160,7 @@ export function validateSettings<T extends Partial<SegmenterOptions>>(
   checkSetting("device", options.device, oneOf(DEVICE_CHOICES));
   checkSetting("threads", options.threads, wholeNumber(0));
   checkSetting("clipBatchSize", options.clipBatchSize, wholeNumber(1));
-  checkSetting("inFlight", options.inFlight, wholeNumber(1));
+  checkSetting("inFlight", options.inFlight, wholeNumber(1, MAX_IN_FLIGHT));
   for (const [i, view] of (options.extraGlobalViews ?? []).entries()) {
     checkSetting(`extraGlobalViews[${i}]`, view, oneOf(GLOBAL_VIEWS));
   }
@@ -221,3 +224,27 @@ export function resolveModels(
 export const SEGMENTER_DEFAULTS: Readonly<SegmenterSettings> = Object.freeze(
   resolveSettings({}),
 );
+
+/**
+ * The settings in force as a report records them (run.json, metrics.json,
+ * segment's report): one flat record, the generator's reported settings
+ * beside the method's.
+ *
+ * @example
+ * ```ts
+ * settingsRecord(SEGMENTER_DEFAULTS).pointsPerSide; // 16
+ * ```
+ */
+export function settingsRecord(s: SegmenterSettings): Record<string, unknown> {
+  return {
+    spatial: s.spatial,
+    topK: s.topK,
+    alpha: s.alpha,
+    beta: s.beta,
+    globalView: s.globalView,
+    viewResize: s.viewResize,
+    pointsPerSide: s.generator.pointsPerSide,
+    pointsPerBatch: s.generator.pointsPerBatch,
+    maskNmsThresh: s.generator.maskNmsThresh,
+  };
+}

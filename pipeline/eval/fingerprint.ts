@@ -1,7 +1,7 @@
 /**
  * The fingerprint of the data an evaluation runs on: SHA-256 over the
  * sorted (image id, ref id, sentence id, sentence) list of the split (after
- * --limit, before --shard). Runs, resumed runs and shards compare it to
+ * its limit, before sharding). Runs, resumed runs and shards compare it to
  * know they worked on the same data.
  *
  * @module

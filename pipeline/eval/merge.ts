@@ -1,5 +1,5 @@
 /**
- * Merging the shards of a sharded evaluation (`eval --merge`), without the
+ * Merging the shards of a sharded evaluation, without the
  * file system: checks that the shards belong to one run (same settings,
  * same data fingerprint, every shard of N once, each finished, no image in
  * two shards, every image of the split in one), then puts their prediction
@@ -20,7 +20,7 @@ import type { RunTotals } from "./summary.ts";
 import { settingDifferences } from "./run_settings.ts";
 import type { ShardExamples } from "./shard_examples.ts";
 
-/** What a shard's --out folder holds. */
+/** What a shard's output folder holds. */
 export interface ShardFiles {
   /** The folder, for messages. */
   readonly dir: string;
@@ -36,17 +36,54 @@ export interface ShardFiles {
   readonly examples?: ShardExamples;
 }
 
+/** The kinds of reason shards cannot be merged. */
+export type MergeProblemKind =
+  | "no-shards"
+  | "not-a-shard"
+  | "no-shard-record"
+  | "other-cut"
+  | "other-data"
+  | "other-settings"
+  | "missing-shard"
+  | "repeated-shard"
+  | "unfinished"
+  | "incomplete"
+  | "overlap"
+  | "uncovered";
+
+/** One reason shards cannot be merged: what is wrong, and what to do. */
+export interface MergeProblem {
+  /** Which kind of problem; a caller may word its advice per kind. */
+  readonly kind: MergeProblemKind;
+  /** What is wrong, e.g. "shard 2/3 is missing". */
+  readonly fact: string;
+  /** What to do, in the library's terms, e.g. "run it and merge its output folder too". */
+  readonly advice: string;
+  /** The shard's output folder, when the problem is one folder's. */
+  readonly dir?: string;
+  /** The shard, when the problem is one shard's (a missing shard's number). */
+  readonly shard?: Shard;
+}
+
+/** A problem's sentence: what is wrong, then what to do. */
+export function problemText(p: MergeProblem, advice = p.advice): string {
+  return `${p.fact}: ${advice}`;
+}
+
+/** The message listing problem sentences, as {@linkcode ShardMergeError} has it. */
+export function mergeErrorText(sentences: readonly string[]): string {
+  return `cannot merge these shards:\n${
+    sentences.map((p) => `  - ${p}`).join("\n")
+  }`;
+}
+
 /** Thrown when shards cannot be merged; lists every problem found. */
 export class ShardMergeError extends Error {
-  /** The problems, one sentence each. */
-  readonly problems: readonly string[];
+  /** The problems, each with its kind, sentence parts and shard. */
+  readonly problems: readonly MergeProblem[];
   /** Creates the error for `problems`. */
-  constructor(problems: readonly string[]) {
-    super(
-      `cannot merge these shards:\n${
-        problems.map((p) => `  - ${p}`).join("\n")
-      }`,
-    );
+  constructor(problems: readonly MergeProblem[]) {
+    super(mergeErrorText(problems.map((p) => problemText(p))));
     this.name = "ShardMergeError";
     this.problems = problems;
   }
@@ -61,13 +98,23 @@ export function unshardedSettings(
 }
 
 /** The shard a folder's run.json names, or a problem. */
-function shardOfRun(s: ShardFiles): Shard | string {
+function shardOfRun(s: ShardFiles): Shard | MergeProblem {
   const name = s.run.shard;
   if (typeof name !== "string") {
-    return `${s.dir} is not a shard (its run.json names no shard): give the --out folders of "eval --shard K/N" runs`;
+    return {
+      kind: "not-a-shard",
+      fact: `${s.dir} is not a shard (its run.json names no shard)`,
+      advice: "give the output folders of sharded runs",
+      dir: s.dir,
+    };
   }
   if (!s.record) {
-    return `${s.dir} has no shard.json: rerun that shard with --resume to write it`;
+    return {
+      kind: "no-shard-record",
+      fact: `${s.dir} has no shard.json`,
+      advice: "resume that shard to write it",
+      dir: s.dir,
+    };
   }
   return parseShard(name);
 }
@@ -92,15 +139,17 @@ function configsOf(metrics: Record<string, unknown>): string[] {
  */
 export function checkShards(shards: readonly ShardFiles[]): void {
   if (shards.length === 0) {
-    throw new ShardMergeError([
-      "no shards given: list the --out folders of the shards after --merge",
-    ]);
+    throw new ShardMergeError([{
+      kind: "no-shards",
+      fact: "no shards given",
+      advice: "give the output folders of the shards to merge",
+    }]);
   }
-  const problems: string[] = [];
+  const problems: MergeProblem[] = [];
   const known: { files: ShardFiles; shard: Shard }[] = [];
   for (const s of shards) {
     const shard = shardOfRun(s);
-    if (typeof shard === "string") problems.push(shard);
+    if ("kind" in shard) problems.push(shard);
     else known.push({ files: s, shard });
   }
   if (problems.length > 0) throw new ShardMergeError(problems);
@@ -109,27 +158,42 @@ export function checkShards(shards: readonly ShardFiles[]): void {
   const count = first.shard.count;
   for (const { files, shard } of known.slice(1)) {
     if (shard.count !== count) {
-      problems.push(
-        `${files.dir} is shard ${shard.index}/${shard.count} but ${first.files.dir} is one of ${count}: merge shards cut the same way`,
-      );
+      problems.push({
+        kind: "other-cut",
+        fact:
+          `${files.dir} is shard ${shard.index}/${shard.count} but ${first.files.dir} is one of ${count}`,
+        advice: "merge shards cut the same way",
+        dir: files.dir,
+        shard,
+      });
     }
     const a = unshardedSettings(first.files.run);
     const b = unshardedSettings(files.run);
     if (JSON.stringify(a.fingerprint) !== JSON.stringify(b.fingerprint)) {
-      problems.push(
-        `${files.dir} ran on other data than ${first.files.dir} (data fingerprint ${b.fingerprint} vs ${a.fingerprint}): run every shard on the same data and --limit`,
-      );
+      problems.push({
+        kind: "other-data",
+        fact:
+          `${files.dir} ran on other data than ${first.files.dir} (data fingerprint ${b.fingerprint} vs ${a.fingerprint})`,
+        advice: "run every shard on the same data and limit",
+        dir: files.dir,
+        shard,
+      });
     }
     const diff = settingDifferences(
       { ...a, fingerprint: undefined },
       { ...b, fingerprint: undefined },
     );
     if (diff.length > 0) {
-      problems.push(
-        `${files.dir} was run with other settings than ${first.files.dir} (${
-          diff.join("; ")
-        }): run every shard with the same options`,
-      );
+      problems.push({
+        kind: "other-settings",
+        fact:
+          `${files.dir} was run with other settings than ${first.files.dir} (${
+            diff.join("; ")
+          })`,
+        advice: "run every shard with the same settings",
+        dir: files.dir,
+        shard,
+      });
     }
   }
   if (problems.length > 0) throw new ShardMergeError(problems);
@@ -141,31 +205,47 @@ export function checkShards(shards: readonly ShardFiles[]): void {
   for (let k = 1; k <= count; k++) {
     const given = byIndex.get(k) ?? [];
     if (given.length === 0) {
-      problems.push(
-        `shard ${k}/${count} is missing: run "deno task eval ... --shard ${k}/${count} --out DIR" and give DIR to --merge too`,
-      );
+      problems.push({
+        kind: "missing-shard",
+        fact: `shard ${k}/${count} is missing`,
+        advice: "run it and merge its output folder too",
+        shard: { index: k, count },
+      });
     } else if (given.length > 1) {
-      problems.push(
-        `shard ${k}/${count} is given twice or more (${
+      problems.push({
+        kind: "repeated-shard",
+        fact: `shard ${k}/${count} is given twice or more (${
           given.map((g) => g.dir).join(", ")
-        }): give each shard once`,
-      );
+        })`,
+        advice: "give each shard once",
+        shard: { index: k, count },
+      });
     }
   }
   for (const { files, shard } of known) {
     const name = `${shard.index}/${shard.count}`;
     if (!files.metrics) {
-      problems.push(
-        `shard ${name} in ${files.dir} has not finished (no metrics.json): rerun its command with --resume`,
-      );
+      problems.push({
+        kind: "unfinished",
+        fact:
+          `shard ${name} in ${files.dir} has not finished (no metrics.json)`,
+        advice: "resume it",
+        dir: files.dir,
+        shard,
+      });
       continue;
     }
     const counts = files.metrics.counts as { sentences?: number } | undefined;
     const lines = mainLineCount(files.lines, configsOf(files.metrics)[0]);
     if (counts?.sentences !== lines) {
-      problems.push(
-        `shard ${name} in ${files.dir} has ${lines} predictions of its main configuration but its metrics.json counts ${counts?.sentences}: rerun its command with --resume`,
-      );
+      problems.push({
+        kind: "incomplete",
+        fact:
+          `shard ${name} in ${files.dir} has ${lines} predictions of its main configuration but its metrics.json counts ${counts?.sentences}`,
+        advice: "resume it",
+        dir: files.dir,
+        shard,
+      });
     }
   }
   problems.push(...coverageProblems(known));
@@ -175,8 +255,8 @@ export function checkShards(shards: readonly ShardFiles[]): void {
 /** Images in two shards, and images of the split in none. */
 function coverageProblems(
   known: readonly { files: ShardFiles; shard: Shard }[],
-): string[] {
-  const problems: string[] = [];
+): MergeProblem[] {
+  const problems: MergeProblem[] = [];
   const owner = new Map<number, { id: number | string; dirs: string[] }>();
   for (const { files } of known) {
     for (const image of files.record!.images) {
@@ -187,24 +267,26 @@ function coverageProblems(
   }
   const twice = [...owner.values()].filter((o) => o.dirs.length > 1);
   if (twice.length > 0) {
-    problems.push(
-      `${twice.length} images are in more than one shard (${
+    problems.push({
+      kind: "overlap",
+      fact: `${twice.length} images are in more than one shard (${
         twice.slice(0, 5).map((o) => `image ${o.id} in ${o.dirs.join(" and ")}`)
           .join("; ")
-      }${
-        twice.length > 5 ? "; ..." : ""
-      }): the shards overlap; give each shard once, made by the same oris`,
-    );
+      }${twice.length > 5 ? "; ..." : ""})`,
+      advice: "the shards overlap; give each shard once, made by the same oris",
+    });
   }
   const splitImages = known[0].files.record!.splitImages;
   const missing: number[] = [];
   for (let p = 0; p < splitImages; p++) if (!owner.has(p)) missing.push(p);
   if (missing.length > 0) {
-    problems.push(
-      `${missing.length} images of the split are in no shard (positions ${
+    problems.push({
+      kind: "uncovered",
+      fact: `${missing.length} images of the split are in no shard (positions ${
         missing.slice(0, 10).join(", ")
-      }${missing.length > 10 ? ", ..." : ""}): run the missing shards`,
-    );
+      }${missing.length > 10 ? ", ..." : ""})`,
+      advice: "run the missing shards",
+    });
   }
   return problems;
 }

@@ -18,3 +18,7 @@ export * from "./shard.ts";
 export * from "./merge.ts";
 export * from "./run_settings.ts";
 export * from "./shard_examples.ts";
+export * from "./data_defaults.ts";
+export * from "./plan.ts";
+export * from "./run_record.ts";
+export * from "./score_summary.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import { maskToCompressedRle } from "../datasets/coco_mask.ts";
 import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
@@ -99,7 +100,7 @@ export interface EvalRunOptions {
    * segmenter's, so they run where its other kernels run.
    */
   readonly kernels?: Pick<Kernels, "maskOverlaps">;
-  /** Best and worst examples to keep for the report. Default 4. */
+  /** Best and worst examples to keep for the report. Default `DEFAULTS.evaluation.examples`. */
   readonly examples?: number;
   /** Called after each image (segmented or missing) with the totals so far. */
   onProgress?(p: EvalProgress): void;
@@ -236,7 +237,7 @@ export async function runEvaluation(
   const best: EvalExample[] = [];
   const worst: EvalExample[] = [];
   const timings: Record<string, number> = {};
-  const k = options.examples ?? 4;
+  const k = options.examples ?? DEFAULTS.evaluation.examples;
   let images = 0, sentences = 0;
   const main = metrics.get(configName(options.configs[0]))!;
   const keyOf = (image: DatasetImage, s: SentenceRef, c: AblationConfig) =>

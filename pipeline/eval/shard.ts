@@ -1,8 +1,8 @@
 /**
- * Sharded evaluation: `--shard K/N` runs a deterministic 1/N of a split's
+ * Sharded evaluation: shard K of N runs a deterministic 1/N of a split's
  * images. An image belongs to shard 1 + (FNV-1a-32(String(image id)) mod
  * N): the rule depends on the image id alone, so the shards are the same
- * whatever the order of the data, --limit, or the machine.
+ * whatever the order of the data, its limit, or the machine.
  *
  * @module
  */
@@ -15,18 +15,18 @@ export interface Shard {
   readonly count: number;
 }
 
-/** The name of a shard as --shard takes it, e.g. "2/3". */
+/** The name of a shard, K/N, e.g. "2/3". */
 export function shardName(s: Shard): string {
   return `${s.index}/${s.count}`;
 }
 
-/** Parses --shard K/N (1 <= K <= N); the error says what is expected. */
+/** Parses a shard's name, K/N (1 <= K <= N); the error says what is expected. */
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
   if (!(count >= 1 && index >= 1 && index <= count)) {
     throw new RangeError(
-      `--shard "${text}" is not a shard: give K/N with 1 <= K <= N, e.g. --shard 2/8 for the second of eight shards`,
+      `"${text}" is not a shard: give K/N with 1 <= K <= N, e.g. 2/8 for the second of eight shards`,
     );
   }
   return { index, count };
@@ -54,7 +54,7 @@ export function inShard(imageId: number | string, shard: Shard): boolean {
 
 /** An image of a shard and its position in the split (from 0). */
 export interface ShardImage {
-  /** Position of the image in the split's order (after --limit). */
+  /** Position of the image in the split's order (after its limit). */
   readonly position: number;
   /** The image's id. */
   readonly id: number | string;
@@ -66,7 +66,7 @@ export interface ShardImage {
 export interface ShardRecord {
   /** The shard, e.g. "2/3". */
   readonly shard: string;
-  /** Images in the whole split (after --limit). */
+  /** Images in the whole split (after its limit). */
   readonly splitImages: number;
   /** The shard's images, in the split's order. */
   readonly images: readonly ShardImage[];
@@ -86,4 +86,19 @@ export function shardRecord(
         : []
     ),
   };
+}
+
+/** The images of a stream that belong to `shard`, in the stream's order. */
+export async function* shardImages<T extends { id: number | string }>(
+  images: AsyncIterable<T>,
+  shard: Shard,
+): AsyncIterable<T> {
+  for await (const image of images) {
+    if (inShard(image.id, shard)) yield image;
+  }
+}
+
+/** The text of shard.json. */
+export function shardJson(record: ShardRecord): string {
+  return JSON.stringify(record, null, 2) + "\n";
 }

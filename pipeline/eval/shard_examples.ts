@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DEFAULTS } from "../defaults.ts";
 import type { EvalExample } from "./run.ts";
 import type { ShardRecord } from "./shard.ts";
 
@@ -59,7 +60,7 @@ export function placeExamples(
  */
 export function mergeExamples(
   shards: readonly ShardExamples[],
-  k = 4,
+  k: number = DEFAULTS.evaluation.examples,
 ): { best: EvalExample[]; worst: EvalExample[] } {
   const byKey = new Map<string, PlacedExample>();
   for (const s of shards) {
@@ -75,4 +76,9 @@ export function mergeExamples(
     [...all].sort((a, b) => sign * (b.example.iou - a.example.iou) || met(a, b))
       .slice(0, k).map((p) => p.example);
   return { best: pick(1), worst: pick(-1) };
+}
+
+/** The text of examples.json. */
+export function examplesJson(examples: ShardExamples): string {
+  return JSON.stringify(examples) + "\n";
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { commandLineMessage, resumeMessage } from "../../cli/library_errors.ts";
+import { checkShards, ShardMergeError } from "../../pipeline/eval/merge.ts";
+import { resumeProblem } from "../../pipeline/eval/run_settings.ts";
 import { join } from "node:path";
-import { commandLineMessage } from "../../cli/library_errors.ts";
 import {
   ModelNotFoundError,
   ModelOfflineError,
@@ -120,4 +122,47 @@ Deno.test("commandLineMessage() gives the models pull command a model error's fe
   );
   const plain = new ModelNotFoundError("repository not found");
   assert.equal(commandLineMessage(plain), plain.message);
+});
+
+Deno.test("commandLineMessage() of a merge error gives the command that makes a missing shard, and the flags of the other advice", () => {
+  let error: unknown;
+  try {
+    checkShards([{ dir: "s1", run: { data: "x" }, lines: [] }]);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ShardMergeError);
+  assert.equal(
+    commandLineMessage(error),
+    'cannot merge these shards:\n  - s1 is not a shard (its run.json names no shard): give the --out folders of "eval --shard K/N" runs',
+  );
+  const missing = new ShardMergeError([{
+    kind: "missing-shard",
+    fact: "shard 2/3 is missing",
+    advice: "run it and merge its output folder too",
+    shard: { index: 2, count: 3 },
+  }, {
+    kind: "unfinished",
+    fact: "shard 1/3 in s1 has not finished (no metrics.json)",
+    advice: "resume it",
+    dir: "s1",
+  }]);
+  assert.equal(
+    commandLineMessage(missing),
+    "cannot merge these shards:\n" +
+      '  - shard 2/3 is missing: run "deno task eval ... --shard 2/3 --out DIR" and give DIR to --merge too\n' +
+      "  - shard 1/3 in s1 has not finished (no metrics.json): rerun its command with --resume",
+  );
+});
+
+Deno.test("resumeMessage() words a resume problem with --limit and --out", () => {
+  const run = { data: "x", alpha: 0.85, fingerprint: "sha256:ab" };
+  assert.equal(
+    resumeMessage(resumeProblem("out", run, { ...run, alpha: 0.5 })!),
+    "the run in out was made with other settings (alpha: 0.85 vs 0.5; see out/run.json): resume it with the same options, or choose another --out",
+  );
+  assert.match(
+    resumeMessage(resumeProblem("out", run, { ...run, fingerprint: "x" })!),
+    /: resume it with the same data and --limit, or choose another --out$/,
+  );
 });

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../../pipeline/defaults.ts";
 import { memorySource } from "../../pipeline/models/source.ts";
-import { resolveSettings } from "../../pipeline/settings.ts";
+import {
+  MAX_IN_FLIGHT,
+  resolveSettings,
+  settingsRecord,
+} from "../../pipeline/settings.ts";
+import { REFER_SPLITS_BY } from "../../pipeline/datasets/refer.ts";
 import { SEGMENTER_DEFAULTS } from "../../pipeline/segmenter.ts";
 import {
   METHOD_OPTIONS_USAGE,
   methodArgs,
-  methodSettings,
   segmenterOptions,
 } from "../../cli/method_options.ts";
 import { SEGMENT_USAGE } from "../../cli/segment.ts";
@@ -44,15 +48,28 @@ Deno.test("the help of segment and eval shows every default of the shared option
   }
 });
 
-Deno.test("eval's help shows the per-dataset alphas and in-flight default from DEFAULTS", () => {
+Deno.test("eval's help shows the per-dataset alphas, the data's defaults and in-flight's default and maximum from the library", () => {
   for (const [dataset, alpha] of Object.entries(DEFAULTS.alphaByDataset)) {
     assert.ok(EVAL_USAGE.includes(`${dataset} ${alpha}`), dataset);
   }
   assert.ok(EVAL_USAGE.includes(`${DEFAULTS.alpha} for --jsonl data`));
   assert.match(
     EVAL_USAGE,
-    new RegExp(`--in-flight N .*\\(default ${DEFAULTS.inFlight}\\)`),
+    new RegExp(
+      `--in-flight N .*1 to ${MAX_IN_FLIGHT}.*\\s+\\(default ${DEFAULTS.inFlight}\\)`,
+    ),
   );
+  assert.match(
+    EVAL_USAGE,
+    new RegExp(`--dataset NAME .*\\(default ${DEFAULTS.evaluation.dataset}\\)`),
+  );
+  assert.match(
+    EVAL_USAGE,
+    new RegExp(`--split NAME .*\\(default ${DEFAULTS.evaluation.split}\\)`),
+  );
+  for (const [dataset, splitsBy] of Object.entries(REFER_SPLITS_BY)) {
+    assert.ok(EVAL_USAGE.includes(`${dataset}: ${splitsBy.join(", ")}`));
+  }
 });
 
 Deno.test("demo's help shows the backend default from DEFAULTS", () => {
@@ -107,7 +124,7 @@ Deno.test("the options the user gave reach createSegmenter() as given, the other
   const settings = resolveSettings(options);
   assert.equal(settings.topK, DEFAULTS.topK.seed);
   assert.equal(settings.beta, DEFAULTS.beta);
-  assert.deepEqual(methodSettings(settings), {
+  assert.deepEqual(settingsRecord(settings), {
     spatial: "seed",
     topK: DEFAULTS.topK.seed,
     alpha: 0.7,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   checkShards,
   mergeShards,
+  problemText,
   type ShardFiles,
   ShardMergeError,
 } from "../../pipeline/eval/merge.ts";
@@ -49,15 +50,17 @@ function shard(k: number, overrides: Partial<ShardFiles> = {}): ShardFiles {
   };
 }
 
-const problems = (f: () => unknown): string => {
+const mergeError = (f: () => unknown): ShardMergeError => {
   try {
     f();
   } catch (e) {
     assert.ok(e instanceof ShardMergeError, String(e));
-    return e.message;
+    assert.doesNotMatch(e.message, /--/, "no command-line flags");
+    return e;
   }
   assert.fail("expected a ShardMergeError");
 };
+const problems = (f: () => unknown): string => mergeError(f).message;
 
 Deno.test("mergeShards() puts the lines back in the split's order and adds the metrics in that order, as one run", () => {
   const merged = mergeShards([shard(3), shard(1), shard(2)]);
@@ -75,9 +78,19 @@ Deno.test("mergeShards() puts the lines back in the split's order and adds the m
   assert.deepEqual(merged.totals.stageTimings, { propose: 30 });
 });
 
-Deno.test("checkShards() names a missing shard and the command that makes it", () => {
-  const m = problems(() => checkShards([shard(1), shard(3)]));
-  assert.match(m, /shard 2\/3 is missing: run .*--shard 2\/3/);
+Deno.test("checkShards() names a missing shard, with its number, in the library's words", () => {
+  const e = mergeError(() => checkShards([shard(1), shard(3)]));
+  const missing = e.problems.find((p) => p.kind === "missing-shard");
+  assert.deepEqual(missing?.shard, { index: 2, count: 3 });
+  assert.equal(
+    problemText(missing!),
+    "shard 2/3 is missing: run it and merge its output folder too",
+  );
+  assert.deepEqual(e.problems.map((p) => p.kind), [
+    "missing-shard",
+    "uncovered",
+  ]);
+  const m = e.message;
   assert.match(
     m,
     /3 images of the split are in no shard \(positions 1, 2, 4\)/,
@@ -128,7 +141,7 @@ Deno.test("checkShards() refuses shards cut another way, unfinished or not shard
     problems(() =>
       checkShards([shard(1), shard(2, { metrics: undefined }), shard(3)])
     ),
-    /shard 2\/3 in s2 has not finished \(no metrics.json\): rerun its command with --resume/,
+    /shard 2\/3 in s2 has not finished \(no metrics.json\): resume it/,
   );
   const cut = shard(2);
   assert.match(

@@ -3,6 +3,7 @@ import type { DatasetImage } from "../../pipeline/datasets/types.ts";
 import type { EvalExample } from "../../pipeline/eval/run.ts";
 import { shardRecord } from "../../pipeline/eval/shard.ts";
 import {
+  examplesJson,
   mergeExamples,
   placeExamples,
 } from "../../pipeline/eval/shard_examples.ts";
@@ -70,4 +71,10 @@ Deno.test("mergeExamples() gives an example in both lists as one object, and kee
   assert.ok(merged.worst.every((w) => merged.best.includes(w)));
   assert.deepEqual(merged.best[0].image.refs, []);
   assert.equal(merged.best[0].ref.refId, 0);
+});
+
+Deno.test("examplesJson() is the placed examples on one line, which JSON.parse gives back", () => {
+  const record = shardRecord(IMAGES, { index: 1, count: 1 });
+  const placed = placeExamples([], [], record);
+  assert.equal(examplesJson(placed), '{"best":[],"worst":[]}\n');
 });

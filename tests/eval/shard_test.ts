@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   inShard,
   parseShard,
+  shardImages,
+  shardJson,
   shardName,
   shardOf,
   shardRecord,
@@ -57,4 +59,23 @@ Deno.test("shardRecord() lists a shard's images with their positions in the spli
   // A shorter split keeps each image in the same shard.
   const limited = shardRecord(images.slice(0, 3), { index: 2, count: 3 });
   assert.deepEqual(limited.images.map((i) => i.id), [1, 2]);
+});
+
+Deno.test("shardImages() keeps a stream's images of the shard, in order, and shardJson() is the record's indented text", async () => {
+  const ids = [5, 1, 4, 2, 3, 0].map((id) => ({ id, file: `${id}.png` }));
+  const shard = { index: 1, count: 2 };
+  const kept = [];
+  for await (
+    const i of shardImages(
+      (async function* () {
+        yield* ids;
+      })(),
+      shard,
+    )
+  ) {
+    kept.push(i);
+  }
+  assert.deepEqual(kept, ids.filter((i) => inShard(i.id, shard)));
+  const record = shardRecord(ids, shard);
+  assert.equal(shardJson(record), JSON.stringify(record, null, 2) + "\n");
 });

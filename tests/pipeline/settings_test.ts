@@ -38,7 +38,8 @@ Deno.test("validateSettings() rejects each bad value, naming the setting and wha
     [{ variant: "int4" }, "variant", "one of fp32, fp16, quantized"],
     [{ backend: "tpu" }, "backend", "one of wasm, webgpu, native"],
     [{ device: "npu" }, "device", "one of gpu, cpu, auto"],
-    [{ inFlight: 0 }, "inFlight", "a whole number >= 1"],
+    [{ inFlight: 0 }, "inFlight", "a whole number from 1 to 16"],
+    [{ inFlight: 17 }, "inFlight", "a whole number from 1 to 16"],
     [{ threads: -1 }, "threads", "a whole number >= 0"],
     [{ clipBatchSize: 0 }, "clipBatchSize", "a whole number >= 1"],
     [
