@@ -1,3 +1,4 @@
+import { MAX_IN_FLIGHT } from "../../pipeline/settings.ts";
 import assert from "node:assert/strict";
 import { createRgbaImage } from "../../pipeline/image/rgba.ts";
 import { generateScene } from "../../pipeline/demo/scenes.ts";
@@ -110,11 +111,13 @@ Deno.test("Segmenter.segment() rejects empty sentences with a clear error", asyn
   }
 });
 
-Deno.test("createSegmenter() refuses a number of images in flight that is not a whole number >= 1", async () => {
-  for (const inFlight of [0, 2.5]) {
+Deno.test("createSegmenter() refuses a number of images in flight that is not a whole number from 1 to MAX_IN_FLIGHT", async () => {
+  for (const inFlight of [0, 2.5, MAX_IN_FLIGHT + 1]) {
     await assert.rejects(
       () => fixtureSegmenter({ inFlight }),
-      new RegExp(`inFlight must be a whole number >= 1, got ${inFlight}\\.`),
+      new RegExp(
+        `inFlight must be a whole number from 1 to ${MAX_IN_FLIGHT}, got ${inFlight}\\.`,
+      ),
     );
   }
 });
