@@ -74,6 +74,7 @@ for (const pointsPerSide of [16, 32]) {
     const bestOff = best(off.proposals), bestOn = best(on.proposals);
     const lost = bestOn.filter((b, i) => b < 0.9 && bestOff[i] >= 0.9).length;
     const changed = bestOn.filter((b, i) => b !== bestOff[i]).length;
+    const largest = Math.max(...bestOn.map((b, i) => Math.abs(b - bestOff[i])));
     console.log(
       [
         seed,
@@ -87,7 +88,7 @@ for (const pointsPerSide of [16, 32]) {
           Math.min(...bestOn).toFixed(3)
         }`,
         lost,
-        changed,
+        `${changed} (by <= ${largest.toFixed(4)})`,
       ].join(" | "),
     );
   }
