@@ -159,6 +159,23 @@ export class AutomaticMaskGenerator {
   }
 
   /**
+   * A generator on the same sessions, preprocessing and kernels with some
+   * options changed (e.g. `prunePoints` for an ablation); nothing is
+   * loaded again.
+   */
+  withOptions(
+    overrides: Partial<MaskGeneratorOptions>,
+  ): AutomaticMaskGenerator {
+    return new AutomaticMaskGenerator(
+      this.#encoder,
+      this.#decoder,
+      { ...this.options, ...overrides },
+      this.#preprocess,
+      this.#kernels,
+    );
+  }
+
+  /**
    * The kernels' GPU context when the decoder leaves its logits on that
    * device (a webgpu session on it created with `deviceOutputs`), so they
    * are decoded there; else undefined, and the logits come to the host.
