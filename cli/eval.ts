@@ -118,7 +118,9 @@ Run:
   --strict              stop at the first missing image (default: count, report, skip)
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
-                        work, printed as one table
+                        work, and the base with --prune-points flipped on a
+                        second per-image pass (SAM and CLIP again), printed as
+                        one table
   --in-flight N         images worked on at once, 1 to ${MAX_IN_FLIGHT}, results kept in order
                         (default ${DEFAULTS.inFlight}); 2-4 on a GPU host overlap one image's
                         GPU and model waits with the next image's work
@@ -455,6 +457,7 @@ async function evaluate(
       globalView: a.globalView,
     },
     ablate: a.ablate,
+    prunePoints: a.generator.prunePoints,
   });
   const plan: RunPlan = {
     ...data,

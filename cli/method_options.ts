@@ -50,6 +50,7 @@ export const METHOD_OPTION_SPECS = {
   "points-per-side": { type: "string" },
   "points-per-batch": { type: "string" },
   "mask-nms": { type: "string" },
+  "prune-points": { type: "string" },
 } as const;
 
 const D = DEFAULTS;
@@ -92,7 +93,11 @@ Method:
   --points-per-side N   SAM point grid (default ${D.generator.pointsPerSide})
   --points-per-batch N  SAM prompts per decoder call (default ${D.generator.pointsPerBatch})
   --mask-nms IOU        after box NMS, drop proposals whose mask IoU with a better
-                        one exceeds IOU; fewer CLIP views (default ${D.generator.maskNmsThresh} = off)`;
+                        one exceeds IOU; fewer CLIP views (default ${D.generator.maskNmsThresh} = off)
+  --prune-points on|off decode every other grid point first, then only the points
+                        no kept mask covers; fewer SAM decoder calls (default ${
+  onOff(D.generator.prunePoints)
+})`;
 
 /** The shared options' values as parseArgs returns them. */
 export type MethodOptionValues = {
@@ -176,12 +181,30 @@ const FLAG_OF: Readonly<Record<string, keyof MethodOptionValues>> = {
   "generator.pointsPerSide": "points-per-side",
   "generator.pointsPerBatch": "points-per-batch",
   "generator.maskNmsThresh": "mask-nms",
+  "generator.prunePoints": "prune-points",
 };
 
 /** A number option's value: undefined when not given, NaN when not a number. */
 function numberValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   return value.trim() === "" ? NaN : Number(value);
+}
+
+/** The command line's word for a switch: "on" or "off". */
+function onOff(value: boolean): "on" | "off" {
+  return value ? "on" : "off";
+}
+
+/** An on|off option's value: undefined when not given, else true or false. */
+function switchValue(
+  flag: keyof MethodOptionValues,
+  value: string | boolean | undefined,
+): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === "on" || value === "off") return value === "on";
+  throw new UsageError(
+    `--${flag} must be on or off, not ${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -203,6 +226,7 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
     pointsPerSide: numberValue(values["points-per-side"]),
     pointsPerBatch: numberValue(values["points-per-batch"]),
     maskNmsThresh: numberValue(values["mask-nms"]),
+    prunePoints: switchValue("prune-points", values["prune-points"]),
   };
   const args: MethodArgs = {
     models: values.models,

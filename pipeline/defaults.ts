@@ -134,6 +134,7 @@ export const DEFAULTS: Defaults = deepFreeze({
     boxNmsThresh: 0.7,
     minMaskRegionArea: 0,
     maskNmsThresh: 1,
+    prunePoints: false,
   },
   clip: "Xenova/clip-vit-base-patch32",
   sam: "Xenova/slimsam-77-uniform",

@@ -44,6 +44,7 @@ import {
 } from "./models/source.ts";
 import {
   AutomaticMaskGenerator,
+  type MaskGeneratorOptions,
   type MaskGeneratorProgress,
   type Proposal,
 } from "./sam/mask_generator.ts";
@@ -514,17 +515,25 @@ export class Segmenter {
    * parsed and embedded sentences), up to `inFlight` images at once, in
    * input order. Score and select each configuration of a job afterwards
    * on {@linkcode Segmenter.kernels} (see `scoreMatrices` and `selectAll`
-   * of the stages), as an evaluation's ablation does. An abort of
-   * `overrides.signal` ends the stream with its reason.
+   * of the stages), as an evaluation's ablation does. `prunePoints`
+   * overrides the generator's (same sessions, other proposals). An abort
+   * of `overrides.signal` ends the stream with its reason.
    */
   features<M>(
     jobs: AsyncIterable<ImageJob<M>>,
-    overrides: Partial<Pick<SegmenterSettings, "beta">> & SegmentOptions = {},
+    overrides:
+      & Partial<Pick<SegmenterSettings, "beta">>
+      & Partial<Pick<MaskGeneratorOptions, "prunePoints">>
+      & SegmentOptions = {},
   ): AsyncIterable<FeaturedJob<M>> {
-    const { signal, ...settings } = overrides;
+    const { signal, prunePoints, ...settings } = overrides;
     const s = this.#settingsWith(settings);
+    const generator = prunePoints === undefined ||
+        prunePoints === this.#parts.generator.options.prunePoints
+      ? this.#parts.generator
+      : this.#parts.generator.withOptions({ prunePoints });
     return inFlight(
-      this.#featureStages<M>(s, { signal }),
+      this.#featureStages<M>(s, { signal }, generator),
       this.#parts.inFlight,
     )(jobs);
   }
@@ -552,12 +561,13 @@ export class Segmenter {
   #featureStages<M>(
     s: SegmenterSettings,
     run: SegmentOptions,
+    generator: AutomaticMaskGenerator = this.#parts.generator,
   ): Stage<ImageJob<M>, FeaturedJob<M>> {
     const p = this.#parts;
     const onProgress = p.onProgress;
     return pipe(
       proposeStage<ImageJob<M>>(
-        p.generator,
+        generator,
         onProgress &&
           ((job, progress) =>
             onProgress({ kind: "propose", id: job.id, progress })),

@@ -88,6 +88,21 @@ export function wholeNumber(min: number, max?: number): SettingRule {
 }
 
 /**
+ * A boolean.
+ *
+ * @example
+ * ```ts
+ * trueOrFalse().test("on"); // false
+ * ```
+ */
+export function trueOrFalse(): SettingRule {
+  return {
+    test: (v) => typeof v === "boolean",
+    expected: "true or false",
+  };
+}
+
+/**
  * One of `choices`.
  *
  * @example

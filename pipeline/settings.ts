@@ -246,5 +246,6 @@ export function settingsRecord(s: SegmenterSettings): Record<string, unknown> {
     pointsPerSide: s.generator.pointsPerSide,
     pointsPerBatch: s.generator.pointsPerBatch,
     maskNmsThresh: s.generator.maskNmsThresh,
+    prunePoints: s.generator.prunePoints,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Ablation configurations: variants of the method that share the per-image
  * work (SAM proposals, CLIP region and text features) and differ only in
- * how proposals are scored and selected.
+ * how proposals are scored and selected; and one that changes the
+ * proposals (the generator's `prunePoints`), whose per-image work is its own.
  *
  * @module
  */
@@ -21,15 +22,38 @@ import {
 
 /**
  * One configuration: the segmenter settings an ablation varies (the
- * spatial rule, its top-k, the global view and its weight).
+ * spatial rule, its top-k, the global view and its weight), and, only
+ * where it differs from the run's, the generator's `prunePoints`.
  */
 export type AblationConfig = Readonly<
-  Pick<SegmenterSettings, "spatial" | "alpha" | "topK" | "globalView">
+  & Pick<SegmenterSettings, "spatial" | "alpha" | "topK" | "globalView">
+  & {
+    /**
+     * The generator's prompt pruning, given only where it differs from the
+     * run's: such a configuration's proposals, CLIP views and sentences
+     * come from a second per-image pass (SAM and CLIP again), its own cost.
+     */
+    prunePoints?: boolean;
+  }
 >;
 
-/** The name of a configuration, as written in predictions and tables. */
+/**
+ * The name of a configuration, as written in predictions and tables;
+ * `prune-points=on|off` ends it only where the configuration gives it.
+ *
+ * @example
+ * ```ts
+ * const base = { spatial: "seed", alpha: 0.85, topK: 3, globalView: "blur" } as const;
+ * configName(base); // "spatial=seed alpha=0.85 top-k=3 global=blur"
+ * configName({ ...base, prunePoints: true }); // "spatial=seed alpha=0.85 top-k=3 global=blur prune-points=on"
+ * ```
+ */
 export function configName(c: AblationConfig): string {
-  return `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK} global=${c.globalView}`;
+  const name =
+    `spatial=${c.spatial} alpha=${c.alpha} top-k=${c.topK} global=${c.globalView}`;
+  return c.prunePoints === undefined
+    ? name
+    : `${name} prune-points=${c.prunePoints ? "on" : "off"}`;
 }
 
 /** The alphas an ablation compares by default: `DEFAULTS.ablationAlphas`. */
@@ -39,9 +63,14 @@ export const ABLATION_ALPHAS: readonly number[] = DEFAULTS.ablationAlphas;
  * The default ablation grid: every spatial mode (with its default top-k) at
  * the given alpha, every alpha of {@linkcode ABLATION_ALPHAS} with the
  * given spatial mode, and every other global view with the base settings;
- * the base configuration comes first.
+ * the base configuration comes first. Given the run's `prunePoints`, a
+ * last row has the base settings with it flipped (a second per-image
+ * pass).
  */
-export function ablationGrid(base: AblationConfig): AblationConfig[] {
+export function ablationGrid(
+  base: AblationConfig,
+  run: { prunePoints?: boolean } = {},
+): AblationConfig[] {
   const out: AblationConfig[] = [base];
   const add = (c: AblationConfig) => {
     if (!out.some((o) => configName(o) === configName(c))) out.push(c);
@@ -51,6 +80,9 @@ export function ablationGrid(base: AblationConfig): AblationConfig[] {
   }
   for (const alpha of ABLATION_ALPHAS) add({ ...base, alpha });
   for (const globalView of GLOBAL_VIEWS) add({ ...base, globalView });
+  if (run.prunePoints !== undefined) {
+    add({ ...base, prunePoints: !run.prunePoints });
+  }
   return out;
 }
 

@@ -26,6 +26,11 @@ export interface EvalPlanInput {
   readonly base: AblationConfig;
   /** Whether to run the ablation grid around it. */
   readonly ablate: boolean;
+  /**
+   * The generator's `prunePoints` of the run: given, the ablation adds a
+   * row with it flipped (see {@linkcode ablationGrid}).
+   */
+  readonly prunePoints?: boolean;
 }
 
 /** What an evaluation works on. */
@@ -57,7 +62,9 @@ export interface EvalPlan {
  * ```
  */
 export function planEvaluation(input: EvalPlanInput): EvalPlan {
-  const configs = input.ablate ? ablationGrid(input.base) : [input.base];
+  const configs = input.ablate
+    ? ablationGrid(input.base, { prunePoints: input.prunePoints })
+    : [input.base];
   const { shard } = input;
   if (!shard) {
     return { configs, total: input.images.length, select: (images) => images };

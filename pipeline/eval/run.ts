@@ -13,8 +13,8 @@ import { DEFAULTS } from "../defaults.ts";
 import type { RgbaImage } from "../image/rgba.ts";
 import { maskToCompressedRle } from "../datasets/coco_mask.ts";
 import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
-import type { Segmenter } from "../segmenter.ts";
-import type { ImageJob } from "../stages/job.ts";
+import type { FeaturedJob, Segmenter } from "../segmenter.ts";
+import { fromItems, type ImageJob } from "../stages/job.ts";
 import { seedWords } from "../spatial/seed.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
 import { type AblationConfig, configName, selectWith } from "./ablation.ts";
@@ -71,7 +71,9 @@ export interface EvalRunOptions {
   /**
    * The loaded segmenter: its per-image work runs once per image
    * ({@linkcode Segmenter.features}), then every configuration is scored
-   * and selected on its kernels (the device the user chose).
+   * and selected on its kernels (the device the user chose). A
+   * configuration that gives `prunePoints` gets a second per-image pass
+   * with it, once per image and value.
    */
   readonly segmenter: Pick<Segmenter, "features" | "kernels">;
   /** The split's images, each with its refs. */
@@ -305,13 +307,25 @@ export async function runEvaluation(
     // Every pending (configuration, sentence) pair of the image, compared
     // with its ground truth in one batched kernel call.
     const pairs: PendingPair[] = [];
+    const passes = new Map<boolean, FeaturedJob<EvalMeta>>();
     for (const config of options.configs) {
-      const { selections, scores } = await selectWith(job, config, kernels);
-      const n = job.proposals.length;
+      const pruned = config.prunePoints;
+      let featured = job;
+      if (pruned !== undefined) {
+        featured = passes.get(pruned) ??
+          await secondPass(options.segmenter, job, pruned);
+        passes.set(pruned, featured);
+      }
+      const { selections, scores } = await selectWith(
+        featured,
+        config,
+        kernels,
+      );
+      const n = featured.proposals.length;
       refs.forEach((s, e) => {
         if (options.done.has(keyOf(image, s, config))) return;
         const sel = selections[e];
-        const chosen = sel.index >= 0 ? job.proposals[sel.index] : null;
+        const chosen = sel.index >= 0 ? featured.proposals[sel.index] : null;
         pairs.push({
           config,
           sentence: s,
@@ -374,6 +388,12 @@ export async function runEvaluation(
     for (const [stage, ms] of Object.entries(job.timings)) {
       timings[stage] = (timings[stage] ?? 0) + ms;
     }
+    for (const [pruned, pass] of passes) {
+      for (const [stage, ms] of Object.entries(pass.timings)) {
+        const key = `${stage} (prune-points=${pruned ? "on" : "off"})`;
+        timings[key] = (timings[key] ?? 0) + ms;
+      }
+    }
     images++;
     sentences += lines.filter((l) =>
       !options.nameConfigs || l.config === configName(options.configs[0])
@@ -381,6 +401,31 @@ export async function runEvaluation(
     options.onProgress?.(progress());
   }
   return { metrics, images, sentences, missingImages, best, worst, timings };
+}
+
+/**
+ * A job's per-image work again, with the generator's `prunePoints` set:
+ * the proposals, CLIP views and sentences of an ablation row that prunes
+ * otherwise than the run.
+ */
+async function secondPass<M>(
+  segmenter: Pick<Segmenter, "features">,
+  job: FeaturedJob<M>,
+  prunePoints: boolean,
+): Promise<FeaturedJob<M>> {
+  const again: ImageJob<M> = {
+    id: job.id,
+    image: job.image,
+    sentences: job.sentences,
+    meta: job.meta,
+    timings: {},
+  };
+  for await (
+    const featured of segmenter.features(fromItems([again]), { prunePoints })
+  ) {
+    return featured;
+  }
+  throw new Error(`The segmenter gave no features for image ${job.id}.`);
 }
 
 function roundScore(v: number): number {

@@ -2,7 +2,9 @@
  * SAM's automatic mask generator over the Xenova SAM exports: one encoder
  * pass per image, the decoder batched over a grid of point prompts, then the
  * reference generator's filters (predicted IoU, stability score, box NMS,
- * small-region clean-up), and optionally mask NMS.
+ * small-region clean-up), and optionally mask NMS. With `prunePoints`,
+ * the decoder skips the grid points a mask kept so far already covers
+ * (see `prompt_pruning.ts`).
  *
  * @module
  */
@@ -27,11 +29,13 @@ import {
   numberAtLeast,
   numberIn,
   type SettingRule,
+  trueOrFalse,
   wholeNumber,
 } from "../setting_error.ts";
 import { maskNms } from "./_mask_nms.ts";
 import type { MaskGeneratorOptions, Proposal } from "./types.ts";
 import { buildPointGrid } from "./point_grid.ts";
+import { splitPromptPasses, uncoveredPrompts } from "./prompt_pruning.ts";
 import {
   filterDecoderBatch,
   type MaskCandidate,
@@ -91,6 +95,11 @@ export interface MaskGeneratorProgress {
   done: number;
   /** Units of the step in all (point prompts for "decode", else 1). */
   total: number;
+  /**
+   * Point prompts the decoder has run so far ("decode" only): `done` less
+   * the prompts pruning skipped (see `MaskGeneratorOptions.prunePoints`).
+   */
+  decoded?: number;
 }
 
 /**
@@ -150,6 +159,23 @@ export class AutomaticMaskGenerator {
   }
 
   /**
+   * A generator on the same sessions, preprocessing and kernels with some
+   * options changed (e.g. `prunePoints` for an ablation); nothing is
+   * loaded again.
+   */
+  withOptions(
+    overrides: Partial<MaskGeneratorOptions>,
+  ): AutomaticMaskGenerator {
+    return new AutomaticMaskGenerator(
+      this.#encoder,
+      this.#decoder,
+      { ...this.options, ...overrides },
+      this.#preprocess,
+      this.#kernels,
+    );
+  }
+
+  /**
    * The kernels' GPU context when the decoder leaves its logits on that
    * device (a webgpu session on it created with `deviceOutputs`), so they
    * are decoded there; else undefined, and the logits come to the host.
@@ -191,39 +217,61 @@ export class AutomaticMaskGenerator {
     }
     const framed = toSamFrame(points, input);
     const gpu = await this.#logitsContext();
+    const frame = {
+      gpu,
+      validFractionX: input.resizedWidth / pad,
+      validFractionY: input.resizedHeight / pad,
+      frameSize: pad,
+      width,
+      height,
+    };
     const total = grid.length / 2;
     const candidates: MaskCandidate[] = [];
-    for (let start = 0; start < total; start += o.pointsPerBatch) {
-      signal?.throwIfAborted();
-      const n = Math.min(o.pointsPerBatch, total - start);
-      const feeds = {
-        image_embeddings: encoded.image_embeddings,
-        image_positional_embeddings: encoded.image_positional_embeddings,
-        input_points: tensor(
-          "float32",
-          framed.slice(start * 2, (start + n) * 2),
-          [1, n, 1, 2],
-        ),
-        input_labels: tensor("int64", new BigInt64Array(n).fill(1n), [1, n, 1]),
-      };
-      candidates.push(
-        ...await decodePrompts(
-          this.#decoder,
-          feeds,
-          {
-            gpu,
-            points: points.subarray(start * 2, (start + n) * 2),
-            validFractionX: input.resizedWidth / pad,
-            validFractionY: input.resizedHeight / pad,
-            frameSize: pad,
-            width,
-            height,
-          },
-          o,
-          this.#kernels,
-        ),
-      );
-      onProgress?.({ stage: "decode", done: start + n, total });
+    let done = 0, decoded = 0;
+    const decodeAll = async (prompts: readonly number[]) => {
+      for (let start = 0; start < prompts.length; start += o.pointsPerBatch) {
+        signal?.throwIfAborted();
+        const batch = prompts.slice(start, start + o.pointsPerBatch);
+        const n = batch.length;
+        const feeds = {
+          image_embeddings: encoded.image_embeddings,
+          image_positional_embeddings: encoded.image_positional_embeddings,
+          input_points: tensor(
+            "float32",
+            gatherPoints(framed, batch),
+            [1, n, 1, 2],
+          ),
+          input_labels: tensor(
+            "int64",
+            new BigInt64Array(n).fill(1n),
+            [1, n, 1],
+          ),
+        };
+        candidates.push(
+          ...await decodePrompts(
+            this.#decoder,
+            feeds,
+            { ...frame, points: gatherPoints(points, batch) },
+            o,
+            this.#kernels,
+          ),
+        );
+        done += n;
+        decoded += n;
+        onProgress?.({ stage: "decode", done, total, decoded });
+      }
+    };
+    if (o.prunePoints) {
+      const passes = splitPromptPasses(o.pointsPerSide);
+      await decodeAll(passes.coarse);
+      const rest = uncoveredPrompts(passes.fine, points, candidates);
+      if (rest.length < passes.fine.length) {
+        done += passes.fine.length - rest.length;
+        onProgress?.({ stage: "decode", done, total, decoded });
+      }
+      await decodeAll(rest);
+    } else {
+      await decodeAll(Array.from({ length: total }, (_, i) => i));
     }
     signal?.throwIfAborted();
     onProgress?.({ stage: "filter", done: 0, total: 1 });
@@ -343,6 +391,19 @@ export async function decodePrompts(
   }
 }
 
+/** The (x, y) pairs of `prompts` out of [x0, y0, x1, y1, ...], in order. */
+function gatherPoints(
+  points: Float32Array,
+  prompts: readonly number[],
+): Float32Array {
+  const out = new Float32Array(prompts.length * 2);
+  prompts.forEach((p, k) => {
+    out[k * 2] = points[p * 2];
+    out[k * 2 + 1] = points[p * 2 + 1];
+  });
+  return out;
+}
+
 /** The float32 data of a decoder output that must be on the host. */
 function hostData(t: Tensor | DeviceOutput, name: string): Float32Array {
   if (isDeviceTensor(t)) {
@@ -364,6 +425,7 @@ const GENERATOR_RULES: Readonly<
   boxNmsThresh: numberIn(0, 1),
   maskNmsThresh: numberIn(0, 1),
   minMaskRegionArea: numberAtLeast(0),
+  prunePoints: trueOrFalse(),
 };
 
 /**

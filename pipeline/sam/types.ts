@@ -29,6 +29,13 @@ export interface MaskGeneratorOptions {
    * duplicates whose boxes differ, and saves their CLIP views.
    */
   maskNmsThresh: number;
+  /**
+   * Decode the grid coarse to fine: every other point on each axis first,
+   * then only the other points that no mask kept so far (past the
+   * predicted-IoU and stability thresholds) covers. Fewer decoder calls;
+   * off, every point is decoded, as the reference generator does.
+   */
+  prunePoints: boolean;
 }
 
 /** One proposed region. */

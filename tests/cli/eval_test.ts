@@ -182,7 +182,13 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
       "spatial=extended alpha=0.75 top-k=4 global=token-mask",
       "spatial=extended alpha=0.95 top-k=4 global=token-mask",
       "spatial=extended alpha=0.85 top-k=4 global=blur",
+      // The generator's other prunePoints, on a second per-image pass.
+      "spatial=extended alpha=0.85 top-k=4 global=token-mask prune-points=on",
     ]);
+    assert.ok(
+      "propose (prune-points=on)" in metrics.timings,
+      JSON.stringify(metrics.timings),
+    );
     assert.deepEqual(metrics.ablation[0].all, metrics.all);
     assert.equal(metrics.settings.globalView, "token-mask");
     const lines = await readLines(`${dir}/run/predictions.jsonl`);
@@ -234,7 +240,8 @@ Deno.test("eval --ablate of a blur run on a CLIP that cannot be token-masked lea
       r.config
     );
     assert.ok(
-      names.length >= 5 && names.every((n) => n.endsWith("global=blur")),
+      names.length >= 5 &&
+        names.every((n) => /global=blur( prune-points=on)?$/.test(n)),
       `${names}`,
     );
   });

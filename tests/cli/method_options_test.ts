@@ -34,6 +34,9 @@ const SHOWN_DEFAULTS = [
   `--points-per-side N .*\\(default ${DEFAULTS.generator.pointsPerSide}\\)`,
   `--points-per-batch N .*\\(default ${DEFAULTS.generator.pointsPerBatch}\\)`,
   `\\(default ${DEFAULTS.generator.maskNmsThresh} = off\\)`,
+  `--prune-points on\\|off [^]*?\\(default ${
+    DEFAULTS.generator.prunePoints ? "on" : "off"
+  }\\)`,
 ].map((p) => new RegExp(p));
 
 Deno.test("the help of segment and eval shows every default of the shared options from DEFAULTS", () => {
@@ -134,7 +137,27 @@ Deno.test("the options the user gave reach createSegmenter() as given, the other
     pointsPerSide: 8,
     pointsPerBatch: DEFAULTS.generator.pointsPerBatch,
     maskNmsThresh: DEFAULTS.generator.maskNmsThresh,
+    prunePoints: DEFAULTS.generator.prunePoints,
   });
+});
+
+Deno.test("--prune-points on and off reach the generator's options as true and false, and are recorded", () => {
+  const source = memorySource(new Map());
+  for (const [flag, prunePoints] of [["on", true], ["off", false]] as const) {
+    const options = segmenterOptions(
+      methodArgs({ "prune-points": flag }),
+      source,
+    );
+    assert.deepEqual(options.generator, {
+      pointsPerSide: undefined,
+      pointsPerBatch: undefined,
+      maskNmsThresh: undefined,
+      prunePoints,
+    });
+    const settings = resolveSettings(options);
+    assert.equal(settings.generator.prunePoints, prunePoints);
+    assert.equal(settingsRecord(settings).prunePoints, prunePoints);
+  }
 });
 
 Deno.test("methodArgs() words the library validator's errors with the flag and the value as typed", () => {
@@ -168,6 +191,7 @@ Deno.test("methodArgs() words the library validator's errors with the flag and t
       '--view-resize must be one of antialias, bilinear, not "nearest"',
     ],
     [{ device: "npu" }, '--device must be one of gpu, cpu, auto, not "npu"'],
+    [{ "prune-points": "yes" }, '--prune-points must be on or off, not "yes"'],
     [
       { variant: "int4" },
       '--variant must be one of fp32, fp16, quantized, not "int4"',

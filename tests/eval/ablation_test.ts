@@ -39,6 +39,37 @@ Deno.test("ablationGrid() puts the base first, then each spatial mode, each alph
   assert.deepEqual(globalViewsOf([base]), [TM]);
 });
 
+Deno.test("configName() ends with prune-points only where the configuration gives it", () => {
+  const base: AblationConfig = {
+    spatial: "seed",
+    alpha: 0.85,
+    topK: 3,
+    globalView: "blur",
+  };
+  assert.equal(
+    configName({ ...base, prunePoints: true }),
+    "spatial=seed alpha=0.85 top-k=3 global=blur prune-points=on",
+  );
+  assert.equal(
+    configName({ ...base, prunePoints: false }),
+    "spatial=seed alpha=0.85 top-k=3 global=blur prune-points=off",
+  );
+});
+
+Deno.test("ablationGrid() given the run's prunePoints ends with the base flipped to the other, the other rows' names unchanged", () => {
+  const base: AblationConfig = {
+    spatial: "extended",
+    alpha: 0.85,
+    topK: 4,
+    globalView: TM,
+  };
+  for (const prunePoints of [false, true]) {
+    const grid = ablationGrid(base, { prunePoints });
+    assert.deepEqual(grid.slice(0, -1), ablationGrid(base));
+    assert.deepEqual(grid.at(-1), { ...base, prunePoints: !prunePoints });
+  }
+});
+
 Deno.test("ablationGrid() keeps the base's top-k for the alphas and each mode's default for the modes", () => {
   const base: AblationConfig = {
     spatial: "seed",

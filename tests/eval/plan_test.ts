@@ -48,6 +48,18 @@ Deno.test("planEvaluation() of a shard runs its images only, records them, and a
   );
 });
 
+Deno.test("planEvaluation() given the run's prunePoints adds the ablation's row with it flipped, and not without --ablate", () => {
+  const planned = (ablate: boolean) =>
+    planEvaluation({ images: SPLIT, base: BASE, ablate, prunePoints: false })
+      .configs;
+  assert.deepEqual(
+    planned(true),
+    ablationGrid(BASE, { prunePoints: false }),
+  );
+  assert.deepEqual(planned(true).at(-1), { ...BASE, prunePoints: true });
+  assert.deepEqual(planned(false), [BASE]);
+});
+
 Deno.test("withoutTokenMask() leaves out a blur ablation's token-mask configurations and their metrics", () => {
   const configs = ablationGrid(BASE);
   const metrics = new Map(

@@ -397,3 +397,59 @@ Deno.test("resumeState() gives the keys done and each configuration's metrics, u
   assert.equal(metrics.get(configName(OFF))!.metrics().spatial.n, 1);
   assert.equal(metrics.get(configName(SEED))!.metrics().all.mIoU, 100);
 });
+
+Deno.test("runEvaluation() gives a configuration with prunePoints its own per-image pass, once per image, and scores it on that pass's proposals", async () => {
+  const h = harness([A, C]);
+  const passes: [string | number, boolean | undefined][] = [];
+  const base = fakeSegmenter(h.seen);
+  const segmenter = {
+    kernels: base.kernels,
+    async *features(
+      jobs: AsyncIterable<ImageJob>,
+      overrides: { prunePoints?: boolean } = {},
+    ) {
+      for await (const job of jobs) {
+        passes.push([job.id, overrides.prunePoints]);
+        const masks = overrides.prunePoints ? [ALL, ALL, ALL] : MASKS;
+        yield segmentedJob({
+          id: job.id,
+          width: job.image.width,
+          height: job.image.height,
+          sentences: job.sentences,
+          masks,
+          dim: 3,
+          global: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+          features: job.sentences.flatMap((s) =>
+            [0, 1, 2].map((k) => (k === TARGET[s] ? 1 : 0))
+          ),
+          meta: job.meta,
+          timings: { propose: overrides.prunePoints ? 2 : 5 },
+        });
+      }
+    },
+  } as unknown as Pick<Segmenter, "features" | "kernels">;
+  const PRUNED = { ...OFF, prunePoints: true };
+  const out = await runEvaluation({
+    ...h.options,
+    segmenter,
+    configs: [OFF, PRUNED, { ...SEED, prunePoints: true }],
+    nameConfigs: true,
+  });
+  assert.deepEqual(passes, [
+    [A.id, undefined],
+    [A.id, true],
+    [C.id, undefined],
+    [C.id, true],
+  ]);
+  const lines = h.appended.flat();
+  const pruned = lines.filter((l) => l.config === configName(PRUNED));
+  assert.equal(pruned.length, 4);
+  for (const l of pruned) assert.deepEqual(maskOf(l.mask), ALL);
+  const main = lines.filter((l) => l.config === configName(OFF));
+  assert.ok(main.some((l) => l.sentence === "the thing on the left"));
+  for (const l of main.filter((l) => l.sentence === "the thing on the left")) {
+    assert.deepEqual(maskOf(l.mask), LEFT);
+  }
+  assert.equal(out.timings.propose, 10);
+  assert.equal(out.timings["propose (prune-points=on)"], 4);
+});
