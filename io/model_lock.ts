@@ -140,9 +140,13 @@ export async function acquireFileLock(
     // place, so the lock never exists without its owner's record.
     const draft = `${path}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
     await Deno.writeTextFile(draft, JSON.stringify(record) + "\n");
+    // Listed as ours before the link: from the moment the lock exists, another
+    // taker in this process must see it held, not judge our own pid stale.
+    heldHere.add(record.token!);
     try {
       await Deno.link(draft, path);
     } catch (error) {
+      heldHere.delete(record.token!);
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const holder = await readRecord(path);
       if (await staleReason(path, holder, self, staleMs)) {
@@ -167,7 +171,6 @@ export async function acquireFileLock(
     } finally {
       await removeIfPresent(draft);
     }
-    heldHere.add(record.token!);
     return heldLock(
       path,
       record.token!,
