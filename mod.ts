@@ -64,7 +64,12 @@ export type {
   HubSourceOptions,
   ModelSource,
 } from "./pipeline/models/source.ts";
-export type { BackendName } from "./pipeline/models/inference.ts";
+export type {
+  BackendChoice,
+  BackendName,
+  ThreadsChoice,
+} from "./pipeline/models/inference.ts";
+export type { BackendResolution } from "./pipeline/models/backend_choice.ts";
 export type { DeviceChoice } from "./kernels/choose.ts";
 
 // Errors.

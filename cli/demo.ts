@@ -17,8 +17,8 @@ import { memorySource } from "../pipeline/models/source.ts";
 import { writePng } from "../io/image_file.ts";
 import { encodePng } from "../pipeline/image/png_encode.ts";
 import {
-  type BackendName,
-  BACKENDS,
+  BACKEND_CHOICES,
+  type BackendChoice,
   parseBackend,
 } from "../pipeline/models/session.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
@@ -31,7 +31,7 @@ import { sentenceOverlay } from "./segment.ts";
 /** Usage text of `demo`. */
 export const DEMO_USAGE =
   `Usage: deno task demo [--seed N] [--out DIR] [--backend ${
-    BACKENDS.join("|")
+    BACKEND_CHOICES.join("|")
   }]
 
 Generates a synthetic scene (flat coloured shapes), segments its sentences with
@@ -40,7 +40,8 @@ sentence to DIR (default out/demo).
 
   --seed N       scene to generate (default 7)
   --out DIR      output folder (default out/demo)
-  --backend B    inference backend (default ${DEFAULTS.backend})
+  --backend B    inference backend (default ${DEFAULTS.backend}): auto is native where
+                 it loads, wasm otherwise
   -h, --help     show this help
 `;
 
@@ -48,7 +49,7 @@ interface DemoArgs {
   seed: number;
   dir: string;
   /** The backend asked for; undefined: the library's default. */
-  backend?: BackendName;
+  backend?: BackendChoice;
 }
 
 function parseDemoArgs(args: string[]): DemoArgs | "help" {
@@ -105,7 +106,7 @@ export async function runDemoCommand(
     );
     await writePng(`${dir}/scene.png`, await encodePng(scene.image));
     out(
-      `scene ${seed}: ${scene.image.width}x${scene.image.height}, ${result.proposals.length} proposals`,
+      `scene ${seed}: ${scene.image.width}x${scene.image.height}, ${result.proposals.length} proposals (${segmenter.models.backend} backend)`,
     );
     for (const [e, r] of result.sentences.entries()) {
       const file = `${dir}/overlay-${e + 1}.png`;

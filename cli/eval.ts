@@ -54,12 +54,12 @@ import {
 } from "../io/progress.ts";
 import {
   createSegmenter,
-  type SegmenterModels,
   type SegmenterSettings,
 } from "../pipeline/segmenter.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
 import {
   MAX_IN_FLIGHT,
+  type ModelChoices,
   resolveModels,
   resolveSettings,
   validateSettings,
@@ -155,7 +155,7 @@ export interface EvalCommandIO {
  * resolved (the run's report and its resume check need them before the
  * segmenter exists), and the data and run options.
  */
-type EvalArgs = MethodArgs & SegmenterSettings & SegmenterModels & {
+type EvalArgs = MethodArgs & SegmenterSettings & ModelChoices & {
   refer?: string;
   dataset: string;
   splitBy: string;
@@ -525,7 +525,8 @@ async function evaluateLocked(
   const notes = segmenterProgress(err);
   const open = () =>
     createSegmenter({
-      ...segmenterOptions(a, source, (e) => e.kind === "derive" && notes(e)),
+      ...segmenterOptions(a, source, (e) =>
+        (e.kind === "derive" || e.kind === "backend") && notes(e)),
       inFlight: a.inFlight,
       extraGlobalViews: globalViewsOf(configs),
     });
@@ -596,7 +597,8 @@ async function evaluateLocked(
     metrics,
     ablate: a.ablate,
     settings: reportedSettings(run, {
-      backend: a.backend,
+      backend: segmenter.models.backend,
+      threads: segmenter.models.threads,
       device: segmenter.device,
       viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,

@@ -10,7 +10,7 @@ import {
   MODEL_VARIANTS,
   resolveModelSpec,
 } from "../pipeline/models/registry.ts";
-import { BACKENDS, parseBackend } from "../pipeline/models/session.ts";
+import { BACKEND_CHOICES, parseBackend } from "../pipeline/models/session.ts";
 import type { ModelSource } from "../pipeline/models/source.ts";
 import {
   lockWaitMessage,
@@ -40,6 +40,7 @@ export const METHOD_OPTION_SPECS = {
   variant: { type: "string" },
   offline: { type: "boolean" },
   backend: { type: "string" },
+  threads: { type: "string" },
   device: { type: "string" },
   spatial: { type: "string" },
   "top-k": { type: "string" },
@@ -62,7 +63,13 @@ export const METHOD_OPTIONS_USAGE = `Models:
   --sam ID              SAM repository (default ${D.sam})
   --variant V           ${MODEL_VARIANTS.join(", ")} (default ${D.variant})
   --offline             use only the model cache (also HF_HUB_OFFLINE=1)
-  --backend B           ${BACKENDS.join(", ")} (default ${D.backend})
+  --backend B           ${
+  BACKEND_CHOICES.join(", ")
+} (default ${D.backend}): auto is native (onnxruntime-node)
+                        where it loads, wasm otherwise (no --allow-ffi, no native
+                        binary); webgpu only when asked for
+  --threads N           threads of the CPU backends, native's and wasm's: a count,
+                        0 for the runtime's choice, or auto, one per core (default ${D.threads})
   --device D            where the crop/blur/cosine/mask kernels run: ${
   DEVICE_CHOICES.join(", ")
 }
@@ -119,6 +126,7 @@ export type MethodArgs =
     | "sam"
     | "variant"
     | "backend"
+    | "threads"
     | "device"
     | "spatial"
     | "topK"
@@ -171,6 +179,7 @@ const FLAG_OF: Readonly<Record<string, keyof MethodOptionValues>> = {
   sam: "sam",
   variant: "variant",
   backend: "backend",
+  threads: "threads",
   device: "device",
   spatial: "spatial",
   topK: "top-k",
@@ -207,6 +216,12 @@ function switchValue(
   );
 }
 
+/** A --threads value: "auto", a number, or undefined when not given. */
+function threadsValue(value: string | undefined): number | "auto" | undefined {
+  if (value?.trim().toLowerCase() === "auto") return "auto";
+  return numberValue(value);
+}
+
 /**
  * Reads the shared options: what the user gave, every other one left
  * undefined; the values are checked by the library's one check
@@ -235,6 +250,7 @@ export function methodArgs(values: MethodOptionValues): MethodArgs {
     variant: values.variant as MethodArgs["variant"],
     offline: values.offline ?? false,
     backend,
+    threads: threadsValue(values.threads),
     device: values.device as MethodArgs["device"],
     spatial: values.spatial as MethodArgs["spatial"],
     topK: numberValue(values["top-k"]),
@@ -300,6 +316,7 @@ export function segmenterOptions(
     sam: a.sam,
     variant: a.variant,
     backend: a.backend,
+    threads: a.threads,
     device: a.device,
     spatial: a.spatial,
     topK: a.topK,
@@ -318,6 +335,14 @@ export function segmenterProgress(
 ): (e: SegmenterProgress) => void {
   let bar: ProgressReporter | undefined;
   return (e) => {
+    if (e.kind === "backend") {
+      if (e.fallback) {
+        err.write(
+          `note: the models run on wasm, since the native backend is not available: ${e.fallback}\n`,
+        );
+      }
+      return;
+    }
     if (e.kind === "load") {
       if (!err.isTerminal) err.write(`loading ${e.model} ${e.file}\n`);
       return;

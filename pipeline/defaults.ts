@@ -18,7 +18,7 @@
  */
 
 import type { DeviceChoice } from "../kernels/choose.ts";
-import type { BackendName } from "./models/inference.ts";
+import type { BackendChoice, ThreadsChoice } from "./models/inference.ts";
 import type { ModelVariant } from "./models/registry.ts";
 import type { MaskGeneratorOptions } from "./sam/types.ts";
 import type { GlobalView, ViewResize } from "./stages/regions.ts";
@@ -68,8 +68,13 @@ export interface Defaults {
   readonly variant: ModelVariant;
   /** Hub revision (branch, tag or commit) the models are fetched at. */
   readonly revision: string;
-  /** Inference backend of the model sessions. */
-  readonly backend: BackendName;
+  /**
+   * Inference backend of the model sessions: "auto" is native
+   * (onnxruntime-node) where it loads, wasm otherwise.
+   */
+  readonly backend: BackendChoice;
+  /** Threads of the CPU backends: "auto" is one per core. */
+  readonly threads: ThreadsChoice;
   /** Where the per-image kernels run. */
   readonly device: DeviceChoice;
   /** CLIP views per vision call. */
@@ -140,7 +145,8 @@ export const DEFAULTS: Defaults = deepFreeze({
   sam: "Xenova/slimsam-77-uniform",
   variant: "fp32",
   revision: "main",
-  backend: "wasm",
+  backend: "auto",
+  threads: "auto",
   device: "auto",
   clipBatchSize: 16,
   clipBatchSizeOnDevice: 64,

@@ -30,11 +30,14 @@ import {
   resolveModelSpec,
 } from "./models/registry.ts";
 import {
+  type BackendChoice,
   type BackendName,
   createSession,
   type InferenceSession,
   ModelLoadError,
 } from "./models/session.ts";
+import { resolveBackend } from "./models/backend_choice.ts";
+import { resolveThreads } from "./models/threads.ts";
 import { ModelNotFoundError } from "./models/errors.ts";
 import { describeError } from "./models/transfer.ts";
 import {
@@ -78,6 +81,17 @@ export type { SegmenterOptions, SegmenterSettings } from "./settings.ts";
 
 /** Progress events of the segmenter. */
 export type SegmenterProgress =
+  | {
+    kind: "backend";
+    /** The backend asked for. */
+    requested: BackendChoice;
+    /** The backend the models run on. */
+    backend: BackendName;
+    /** Threads of the CPU backends. */
+    threads: number;
+    /** Why "auto" fell back to wasm (native did not load); absent otherwise. */
+    fallback?: string;
+  }
   | { kind: "load"; model: string; file: string }
   | {
     kind: "derive";
@@ -259,7 +273,16 @@ export async function createSegmenter(
   const tokenMasked = settings.globalView === "token-mask" ||
     extraGlobalViews.includes("token-mask");
   const inFlight = options.inFlight ?? DEFAULTS.inFlight;
-  const { variant, backend, ...ids } = resolveModels(options);
+  const { variant, backend: requested, ...ids } = resolveModels(options);
+  const { backend, fallback } = await resolveBackend(requested);
+  const threads = resolveThreads(backend, options.threads);
+  options.onProgress?.({
+    kind: "backend",
+    requested,
+    backend,
+    threads,
+    ...(fallback ? { fallback } : {}),
+  });
   const clip = resolveModelSpec(ids.clip, "clip");
   const sam = resolveModelSpec(ids.sam, "sam");
   const { source } = options;
@@ -283,7 +306,7 @@ export async function createSegmenter(
     const session = await createSession(bytes, {
       backend,
       label: source.describe(spec.id, path),
-      threads: options.threads,
+      threads,
       gpuDevice,
       // SAM's mask logits stay on the shared device for the mask kernel.
       ...(gpuDevice && role === "decoder"
@@ -358,7 +381,14 @@ export async function createSegmenter(
     return new Segmenter({
       settings,
       extraGlobalViews,
-      models: { clip: clip.id, sam: sam.id, variant, backend },
+      models: {
+        clip: clip.id,
+        sam: sam.id,
+        variant,
+        backend,
+        requestedBackend: requested,
+        threads,
+      },
       generator,
       vision,
       text,
@@ -429,7 +459,7 @@ interface SegmenterParts {
   onProgress?: (event: SegmenterProgress) => void;
 }
 
-/** Which models and backend a segmenter runs. */
+/** Which models a segmenter runs, and the backend and threads they run on. */
 export interface SegmenterModels {
   /** CLIP repository id, e.g. `Xenova/clip-vit-base-patch32`. */
   readonly clip: string;
@@ -437,8 +467,15 @@ export interface SegmenterModels {
   readonly sam: string;
   /** ONNX variant of both models' files. */
   readonly variant: ModelVariant;
-  /** Inference backend of the sessions. */
+  /** Inference backend the sessions run on: the one "auto" resolved to. */
   readonly backend: BackendName;
+  /** The backend asked for (`SegmenterOptions.backend`, or its default). */
+  readonly requestedBackend: BackendChoice;
+  /**
+   * Threads the sessions run with (0: the runtime's own choice; 1 on
+   * webgpu): see `resolveThreads`.
+   */
+  readonly threads: number;
 }
 
 /** A loaded segmenter; create with {@linkcode createSegmenter}. */

@@ -118,6 +118,28 @@ export function oneOf(choices: readonly string[]): SettingRule {
 }
 
 /**
+ * `rule`, or one of the words `words` (such as "auto").
+ *
+ * @example
+ * ```ts
+ * const threads = orWords(wholeNumber(0), ["auto"]);
+ * threads.test("auto"); // true
+ * threads.expected; // 'a whole number >= 0 or "auto"'
+ * ```
+ */
+export function orWords(
+  rule: SettingRule,
+  words: readonly string[],
+): SettingRule {
+  return {
+    test: (v) => (typeof v === "string" && words.includes(v)) || rule.test(v),
+    expected: `${rule.expected} or ${
+      words.map((w) => JSON.stringify(w)).join(" or ")
+    }`,
+  };
+}
+
+/**
  * Throws {@linkcode SettingError} unless `value` meets `rule`; an
  * undefined value (a setting not given) passes.
  *

@@ -10,19 +10,24 @@
 import { DEVICE_CHOICES, type DeviceChoice } from "../kernels/choose.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { type BackendName, BACKENDS } from "./models/inference.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type ThreadsChoice,
+} from "./models/inference.ts";
 import { MODEL_VARIANTS, type ModelVariant } from "./models/registry.ts";
 import type { ModelSource } from "./models/source.ts";
 import {
   checkGeneratorOptions,
   type MaskGeneratorOptions,
 } from "./sam/mask_generator.ts";
-import type { SegmenterModels, SegmenterProgress } from "./segmenter.ts";
+import type { SegmenterProgress } from "./segmenter.ts";
 import {
   checkSetting,
   numberAtLeast,
   numberIn,
   oneOf,
+  orWords,
   wholeNumber,
 } from "./setting_error.ts";
 import {
@@ -86,10 +91,19 @@ export interface SegmenterOptions
   sam?: string;
   /** ONNX variant. Default `DEFAULTS.variant`. */
   variant?: ModelVariant;
-  /** Inference backend. Default `DEFAULTS.backend`. */
-  backend?: BackendName;
-  /** Threads for CPU backends. */
-  threads?: number;
+  /**
+   * Inference backend: "auto" (native where onnxruntime-node loads, wasm
+   * otherwise), "wasm", "webgpu" or "native". Default `DEFAULTS.backend`;
+   * `Segmenter.models.backend` says which ran.
+   */
+  backend?: BackendChoice;
+  /**
+   * Threads of the CPU backends (native's intra-op threads, wasm's
+   * threads): a count, 0 for the runtime's own choice, or "auto", one per
+   * core. Default `DEFAULTS.threads`. wasm takes the count of the first
+   * session of the process.
+   */
+  threads?: ThreadsChoice;
   /** Overrides of the mask generator's defaults (`DEFAULTS.generator`). */
   generator?: Partial<MaskGeneratorOptions>;
   /**
@@ -156,9 +170,9 @@ export function validateSettings<T extends Partial<SegmenterOptions>>(
   checkSetting("blurSigma", options.blurSigma, numberAtLeast(0));
   checkGeneratorOptions(options.generator ?? {}, "generator.");
   checkSetting("variant", options.variant, oneOf(MODEL_VARIANTS));
-  checkSetting("backend", options.backend, oneOf(BACKENDS));
+  checkSetting("backend", options.backend, oneOf(BACKEND_CHOICES));
   checkSetting("device", options.device, oneOf(DEVICE_CHOICES));
-  checkSetting("threads", options.threads, wholeNumber(0));
+  checkSetting("threads", options.threads, orWords(wholeNumber(0), ["auto"]));
   checkSetting("clipBatchSize", options.clipBatchSize, wholeNumber(1));
   checkSetting("inFlight", options.inFlight, wholeNumber(1, MAX_IN_FLIGHT));
   for (const [i, view] of (options.extraGlobalViews ?? []).entries()) {
@@ -200,6 +214,18 @@ export function resolveSettings(options: SettingsInput): SegmenterSettings {
   });
 }
 
+/** The models and the backend asked for, each one given or its default. */
+export interface ModelChoices {
+  /** CLIP repository id. */
+  readonly clip: string;
+  /** SAM repository id. */
+  readonly sam: string;
+  /** ONNX variant of both models' files. */
+  readonly variant: ModelVariant;
+  /** The backend asked for; "auto" is resolved when the sessions load. */
+  readonly backend: BackendChoice;
+}
+
 /**
  * The models and backend `options` name, each left out taken from
  * {@linkcode DEFAULTS}; checked with {@linkcode validateSettings}.
@@ -211,7 +237,7 @@ export function resolveSettings(options: SettingsInput): SegmenterSettings {
  */
 export function resolveModels(
   options: Pick<SegmenterOptions, "clip" | "sam" | "variant" | "backend">,
-): SegmenterModels {
+): ModelChoices {
   return validateSettings({
     clip: options.clip ?? DEFAULTS.clip,
     sam: options.sam ?? DEFAULTS.sam,

@@ -61,6 +61,24 @@ Deno.test("mod.ts segments a scene from models held in memory, with no file syst
   const result = JSON.parse(stdout);
   assert.ok(result.sentences > 0);
   assert.equal(result.allFound, true);
+  assert.equal(result.requestedBackend, "auto");
+  assert.equal(result.backend, "wasm");
+  assert.deepEqual(result.fallbacks, [
+    "no permission to load native code: run with --allow-ffi, or use the wasm backend.",
+  ]);
+});
+
+Deno.test("the default backend, auto, resolves to wasm without FFI permission, silently and without a prompt", async () => {
+  const { code, stdout, stderr } = await runSandboxed(
+    "tests/no_ffi/auto_backend.ts",
+  );
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, "");
+  const result = JSON.parse(stdout);
+  assert.equal(result.default, "auto");
+  assert.equal(result.resolution.backend, "wasm");
+  assert.match(result.resolution.fallback, /--allow-ffi/);
+  assert.equal(result.session, "wasm");
 });
 
 /** The package's entry points (deno.json's exports), keyed by subpath. */

@@ -15,7 +15,11 @@ import { type Shard, shardName } from "./shard.ts";
 export interface RunRecordInput {
   /** The data's title, e.g. "refcocog (umd) val". */
   readonly data: string;
-  /** The models (the backend is reported in metrics.json only). */
+  /**
+   * The models. The backend and threads are reported in metrics.json only
+   * (see {@linkcode RunPlacement}): they are not compared, so a run resumes
+   * or merges whichever backend runs it.
+   */
   readonly models: Pick<SegmenterModels, "clip" | "sam" | "variant">;
   /** The method's settings in force. */
   readonly settings: SegmenterSettings;
@@ -71,8 +75,10 @@ export function runRecord(r: RunRecordInput): RunRecord {
 
 /** Where a run's models ran, as metrics.json reports it. */
 export interface RunPlacement {
-  /** The inference backend. */
+  /** The inference backend that ran (what "auto" resolved to). */
   readonly backend: string;
+  /** Threads of the CPU backends. */
+  readonly threads: number;
   /** Where the kernels ran. */
   readonly device: string;
   /** Whether CLIP's views stayed on the GPU. */
@@ -94,6 +100,7 @@ export function reportedSettings(
     models: {
       ...run.models,
       backend: p.backend,
+      threads: p.threads,
       device: p.device,
       viewsOnDevice: p.viewsOnDevice,
     },

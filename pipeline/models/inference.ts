@@ -15,6 +15,23 @@ export type BackendName = "wasm" | "webgpu" | "native";
 /** All backend names, in the order help texts list them. */
 export const BACKENDS: readonly BackendName[] = ["wasm", "webgpu", "native"];
 
+/**
+ * A backend as a caller asks for it: one of {@linkcode BACKENDS}, or
+ * `"auto"`: native where onnxruntime-node loads, wasm otherwise (webgpu
+ * only when asked for by name).
+ */
+export type BackendChoice = BackendName | "auto";
+
+/** Every backend a caller may ask for, in the order help texts list them. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", ...BACKENDS];
+
+/**
+ * Threads of the CPU backends as a caller asks for them: a count, `0` for
+ * the runtime's own choice, or `"auto"`: one per core
+ * (`navigator.hardwareConcurrency`).
+ */
+export type ThreadsChoice = number | "auto";
+
 /** Name, element type and shape (numbers or symbolic names) of a model input or output. */
 export interface ValueInfo {
   /** Name in the model graph, e.g. `"pixel_values"`. */
@@ -66,16 +83,20 @@ export interface InferenceSession {
 
 /** Options for {@linkcode createSession}. */
 export interface SessionOptions {
-  /** Backend to run on. Default `"wasm"`. */
-  backend?: BackendName;
+  /**
+   * Backend to run on; `"auto"` resolves once per process (see
+   * `resolveBackend`). Default `DEFAULTS.backend`.
+   */
+  backend?: BackendChoice;
   /** Where the model came from, used in error messages. Default `"model"`. */
   label?: string;
   /**
-   * Threads for the CPU backends. wasm: sets onnxruntime-web's global thread
-   * count before its first session (default 1). native: intra-op threads
-   * (default: the number of cores).
+   * Threads for the CPU backends (see {@linkcode ThreadsChoice}). wasm:
+   * onnxruntime-web's global thread count, set before its first session
+   * only (the runtime reads it once, when it starts). native: intra-op
+   * threads of each session. Default `DEFAULTS.threads`: one per core.
    */
-  threads?: number;
+  threads?: ThreadsChoice;
   /**
    * A WebGPU device for the `webgpu` backend to run on instead of one of
    * its own, so that the session can take inputs left on that device by
@@ -115,9 +136,16 @@ export class ModelLoadError extends Error {
  * onnxruntime-web's `.wasm` files) is missing.
  */
 export class BackendUnavailableError extends Error {
+  /** The backend that is not available. */
+  readonly backend: BackendName;
+  /** Why, and what to do, e.g. "no permission to load native code: run with --allow-ffi, ...". */
+  readonly reason: string;
+
   /** Creates the error for `backend`, with the reason and what to do. */
   constructor(backend: BackendName, reason: string, options?: ErrorOptions) {
     super(`The ${backend} backend is not available: ${reason}`, options);
     this.name = "BackendUnavailableError";
+    this.backend = backend;
+    this.reason = reason;
   }
 }

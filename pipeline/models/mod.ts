@@ -14,6 +14,8 @@ export * from "./errors.ts";
 export * from "./tensor.ts";
 export * from "./inference.ts";
 export * from "./session.ts";
+export * from "./backend_choice.ts";
+export * from "./threads.ts";
 export * from "./device_lost.ts";
 export * from "./transfer.ts";
 export * from "./onnx/model.ts";

@@ -2,16 +2,17 @@
  * One small interface over ONNX Runtime sessions, whatever the backend:
  * `wasm` (onnxruntime-web, runs everywhere), `webgpu` (onnxruntime-web's
  * WebGPU execution provider) and `native` (onnxruntime-node, loaded lazily
- * and only when asked for).
+ * and only when asked for, by name or by `auto`, the default).
  *
  * @module
  */
 
-import { DEFAULTS } from "../defaults.ts";
 import type { TensorType } from "./tensor.ts";
+import { resolveBackend } from "./backend_choice.ts";
+import { resolveThreads } from "./threads.ts";
 import {
-  type BackendName,
-  BACKENDS,
+  BACKEND_CHOICES,
+  type BackendChoice,
   type InferenceSession,
   type SessionOptions,
   type ValueInfo,
@@ -20,23 +21,28 @@ import {
 export * from "./inference.ts";
 
 /**
- * Parses a backend name from user input.
+ * Parses a backend choice (a backend name or `auto`) from user input.
  *
  * @example
  * ```ts
  * parseBackend("native"); // "native"
+ * parseBackend("Auto"); // "auto"
  * ```
  */
-export function parseBackend(value: string): BackendName {
+export function parseBackend(value: string): BackendChoice {
   const v = value.trim().toLowerCase();
-  if ((BACKENDS as readonly string[]).includes(v)) return v as BackendName;
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) {
+    return v as BackendChoice;
+  }
   throw new RangeError(
-    `Unknown backend "${value}": use one of ${BACKENDS.join(", ")}.`,
+    `Unknown backend "${value}": use one of ${BACKEND_CHOICES.join(", ")}.`,
   );
 }
 
 /**
- * Loads an ONNX model from its bytes on the chosen backend.
+ * Loads an ONNX model from its bytes on the chosen backend (`auto`: native
+ * where onnxruntime-node loads, else wasm; the session's `backend` says
+ * which), with `threads` resolved by `resolveThreads`.
  *
  * @example
  * ```ts
@@ -57,7 +63,7 @@ export async function createSession(
   model: Uint8Array,
   options: SessionOptions = {},
 ): Promise<InferenceSession> {
-  const backend = options.backend ?? DEFAULTS.backend;
+  const { backend } = await resolveBackend(options.backend);
   const label = options.label ?? "model";
   if (options.gpuDevice && backend !== "webgpu") {
     throw new RangeError(
@@ -71,12 +77,16 @@ export async function createSession(
       }) were asked to stay on the GPU, but no GPU device was given: pass gpuDevice with the webgpu backend, or drop deviceOutputs.`,
     );
   }
+  const resolved = {
+    ...options,
+    threads: resolveThreads(backend, options.threads),
+  };
   if (backend === "native") {
     const { createNativeSession } = await import("./backends/_ort_native.ts");
-    return await createNativeSession(model, label, options);
+    return await createNativeSession(model, label, resolved);
   }
   const { createWebSession } = await import("./backends/_ort_web.ts");
-  return await createWebSession(model, label, backend, options);
+  return await createWebSession(model, label, backend, resolved);
 }
 
 /** One input or output a model must have: its name, element type and rank. */

@@ -341,6 +341,29 @@ Deno.test("eval fails when no image is found, and when another run holds --out",
   });
 });
 
+Deno.test("eval records the backend that ran in metrics.json, and a native run resumes under the default backend, auto", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 2);
+    const args = [...sceneArgs(dir, data), "--out", `${dir}/run`];
+    // sceneArgs ask for native; the resumed run asks for nothing (auto).
+    assert.equal((await run([...args, "--limit", "1"])).code, 0);
+    const auto = args.filter((a, i) =>
+      a !== "--backend" && args[i - 1] !== "--backend"
+    );
+    assert.equal(auto.length, args.length - 2);
+    const resumed = await run([...auto, "--limit", "1", "--resume"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const metrics = JSON.parse(
+      await Deno.readTextFile(`${dir}/run/metrics.json`),
+    );
+    assert.equal(metrics.settings.models.backend, "native");
+    assert.equal(
+      metrics.settings.models.threads,
+      navigator.hardwareConcurrency,
+    );
+  });
+});
+
 Deno.test("eval --resume counts a line written twice once", async () => {
   await withTemp(async (dir) => {
     const data = await writeScenes(dir, 2);

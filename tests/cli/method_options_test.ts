@@ -12,6 +12,7 @@ import {
   METHOD_OPTIONS_USAGE,
   methodArgs,
   segmenterOptions,
+  segmenterProgress,
 } from "../../cli/method_options.ts";
 import { SEGMENT_USAGE } from "../../cli/segment.ts";
 import { EVAL_USAGE } from "../../cli/eval.ts";
@@ -24,6 +25,7 @@ const SHOWN_DEFAULTS = [
   `--sam ID .*\\(default ${DEFAULTS.sam}\\)`,
   `--variant V .*\\(default ${DEFAULTS.variant}\\)`,
   `--backend B .*\\(default ${DEFAULTS.backend}\\)`,
+  `--threads N .*\\n.*one per core \\(default ${DEFAULTS.threads}\\)`,
   `\\(default ${DEFAULTS.device};`,
   `--spatial MODE .*\\(default ${DEFAULTS.spatial}\\)`,
   `--top-k K .*\\(default ${DEFAULTS.topK.extended} for extended, ${DEFAULTS.topK.seed} for seed\\)`,
@@ -75,6 +77,17 @@ Deno.test("eval's help shows the per-dataset alphas, the data's defaults and in-
   }
 });
 
+Deno.test("the help offers auto among the backends, and --threads takes auto in any case or a count", () => {
+  assert.match(
+    METHOD_OPTIONS_USAGE,
+    /--backend B +auto, wasm, webgpu, native \(default/,
+  );
+  assert.match(DEMO_USAGE, /--backend auto\|wasm\|webgpu\|native/);
+  assert.equal(methodArgs({ threads: "AUTO" }).threads, "auto");
+  assert.equal(methodArgs({ threads: "0" }).threads, 0);
+  assert.equal(methodArgs({ backend: "auto" }).backend, "auto");
+});
+
 Deno.test("demo's help shows the backend default from DEFAULTS", () => {
   assert.match(
     DEMO_USAGE,
@@ -91,6 +104,7 @@ Deno.test("an option the user did not give reaches createSegmenter() as undefine
       "sam",
       "variant",
       "backend",
+      "threads",
       "device",
       "spatial",
       "topK",
@@ -114,12 +128,14 @@ Deno.test("the options the user gave reach createSegmenter() as given, the other
       spatial: "seed",
       "points-per-side": "8",
       backend: "Native",
+      threads: "3",
     }),
     source,
   );
   assert.equal(options.alpha, 0.7);
   assert.equal(options.spatial, "seed");
   assert.equal(options.backend, "native");
+  assert.equal(options.threads, 3);
   assert.equal(options.topK, undefined);
   assert.equal(options.beta, undefined);
   assert.equal(options.generator?.pointsPerSide, 8);
@@ -196,6 +212,22 @@ Deno.test("methodArgs() words the library validator's errors with the flag and t
       { variant: "int4" },
       '--variant must be one of fp32, fp16, quantized, not "int4"',
     ],
+    [
+      { backend: "cuda" },
+      '--backend: Unknown backend "cuda": use one of auto, wasm, webgpu, native.',
+    ],
+    [
+      { threads: "-1" },
+      '--threads must be a whole number >= 0 or "auto", not "-1"',
+    ],
+    [
+      { threads: "1.5" },
+      '--threads must be a whole number >= 0 or "auto", not "1.5"',
+    ],
+    [
+      { threads: "many" },
+      '--threads must be a whole number >= 0 or "auto", not "many"',
+    ],
   ];
   for (const [values, message] of cases) {
     assert.throws(
@@ -204,4 +236,26 @@ Deno.test("methodArgs() words the library validator's errors with the flag and t
       message,
     );
   }
+});
+
+Deno.test("segmenterProgress() notes auto's fallback to wasm with its reason, and says nothing when nothing fell back", () => {
+  const written: string[] = [];
+  const notes = segmenterProgress(
+    {
+      isTerminal: false,
+      write: (t: string) => void written.push(t),
+    } as unknown as Parameters<typeof segmenterProgress>[0],
+  );
+  notes({ kind: "backend", requested: "auto", backend: "native", threads: 2 });
+  assert.deepEqual(written, []);
+  notes({
+    kind: "backend",
+    requested: "auto",
+    backend: "wasm",
+    threads: 2,
+    fallback: "no permission to load native code: run with --allow-ffi",
+  });
+  assert.deepEqual(written, [
+    "note: the models run on wasm, since the native backend is not available: no permission to load native code: run with --allow-ffi\n",
+  ]);
 });

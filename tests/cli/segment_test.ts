@@ -112,9 +112,12 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
       clip: FIXTURE_CLIP,
       sam: FIXTURE_SAM,
       variant: "fp32",
-      backend: "wasm",
+      // The default, auto, runs native here, where --allow-ffi is granted.
+      backend: "native",
+      requestedBackend: "auto",
+      threads: navigator.hardwareConcurrency,
       device: "cpu", // auto: lavapipe is a software adapter
-      viewsOnDevice: false, // wasm sessions take host tensors
+      viewsOnDevice: false, // native sessions take host tensors
     });
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);
@@ -169,6 +172,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "--mask-nms",
       "--global-view",
       "--view-resize",
+      "--threads",
     ]
   ) assert.ok(stdout.includes(option), option);
   for (
@@ -177,7 +181,7 @@ Deno.test("segment --help lists every option with its default", async () => {
       "default 0.5",
       "default 4 for extended, 3 for seed",
       "default extended",
-      "default wasm",
+      "default auto",
       "default token-mask",
     ]
   ) {

@@ -4,6 +4,7 @@ import {
   runJson,
   runRecord,
 } from "../../pipeline/eval/run_record.ts";
+import { resumeProblem } from "../../pipeline/eval/run_settings.ts";
 import {
   resolveSettings,
   SEGMENTER_DEFAULTS,
@@ -60,6 +61,7 @@ Deno.test("reportedSettings() adds where the models ran to the record, and runJs
   });
   const reported = reportedSettings(run, {
     backend: "wasm",
+    threads: 4,
     device: "cpu",
     viewsOnDevice: false,
     inFlight: 2,
@@ -67,9 +69,26 @@ Deno.test("reportedSettings() adds where the models ran to the record, and runJs
   assert.deepEqual(reported.models, {
     ...MODELS,
     backend: "wasm",
+    threads: 4,
     device: "cpu",
     viewsOnDevice: false,
   });
   assert.deepEqual(Object.keys(reported), [...Object.keys(run), "inFlight"]);
   assert.equal(runJson({ a: 1 }), '{\n  "a": 1\n}\n');
+});
+
+Deno.test("run.json records neither backend nor threads, so a native run resumes under auto (and a shard merges) whichever backend ran", () => {
+  const record = (backend: string) =>
+    runRecord({
+      data: "toy",
+      models: { ...MODELS, backend } as typeof MODELS,
+      settings: SEGMENTER_DEFAULTS,
+      ablate: false,
+      fingerprint: "sha256:ab",
+    });
+  const native = record("native");
+  assert.equal(resumeProblem("out/a", native, record("auto")), undefined);
+  assert.equal(resumeProblem("out/a", native, record("wasm")), undefined);
+  assert.ok(!JSON.stringify(native).includes("native"));
+  assert.ok(!("threads" in native) && !("threads" in native.models));
 });

@@ -62,7 +62,8 @@ function assertClose(
 Deno.test("createSession() reports the model's inputs and outputs", async () => {
   const session = await createSession(MODEL, { label: "tiny.onnx" });
   try {
-    assert.deepEqual(session.backend, "wasm");
+    // The default, auto, is native where --allow-ffi is granted (tests run with -A).
+    assert.deepEqual(session.backend, "native");
     assert.deepEqual(session.inputs, [{
       name: "pixels",
       type: "float32",
@@ -358,7 +359,8 @@ Deno.test("signatureProblems() lists missing names, wrong types and ranks", asyn
   }
 });
 
-Deno.test("parseBackend() accepts known names and explains unknown ones", () => {
+Deno.test("parseBackend() accepts known names and auto, and explains unknown ones", () => {
   assert.deepEqual(parseBackend("WebGPU"), "webgpu");
-  assert.throws(() => parseBackend("cuda"), /wasm, webgpu, native/);
+  assert.deepEqual(parseBackend(" Auto "), "auto");
+  assert.throws(() => parseBackend("cuda"), /auto, wasm, webgpu, native/);
 });

@@ -62,7 +62,8 @@ Deno.test("the method's defaults are the paper's and the reference's", () => {
     "refcoco+": 0.95,
     refcocog: 0.85,
   });
-  assert.equal(DEFAULTS.backend, "wasm");
+  assert.equal(DEFAULTS.backend, "auto");
+  assert.equal(DEFAULTS.threads, "auto");
   assert.equal(DEFAULTS.device, "auto");
   assert.equal(DEFAULTS.inFlight, 1);
 });

@@ -8,6 +8,7 @@ import {
 import { SettingError } from "../../pipeline/setting_error.ts";
 import { SEGMENTER_DEFAULTS } from "../../pipeline/segmenter.ts";
 import { fixtureSegmenter } from "../helpers/fixture_models.ts";
+import { resolveThreads } from "../../pipeline/models/threads.ts";
 
 Deno.test("validateSettings() rejects each bad value, naming the setting and what it must be", () => {
   const cases: [Record<string, unknown>, string, string][] = [
@@ -36,11 +37,13 @@ Deno.test("validateSettings() rejects each bad value, naming the setting and wha
       "a number from 0 to 1",
     ],
     [{ variant: "int4" }, "variant", "one of fp32, fp16, quantized"],
-    [{ backend: "tpu" }, "backend", "one of wasm, webgpu, native"],
+    [{ backend: "tpu" }, "backend", "one of auto, wasm, webgpu, native"],
     [{ device: "npu" }, "device", "one of gpu, cpu, auto"],
     [{ inFlight: 0 }, "inFlight", "a whole number from 1 to 16"],
     [{ inFlight: 17 }, "inFlight", "a whole number from 1 to 16"],
-    [{ threads: -1 }, "threads", "a whole number >= 0"],
+    [{ threads: -1 }, "threads", 'a whole number >= 0 or "auto"'],
+    [{ threads: 1.5 }, "threads", 'a whole number >= 0 or "auto"'],
+    [{ threads: "all" }, "threads", 'a whole number >= 0 or "auto"'],
     [{ clipBatchSize: 0 }, "clipBatchSize", "a whole number >= 1"],
     [
       { extraGlobalViews: ["blur", "crop"] },
@@ -71,6 +74,12 @@ Deno.test("validateSettings() passes what is in range and leaves out what is not
     backend: "native" as const,
   };
   assert.equal(validateSettings(options), options);
+  for (const threads of ["auto", 0, 1, 64] as const) {
+    assert.deepEqual(validateSettings({ threads, backend: "auto" }), {
+      threads,
+      backend: "auto",
+    });
+  }
   assert.deepEqual(validateSettings({}), {});
   assert.deepEqual(validateSettings(SEGMENTER_DEFAULTS), SEGMENTER_DEFAULTS);
 });
@@ -113,7 +122,13 @@ Deno.test("createSegmenter() resolves every setting left undefined from DEFAULTS
   });
   try {
     assert.deepEqual(segmenter.settings, SEGMENTER_DEFAULTS);
-    assert.equal(segmenter.models.backend, DEFAULTS.backend);
+    assert.equal(segmenter.models.requestedBackend, DEFAULTS.backend);
+    // Tests run with --allow-ffi, where "auto" resolves to native.
+    assert.equal(segmenter.models.backend, "native");
+    assert.equal(
+      segmenter.models.threads,
+      resolveThreads("native", DEFAULTS.threads),
+    );
     assert.equal(segmenter.models.variant, DEFAULTS.variant);
   } finally {
     await segmenter.release();

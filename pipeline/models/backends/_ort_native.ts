@@ -14,15 +14,16 @@ import {
 import { describeError } from "../transfer.ts";
 import { createOrtSession, type OrtModuleLike } from "./_ort_common.ts";
 
-/** Creates an onnxruntime-node session. */
-export async function createNativeSession(
-  model: Uint8Array,
-  label: string,
-  options: SessionOptions,
-): Promise<InferenceSession> {
-  let ort: typeof import("onnxruntime-node");
+/**
+ * Imports onnxruntime-node, which loads its native binary; throws
+ * {@linkcode BackendUnavailableError} when it cannot (no FFI permission,
+ * no binary for the platform). Imported once: later calls reuse it.
+ */
+export async function loadNativeRuntime(): Promise<
+  typeof import("onnxruntime-node")
+> {
   try {
-    ort = await import("onnxruntime-node");
+    return await import("onnxruntime-node");
   } catch (e) {
     throw new BackendUnavailableError(
       "native",
@@ -31,6 +32,18 @@ export async function createNativeSession(
       { cause: e },
     );
   }
+}
+
+/**
+ * Creates an onnxruntime-node session with `options.threads` intra-op
+ * threads (resolved by the caller; 0: onnxruntime's own choice).
+ */
+export async function createNativeSession(
+  model: Uint8Array,
+  label: string,
+  options: SessionOptions & { threads: number },
+): Promise<InferenceSession> {
+  const ort = await loadNativeRuntime();
   return await createOrtSession(
     ort as unknown as OrtModuleLike,
     model,
@@ -38,7 +51,7 @@ export async function createNativeSession(
     "native",
     {
       executionProviders: [...(options.nativeProviders ?? ["cpu"])],
-      intraOpNumThreads: options.threads ?? navigator.hardwareConcurrency,
+      intraOpNumThreads: options.threads,
       graphOptimizationLevel: "all",
     },
   );

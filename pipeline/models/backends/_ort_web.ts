@@ -24,6 +24,53 @@ export async function hasWebGpuAdapter(): Promise<boolean> {
   }
 }
 
+/**
+ * The folder onnxruntime-web's bundle for `backend` reads its `.wasm`
+ * files from; undefined where the runtime cannot tell (a browser's
+ * bundler).
+ */
+function runtimeFolder(backend: "wasm" | "webgpu"): string | undefined {
+  try {
+    const url = new URL(
+      ".",
+      backend === "webgpu"
+        ? import.meta.resolve("onnxruntime-web/webgpu")
+        : import.meta.resolve("onnxruntime-web"),
+    );
+    return url.protocol === "file:"
+      ? decodeURIComponent(url.pathname).replace(/\/$/, "")
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Under Deno, throws {@linkcode BackendUnavailableError} unless
+ * onnxruntime-web may read its package's folder (asking the user where
+ * Deno prompts). Checked before the runtime starts: a threaded runtime
+ * that fails to read its `.wasm` leaves its worker threads behind, and
+ * they keep the process alive after the error.
+ */
+async function checkRuntimeReadable(
+  backend: "wasm" | "webgpu",
+  label: string,
+): Promise<void> {
+  const permissions = (globalThis as { Deno?: typeof Deno }).Deno?.permissions;
+  const folder = runtimeFolder(backend);
+  if (!permissions || folder === undefined) return;
+  const read = { name: "read", path: folder } as const;
+  let { state } = await permissions.query(read);
+  if (state === "prompt") ({ state } = await permissions.request(read));
+  if (state === "granted") return;
+  throw new BackendUnavailableError(
+    backend,
+    `the runtime needs --allow-read for ${folder}, to load ${label} ` +
+      "(onnxruntime-web reads its WebAssembly files from its package). " +
+      `Run with --allow-read=${folder} (or --allow-read), or use another backend`,
+  );
+}
+
 // Environments (one per onnxruntime-web bundle) already configured.
 const configured = new WeakSet<object>();
 
@@ -34,14 +81,18 @@ const configured = new WeakSet<object>();
  * to two bundles, each with its own WebAssembly runtime and `env`. One
  * bundle for both would cost the wasm backend its faster runtime (the WebGPU
  * bundle's asyncify build adds about 50 µs to every run), so each keeps
- * its own. `threads` is applied before a bundle's first session only: the
- * runtime reads it once, when it starts.
+ * its own. `threads` (resolved by the caller; 0: onnxruntime-web's own
+ * choice) is applied before a bundle's first session only: the runtime
+ * reads it once, when it starts, so the first session's count holds for
+ * the process. Under Deno the wasm bundle runs its threads in workers
+ * (SharedArrayBuffer is there without cross-origin isolation); the
+ * WebGPU bundle runs on one (see `resolveThreads`).
  */
 export async function createWebSession(
   model: Uint8Array,
   label: string,
   backend: "wasm" | "webgpu",
-  options: SessionOptions,
+  options: SessionOptions & { threads: number },
 ): Promise<InferenceSession> {
   if (backend === "webgpu" && !(await hasWebGpuAdapter())) {
     throw new BackendUnavailableError(
@@ -50,11 +101,12 @@ export async function createWebSession(
         "and libvulkan1, or a GPU driver with Vulkan). Use the wasm or native backend.",
     );
   }
+  await checkRuntimeReadable(backend, label);
   const ort = backend === "webgpu"
     ? await import("onnxruntime-web/webgpu")
     : await import("onnxruntime-web");
   if (!configured.has(ort.env)) {
-    ort.env.wasm.numThreads = options.threads ?? 1;
+    ort.env.wasm.numThreads = options.threads;
     ort.env.logLevel = "error";
     configured.add(ort.env);
   }
