@@ -7,6 +7,7 @@
  */
 
 import { type SplitMetrics, SplitMetricsAccumulator } from "./metrics.ts";
+import { metricsHead } from "./summary.ts";
 
 /** What scoring a predictions file was about. */
 export interface ScoreSettings {
@@ -52,17 +53,5 @@ export function scoreSummary(
 
 /** The text of a scored file's metrics.json. */
 export function scoreMetricsJson(s: ScoreSummary): string {
-  return JSON.stringify(
-    {
-      ...s.main,
-      ...(s.ablation
-        ? {
-          ablation: s.ablation.map((r) => ({ config: r.config, ...r.metrics })),
-        }
-        : {}),
-      settings: s.settings,
-    },
-    null,
-    2,
-  ) + "\n";
+  return JSON.stringify(metricsHead(s), null, 2) + "\n";
 }

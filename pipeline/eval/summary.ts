@@ -112,17 +112,30 @@ function ablationRows(s: RunSummary): MetricsRow[] | undefined {
   return s.ablation?.map((r) => ({ name: r.config, metrics: r.metrics.all }));
 }
 
+/**
+ * The first keys of every metrics.json, a run's or a scored file's: the
+ * main configuration's metrics, the ablation's (when there is one), then
+ * the settings.
+ */
+export function metricsHead(
+  s: Pick<RunSummary, "main" | "ablation"> & { readonly settings: unknown },
+): Record<string, unknown> {
+  return {
+    ...s.main,
+    ...(s.ablation
+      ? {
+        ablation: s.ablation.map((r) => ({ config: r.config, ...r.metrics })),
+      }
+      : {}),
+    settings: s.settings,
+  };
+}
+
 /** The text of metrics.json. */
 export function metricsJson(s: RunSummary): string {
   return JSON.stringify(
     {
-      ...s.main,
-      ...(s.ablation
-        ? {
-          ablation: s.ablation.map((r) => ({ config: r.config, ...r.metrics })),
-        }
-        : {}),
-      settings: s.settings,
+      ...metricsHead(s),
       counts: s.counts,
       missingImages: s.missingImages,
       skippedRefs: s.skippedRefs,
