@@ -35,48 +35,79 @@ import {
 } from "../pipeline/eval/run_settings.ts";
 import { shardName } from "../pipeline/eval/shard.ts";
 
-/** The flag that does what each kind of library error asks for. */
-const FLAG_HINTS: readonly [new (...args: never[]) => Error, string][] = [
-  [TokenMaskMappingError, "--global-view blur"],
-  [WebGpuUnavailableError, "--device cpu"],
-  [BackendUnavailableError, "choose another with --backend"],
-  [
-    ModelLoadError,
-    "`deno task models verify`, then `deno task models pull` the model again",
-  ],
+/**
+ * The flags or command that do what an error asks for: a fixed hint, or one
+ * built from the error's fields (undefined when they do not say).
+ */
+type Hint<E extends Error> = string | ((error: E) => string | undefined);
+
+/** One kind of library error and its hint on the command line. */
+type HintEntry = readonly [
+  new (...args: never[]) => Error,
+  Hint<never>,
 ];
 
+/** The class of `error` paired with the hint for it, type-checked together. */
+function hintFor<E extends Error>(
+  kind: new (...args: never[]) => E,
+  hint: Hint<E>,
+): HintEntry {
+  return [kind, hint as Hint<never>];
+}
+
+/** The flag or command that does what each kind of library error asks for. */
+const HINTS: readonly HintEntry[] = [
+  hintFor(TokenMaskMappingError, "--global-view blur"),
+  hintFor(WebGpuUnavailableError, "--device cpu"),
+  hintFor(BackendUnavailableError, "choose another with --backend"),
+  hintFor(
+    ModelLoadError,
+    "`deno task models verify`, then `deno task models pull` the model again",
+  ),
+  hintFor(
+    PredictionsExistError,
+    "--resume to continue that run, or another --out",
+  ),
+  hintFor(
+    ShardFolderError,
+    (e) =>
+      e.problem === "invalid-json"
+        ? "rerun that shard with --resume"
+        : 'give the --out folders of "eval --shard K/N" runs to --merge',
+  ),
+  hintFor(ImagePathError, "the images folder is --images"),
+  hintFor(
+    MissingImagesError,
+    "check --images, or run without --strict to skip these images",
+  ),
+  hintFor(ModelNotFoundError, fetchHint),
+  hintFor(ModelOfflineError, fetchHint),
+];
+
+/** The pull command that fetches the file a model error names, if it names one. */
+function fetchHint(
+  error: ModelNotFoundError | ModelOfflineError,
+): string | undefined {
+  if (!error.fetch) return undefined;
+  const { repo, ...options } = error.fetch;
+  return `\`${pullCommand(repo, options)}\``;
+}
+
 /**
- * The flags or command that do what an error of the files and models
- * (./io) asks for, built from the error's fields; undefined for others.
+ * The flags or command that do what `error` asks for, from the hint of its
+ * kind; undefined when there is none.
  *
  * @example
  * ```ts
- * ioHint(new ShardFolderError("s1", "no run.json", "not-a-shard"));
+ * import { ShardFolderError } from "../io/shard_files.ts";
+ *
+ * flagHint(new ShardFolderError("s1", "no run.json", "not-a-shard"));
  * // 'give the --out folders of "eval --shard K/N" runs to --merge'
  * ```
  */
-export function ioHint(error: Error): string | undefined {
-  if (error instanceof PredictionsExistError) {
-    return "--resume to continue that run, or another --out";
-  }
-  if (error instanceof ShardFolderError) {
-    return error.problem === "invalid-json"
-      ? "rerun that shard with --resume"
-      : 'give the --out folders of "eval --shard K/N" runs to --merge';
-  }
-  if (error instanceof ImagePathError) return "the images folder is --images";
-  if (error instanceof MissingImagesError) {
-    return "check --images, or run without --strict to skip these images";
-  }
-  if (
-    (error instanceof ModelNotFoundError ||
-      error instanceof ModelOfflineError) && error.fetch
-  ) {
-    const { repo, ...options } = error.fetch;
-    return `\`${pullCommand(repo, options)}\``;
-  }
-  return undefined;
+export function flagHint(error: Error): string | undefined {
+  const hint = HINTS.find(([kind]) => error instanceof kind)?.[1];
+  return typeof hint === "function" ? hint(error as never) : hint;
 }
 
 /**
@@ -92,8 +123,7 @@ export function ioHint(error: Error): string | undefined {
 export function commandLineMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error instanceof ShardMergeError) return mergeMessage(error);
-  const hint = FLAG_HINTS.find(([kind]) => error instanceof kind)?.[1] ??
-    ioHint(error);
+  const hint = flagHint(error);
   return hint
     ? `${error.message.replace(/\.?$/, ".")} On the command line: ${hint}.`
     : error.message;
