@@ -6,6 +6,8 @@
  */
 
 import { fileURLToPath } from "node:url";
+import type { InferenceSession } from "../../pipeline/models/inference.ts";
+import { createSession } from "../../pipeline/models/session.ts";
 import { ModelStore } from "../../io/model_store.ts";
 import {
   createSegmenter,
@@ -63,4 +65,21 @@ export async function copyFixtureModels(
   for (const [path, bytes] of Object.entries(replace)) {
     await Deno.writeFile(`${dir}/${path}`, bytes);
   }
+}
+
+/**
+ * The fixture SAM's encoder and decoder sessions, read from
+ * tests/fixtures/models (for tests of the mask generator itself).
+ */
+export async function fixtureSamSessions(): Promise<{
+  encoder: InferenceSession;
+  decoder: InferenceSession;
+}> {
+  const dir = `${FIXTURE_MODELS_DIR}/${FIXTURE_SAM}/onnx`;
+  const open = async (file: string, label: string) =>
+    await createSession(await Deno.readFile(`${dir}/${file}`), { label });
+  return {
+    encoder: await open("vision_encoder.onnx", "encoder"),
+    decoder: await open("prompt_encoder_mask_decoder.onnx", "decoder"),
+  };
 }

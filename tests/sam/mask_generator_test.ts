@@ -2,23 +2,14 @@ import assert from "node:assert/strict";
 import { CPU_KERNELS } from "../../kernels/kernels.ts";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import type { PairwiseIouInput } from "../../kernels/mask_pairwise_iou/contract.ts";
-import { createSession } from "../../pipeline/models/session.ts";
 import {
   AutomaticMaskGenerator,
   type Proposal,
 } from "../../pipeline/sam/mask_generator.ts";
 import { generateScene } from "../../pipeline/demo/scenes.ts";
-import { FIXTURE_MODELS_DIR } from "../helpers/fixture_models.ts";
+import { fixtureSamSessions } from "../helpers/fixture_models.ts";
 
-const dir = `${FIXTURE_MODELS_DIR}/fixture/color-sam/onnx`;
-const encoder = await createSession(
-  await Deno.readFile(`${dir}/vision_encoder.onnx`),
-  { label: "encoder" },
-);
-const decoder = await createSession(
-  await Deno.readFile(`${dir}/prompt_encoder_mask_decoder.onnx`),
-  { label: "decoder" },
-);
+const { encoder, decoder } = await fixtureSamSessions();
 
 Deno.test("AutomaticMaskGenerator proposes every flat shape of a scene as its own mask", async () => {
   const generator = new AutomaticMaskGenerator(encoder, decoder, {

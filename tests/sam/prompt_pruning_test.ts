@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { maskIou } from "../../kernels/mask_iou/cpu.ts";
 import { generateScene } from "../../pipeline/demo/scenes.ts";
 import type { InferenceSession } from "../../pipeline/models/inference.ts";
-import { createSession } from "../../pipeline/models/session.ts";
 import type { Tensor } from "../../pipeline/models/tensor.ts";
 import {
   AutomaticMaskGenerator,
@@ -16,17 +15,9 @@ import {
   uncoveredPrompts,
 } from "../../pipeline/sam/prompt_pruning.ts";
 import { validateSettings } from "../../pipeline/settings.ts";
-import { FIXTURE_MODELS_DIR } from "../helpers/fixture_models.ts";
+import { fixtureSamSessions } from "../helpers/fixture_models.ts";
 
-const dir = `${FIXTURE_MODELS_DIR}/fixture/color-sam/onnx`;
-const encoder = await createSession(
-  await Deno.readFile(`${dir}/vision_encoder.onnx`),
-  { label: "encoder" },
-);
-const decoder = await createSession(
-  await Deno.readFile(`${dir}/prompt_encoder_mask_decoder.onnx`),
-  { label: "decoder" },
-);
+const { encoder, decoder } = await fixtureSamSessions();
 
 /** The fixture decoder, recording the point prompts of each call. */
 function recordingDecoder(calls: Float32Array[]): InferenceSession {
