@@ -84,7 +84,9 @@ import torch  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The tokenizer, quantization and fp16 helpers are the reference generator's.
 sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures" / "reference"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sam_export import SamImageEncoder, SamPromptDecoder  # noqa: E402
+from scene_decoder import SceneDecoder, scene_layout  # noqa: E402
 from export_tools import (  # noqa: E402
     CAT_IDS,
     SAM_PREPROCESSOR,
@@ -101,6 +103,10 @@ SEED = 20240601
 CLIP_OPSET = 14  # optimum's CLIPOnnxConfig.DEFAULT_ONNX_OPSET
 SAM_OPSET = 13  # optimum's SamOnnxConfig.DEFAULT_ONNX_OPSET
 VARIANT_SUFFIX = {"fp32": "", "quantized": "_quantized", "fp16": "_fp16"}
+SCENE_NOTE = (
+    "the decoder's masks 1 and 2 come from a fixed synthetic scene (bench/real_size/scene_decoder.py) "
+    "so that the automatic generator keeps a realistic number of proposals"
+)
 RANDOM_NOTE = (
     "random weights of the real architecture, for speed and memory benchmarks only, never accuracy "
     "(bench/real_size/export_random_models.py)"
@@ -540,7 +546,7 @@ def sam_prompts(batch: int, prompts: int, points: int, seed: int) -> dict[str, n
     }
 
 
-def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path) -> None:
+def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path, scene: bool = False) -> None:
     from transformers import SamConfig, SamModel
 
     repo_dir = out_dir / SAM_REPO
@@ -569,6 +575,7 @@ def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path
             **strip_generic_config_keys(config.to_dict()),
             "transformers_version": config.to_dict().get("transformers_version"),
             "oris_random_weights": RANDOM_NOTE,
+            **({"oris_scene_decoder": SCENE_NOTE} if scene else {}),
         },
     )
     write_json(repo_dir / "preprocessor_config.json", SAM_PREPROCESSOR)
@@ -644,6 +651,8 @@ def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path
         },
     )
     decoder = SamPromptDecoder(sam).eval()
+    if scene:
+        decoder = SceneDecoder(decoder, scene_layout()).eval()
     dummy = sam_prompts(2, 3, 2, 5)
     make_variants(
         repo_dir,
@@ -686,6 +695,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--variants",
         default="fp32,quantized",
         help="comma-separated: fp32, quantized, fp16, or all (default: fp32,quantized)",
+    )
+    parser.add_argument(
+        "--scene-decoder",
+        action="store_true",
+        help="SAM's decoder proposes a fixed synthetic scene (about 37 proposals per photo at 16x16), "
+        "for end-to-end benchmarks (bench/real_size/scene_decoder.py)",
     )
     parser.add_argument(
         "--bpe",
@@ -749,7 +764,7 @@ def main(argv: list[str]) -> None:
         if args.only in (None, "clip"):
             make_clip(args.out_dir, args.variants, args.bpe, made, scratch)
         if args.only in (None, "sam"):
-            make_sam(args.out_dir, args.variants, made, scratch)
+            make_sam(args.out_dir, args.variants, made, scratch, args.scene_decoder)
 
     # The JSON files, for the table.
     for repo in ([CLIP_REPO] if args.only != "sam" else []) + ([SAM_REPO] if args.only != "clip" else []):
