@@ -528,6 +528,10 @@ async function evaluateLocked(
       ...segmenterOptions(a, source, (e) =>
         (e.kind === "derive" || e.kind === "backend") && notes(e)),
       inFlight: a.inFlight,
+      // An evaluation keeps its models open unless told otherwise: its
+      // images reuse the encoder's memory, and a CLIP that cannot be
+      // token-masked is found before the first image.
+      residentModels: a.residentModels ?? true,
       extraGlobalViews: globalViewsOf(configs),
     });
   let segmenter;

@@ -279,10 +279,11 @@ export async function runSegmentCommand(
       sentences: reports,
       timings: {
         decode: round(decoded - started, 1),
-        load: round(loaded - decoded, 1),
         ...Object.fromEntries(
           Object.entries(result.timings).map(([k, v]) => [k, round(v, 1)]),
         ),
+        // Models opened by createSegmenter, and those opened at the image.
+        load: round(loaded - decoded + (result.timings.load ?? 0), 1),
         total: round(performance.now() - started, 1),
       },
     };

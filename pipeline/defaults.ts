@@ -88,6 +88,11 @@ export interface Defaults {
   readonly regionChunk: number;
   /** Images a segmenter's stream works on at once. */
   readonly inFlight: number;
+  /**
+   * Whether every model session stays open from the start (else CLIP opens
+   * at the first image and SAM's encoder is parked between images).
+   */
+  readonly residentModels: boolean;
   /** An evaluation's data and report, when the caller names none. */
   readonly evaluation: {
     /** The REFER dataset (its splits-by defaults to the first it has). */
@@ -131,7 +136,7 @@ export const DEFAULTS: Defaults = deepFreeze({
   blurSigma: 5,
   generator: {
     pointsPerSide: 16,
-    pointsPerBatch: 32,
+    pointsPerBatch: 8,
     predIouThresh: 0.88,
     stabilityScoreThresh: 0.95,
     stabilityScoreOffset: 1.0,
@@ -139,7 +144,7 @@ export const DEFAULTS: Defaults = deepFreeze({
     boxNmsThresh: 0.7,
     minMaskRegionArea: 0,
     maskNmsThresh: 1,
-    prunePoints: false,
+    prunePoints: true,
   },
   clip: "Xenova/clip-vit-base-patch32",
   sam: "Xenova/slimsam-77-uniform",
@@ -152,5 +157,6 @@ export const DEFAULTS: Defaults = deepFreeze({
   clipBatchSizeOnDevice: 64,
   regionChunk: 32,
   inFlight: 1,
+  residentModels: false,
   evaluation: { dataset: "refcocog", split: "val", examples: 4 },
 });

@@ -55,6 +55,8 @@ import { samPreprocessConfig } from "./sam/preprocess.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
+import { deferredStage } from "./stages/deferred.ts";
+import { ParkedSession } from "./models/parked_session.ts";
 import { lostReason } from "./models/device_lost.ts";
 import { type Parsed, parseStage } from "./stages/parse.ts";
 import { proposeStage } from "./stages/propose.ts";
@@ -294,16 +296,18 @@ export async function createSegmenter(
     ? (await kernels.onDevice.context()).device
     : undefined;
   const sessions: InferenceSession[] = [];
-  const load = async (
+  // Off webgpu, unless asked to keep everything open, CLIP opens at the
+  // first image and SAM's encoder is parked between images (see
+  // SegmenterOptions.residentModels).
+  const resident = options.residentModels ?? DEFAULTS.residentModels;
+  const lean = !resident && backend !== "webgpu";
+  const open = (
+    bytes: Uint8Array,
     spec: ModelSpec,
     role: ModelRole,
-    read: (path: string) => Promise<Uint8Array> = (path) =>
-      source.read(spec.id, path),
-  ) => {
-    const path = modelFilePath(spec, variant, role);
-    options.onProgress?.({ kind: "load", model: spec.id, file: path });
-    const bytes = await read(path);
-    const session = await createSession(bytes, {
+    path: string,
+  ) =>
+    createSession(bytes, {
       backend,
       label: source.describe(spec.id, path),
       threads,
@@ -313,6 +317,20 @@ export async function createSegmenter(
         ? { deviceOutputs: ["pred_masks"] }
         : {}),
     });
+  const load = async (
+    spec: ModelSpec,
+    role: ModelRole,
+    read: (path: string) => Promise<Uint8Array> = (path) =>
+      source.read(spec.id, path),
+  ) => {
+    const path = modelFilePath(spec, variant, role);
+    options.onProgress?.({ kind: "load", model: spec.id, file: path });
+    const bytes = await read(path);
+    const first = await open(bytes, spec, role, path);
+    // The encoder's bytes (tens of MB) are kept to open it again.
+    const session = lean && role === "encoder"
+      ? new ParkedSession(first, () => open(bytes, spec, role, path))
+      : first;
     sessions.push(session);
     return session;
   };
@@ -347,30 +365,43 @@ export async function createSegmenter(
       vision_config?: { image_size?: number; patch_size?: number };
     };
     const { size, tokens } = visionGeometry(clipConfig);
-    const visionSession = tokenMasked
-      ? await load(
-        clip,
-        "vision",
-        (path) =>
-          tokenMaskedTower(source, clip.id, path, tokens, options.onProgress),
-      ).catch((e) => {
-        throw e instanceof ModelLoadError
-          ? new TokenMaskMappingError(
-            `The token-masked tower derived from ${
-              source.describe(clip.id, modelFilePath(clip, variant, "vision"))
-            } did not load (${
-              describeError(e.cause)
-            }). Use the blurred global view (globalView "blur"), and report the model`,
-          )
-          : e;
-      })
-      : await load(clip, "vision");
-    const vision = new ClipVisionEncoder(visionSession, {
-      batchSize: options.clipBatchSize ??
-        (gpuDevice ? DEFAULTS.clipBatchSizeOnDevice : DEFAULTS.clipBatchSize),
-      size,
-    });
-    const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
+    const loadClip = async (): Promise<ClipEncoders> => {
+      const visionSession = tokenMasked
+        ? await load(
+          clip,
+          "vision",
+          (path) =>
+            tokenMaskedTower(
+              source,
+              clip.id,
+              path,
+              tokens,
+              options.onProgress,
+            ),
+        ).catch((e) => {
+          throw e instanceof ModelLoadError
+            ? new TokenMaskMappingError(
+              `The token-masked tower derived from ${
+                source.describe(
+                  clip.id,
+                  modelFilePath(clip, variant, "vision"),
+                )
+              } did not load (${
+                describeError(e.cause)
+              }). Use the blurred global view (globalView "blur"), and report the model`,
+            )
+            : e;
+        })
+        : await load(clip, "vision");
+      const vision = new ClipVisionEncoder(visionSession, {
+        batchSize: options.clipBatchSize ??
+          (gpuDevice ? DEFAULTS.clipBatchSizeOnDevice : DEFAULTS.clipBatchSize),
+        size,
+      });
+      const text = new ClipTextEncoder(await load(clip, "text"), tokenizer);
+      return { vision, text };
+    };
+    const clipNow = lean ? undefined : await loadClip();
     const generator = new AutomaticMaskGenerator(
       await load(sam, "encoder"),
       await load(sam, "decoder"),
@@ -390,8 +421,8 @@ export async function createSegmenter(
         threads,
       },
       generator,
-      vision,
-      text,
+      clip: clipNow ? () => Promise.resolve(clipNow) : once(loadClip),
+      gpuDevice,
       kernels,
       normalisation,
       sessions,
@@ -445,13 +476,36 @@ async function tokenMaskedTower(
   return bytes;
 }
 
+/** CLIP's image and text encoders. */
+interface ClipEncoders {
+  vision: ClipVisionEncoder;
+  text: ClipTextEncoder;
+}
+
+/**
+ * `make`, called once: later calls share its promise; a failure is not
+ * kept, so the next call tries again.
+ */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= make().catch((e) => {
+      pending = undefined;
+      throw e;
+    });
+    return pending;
+  };
+}
+
 interface SegmenterParts {
   settings: SegmenterSettings;
   extraGlobalViews: readonly GlobalView[];
   models: SegmenterModels;
   generator: AutomaticMaskGenerator;
-  vision: ClipVisionEncoder;
-  text: ClipTextEncoder;
+  /** CLIP's encoders: opened at the first call when loading is deferred. */
+  clip: () => Promise<ClipEncoders>;
+  /** The device webgpu sessions run on, when they share the kernels'. */
+  gpuDevice?: GPUDevice;
   kernels: Kernels;
   normalisation: ClipNormalisation;
   sessions: InferenceSession[];
@@ -506,8 +560,7 @@ export class Segmenter {
    * (the segmenter then fails with `GpuDeviceLostError`: create it again).
    */
   get viewsOnDevice(): boolean {
-    const { vision, kernels } = this.#parts;
-    const device = vision.gpuDevice;
+    const { gpuDevice: device, kernels } = this.#parts;
     return Boolean(kernels.onDevice && device) &&
       lostReason(device!) === undefined;
   }
@@ -602,6 +655,14 @@ export class Segmenter {
   ): Stage<ImageJob<M>, FeaturedJob<M>> {
     const p = this.#parts;
     const onProgress = p.onProgress;
+    // A job that waits for CLIP to open has the wait in its timings.load.
+    const clipFor = async (job: { timings: Record<string, number> }) => {
+      const start = performance.now();
+      const encoders = await p.clip();
+      const waited = performance.now() - start;
+      if (waited >= 1) job.timings.load = (job.timings.load ?? 0) + waited;
+      return encoders;
+    };
     return pipe(
       proposeStage<ImageJob<M>>(
         generator,
@@ -610,16 +671,21 @@ export class Segmenter {
             onProgress({ kind: "propose", id: job.id, progress })),
         run,
       ),
-      regionsStage(p.vision, p.kernels, {
-        normalisation: p.normalisation,
-        globalView: s.globalView,
-        extraGlobalViews: p.extraGlobalViews,
-        viewResize: s.viewResize,
-        blurSigma: s.blurSigma,
-        signal: run.signal,
-      }),
+      // CLIP is asked for once the first image's proposals are ready.
+      deferredStage(async (first) =>
+        regionsStage((await clipFor(first)).vision, p.kernels, {
+          normalisation: p.normalisation,
+          globalView: s.globalView,
+          extraGlobalViews: p.extraGlobalViews,
+          viewResize: s.viewResize,
+          blurSigma: s.blurSigma,
+          signal: run.signal,
+        })
+      ),
       parseStage(run),
-      embedTextStage(p.text, s.beta, run),
+      deferredStage(async (first) =>
+        embedTextStage((await clipFor(first)).text, s.beta, run)
+      ),
     );
   }
 

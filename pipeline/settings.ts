@@ -131,6 +131,19 @@ export interface SegmenterOptions
    * input order; at most {@linkcode MAX_IN_FLIGHT}. Default `DEFAULTS.inFlight`.
    */
   inFlight?: number;
+  /**
+   * Keep every model session open from `createSegmenter` on (true), or
+   * (false) open CLIP's sessions when the first image's proposals are
+   * ready and park SAM's encoder after each image's encoding, so the
+   * encoder's working memory (about 2.4 GB for SlimSAM on the CPU
+   * backends) is back before CLIP's (about 1.1 GB at fp32) is taken: a
+   * one-image run then peaks near 2.7 GB instead of 4.2 GB. false costs the
+   * encoder's opening again per image after the first (about 0.25 s at
+   * fp32), and a CLIP file that fails to load fails the first image
+   * instead of `createSegmenter`. Always true on webgpu. Default
+   * `DEFAULTS.residentModels`.
+   */
+  residentModels?: boolean;
   /** Progress of model loading and per-image stages. */
   onProgress?: (event: SegmenterProgress) => void;
 }

@@ -14,6 +14,7 @@ export * from "./errors.ts";
 export * from "./tensor.ts";
 export * from "./inference.ts";
 export * from "./session.ts";
+export * from "./parked_session.ts";
 export * from "./backend_choice.ts";
 export * from "./threads.ts";
 export * from "./device_lost.ts";

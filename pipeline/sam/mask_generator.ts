@@ -9,6 +9,7 @@
  * @module
  */
 
+import { isParkable } from "../models/parked_session.ts";
 import type { GpuContext } from "../../kernels/gpu_device.ts";
 import { CPU_KERNELS, type Kernels } from "../../kernels/kernels.ts";
 import type { RgbaImage } from "../image/rgba.ts";
@@ -207,6 +208,8 @@ export class AutomaticMaskGenerator {
     const encoded = await this.#encoder.run({
       pixel_values: tensor("float32", input.pixels, [1, 3, pad, pad]),
     });
+    // A parkable encoder hands its working memory back until the next image.
+    if (isParkable(this.#encoder)) await this.#encoder.park();
     onProgress?.({ stage: "encode", done: 1, total: 1 });
 
     const grid = buildPointGrid(o.pointsPerSide);

@@ -9,6 +9,7 @@
 
 export * from "./job.ts";
 export * from "./in_flight.ts";
+export * from "./deferred.ts";
 export * from "./propose.ts";
 export * from "./regions.ts";
 export * from "./parse.ts";

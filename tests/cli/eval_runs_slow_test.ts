@@ -76,10 +76,10 @@ Deno.test("eval --ablate runs every configuration on the same per-image work", a
       "spatial=extended alpha=0.95 top-k=4 global=token-mask",
       "spatial=extended alpha=0.85 top-k=4 global=blur",
       // The generator's other prunePoints, on a second per-image pass.
-      "spatial=extended alpha=0.85 top-k=4 global=token-mask prune-points=on",
+      "spatial=extended alpha=0.85 top-k=4 global=token-mask prune-points=off",
     ]);
     assert.ok(
-      "propose (prune-points=on)" in metrics.timings,
+      "propose (prune-points=off)" in metrics.timings,
       JSON.stringify(metrics.timings),
     );
     assert.deepEqual(metrics.ablation[0].all, metrics.all);

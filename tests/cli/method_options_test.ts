@@ -39,6 +39,9 @@ const SHOWN_DEFAULTS = [
   `--prune-points on\\|off [^]*?\\(default ${
     DEFAULTS.generator.prunePoints ? "on" : "off"
   }\\)`,
+  `--resident-models on\\|off[^]*?\\(default ${
+    DEFAULTS.residentModels ? "on" : "off"
+  }; eval: on\\)`,
 ].map((p) => new RegExp(p));
 
 Deno.test("the help of segment and eval shows every default of the shared options from DEFAULTS", () => {
@@ -174,6 +177,25 @@ Deno.test("--prune-points on and off reach the generator's options as true and f
     assert.equal(settings.generator.prunePoints, prunePoints);
     assert.equal(settingsRecord(settings).prunePoints, prunePoints);
   }
+});
+
+Deno.test("--resident-models on and off reach createSegmenter() as true and false; not given, the library's default applies", () => {
+  const source = memorySource(new Map());
+  for (const [flag, resident] of [["on", true], ["off", false]] as const) {
+    const options = segmenterOptions(
+      methodArgs({ "resident-models": flag }),
+      source,
+    );
+    assert.equal(options.residentModels, resident);
+  }
+  assert.equal(
+    segmenterOptions(methodArgs({}), source).residentModels,
+    undefined,
+  );
+  assert.throws(
+    () => methodArgs({ "resident-models": "yes" }),
+    /--resident-models must be on or off, not "yes"/,
+  );
 });
 
 Deno.test("methodArgs() words the library validator's errors with the flag and the value as typed", () => {

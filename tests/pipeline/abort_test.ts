@@ -101,7 +101,9 @@ Deno.test("segment() aborted mid-run stops before the filters, and the next call
     segmenter.segment(SCENE.image, SENTENCES, { signal: controller.signal }),
     (e) => e instanceof DOMException && e.name === "AbortError",
   );
-  assert.deepEqual(steps, ["encode", "encode", "decode"]);
+  // Only the progress of the points pruning skips may follow the abort.
+  assert.deepEqual(steps.slice(0, 3), ["encode", "encode", "decode"]);
+  assert.ok(steps.length <= 4 && !steps.includes("filter"), String(steps));
   const again = await segmenter.segment(SCENE.image, SENTENCES);
   assert.deepEqual(outcome(again), fresh);
 });

@@ -122,22 +122,70 @@ Deno.test("createSegmenter() refuses a number of images in flight that is not a 
   }
 });
 
-Deno.test("createSegmenter() names the model file whose inputs and outputs do not match", async () => {
+Deno.test("createSegmenter() names the model file whose inputs and outputs do not match (residentModels), the first image does by default", async () => {
   const dir = await Deno.makeTempDir({ prefix: "oris-models-" });
   try {
     // A model with other input names where CLIP's vision model should be.
     await copyFixtureModels(dir, {
       "fixture/color-clip/onnx/vision_model.onnx": tinyModel(),
     });
+    const source = new ModelStore({ localDir: dir });
+    const namesTheFile = (e: unknown) =>
+      e instanceof ModelSignatureError &&
+      e.message.includes("vision_model.onnx") &&
+      e.message.includes('missing input "pixel_values"');
     await assert.rejects(
-      () => fixtureSegmenter({ source: new ModelStore({ localDir: dir }) }),
-      (e: unknown) =>
-        e instanceof ModelSignatureError &&
-        e.message.includes("vision_model.onnx") &&
-        e.message.includes('missing input "pixel_values"'),
+      () => fixtureSegmenter({ source, residentModels: true }),
+      namesTheFile,
     );
+    // By default CLIP opens at the first image: the same error comes there.
+    const segmenter = await fixtureSegmenter({ source });
+    try {
+      const { image } = generateScene(1003);
+      await assert.rejects(
+        () => segmenter.segment(image, ["the red circle"]),
+        namesTheFile,
+      );
+    } finally {
+      await segmenter.release();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createSegmenter() by default opens SAM only; CLIP opens at the first image, whose results match a segmenter that keeps every model open", async () => {
+  const loads: string[] = [];
+  const lean = await fixtureSegmenter({
+    onProgress: (e) => {
+      if (e.kind === "load") loads.push(e.file);
+    },
+  });
+  const resident = await fixtureSegmenter({ residentModels: true });
+  try {
+    assert.deepEqual(loads, [
+      "onnx/vision_encoder.onnx",
+      "onnx/prompt_encoder_mask_decoder.onnx",
+    ]);
+    const sentences = ["the red circle on the left", "the blue square"];
+    for (const seed of [1004, 1005]) {
+      const { image } = generateScene(seed);
+      const a = await lean.segment(image, sentences);
+      const b = await resident.segment(image, sentences);
+      assert.deepEqual(
+        a.sentences.map((s) => [s.selected, s.candidates, s.rule]),
+        b.sentences.map((s) => [s.selected, s.candidates, s.rule]),
+      );
+      assert.equal(a.proposals.length, b.proposals.length);
+    }
+    // CLIP opened once, at the first image (which also timed the wait).
+    assert.deepEqual(loads.slice(2), [
+      "onnx/vision_model.onnx",
+      "onnx/text_model.onnx",
+    ]);
+  } finally {
+    await lean.release();
+    await resident.release();
   }
 });
 

@@ -44,6 +44,7 @@ Deno.test("AutomaticMaskGenerator reports progress per decoder batch", async () 
   const generator = new AutomaticMaskGenerator(encoder, decoder, {
     pointsPerSide: 4,
     pointsPerBatch: 5,
+    prunePoints: false,
   });
   const seen: string[] = [];
   await generator.generate(
