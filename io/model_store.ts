@@ -271,6 +271,8 @@ export class ModelStore implements ModelSource {
     if (this.localDir !== undefined) return undefined;
     return {
       read: (repo, path, kind) => this.#readDerived(repo, path, kind),
+      file: async (repo, path, kind) =>
+        (await this.#keptDerived(repo, path, kind))?.localPath,
       write: (repo, path, kind, bytes) =>
         this.#writeDerived(repo, path, kind, bytes),
     };
@@ -286,20 +288,33 @@ export class ModelStore implements ModelSource {
     return status.state === "ok" ? status.meta : undefined;
   }
 
+  /**
+   * The status of the derived file `kind` of `path` when it is kept, made
+   * from the file as it is now, and checks out by `hash`; else undefined.
+   */
+  async #keptDerived(
+    repo: string,
+    path: string,
+    kind: string,
+    hash?: HashPolicy,
+  ): Promise<CachedFileStatus | undefined> {
+    const sha256 = (await this.#checkedMeta(repo, path))?.sha256;
+    if (!sha256) return undefined;
+    const derived = derivedFilePath(path, kind, sha256);
+    const status = await this.#check(repo, derived, hash);
+    return status.state === "ok" && status.meta?.derivedFrom?.sha256 === sha256
+      ? status
+      : undefined;
+  }
+
   async #readDerived(
     repo: string,
     path: string,
     kind: string,
   ): Promise<Uint8Array | undefined> {
-    const sha256 = (await this.#checkedMeta(repo, path))?.sha256;
-    if (!sha256) return undefined;
-    const derived = derivedFilePath(path, kind, sha256);
-    const status = await this.#check(repo, derived, "never");
-    if (
-      status.state !== "ok" || status.meta?.derivedFrom?.sha256 !== sha256
-    ) {
-      return undefined;
-    }
+    const status = await this.#keptDerived(repo, path, kind, "never");
+    if (!status) return undefined;
+    const derived = status.meta!.path;
     const bytes = await Deno.readFile(status.localPath);
     if ((await this.#judgeBytes(status, bytes)).state === "ok") return bytes;
     await removeCachedFile(this.cacheDir, repo, derived);
@@ -476,6 +491,20 @@ export class ModelStore implements ModelSource {
       );
     }
     return bytes;
+  }
+
+  /**
+   * The path of `path`'s file, present and checked (hashed again only when
+   * it changed since its last check, see `checkCachedFile`), fetching it
+   * first where `read` would: for runtimes that read model files
+   * themselves.
+   */
+  async file(
+    repo: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string> {
+    return (await this.#available(repo, path, options.signal)).localPath;
   }
 
   /** Checks bytes read from a cached file against its metadata. */

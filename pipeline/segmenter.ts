@@ -16,6 +16,7 @@ import { CLIP_VISION_SIGNATURE, ClipVisionEncoder } from "./clip/vision.ts";
 import {
   deriveTokenMaskModel,
   TOKEN_MASK_DERIVATION,
+  TOKEN_MASK_INPUT,
   tokenMaskInfo,
   TokenMaskMappingError,
 } from "./clip/token_mask_model.ts";
@@ -302,12 +303,12 @@ export async function createSegmenter(
   const resident = options.residentModels ?? DEFAULTS.residentModels;
   const lean = !resident && backend !== "webgpu";
   const open = (
-    bytes: Uint8Array,
+    model: Uint8Array | string,
     spec: ModelSpec,
     role: ModelRole,
     path: string,
   ) =>
-    createSession(bytes, {
+    createSession(model, {
       backend,
       label: source.describe(spec.id, path),
       threads,
@@ -317,19 +318,42 @@ export async function createSegmenter(
         ? { deviceOutputs: ["pred_masks"] }
         : {}),
     });
+  /**
+   * Opens a model: on native from the source's local file where it has
+   * one (onnxruntime reads it, in less time and memory), else from its
+   * bytes. `usable` may refuse a session opened from the file (then the
+   * bytes are read).
+   */
   const load = async (
     spec: ModelSpec,
     role: ModelRole,
-    read: (path: string) => Promise<Uint8Array> = (path) =>
-      source.read(spec.id, path),
+    how: {
+      read?: (path: string) => Promise<Uint8Array>;
+      file?: (path: string) => Promise<string | undefined>;
+      usable?: (session: InferenceSession) => boolean;
+    } = {},
   ) => {
     const path = modelFilePath(spec, variant, role);
+    const read = how.read ?? ((path) => source.read(spec.id, path));
+    const file = how.file ?? ((path) => source.file?.(spec.id, path));
     options.onProgress?.({ kind: "load", model: spec.id, file: path });
-    const bytes = await read(path);
-    const first = await open(bytes, spec, role, path);
-    // The encoder's bytes (tens of MB) are kept to open it again.
+    let model: Uint8Array | string | undefined = backend === "native"
+      ? await file(path)
+      : undefined;
+    let first = model === undefined
+      ? undefined
+      : await open(model, spec, role, path);
+    if (first && how.usable && !how.usable(first)) {
+      await first.release();
+      first = undefined;
+    }
+    if (!first) {
+      model = await read(path);
+      first = await open(model, spec, role, path);
+    }
+    // The encoder is opened again from its file or bytes (tens of MB).
     const session = lean && role === "encoder"
-      ? new ParkedSession(first, () => open(bytes, spec, role, path))
+      ? new ParkedSession(first, () => open(model!, spec, role, path))
       : first;
     sessions.push(session);
     return session;
@@ -367,10 +391,8 @@ export async function createSegmenter(
     const { size, tokens } = visionGeometry(clipConfig);
     const loadClip = async (): Promise<ClipEncoders> => {
       const visionSession = tokenMasked
-        ? await load(
-          clip,
-          "vision",
-          (path) =>
+        ? await load(clip, "vision", {
+          read: (path) =>
             tokenMaskedTower(
               source,
               clip.id,
@@ -378,7 +400,14 @@ export async function createSegmenter(
               tokens,
               options.onProgress,
             ),
-        ).catch((e) => {
+          file: (path) =>
+            keptTowerFile(source, clip.id, path, options.onProgress),
+          // A tower kept for another token count (another config) is
+          // derived again.
+          usable: (session) =>
+            session.inputs.find((i) => i.name === TOKEN_MASK_INPUT)
+              ?.shape[1] === tokens,
+        }).catch((e) => {
           throw e instanceof ModelLoadError
             ? new TokenMaskMappingError(
               `The token-masked tower derived from ${
@@ -495,6 +524,29 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
     });
     return pending;
   };
+}
+
+/**
+ * The token-masked tower of `path` as a file the source keeps on this
+ * machine, if it keeps one (reported as kept); else undefined.
+ */
+async function keptTowerFile(
+  source: ModelSource,
+  repo: string,
+  path: string,
+  onProgress?: (event: SegmenterProgress) => void,
+): Promise<string | undefined> {
+  const kept = await source.derived?.file?.(repo, path, TOKEN_MASK_DERIVATION);
+  if (kept !== undefined) {
+    onProgress?.({
+      kind: "derive",
+      model: repo,
+      file: path,
+      from: "kept",
+      stored: true,
+    });
+  }
+  return kept;
 }
 
 interface SegmenterParts {

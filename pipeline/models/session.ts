@@ -42,7 +42,10 @@ export function parseBackend(value: string): BackendChoice {
 /**
  * Loads an ONNX model from its bytes on the chosen backend (`auto`: native
  * where onnxruntime-node loads, else wasm; the session's `backend` says
- * which), with `threads` resolved by `resolveThreads`.
+ * which), with `threads` resolved by `resolveThreads`. The native backend
+ * also takes the path of a local file (see `ModelSource.file`): it reads
+ * the file itself, in less time and memory than from bytes; the others
+ * refuse a path.
  *
  * @example
  * ```ts
@@ -60,7 +63,7 @@ export function parseBackend(value: string): BackendChoice {
  * ```
  */
 export async function createSession(
-  model: Uint8Array,
+  model: Uint8Array | string,
   options: SessionOptions = {},
 ): Promise<InferenceSession> {
   const { backend } = await resolveBackend(options.backend);
@@ -84,6 +87,11 @@ export async function createSession(
   if (backend === "native") {
     const { createNativeSession } = await import("./backends/_ort_native.ts");
     return await createNativeSession(model, label, resolved);
+  }
+  if (typeof model === "string") {
+    throw new RangeError(
+      `${label}: the ${backend} backend takes a model's bytes, not a file path (${model}); read the file first, or use the native backend.`,
+    );
   }
   const { createWebSession } = await import("./backends/_ort_web.ts");
   return await createWebSession(model, label, backend, resolved);

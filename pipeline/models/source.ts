@@ -31,6 +31,18 @@ export interface ModelSource {
   /** Where `read` gets the file from, for messages (a URL or a local path). */
   describe(repo: string, path: string): string;
   /**
+   * A file on this machine holding the checked bytes of `path`, for
+   * runtimes that read model files themselves (the native backend: less
+   * memory and time than bytes handed over); undefined where the source
+   * has none (in memory, over the network), and absent on sources that
+   * never do. It fetches the file first where `read` would.
+   */
+  file?(
+    repo: string,
+    path: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<string | undefined>;
+  /**
    * Where files derived from this source's files (a rewritten ONNX graph)
    * are kept between runs; absent where there is nowhere to keep them (in
    * memory, a read-only folder). See {@linkcode readDerivedFile}.
@@ -53,6 +65,12 @@ export interface DerivedFiles {
     path: string,
     kind: string,
   ): Promise<Uint8Array | undefined>;
+  /**
+   * Like `read`, but the kept file's path on this machine (see
+   * {@linkcode ModelSource.file}); undefined when none is kept or it is
+   * stale. Absent where kept files are not on this machine.
+   */
+  file?(repo: string, path: string, kind: string): Promise<string | undefined>;
   /** Keeps `bytes` as the derived file `kind` of the file as it is now. */
   write(
     repo: string,

@@ -257,7 +257,7 @@ export function wrapOrtSession(
 export interface OrtModuleLike {
   /** The session class. */
   readonly InferenceSession: {
-    create(model: Uint8Array, options: object): Promise<unknown>;
+    create(model: Uint8Array | string, options: object): Promise<unknown>;
   };
   /** The tensor class. */
   readonly Tensor: unknown;
@@ -315,7 +315,7 @@ export function sessionCreateError(
  */
 export async function createOrtSession(
   ort: OrtModuleLike,
-  model: Uint8Array,
+  model: Uint8Array | string,
   label: string,
   backend: BackendName,
   sessionOptions: object,

@@ -39,7 +39,7 @@ export async function loadNativeRuntime(): Promise<
  * threads (resolved by the caller; 0: onnxruntime's own choice).
  */
 export async function createNativeSession(
-  model: Uint8Array,
+  model: Uint8Array | string,
   label: string,
   options: SessionOptions & { threads: number },
 ): Promise<InferenceSession> {
