@@ -23,7 +23,8 @@ quantization turns to noise). A random mask decoder's predicted IoUs rarely
 pass the automatic generator's filters, so `segment` may propose no region:
 benches that need proposals have to arrange them.
 
-Options: --only clip|sam, --variants fp32,quantized,fp16 (default fp32,quantized;
+Options: --only clip|sam|pytorch (pytorch: only the torch models below,
+no ONNX work, seconds), --variants fp32,quantized,fp16 (default fp32,quantized;
 --variants all for the three), --bpe PATH (CLIP's merges file; default
 $ORIS_CLIP_BPE or tests/fixtures/.cache/bpe_simple_vocab_16e6.txt.gz, fetched
 by `bash tests/fixtures/fetch_clip_bpe.sh`).
@@ -36,6 +37,13 @@ Files, under OUT_DIR/<owner>/<name>/:
   Xenova/slimsam-77-uniform (SamConfig with vision hidden_size 168, mlp_dim
     696): config.json, preprocessor_config.json,
     onnx/vision_encoder{,...}.onnx, onnx/prompt_encoder_mask_decoder{,...}.onnx
+
+  pytorch/clip-vit-base-patch32, pytorch/slimsam-77-uniform: the same torch
+    models (same seed and changes) as save_pretrained writes them
+    (config.json, model.safetensors), each reloaded and checked; the bench's
+    PyTorch reference (reference.py) loads them with from_pretrained. With
+    --scene-decoder SAM's config records scene_layout()'s arguments
+    (oris_scene_decoder), and the reference wraps its decoder the same way.
 
 Variants: fp32; quantized = onnxruntime's quantize_dynamic as transformers.js's
 convert script calls it (per channel, reduced range, uint8 weights when the
@@ -103,6 +111,11 @@ SEED = 20240601
 CLIP_OPSET = 14  # optimum's CLIPOnnxConfig.DEFAULT_ONNX_OPSET
 SAM_OPSET = 13  # optimum's SamOnnxConfig.DEFAULT_ONNX_OPSET
 VARIANT_SUFFIX = {"fp32": "", "quantized": "_quantized", "fp16": "_fp16"}
+# The torch models, as save_pretrained writes them (safetensors), for the
+# PyTorch reference of the bench (reference.py): OUT_DIR/pytorch/<name>/.
+PYTORCH_DIR = "pytorch"
+# scene_layout()'s arguments for --scene-decoder (its defaults).
+SCENE_ARGS = {"cells_per_side": 6, "seed": 7}
 SCENE_NOTE = (
     "the decoder's masks 1 and 2 come from a fixed synthetic scene (bench/real_size/scene_decoder.py) "
     "so that the automatic generator keeps a realistic number of proposals"
@@ -252,6 +265,46 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     b = b.astype(np.float64).ravel()
     denom = np.linalg.norm(a) * np.linalg.norm(b)
     return float(a @ b / denom) if denom > 0 else float(np.array_equal(a, b))
+
+
+# ---------------------------------------------------------------------------
+# The torch models, for the PyTorch reference
+
+
+def save_pytorch(model: torch.nn.Module, dst: Path, scene: bool = False) -> None:
+    """Saves `model` with save_pretrained (safetensors) into `dst`, for the
+    bench's PyTorch reference to load with from_pretrained; reloads it and
+    checks that every parameter and buffer came back equal. A SAM saved with
+    `scene` records scene_layout()'s arguments in its config
+    (oris_scene_decoder): the reference wraps its decoder in SceneDecoder."""
+    import shutil
+
+    start = time.perf_counter()
+    model.config.oris_random_weights = RANDOM_NOTE
+    if scene:
+        model.config.oris_scene_decoder = {"note": SCENE_NOTE, "layout": SCENE_ARGS}
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    # Loading draws (then overwrites) random weights: keep the exports' stream.
+    with torch.random.fork_rng():
+        model.save_pretrained(tmp)
+        reloaded = type(model).from_pretrained(tmp).eval()
+    want = dict(model.named_parameters()) | dict(model.named_buffers())
+    got = dict(reloaded.named_parameters()) | dict(reloaded.named_buffers())
+    differ = [name for name, value in want.items() if name not in got or not torch.equal(value, got[name])]
+    if differ:
+        sys.exit(f"save_pretrained into {tmp}: {len(differ)} tensors differ after reloading, e.g. {differ[:3]}")
+    shutil.rmtree(dst, ignore_errors=True)
+    os.replace(tmp, dst)
+    size = sum(f.stat().st_size for f in dst.iterdir()) / 1e6
+    log(f"  {dst} (save_pretrained, {size:.1f} MB, reloaded and checked: {time.perf_counter() - start:.0f} s)")
+
+
+def write_pytorch_only(out_dir: Path, scene: bool) -> None:
+    """The torch models of both repositories, without the ONNX work."""
+    log(f"torch models -> {out_dir / PYTORCH_DIR}")
+    save_pytorch(build_clip(clip_config()), out_dir / PYTORCH_DIR / CLIP_REPO.split("/")[1])
+    save_pytorch(build_sam(sam_config()), out_dir / PYTORCH_DIR / SAM_REPO.split("/")[1], scene)
 
 
 # ---------------------------------------------------------------------------
@@ -422,19 +475,11 @@ def clip_token_batch(rows: int, length: int) -> np.ndarray:
     return ids
 
 
-def make_clip(out_dir: Path, variants: list[str], bpe_path: Path, made: list[Made], scratch: Path) -> None:
-    from transformers import CLIPConfig, CLIPModel
+def clip_config():
+    """CLIP ViT-B/32's configuration (openai/clip-vit-base-patch32's)."""
+    from transformers import CLIPConfig
 
-    repo_dir = out_dir / CLIP_REPO
-    log(f"{CLIP_REPO} -> {repo_dir}")
-    repo_dir.mkdir(parents=True, exist_ok=True)
-
-    start = time.perf_counter()
-    write_clip_tokenizer(bpe_path, repo_dir, scratch)
-    seconds = time.perf_counter() - start
-    log(f"  tokenizer.json, tokenizer_config.json ({seconds:.0f} s; 'a photo of a cat' -> {CAT_IDS})")
-
-    config = CLIPConfig(
+    return CLIPConfig(
         text_config={
             "vocab_size": 49408,
             "hidden_size": 512,
@@ -464,14 +509,35 @@ def make_clip(out_dir: Path, variants: list[str], bpe_path: Path, made: list[Mad
         },
         projection_dim=512,
     )
-    write_json(repo_dir / "config.json", clip_config_json(config))
-    write_json(repo_dir / "preprocessor_config.json", CLIP_PREPROCESSOR)
-    log("  config.json, preprocessor_config.json")
+
+
+def build_clip(config):
+    """The seeded random CLIPModel that is exported."""
+    from transformers import CLIPModel
 
     torch.manual_seed(SEED)
     # Eager attention: the plain MatMul/Softmax graph optimum exported.
     config._attn_implementation = "eager"
-    clip = CLIPModel(config).eval()
+    return CLIPModel(config).eval()
+
+
+def make_clip(out_dir: Path, variants: list[str], bpe_path: Path, made: list[Made], scratch: Path) -> None:
+    repo_dir = out_dir / CLIP_REPO
+    log(f"{CLIP_REPO} -> {repo_dir}")
+    repo_dir.mkdir(parents=True, exist_ok=True)
+
+    start = time.perf_counter()
+    write_clip_tokenizer(bpe_path, repo_dir, scratch)
+    seconds = time.perf_counter() - start
+    log(f"  tokenizer.json, tokenizer_config.json ({seconds:.0f} s; 'a photo of a cat' -> {CAT_IDS})")
+
+    config = clip_config()
+    write_json(repo_dir / "config.json", clip_config_json(config))
+    write_json(repo_dir / "preprocessor_config.json", CLIP_PREPROCESSOR)
+    log("  config.json, preprocessor_config.json")
+
+    clip = build_clip(config)
+    save_pytorch(clip, out_dir / PYTORCH_DIR / CLIP_REPO.split("/")[1])
 
     vision_spec = OnnxSpec(
         path="onnx/vision_model.onnx",
@@ -546,16 +612,13 @@ def sam_prompts(batch: int, prompts: int, points: int, seed: int) -> dict[str, n
     }
 
 
-def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path, scene: bool = False) -> None:
-    from transformers import SamConfig, SamModel
-
-    repo_dir = out_dir / SAM_REPO
-    log(f"{SAM_REPO} -> {repo_dir}")
-    repo_dir.mkdir(parents=True, exist_ok=True)
+def sam_config():
+    """SlimSAM-77's configuration."""
+    from transformers import SamConfig
 
     # SlimSAM-77: SAM ViT-B's encoder pruned to hidden size 168 and MLP 696;
     # the prompt encoder and mask decoder are SAM's.
-    config = SamConfig(
+    return SamConfig(
         vision_config={
             "hidden_size": 168,
             "mlp_dim": 696,
@@ -568,18 +631,12 @@ def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path
             "patch_size": 16,
         }
     )
-    write_json(
-        repo_dir / "config.json",
-        {
-            "architectures": ["SamModel"],
-            **strip_generic_config_keys(config.to_dict()),
-            "transformers_version": config.to_dict().get("transformers_version"),
-            "oris_random_weights": RANDOM_NOTE,
-            **({"oris_scene_decoder": SCENE_NOTE} if scene else {}),
-        },
-    )
-    write_json(repo_dir / "preprocessor_config.json", SAM_PREPROCESSOR)
-    log("  config.json, preprocessor_config.json")
+
+
+def build_sam(config):
+    """The seeded random SamModel that is exported, with the changes to
+    transformers' initialisation described at the top of this file."""
+    from transformers import SamModel
 
     # transformers initialises the vision encoder with its config's
     # initializer_range, 1e-10 by default (real checkpoints overwrite it): the
@@ -598,6 +655,30 @@ def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path
         features = torch.randn(sam.shared_image_embedding.positional_embedding.shape)
         sam.shared_image_embedding.positional_embedding.copy_(features)
         sam.prompt_encoder.shared_embedding.positional_embedding.copy_(features)
+    return sam
+
+
+def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path, scene: bool = False) -> None:
+    repo_dir = out_dir / SAM_REPO
+    log(f"{SAM_REPO} -> {repo_dir}")
+    repo_dir.mkdir(parents=True, exist_ok=True)
+
+    config = sam_config()
+    write_json(
+        repo_dir / "config.json",
+        {
+            "architectures": ["SamModel"],
+            **strip_generic_config_keys(config.to_dict()),
+            "transformers_version": config.to_dict().get("transformers_version"),
+            "oris_random_weights": RANDOM_NOTE,
+            **({"oris_scene_decoder": SCENE_NOTE} if scene else {}),
+        },
+    )
+    write_json(repo_dir / "preprocessor_config.json", SAM_PREPROCESSOR)
+    log("  config.json, preprocessor_config.json")
+
+    sam = build_sam(config)
+    save_pytorch(sam, out_dir / PYTORCH_DIR / SAM_REPO.split("/")[1], scene)
 
     embedding_dims = ["batch_size", 256, 64, 64]
     encoder_spec = OnnxSpec(
@@ -652,7 +733,7 @@ def make_sam(out_dir: Path, variants: list[str], made: list[Made], scratch: Path
     )
     decoder = SamPromptDecoder(sam).eval()
     if scene:
-        decoder = SceneDecoder(decoder, scene_layout()).eval()
+        decoder = SceneDecoder(decoder, scene_layout(**SCENE_ARGS)).eval()
     dummy = sam_prompts(2, 3, 2, 5)
     make_variants(
         repo_dir,
@@ -690,7 +771,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "out_dir", type=Path, help="root of the model folders (oris --models OUT_DIR); not inside the repository"
     )
-    parser.add_argument("--only", choices=["clip", "sam"], help="make one model only")
+    parser.add_argument(
+        "--only",
+        choices=["clip", "sam", "pytorch"],
+        help="make one model only, or (pytorch) only the torch models of both under OUT_DIR/pytorch/",
+    )
     parser.add_argument(
         "--variants",
         default="fp32,quantized",
@@ -725,7 +810,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         )
     args.out_dir = out
 
-    if args.only != "sam" and not args.bpe.is_file():
+    if args.only in (None, "clip") and not args.bpe.is_file():
         parser.error(
             f"CLIP's merges file not found at {args.bpe}: run `bash tests/fixtures/fetch_clip_bpe.sh` "
             "from the repository root, or pass --bpe / set ORIS_CLIP_BPE to a copy of bpe_simple_vocab_16e6.txt.gz"
@@ -757,6 +842,10 @@ def print_table(out_dir: Path, made: list[Made]) -> None:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
+    if args.only == "pytorch":
+        write_pytorch_only(args.out_dir, args.scene_decoder)
+        log(f"\ndone in {(time.perf_counter() - started) / 60:.1f} min")
+        return
     made: list[Made] = []
     log(f"writing {', '.join(args.variants)} into {args.out_dir} (seed {SEED})")
     with tempfile.TemporaryDirectory(prefix="oris-export-") as scratch_name:
