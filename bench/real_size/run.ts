@@ -63,6 +63,13 @@ export const PHOTOS: Readonly<Record<string, string>> = {
 export interface BenchArgs {
   /** Root of the exported models (export_random_models.py's OUT_DIR). */
   models: string;
+  /**
+   * Where `segment` reads the models: "cache", a model cache filled from a
+   * local hub that serves `models` (what a user's runs read: downloaded
+   * files checked by their records, the token-masked tower kept), or
+   * "folder", `--models` (read-only: the tower is derived on every run).
+   */
+  source: "cache" | "folder";
   /** Photos, relative to the repository root or absolute. */
   photos: string[];
   /** oris configurations, names of {@linkcode CONFIGS}. */
@@ -85,6 +92,9 @@ export interface BenchArgs {
 export const USAGE = `deno run -A bench/real_size/run.ts [options]
 
   --models DIR     exported models (default /tmp/oris-bench)
+  --source S       cache (default): segment runs as a user's do, on a model cache
+                   filled from a local hub serving DIR (one untimed warm-up run per
+                   variant keeps the derived CLIP tower); folder: --models DIR
   --photos A,B     photos (default the four of tests/fixtures/reference/photos/)
   --configs A,B    oris configurations (default ${DEFAULT_CONFIGS.join(",")});
                    any of ${Object.keys(CONFIGS).join(", ")}
@@ -127,6 +137,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     args: argv,
     options: {
       models: { type: "string", default: "/tmp/oris-bench" },
+      source: { type: "string", default: "cache" },
       photos: { type: "string" },
       configs: { type: "string" },
       reps: { type: "string", default: "1" },
@@ -160,8 +171,14 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   if (configs.length === 0 && !reference) {
     throw new RangeError("nothing to run: no configuration and no reference.");
   }
+  if (values.source !== "cache" && values.source !== "folder") {
+    throw new RangeError(
+      `--source must be cache or folder, got "${values.source}".`,
+    );
+  }
   return {
     models: values.models,
+    source: values.source,
     photos,
     configs,
     reps: positive("reps", values.reps),
@@ -512,6 +529,7 @@ async function runChild(
   command: string,
   args: string[],
   gnuTime: boolean,
+  env: Record<string, string> = {},
 ): Promise<ChildResult> {
   const timeFile = gnuTime ? await Deno.makeTempFile() : undefined;
   const [cmd, cmdArgs] = timeFile
@@ -521,7 +539,7 @@ async function runChild(
   const child = new Deno.Command(cmd, {
     args: cmdArgs,
     cwd: ROOT,
-    env: { XDG_RUNTIME_DIR: "/tmp" },
+    env: { XDG_RUNTIME_DIR: "/tmp", ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -572,6 +590,7 @@ async function runOris(
   text: string,
   rep: number,
   gnuTime: boolean,
+  cache?: ModelCache,
 ): Promise<{ record: RunRecord; report: OrisReport }> {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   try {
@@ -587,14 +606,14 @@ async function runOris(
         photo,
         "--text",
         text,
-        "--models",
-        a.models,
+        ...(cache ? [] : ["--models", a.models]),
         "--json",
         out,
         ...CONFIGS[config],
         ...(a.threads === undefined ? [] : ["--threads", String(a.threads)]),
       ],
       gnuTime,
+      cache?.env,
     );
     const report = JSON.parse(await Deno.readTextFile(out)) as OrisReport;
     return {
@@ -694,6 +713,94 @@ async function missingModels(a: BenchArgs): Promise<string[]> {
   ];
 }
 
+/** A model cache that `segment` fills from a local hub serving the exports. */
+interface ModelCache {
+  /** HF_ENDPOINT and ORIS_CACHE for the `segment` runs. */
+  env: Record<string, string>;
+  /** Stops the hub and deletes the cache. */
+  close(): Promise<void>;
+}
+
+/** The ONNX variant a configuration runs ("fp32" or "quantized"). */
+function variantOf(config: string): string {
+  const flags = CONFIGS[config];
+  const at = flags.indexOf("--variant");
+  return at < 0 ? "fp32" : flags[at + 1];
+}
+
+/** The files of `dir` (recursively), as paths relative to it. */
+async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(`${dir}/${prefix}`)) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    const info = await Deno.stat(`${dir}/${rel}`); // follows symlinks
+    if (info.isDirectory) out.push(...await filesUnder(dir, rel));
+    else if (info.isFile) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Serves the exported Xenova repositories (the variants `configs` run) on a
+ * local hub and makes an empty cache; then, untimed, pulls each variant and
+ * runs `segment` once on `photo` so the cache keeps the derived CLIP tower,
+ * as a user's first run does.
+ */
+async function openModelCache(
+  a: BenchArgs,
+  photo: string,
+): Promise<ModelCache> {
+  const { startHubServer } = await import("../../tests/helpers/hub_server.ts");
+  const variants = [...new Set(a.configs.map(variantOf))];
+  const wanted = (path: string) =>
+    !path.endsWith(".onnx") ||
+    variants.some((v) =>
+      v === "fp32"
+        ? !/_(quantized|fp16)\.onnx$/.test(path)
+        : path.endsWith(`_${v}.onnx`)
+    );
+  const files: Record<string, Uint8Array> = {};
+  for (const path of await filesUnder(a.models, "Xenova")) {
+    if (wanted(path)) files[path] = await Deno.readFile(`${a.models}/${path}`);
+  }
+  const hub = startHubServer(files);
+  const dir = await Deno.makeTempDir({ prefix: "oris-bench-cache-" });
+  const env = { HF_ENDPOINT: hub.endpoint, ORIS_CACHE: dir };
+  const close = async () => {
+    await hub[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    for (const variant of variants) {
+      console.error(`warm-up: pulling ${variant} and deriving the CLIP tower`);
+      await runChild(
+        `the warm-up run (${variant})`,
+        Deno.execPath(),
+        [
+          "run",
+          "-A",
+          "cli.ts",
+          "segment",
+          "--image",
+          photo,
+          "--text",
+          "warm-up",
+          "--variant",
+          variant,
+          "--backend",
+          "native",
+        ],
+        false,
+        env,
+      );
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { env, close };
+}
+
 /** Whether the SAM export is a scene decoder's (see scene_decoder.py). */
 async function isSceneExport(models: string): Promise<boolean> {
   try {
@@ -741,7 +848,11 @@ export async function main(argv: string[]): Promise<number> {
       } s, ${r.proposals} proposals, ${(r.peakRssBytes / GIB).toFixed(2)} GiB`,
     );
   };
+  let cache: ModelCache | undefined;
   try {
+    if (a.source === "cache" && a.configs.length > 0) {
+      cache = await openModelCache(a, a.photos[0]);
+    }
     for (const photo of a.photos) {
       const text = a.text ?? PHOTOS[photo] ?? "the object in the middle";
       for (let rep = 1; rep <= a.reps; rep++) {
@@ -754,6 +865,7 @@ export async function main(argv: string[]): Promise<number> {
             text,
             rep,
             gnuTime,
+            cache,
           );
           log(record);
           if (config === "default" || settingsFrom === undefined) {
@@ -763,7 +875,8 @@ export async function main(argv: string[]): Promise<number> {
         if (a.reference) {
           // Without an oris run, the reference takes oris's current defaults.
           settingsFrom ??=
-            (await runOris(a, "default", photo, text, rep, gnuTime)).report;
+            (await runOris(a, "default", photo, text, rep, gnuTime, cache))
+              .report;
           log(await runReference(a, settingsFrom, photo, text, rep, gnuTime));
         }
       }
@@ -771,6 +884,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return 1;
+  } finally {
+    await cache?.close();
   }
   console.log(formatTable(runs));
   console.log(

@@ -40,6 +40,7 @@ Deno.test("parseBenchArgs() defaults to the four photos, the native configuratio
   assert.deepEqual(a.photos, Object.keys(PHOTOS));
   assert.deepEqual(a.configs, [...DEFAULT_CONFIGS]);
   assert.equal(a.models, "/tmp/oris-bench");
+  assert.equal(a.source, "cache");
   assert.equal(a.reps, 1);
   assert.equal(a.reference, true);
   assert.equal(a.threads, undefined);
@@ -58,6 +59,8 @@ Deno.test("parseBenchArgs() reads comma-separated lists, reps, threads and --no-
     "--no-reference",
     "--json",
     "out.json",
+    "--source",
+    "folder",
   ]);
   assert.notEqual(a, "help");
   if (a === "help") return;
@@ -67,10 +70,15 @@ Deno.test("parseBenchArgs() reads comma-separated lists, reps, threads and --no-
   assert.equal(a.threads, 2);
   assert.equal(a.reference, false);
   assert.equal(a.json, "out.json");
+  assert.equal(a.source, "folder");
   assert.equal(parseBenchArgs(["--help"]), "help");
 });
 
 Deno.test("parseBenchArgs() refuses unknown configurations, bad numbers and an empty run", () => {
+  assert.throws(
+    () => parseBenchArgs(["--source", "hub"]),
+    /--source must be cache or folder, got "hub"/,
+  );
   assert.throws(
     () => parseBenchArgs(["--configs", "default,gpu"]),
     /unknown configuration gpu/,
