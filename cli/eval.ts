@@ -80,7 +80,14 @@ import {
 } from "./method_options.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
-import { loadImage, lockRun, writeExamples } from "./eval_output.ts";
+import {
+  checkEvalPaths,
+  loadImage,
+  lockRun,
+  writeExamples,
+} from "./eval_output.ts";
+import { prepareOutputFolder } from "./output_paths.ts";
+import { readModelEnv } from "../io/model_env.ts";
 import { type MergeArgs, mergeArgs, runMerge } from "./eval_merge.ts";
 import { commandLineMessage, resumeMessage } from "./library_errors.ts";
 
@@ -113,7 +120,11 @@ Data:
 
 Run:
   --out DIR             predictions.jsonl, metrics.json, report.md, examples.png
-                        (default out/eval/<dataset>-<split-by>-<split>)
+                        (default out/eval/<dataset>-<split-by>-<split>); created when
+                        missing and checked before any work: none of its files may be
+                        an input (--jsonl, --score, a --merge folder). Each file but
+                        predictions.jsonl (appended line by line) is written whole
+                        or not at all
   --resume              continue an interrupted run in --out after its last whole line
   --strict              stop at the first missing image (default: count, report, skip)
   --ablate              also run the ablation grid (spatial rules, alphas, and
@@ -392,7 +403,7 @@ export async function runEvalCommand(
 ): Promise<number> {
   const out = io.stdout ?? ((t: string) => console.log(t));
   const err = io.stderr ?? stderrOutput();
-  const env = io.env ?? Deno.env.toObject();
+  const env = io.env ?? readModelEnv();
   const a = parseCommandLine(
     () => parseEvalArgs(args),
     EVAL_USAGE,
@@ -401,6 +412,7 @@ export async function runEvalCommand(
   );
   if (typeof a === "number") return a;
   try {
+    await checkEvalPaths(a);
     if ("merge" in a) return await runMerge(a, out, err);
     return a.score
       ? await score(a, out, err)
@@ -445,6 +457,7 @@ async function evaluate(
 ): Promise<number> {
   const started = performance.now();
   await checkImagesDir(a.images!);
+  await prepareOutputFolder("--out", a.out);
   const data = await openData(a, err);
   const survey = await surveySplit(data.images());
   const planned = planEvaluation({

@@ -25,6 +25,7 @@ import {
 import { runJson } from "../pipeline/eval/run_record.ts";
 import { lockRun, writeExamples } from "./eval_output.ts";
 import { UsageError } from "./usage_error.ts";
+import { prepareOutputFolder } from "./output_paths.ts";
 
 /** What `eval --merge` needs: the shards' folders and the merged run's. */
 export interface MergeArgs {
@@ -64,6 +65,7 @@ export async function runMerge(
   const shards = [];
   for (const dir of a.merge) shards.push(await readShardFiles(dir));
   const merged = mergeShards(shards);
+  await prepareOutputFolder("--out", a.out);
   const lock = await lockRun(a.out);
   try {
     const predictionsPath = join(a.out, "predictions.jsonl");

@@ -1,6 +1,7 @@
 /**
  * What `eval` and `eval --merge` share at the edge: reading a dataset image
- * (null when missing), drawing examples.png, and the --out folder's lock.
+ * (null when missing), drawing examples.png, the --out folder's lock, and
+ * the check that no file of --out is one of the inputs.
  *
  * @module
  */
@@ -23,6 +24,77 @@ import {
 import { encodePng } from "../pipeline/image/png_encode.ts";
 import type { RgbaImage } from "../pipeline/image/rgba.ts";
 import { UsageError } from "./usage_error.ts";
+import { checkNoCollision, type NamedPath } from "./output_paths.ts";
+
+/** The files a run writes in its --out folder (the lock aside). */
+export const RUN_FILES: readonly string[] = [
+  "predictions.jsonl",
+  "run.json",
+  "shard.json",
+  "metrics.json",
+  "examples.json",
+  "report.md",
+  "examples.png",
+];
+
+/** What {@linkcode checkEvalPaths} needs of eval's options. */
+export interface EvalPaths {
+  /** The run's folder. */
+  out: string;
+  /** JSONL data. */
+  jsonl?: string;
+  /** A predictions file to score: only metrics.json is written then. */
+  score?: string;
+  /** Whether --out was given (--score writes nothing without it). */
+  outGiven?: boolean;
+  /** The shards' folders of `--merge`. */
+  merge?: readonly string[];
+}
+
+/**
+ * The inputs and outputs of an `eval` command line that must all be files
+ * of their own: --jsonl and --score, or each --merge folder's run files;
+ * and the files the run writes in --out.
+ *
+ * @example
+ * ```ts
+ * evalPaths({ out: "run", jsonl: "run/predictions.jsonl" }).inputs;
+ * // [{ flag: "--jsonl", path: "run/predictions.jsonl" }]
+ * ```
+ */
+export function evalPaths(
+  a: EvalPaths,
+): { inputs: NamedPath[]; outputs: NamedPath[] } {
+  const inFolder = (flag: string, dir: string, names: readonly string[]) =>
+    names.map((name) => ({ flag, path: join(dir, name), which: name }));
+  if (a.merge) {
+    return {
+      inputs: a.merge.flatMap((dir) => inFolder("--merge", dir, RUN_FILES)),
+      outputs: inFolder("--out", a.out, RUN_FILES),
+    };
+  }
+  const inputs = [
+    ...(a.jsonl ? [{ flag: "--jsonl", path: a.jsonl }] : []),
+    ...(a.score ? [{ flag: "--score", path: a.score }] : []),
+  ];
+  if (a.score) {
+    return {
+      inputs,
+      outputs: a.outGiven ? inFolder("--out", a.out, ["metrics.json"]) : [],
+    };
+  }
+  return { inputs, outputs: inFolder("--out", a.out, RUN_FILES) };
+}
+
+/**
+ * Refuses (with a {@linkcode UsageError}, before any work) a command line
+ * where a file eval would write in --out is one of its inputs, e.g.
+ * `--jsonl run/predictions.jsonl --out run`, or --out is a --merge folder.
+ */
+export async function checkEvalPaths(a: EvalPaths): Promise<void> {
+  const { inputs, outputs } = evalPaths(a);
+  await checkNoCollision(inputs, outputs);
+}
 
 /** Reads an image of the dataset; null when its file is missing. */
 export async function loadImage(

@@ -35,6 +35,13 @@ import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { commandLineMessage } from "./library_errors.ts";
 import { settingsRecord } from "../pipeline/settings.ts";
+import { readModelEnv } from "../io/model_env.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import {
+  checkNoCollision,
+  type NamedPath,
+  prepareOutputFiles,
+} from "./output_paths.ts";
 
 /** Usage text of `segment`. */
 export const SEGMENT_USAGE =
@@ -50,6 +57,9 @@ Input and output:
   --overlay FILE        overlay PNG: the selected mask tinted and boxed, the other
                         top-k candidates outlined with rank and score (numbered likewise)
   --json FILE|-         JSON report (- for standard output)
+                        Output files may not be the image or each other, and their
+                        folders are created when missing: both are checked before
+                        any work. Each file is written whole or not at all.
 
 ${METHOD_OPTIONS_USAGE}
 
@@ -65,7 +75,7 @@ export interface SegmentCommandIO {
   stdout?: (text: string) => void;
   /** Progress and errors (default: standard error). */
   stderr?: ProgressOutput;
-  /** Environment (default: the process environment). */
+  /** Environment (default: the variables of `MODEL_ENV_NAMES`, read from the process). */
   env?: Record<string, string | undefined>;
   /** Stops the run (default: aborted by Ctrl-C, see {@linkcode interruptSignal}). */
   signal?: AbortSignal;
@@ -160,6 +170,39 @@ export function numberedPath(
     : `${path}-${n}`;
 }
 
+/**
+ * The files a run of `segment` writes, each with its flag: the numbered
+ * masks and overlays, and the JSON report unless it goes to standard output.
+ *
+ * @example
+ * ```ts
+ * segmentOutputs({ texts: ["a", "b"], out: "m.png", json: "-" });
+ * // [{ flag: "--out", path: "m-1.png", which: "mask of sentence 1" },
+ * //  { flag: "--out", path: "m-2.png", which: "mask of sentence 2" }]
+ * ```
+ */
+export function segmentOutputs(
+  a: {
+    texts: readonly string[];
+    out?: string;
+    overlay?: string;
+    json?: string;
+  },
+): NamedPath[] {
+  const count = a.texts.length;
+  const numbered = (flag: string, path: string | undefined, what: string) =>
+    path === undefined ? [] : a.texts.map((_, e) => ({
+      flag,
+      path: numberedPath(path, e, count),
+      ...(count > 1 ? { which: `${what} of sentence ${e + 1}` } : {}),
+    }));
+  return [
+    ...numbered("--out", a.out, "mask"),
+    ...numbered("--overlay", a.overlay, "overlay"),
+    ...(a.json && a.json !== "-" ? [{ flag: "--json", path: a.json }] : []),
+  ];
+}
+
 /** The JSON report of one sentence. */
 function sentenceReport(
   r: SentenceResult,
@@ -220,7 +263,7 @@ export async function runSegmentCommand(
 ): Promise<number> {
   const out = io.stdout ?? ((t: string) => console.log(t));
   const err = io.stderr ?? stderrOutput();
-  const env = io.env ?? Deno.env.toObject();
+  const env = io.env ?? readModelEnv();
   const a = parseCommandLine(
     () => parseSegmentArgs(args),
     SEGMENT_USAGE,
@@ -228,6 +271,14 @@ export async function runSegmentCommand(
     (t) => err.write(t),
   );
   if (typeof a === "number") return a;
+  try {
+    const outputs = segmentOutputs(a);
+    await checkNoCollision([{ flag: "--image", path: a.image }], outputs);
+    await prepareOutputFiles(outputs);
+  } catch (e) {
+    err.write(`error: ${commandLineMessage(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
   using interrupt = io.signal ? undefined : interruptSignal();
   const signal = io.signal ?? interrupt!;
   const started = performance.now();
@@ -289,7 +340,7 @@ export async function runSegmentCommand(
     };
     const json = JSON.stringify(report, null, 2);
     if (a.json === "-") out(json);
-    else if (a.json) await Deno.writeTextFile(a.json, json + "\n");
+    else if (a.json) await writeFileAtomic(a.json, json + "\n");
     if (a.json !== "-") out(summary(report));
     return 0;
   } catch (e) {

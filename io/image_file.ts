@@ -4,7 +4,8 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { decodeImage, type DecodeOptions } from "./image_codec.ts";
 import { checkImageLimits, PNG_SIGNATURE } from "../pipeline/image/probe.ts";
 import type { RgbaImage } from "../pipeline/image/rgba.ts";
@@ -59,7 +60,8 @@ export async function readImageFile(
 }
 
 /**
- * Writes PNG bytes (from `encodePng` or `encodeMaskPng`) to a file, creating its folder.
+ * Writes PNG bytes (from `encodePng` or `encodeMaskPng`) to a file, creating its folder;
+ * through a temporary file renamed into place, so a failed write leaves the old file whole.
  *
  * @param path where to write
  * @param png the PNG file's bytes
@@ -84,6 +86,5 @@ export async function writePng(path: string, png: Uint8Array): Promise<void> {
       `writePng(): the bytes for ${path} are not a PNG file; encode pixels with encodePng() or encodeMaskPng() first`,
     );
   }
-  await Deno.mkdir(dirname(path), { recursive: true });
-  await Deno.writeFile(path, png);
+  await writeFileAtomic(path, png);
 }

@@ -20,6 +20,7 @@
  * @module
  */
 
+export { type FileContent, writeFileAtomic } from "./atomic_write.ts";
 export * from "./image_codec.ts";
 export * from "./image_file.ts";
 export {

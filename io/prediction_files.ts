@@ -1,6 +1,7 @@
 /**
  * Files of an evaluation run (edge code: file system): predictions.jsonl
- * opened for appending or resuming, and atomic writes for metrics.json.
+ * opened for appending or resuming (the whole-file writes of a run's other
+ * files are io/atomic_write.ts's, re-exported here).
  *
  * @module
  */
@@ -15,16 +16,7 @@ import {
   wholeLines,
 } from "../pipeline/eval/predictions.ts";
 
-/** Writes a file atomically: to a temporary file, then renamed into place. */
-export async function writeFileAtomic(
-  path: string,
-  text: string,
-): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(temp, text);
-  await Deno.rename(temp, path);
-}
+export { writeFileAtomic } from "./atomic_write.ts";
 
 /** An open predictions file. */
 export interface PredictionsFile {

@@ -340,3 +340,58 @@ Deno.test("eval --shard and --merge explain bad arguments, and --merge a folder 
     );
   });
 });
+
+Deno.test("eval refuses an --out whose files are its inputs (--jsonl, --score, a --merge folder), before any work", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    await Deno.mkdir(`${dir}/run`);
+    const inRun = `${dir}/run/predictions.jsonl`;
+    await Deno.copyFile(data, inRun);
+    const original = await Deno.readTextFile(inRun);
+    const resumed = await run([
+      ...sceneArgs(dir, inRun),
+      "--out",
+      `${dir}/./run`,
+      "--resume",
+    ]);
+    assert.equal(resumed.code, 2, resumed.stderr);
+    assert.match(
+      resumed.stderr,
+      /--jsonl and --out \(predictions\.jsonl\) name the same file .*run\/predictions\.jsonl/,
+    );
+    assert.match(resumed.stderr, /Give --out another path/);
+    assert.equal(await Deno.readTextFile(inRun), original);
+    await Deno.writeTextFile(`${dir}/run/metrics.json`, "{}\n");
+    const scored = await run([
+      "--jsonl",
+      data,
+      "--score",
+      `${dir}/run/metrics.json`,
+      "--out",
+      `${dir}/run`,
+    ]);
+    assert.equal(scored.code, 2, scored.stderr);
+    assert.match(
+      scored.stderr,
+      /--score and --out \(metrics\.json\) name the same file/,
+    );
+    const merged = await run(["--merge", `${dir}/run`, "--out", `${dir}/run`]);
+    assert.equal(merged.code, 2, merged.stderr);
+    assert.match(
+      merged.stderr,
+      /--merge \(predictions\.jsonl\) and --out \(predictions\.jsonl\) name the same file/,
+    );
+    assert.equal(await Deno.readTextFile(inRun), original);
+  });
+});
+
+Deno.test("eval refuses an --out that is a file, naming it, before reading the data", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    await Deno.writeTextFile(`${dir}/taken`, "a file");
+    const r = await run([...sceneArgs(dir, data), "--out", `${dir}/taken`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--out: .*taken is a file, not a folder/);
+    assert.equal(await Deno.readTextFile(`${dir}/taken`), "a file");
+  });
+});

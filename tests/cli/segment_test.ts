@@ -325,3 +325,129 @@ Deno.test("segment stopped by its signal (Ctrl-C) prints one line, writes nothin
     await assert.rejects(Deno.stat(`${dir}/mask.png`), Deno.errors.NotFound);
   });
 });
+
+/** Options that would fail at loading models: a refusal before them shows no work was done. */
+const NO_MODELS = ["--models", "/nonexistent/oris-models"];
+
+Deno.test("segment refuses an output that is the input image, however its path is spelled, before any work", async () => {
+  await withScene(async (dir) => {
+    const original = await Deno.readFile(`${dir}/scene.png`);
+    await Deno.symlink(`${dir}/scene.png`, `${dir}/link.png`);
+    const cases = [
+      ["--out", `${dir}/./scene.png`],
+      ["--overlay", `${dir}/sub/../scene.png`],
+      ["--json", `${dir}/link.png`],
+    ];
+    for (const [flag, path] of cases) {
+      const { code, stderr } = await run([
+        "--image",
+        `${dir}/scene.png`,
+        "--text",
+        "the red circle",
+        flag,
+        path,
+        ...NO_MODELS,
+      ]);
+      assert.equal(code, 2, stderr);
+      assert.match(
+        stderr,
+        new RegExp(`--image and ${flag} name the same file`),
+      );
+      assert.match(stderr, /scene\.png/);
+      assert.match(stderr, new RegExp(`Give ${flag} another path`));
+    }
+    assert.deepEqual(await Deno.readFile(`${dir}/scene.png`), original);
+  });
+});
+
+Deno.test("segment refuses outputs that name the same file, numbered files of several sentences included", async () => {
+  await withScene(async (dir) => {
+    const original = await Deno.readFile(`${dir}/scene.png`);
+    const same = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      "the red circle",
+      "--out",
+      `${dir}/x.png`,
+      "--overlay",
+      `${dir}/x.png`,
+      ...NO_MODELS,
+    ]);
+    assert.equal(same.code, 2, same.stderr);
+    assert.match(same.stderr, /--out and --overlay name the same file/);
+    assert.match(same.stderr, /one would overwrite the other/);
+    await Deno.rename(`${dir}/scene.png`, `${dir}/m-2.png`);
+    const numbered = await run([
+      "--image",
+      `${dir}/m-2.png`,
+      "--text",
+      "the red circle",
+      "--text",
+      "the blue square",
+      "--out",
+      `${dir}/m.png`,
+      ...NO_MODELS,
+    ]);
+    assert.equal(numbered.code, 2, numbered.stderr);
+    assert.match(
+      numbered.stderr,
+      /--image and --out \(mask of sentence 2\) name the same file/,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/m-2.png`), original);
+  });
+});
+
+Deno.test("segment creates missing output folders, so --json into a new folder is written with the masks", async () => {
+  await withScene(async (dir, scene) => {
+    const { code, stderr } = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      scene.sentences[0].text,
+      "--out",
+      `${dir}/masks/mask.png`,
+      "--json",
+      `${dir}/reports/new/report.json`,
+      ...MODELS,
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(
+      await Deno.readTextFile(`${dir}/reports/new/report.json`),
+    );
+    assert.equal(report.sentences[0].mask, `${dir}/masks/mask.png`);
+    assert.ok((await Deno.stat(`${dir}/masks/mask.png`)).isFile);
+  });
+});
+
+Deno.test("segment refuses an output folder it cannot make, or an output that is a folder, before loading models", async () => {
+  await withScene(async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "not a folder");
+    const underFile = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      "the red circle",
+      "--json",
+      `${dir}/file/report.json`,
+      ...NO_MODELS,
+    ]);
+    assert.equal(underFile.code, 2, underFile.stderr);
+    assert.match(underFile.stderr, /--json: .*file is a file, not a folder/);
+    await Deno.mkdir(`${dir}/masks`);
+    const folder = await run([
+      "--image",
+      `${dir}/scene.png`,
+      "--text",
+      "the red circle",
+      "--out",
+      `${dir}/masks`,
+      ...NO_MODELS,
+    ]);
+    assert.equal(folder.code, 2, folder.stderr);
+    assert.match(
+      folder.stderr,
+      /--out .*masks is a folder: give the path of a file/,
+    );
+  });
+});
