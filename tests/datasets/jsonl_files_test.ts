@@ -70,3 +70,28 @@ Deno.test("readLines() reads lines across the stream's chunks and reports a miss
     );
   });
 });
+
+Deno.test("readLines() stops at a line over the limit with an error naming the file and line", async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, "one-line.jsonl");
+    await Deno.writeTextFile(path, `{"a": 1}\n${"x".repeat(5000)}\n{"b": 2}\n`);
+    const read: string[] = [];
+    let error: unknown;
+    try {
+      for await (const line of readLines(path, { maxLineLength: 4096 })) {
+        read.push(line);
+      }
+    } catch (e) {
+      error = e;
+    }
+    assert.deepEqual(read, ['{"a": 1}']);
+    assert.ok(error instanceof DatasetFormatError, String(error));
+    assert.equal(error.line, 2);
+    assert.ok(
+      error.message.startsWith(
+        `${path}:2: the line is over 4096 characters long; each line must be one JSON record`,
+      ),
+      error.message,
+    );
+  });
+});
