@@ -35,6 +35,7 @@ import {
   runRecord,
 } from "../pipeline/eval/run_record.ts";
 import {
+  coverageLine,
   scoreMetricsJson,
   scoreSummary,
 } from "../pipeline/eval/score_summary.ts";
@@ -46,7 +47,11 @@ import {
   summarizeRun,
   summaryTable,
 } from "../pipeline/eval/summary.ts";
-import { indexRefs, scorePredictions } from "../pipeline/eval/score.ts";
+import {
+  indexRefs,
+  scorePredictions,
+  splitSentenceCount,
+} from "../pipeline/eval/score.ts";
 import {
   type ProgressOutput,
   ProgressReporter,
@@ -422,18 +427,26 @@ async function score(
   const { images, title } = await openData({ ...a, limit: undefined }, err);
   const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
-  const summary = scoreSummary(result.metrics, {
-    scored: a.score!,
-    data: title,
-  });
+  const summary = scoreSummary(
+    result.metrics,
+    { scored: a.score!, data: title },
+    splitSentenceCount(index),
+  );
   if (a.outGiven) {
-    await writeFileAtomic(
-      join(a.out, "metrics.json"),
-      scoreMetricsJson(summary),
-    );
+    // --out may hold a run: its metrics.json is replaced only while no run
+    // writes there.
+    const lock = await lockRun(a.out);
+    try {
+      await writeFileAtomic(
+        join(a.out, "metrics.json"),
+        scoreMetricsJson(summary),
+      );
+    } finally {
+      await lock.release();
+    }
   }
   out(textTable(splitRows(summary.main)));
-  err.write(`scored ${result.lines} predictions of ${a.score}\n`);
+  err.write(`${coverageLine(summary.coverage, a.score!)}\n`);
   return 0;
 }
 
