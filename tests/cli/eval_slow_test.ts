@@ -326,3 +326,23 @@ Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json
     });
   });
 });
+
+Deno.test("eval --resume refuses a data file of the same name whose masks changed, though its ids and sentences did not", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    const args = [...sceneArgs(dir, data), "--out", `${dir}/run`];
+    const first = await run(args);
+    assert.equal(first.code, 0, first.stderr);
+    // The same file name, ids and sentences; one ground truth replaced.
+    const [line] = (await Deno.readTextFile(data)).split("\n");
+    const image = JSON.parse(line);
+    image.sentences[0].mask = [[0, 0, 8, 0, 8, 8, 0, 8]];
+    await Deno.writeTextFile(data, JSON.stringify(image) + "\n");
+    const resumed = await run([...args, "--resume"]);
+    assert.equal(resumed.code, 2, resumed.stderr);
+    assert.match(
+      resumed.stderr,
+      /the run in .*run was made on other data \(data fingerprint sha256:[0-9a-f]+, now sha256:[0-9a-f]+\)/,
+    );
+  });
+});
