@@ -238,9 +238,11 @@ Deno.test("splitLines() refuses a line over maxLineLength, naming the line", asy
   const read: string[] = [];
   let error: unknown;
   try {
-    for await (const line of splitLines(["ab\r\nabcd\r", "\nabc", "de\n"], {
-      maxLineLength: 4,
-    })) read.push(line);
+    for await (
+      const line of splitLines(["ab\r\nabcd\r", "\nabc", "de\n"], {
+        maxLineLength: 4,
+      })
+    ) read.push(line);
   } catch (e) {
     error = e;
   }

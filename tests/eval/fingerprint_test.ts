@@ -52,10 +52,11 @@ Deno.test("dataFingerprint() changes with a sentence, an image more or less", as
 
 Deno.test("dataFingerprint() changes with an image's content: a mask, its size or its file, under the same ids and sentences", async () => {
   const base = (await surveySplit([A, B])).fingerprint;
-  const withMask = (mask: unknown) => ({
-    ...B,
-    refs: [{ ...B.refs[0], segmentation: mask }],
-  }) as DatasetImage;
+  const withMask = (mask: unknown) =>
+    ({
+      ...B,
+      refs: [{ ...B.refs[0], segmentation: mask }],
+    }) as DatasetImage;
   const variants = [
     withMask([[0, 0, 2, 0, 2, 2]]),
     { ...B, width: 3 },
