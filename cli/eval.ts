@@ -120,7 +120,7 @@ Run:
   --out DIR             predictions.jsonl, metrics.json, report.md, examples.png
                         (default out/eval/<dataset>-<split-by>-<split>)
   --resume              continue an interrupted run in --out after its last whole line
-  --strict              stop at the first missing image (default: count, report, skip)
+  --strict              stop at the first missing or unreadable image (default: count, report, skip)
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, and the base with --prune-points flipped on a
@@ -583,7 +583,7 @@ async function evaluateLocked(
       strict: a.strict,
       onProgress: (p) =>
         bar.update(
-          p.images + p.missingImages,
+          p.images + p.missingImages + p.unreadableImages,
           `${p.sentences} sentences, mIoU ${p.mIoU.toFixed(2)} oIoU ${
             p.oIoU.toFixed(2)
           }`,
@@ -622,6 +622,7 @@ async function evaluateLocked(
     }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,
+    unreadableImages: outcome.unreadableImages,
     skippedRefs,
     stageTimings: outcome.timings,
     wallMs: performance.now() - started,
@@ -648,6 +649,13 @@ async function evaluateLocked(
   if (outcome.missingImages.length > 0) {
     err.write(
       `warning: ${outcome.missingImages.length} image files were missing (listed in metrics.json); their sentences were not evaluated\n`,
+    );
+  }
+  if (outcome.unreadableImages.length > 0) {
+    err.write(
+      `warning: ${outcome.unreadableImages.length} image files could not be decoded (listed in metrics.json as unreadableImages, e.g. ${
+        outcome.unreadableImages[0]
+      }); their sentences were not evaluated: replace the files and rerun with --resume\n`,
     );
   }
   return 0;
