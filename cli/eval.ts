@@ -35,6 +35,7 @@ import {
   runRecord,
 } from "../pipeline/eval/run_record.ts";
 import {
+  coverageLine,
   scoreMetricsJson,
   scoreSummary,
 } from "../pipeline/eval/score_summary.ts";
@@ -46,7 +47,11 @@ import {
   summarizeRun,
   summaryTable,
 } from "../pipeline/eval/summary.ts";
-import { indexRefs, scorePredictions } from "../pipeline/eval/score.ts";
+import {
+  indexRefs,
+  scorePredictions,
+  splitSentenceCount,
+} from "../pipeline/eval/score.ts";
 import {
   type ProgressOutput,
   ProgressReporter,
@@ -126,7 +131,7 @@ Run:
                         predictions.jsonl (appended line by line) is written whole
                         or not at all
   --resume              continue an interrupted run in --out after its last whole line
-  --strict              stop at the first missing image (default: count, report, skip)
+  --strict              stop at the first missing or unreadable image (default: count, report, skip)
   --ablate              also run the ablation grid (spatial rules, alphas, and
                         token-mask vs blur global views) on the same per-image
                         work, and the base with --prune-points flipped on a
@@ -434,18 +439,26 @@ async function score(
   const { images, title } = await openData({ ...a, limit: undefined }, err);
   const index = await indexRefs(images());
   const result = await scorePredictions(readLines(a.score!), index, a.score!);
-  const summary = scoreSummary(result.metrics, {
-    scored: a.score!,
-    data: title,
-  });
+  const summary = scoreSummary(
+    result.metrics,
+    { scored: a.score!, data: title },
+    splitSentenceCount(index),
+  );
   if (a.outGiven) {
-    await writeFileAtomic(
-      join(a.out, "metrics.json"),
-      scoreMetricsJson(summary),
-    );
+    // --out may hold a run: its metrics.json is replaced only while no run
+    // writes there.
+    const lock = await lockRun(a.out);
+    try {
+      await writeFileAtomic(
+        join(a.out, "metrics.json"),
+        scoreMetricsJson(summary),
+      );
+    } finally {
+      await lock.release();
+    }
   }
   out(textTable(splitRows(summary.main)));
-  err.write(`scored ${result.lines} predictions of ${a.score}\n`);
+  err.write(`${coverageLine(summary.coverage, a.score!)}\n`);
   return 0;
 }
 
@@ -583,7 +596,7 @@ async function evaluateLocked(
       strict: a.strict,
       onProgress: (p) =>
         bar.update(
-          p.images + p.missingImages,
+          p.images + p.missingImages + p.unreadableImages,
           `${p.sentences} sentences, mIoU ${p.mIoU.toFixed(2)} oIoU ${
             p.oIoU.toFixed(2)
           }`,
@@ -622,6 +635,7 @@ async function evaluateLocked(
     }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,
+    unreadableImages: outcome.unreadableImages,
     skippedRefs,
     stageTimings: outcome.timings,
     wallMs: performance.now() - started,
@@ -648,6 +662,13 @@ async function evaluateLocked(
   if (outcome.missingImages.length > 0) {
     err.write(
       `warning: ${outcome.missingImages.length} image files were missing (listed in metrics.json); their sentences were not evaluated\n`,
+    );
+  }
+  if (outcome.unreadableImages.length > 0) {
+    err.write(
+      `warning: ${outcome.unreadableImages.length} image files could not be decoded (listed in metrics.json as unreadableImages, e.g. ${
+        outcome.unreadableImages[0]
+      }); their sentences were not evaluated: replace the files and rerun with --resume\n`,
     );
   }
   return 0;

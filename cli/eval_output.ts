@@ -179,15 +179,25 @@ export function busyMessage(
     ? `, since ${holder.since.toISOString()}`
     : "";
   const who = `process ${holder.pid ?? "?"}${host}${since}`;
-  return `another evaluation (${who}) is writing to ${out}: ` +
-    `wait for it to end, or choose another --out. ` +
+  const rerun = `delete ${holder.path} and rerun${
+    resume ? " with --resume" : ""
+  }`;
+  const age = `after ${DEFAULT_LOCK_STALE_MS / 60_000} minutes untouched`;
+  const head = `another evaluation (${who}) is writing to ${out}: ` +
+    `wait for it to end, or choose another --out. `;
+  if (holder.unjudged) {
+    return head +
+      `This run cannot tell whether that process still runs (${holder.unjudged}), ` +
+      `so its lock is taken over only ${age}. If it is not running any ` +
+      `more (a killed run, an evicted pod or a job requeued on another ` +
+      `host), ${rerun}.`;
+  }
+  return head +
     `If no such process is running any more (a killed run, ` +
     `an evicted pod or a job requeued on another host), its lock is left ` +
-    `over: delete ${holder.path} and rerun${resume ? " with --resume" : ""}. ` +
+    `over: ${rerun}. ` +
     `A left-over lock is also taken over by itself once its process is ` +
-    `seen gone from this host, or after ${
-      DEFAULT_LOCK_STALE_MS / 60_000
-    } minutes untouched.`;
+    `seen gone from this host, or ${age}.`;
 }
 
 /** The exit status of a process ended by `signal`. */

@@ -7,10 +7,15 @@
 
 import {
   type JsonlOptions,
+  LineTooLongError,
   parseJsonl,
   splitLines,
+  type SplitLinesOptions,
 } from "../pipeline/datasets/jsonl.ts";
-import { DatasetNotFoundError } from "../pipeline/datasets/errors.ts";
+import {
+  DatasetFormatError,
+  DatasetNotFoundError,
+} from "../pipeline/datasets/errors.ts";
 import type { DatasetImage } from "../pipeline/datasets/types.ts";
 
 /**
@@ -26,8 +31,13 @@ import type { DatasetImage } from "../pipeline/datasets/types.ts";
  * ```
  *
  * @throws {DatasetNotFoundError} when the file does not exist
+ * @throws {DatasetFormatError} naming the file and line when a line is
+ * longer than `options.maxLineLength` (default `MAX_LINE_LENGTH`)
  */
-export async function* readLines(path: string): AsyncGenerator<string> {
+export async function* readLines(
+  path: string,
+  options: SplitLinesOptions = {},
+): AsyncGenerator<string> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -43,7 +53,18 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   // The stream closes the file when it ends or is cancelled (the consumer
   // stopping early cancels it through the for-await's return).
   const text = file.readable.pipeThrough(new TextDecoderStream());
-  yield* splitLines(text);
+  try {
+    yield* splitLines(text, options);
+  } catch (error) {
+    if (!(error instanceof LineTooLongError)) throw error;
+    throw new DatasetFormatError(
+      { source: path, line: error.line },
+      `the line is over ${error.limit} characters long`,
+      "each line must be one JSON record ended by a newline: check that " +
+        "the file is JSON lines and not cut or corrupt",
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -7,7 +7,8 @@
  * enough: a retried container gets the same host name and a fresh pid
  * namespace, so the killed attempt's pid is often our own pid, or that of
  * another live process. Any field may be missing (an older lock file, or a
- * system without /proc): the rules that need it are then skipped.
+ * system without /proc, or a run without --allow-all, which Deno needs to
+ * read /proc): the rules that need it are then skipped.
  *
  * @example
  * ```ts
@@ -71,11 +72,49 @@ export function parseLockRecord(text: string): LockRecord {
 }
 
 /**
+ * Whether the process `record` names ran on this host, so that its pid
+ * means the same here: both host names are known and equal.
+ */
+export function sameMachine(
+  record: LockRecord,
+  self: ProcessIdentity,
+): boolean {
+  return record.hostname !== undefined && record.hostname === self.hostname;
+}
+
+/**
+ * Why this process cannot tell whether the holder `record` names still
+ * runs, given what is known of it (`probe`); undefined when it can. Said
+ * to a user who waits for a lock, with how to let it be told.
+ */
+export function unjudgedHolder(
+  record: LockRecord,
+  self: ProcessIdentity,
+  probe: ProcessProbe,
+): string | undefined {
+  if (record.pid === undefined) return "its lock file names no process";
+  if (record.hostname === undefined || self.hostname === undefined) {
+    return `the host ${
+      record.hostname === undefined
+        ? "it ran on is not in its lock"
+        : "of this run is unknown"
+    } (a run records its host with --allow-sys, or --allow-read of /etc/hostname)`;
+  }
+  if (!sameMachine(record, self)) {
+    return `it runs on host ${record.hostname}, whose processes cannot be seen from here`;
+  }
+  if (probe.state === "unknown" && record.pid !== self.pid) {
+    return `process ${record.pid} cannot be looked up in /proc (Deno reads /proc with --allow-all only)`;
+  }
+  return undefined;
+}
+
+/**
  * Why the holder `record` names can no longer hold its lock, or undefined
  * when it may. `self` is this process, `probe` what is known of the
  * record's pid on this host, and `heldHere` whether this process holds
- * the lock (its token is one of ours). Only a lock of this host is judged:
- * another host's processes cannot be seen.
+ * the lock (its token is one of ours). Only a lock of this machine is
+ * judged (see {@linkcode sameMachine}): another's processes cannot be seen.
  *
  * - the host has booted since (boot ids differ): stale;
  * - it names our own pid, and we do not hold it: stale;
@@ -89,9 +128,7 @@ export function staleHolder(
   heldHere: boolean,
 ): string | undefined {
   if (heldHere) return undefined;
-  if (record.hostname === undefined || record.hostname !== self.hostname) {
-    return undefined;
-  }
+  if (!sameMachine(record, self)) return undefined;
   if (
     record.bootId !== undefined && self.bootId !== undefined &&
     record.bootId !== self.bootId

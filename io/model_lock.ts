@@ -29,8 +29,10 @@ import {
   parseLockRecord,
   type ProcessIdentity,
   type ProcessProbe,
+  sameMachine,
   sameTaking,
   staleHolder,
+  unjudgedHolder,
 } from "./lock_record.ts";
 import { currentProcess, probeProcess } from "./process_identity.ts";
 
@@ -44,6 +46,11 @@ export interface LockWait {
   hostname?: string;
   /** When the holder took the lock, when known. */
   since?: Date;
+  /**
+   * Why this process cannot tell whether the holder still runs (so only
+   * the lock's age can free it), when it cannot.
+   */
+  unjudged?: string;
 }
 
 /** Options of {@linkcode acquireFileLock}. */
@@ -102,12 +109,20 @@ async function staleReason(
   if (mtime !== undefined && Date.now() - mtime > staleMs) {
     return `untouched for ${Math.round((Date.now() - mtime) / 1000)} s`;
   }
-  const probe: ProcessProbe = record.pid === undefined ||
-      record.hostname !== self.hostname || record.pid === self.pid
-    ? { state: "unknown" }
-    : await probeProcess(record.pid);
+  const probe = await probeHolder(record, self);
   const ours = record.token !== undefined && heldHere.has(record.token);
   return staleHolder(record, self, probe, ours);
+}
+
+/** What is known of the process `record` names, when it is of this machine. */
+function probeHolder(
+  record: LockRecord,
+  self: ProcessIdentity,
+): Promise<ProcessProbe> | ProcessProbe {
+  return record.pid === undefined || !sameMachine(record, self) ||
+      record.pid === self.pid
+    ? { state: "unknown" }
+    : probeProcess(record.pid);
 }
 
 /**
@@ -164,6 +179,11 @@ export async function acquireFileLock(
           pid: holder.pid,
           hostname: holder.hostname,
           since: holder.createdAt ? new Date(holder.createdAt) : undefined,
+          unjudged: unjudgedHolder(
+            holder,
+            self,
+            await probeHolder(holder, self),
+          ),
         });
       }
       await sleep(pollMs, options.signal);

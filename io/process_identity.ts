@@ -37,6 +37,10 @@ export function parseStartTicks(stat: string): number | undefined {
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/**
+ * Reads a file of /proc. Deno grants /proc only with --allow-all: without
+ * it, nothing is read and locks are judged by what else they record.
+ */
 async function readIfAllowed(path: string): Promise<string | undefined> {
   if (Deno.build.os !== "linux" || !granted({ name: "read", path })) {
     return undefined;
@@ -48,11 +52,35 @@ async function readIfAllowed(path: string): Promise<string | undefined> {
   }
 }
 
-function hostname(): string | undefined {
-  // Without --allow-sys a lock is judged by its age only.
-  if (!granted({ name: "sys", kind: "hostname" })) return undefined;
+/**
+ * The host name as /etc/hostname writes it: its first line, trimmed;
+ * undefined when empty.
+ */
+export function parseHostnameFile(text: string): string | undefined {
+  const name = text.split("\n")[0].trim();
+  return name === "" ? undefined : name;
+}
+
+/**
+ * The host name: the system's with --allow-sys; otherwise /etc/hostname's
+ * (a container's own host name; --allow-read is enough), so that a run
+ * without --allow-sys still records its host and a later run can judge
+ * its lock.
+ */
+async function hostname(): Promise<string | undefined> {
+  if (granted({ name: "sys", kind: "hostname" })) {
+    try {
+      return Deno.hostname();
+    } catch {
+      // fall back to the file
+    }
+  }
+  const path = "/etc/hostname";
+  if (Deno.build.os === "windows" || !granted({ name: "read", path })) {
+    return undefined;
+  }
   try {
-    return Deno.hostname();
+    return parseHostnameFile(await Deno.readTextFile(path));
   } catch {
     return undefined;
   }
@@ -64,7 +92,7 @@ export async function currentProcess(): Promise<ProcessIdentity> {
   const bootId = (await readIfAllowed("/proc/sys/kernel/random/boot_id"))
     ?.trim();
   const identity: ProcessIdentity = { pid: Deno.pid };
-  const host = hostname();
+  const host = await hostname();
   if (host !== undefined) identity.hostname = host;
   if (bootId) identity.bootId = bootId;
   const startTicks = stat === undefined ? undefined : parseStartTicks(stat);

@@ -177,9 +177,55 @@ export function parseJsonlLine(
 }
 
 /**
+ * The longest line {@link splitLines} reads by default, in characters
+ * (UTF-16 code units): 64 Mi. A dataset line holds one image's sentences
+ * and masks, a prediction line one mask; a longer line is a file without
+ * newlines or a corrupt one, and would otherwise be held whole in memory.
+ */
+export const MAX_LINE_LENGTH = 64 * 1024 * 1024;
+
+/** Options of {@link splitLines}. */
+export interface SplitLinesOptions {
+  /** The longest line allowed, in characters; default {@link MAX_LINE_LENGTH}. */
+  maxLineLength?: number;
+}
+
+/**
+ * A line longer than {@link SplitLinesOptions.maxLineLength}: the reader
+ * stops there instead of holding the rest of the file in memory.
+ */
+export class LineTooLongError extends Error {
+  /** The 1-based number of the line. */
+  readonly line: number;
+  /** The limit it went over, in characters. */
+  readonly limit: number;
+
+  /**
+   * Creates the error for line `line` going over `limit` characters.
+   *
+   * @param line the 1-based line number
+   * @param limit the limit, in characters
+   */
+  constructor(line: number, limit: number) {
+    super(`line ${line} is over ${limit} characters long`);
+    this.name = "LineTooLongError";
+    this.line = line;
+    this.limit = limit;
+  }
+}
+
+/** A line's text from its pieces, without a trailing "\r". */
+function joinLine(pieces: readonly string[]): string {
+  const line = pieces.length === 1 ? pieces[0] : pieces.join("");
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
+/**
  * Splits text chunks (a decoded stream) into lines, without their "\n" or
  * "\r\n"; a last line without a newline is kept; a leading byte-order mark
- * is dropped. Holds one partial line at a time.
+ * is dropped. Holds one partial line at a time, as the pieces of it that
+ * the chunks brought, joined once when its newline comes: the time is
+ * linear in the text's length however long a line is.
  *
  * @example
  * ```ts
@@ -189,30 +235,48 @@ export function parseJsonlLine(
  * for await (const line of splitLines(["a\r\nb", "c\n", "d"])) lines.push(line);
  * console.log(lines); // ["a", "bc", "d"]
  * ```
+ *
+ * @throws {LineTooLongError} when a line is over `maxLineLength` characters
  */
 export async function* splitLines(
   chunks: AsyncIterable<string> | Iterable<string>,
+  options: SplitLinesOptions = {},
 ): AsyncGenerator<string> {
-  let rest = "";
+  const max = options.maxLineLength ?? MAX_LINE_LENGTH;
+  let pieces: string[] = [];
+  let length = 0;
+  let lineNumber = 1;
   let first = true;
+  // One character over the limit may be the "\r" of a "\r\n", which is
+  // not part of the line: checked when the line ends.
+  const add = (piece: string) => {
+    length += piece.length;
+    if (length > max + 1) throw new LineTooLongError(lineNumber, max);
+    if (piece.length > 0) pieces.push(piece);
+  };
+  const end = () => {
+    const line = joinLine(pieces.length > 0 ? pieces : [""]);
+    if (line.length > max) throw new LineTooLongError(lineNumber, max);
+    pieces = [];
+    length = 0;
+    lineNumber++;
+    return line;
+  };
   for await (let chunk of chunks) {
     if (first && chunk.length > 0) {
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       first = false;
     }
-    rest += chunk;
     let start = 0;
-    let end: number;
-    while ((end = rest.indexOf("\n", start)) >= 0) {
-      const stop = end > start && rest.charCodeAt(end - 1) === 0x0d
-        ? end - 1
-        : end;
-      yield rest.slice(start, stop);
-      start = end + 1;
+    let stop: number;
+    while ((stop = chunk.indexOf("\n", start)) >= 0) {
+      add(chunk.slice(start, stop));
+      yield end();
+      start = stop + 1;
     }
-    rest = rest.slice(start);
+    if (start < chunk.length) add(chunk.slice(start));
   }
-  if (rest.length > 0) yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+  if (length > 0) yield end();
 }
 
 /**

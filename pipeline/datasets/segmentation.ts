@@ -16,6 +16,9 @@
  * @module
  */
 
+import { CocoMaskError } from "./coco_mask_error.ts";
+import { decompressCounts } from "./coco_rle.ts";
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -84,7 +87,7 @@ function rleProblem(
         `${JSON.stringify(counts[bad])} at index ${bad} (compressed ` +
         "counts use the characters '0' to 'o')";
     }
-    return undefined;
+    return compressedCountsProblem(counts, width * height);
   }
   if (Array.isArray(counts)) {
     let sum = 0;
@@ -106,6 +109,25 @@ function rleProblem(
     `string (got ${counts === undefined ? "nothing" : typeof counts})`;
 }
 
+/** Why a compressed counts string does not decode to `pixels` pixels. */
+function compressedCountsProblem(
+  counts: string,
+  pixels: number,
+): string | undefined {
+  let runs: number[];
+  try {
+    runs = decompressCounts(counts);
+  } catch (error) {
+    if (error instanceof CocoMaskError) {
+      return `RLE "counts" string is corrupt: ${error.reason}`;
+    }
+    throw error;
+  }
+  const sum = runs.reduce((a, b) => a + b, 0);
+  return sum === pixels ? undefined : `RLE "counts" string decodes to run ` +
+    `lengths adding up to ${sum}, not height x width = ${pixels}`;
+}
+
 /**
  * Checks that a value is a well-formed COCO segmentation for an image of
  * the given size: polygons (a non-empty list of parts, each an even list
@@ -113,7 +135,7 @@ function rleProblem(
  * form [x, y, w, h] that pycocotools accepts when the first part has 4), or an RLE `{size: [height, width],
  * counts}` whose size matches the image and whose counts are run lengths
  * adding up to height x width or a compressed string of characters '0' to
- * 'o'. Compressed strings are not decoded here.
+ * 'o' that decodes to run lengths adding up to height x width.
  *
  * @param value the segmentation as read
  * @param width image width in pixels

@@ -351,6 +351,7 @@ export function mergeShards(shards: readonly ShardFiles[]): MergedRun {
   const stageTimings: Record<string, number> = {};
   let wallMs = 0, imagesThisRun = 0;
   const missing: string[] = [];
+  const unreadable: string[] = [];
   for (const s of shards) {
     const m = s.metrics!;
     const { wall = 0, perImage: _, ...stages } = m.timings as Record<
@@ -363,6 +364,7 @@ export function mergeShards(shards: readonly ShardFiles[]): MergedRun {
     }
     imagesThisRun += (m.counts as { imagesThisRun: number }).imagesThisRun;
     missing.push(...(m.missingImages as string[]));
+    unreadable.push(...((m.unreadableImages as string[] | undefined) ?? []));
   }
   missing.sort((a, b) => (fileAt.get(a) ?? 0) - (fileAt.get(b) ?? 0));
   const run = unshardedSettings(shards[0].run);
@@ -377,9 +379,18 @@ export function mergeShards(shards: readonly ShardFiles[]): MergedRun {
       settings: unshardedSettings(first.settings as Record<string, unknown>),
       imagesThisRun,
       missingImages: missing,
+      unreadableImages: unreadable.sort((a, b) =>
+        (fileAt.get(fileOfEntry(a)) ?? 0) - (fileAt.get(fileOfEntry(b)) ?? 0)
+      ),
       skippedRefs: first.skippedRefs as string[],
       stageTimings,
       wallMs,
     },
   };
+}
+
+/** The file of an unreadable image's "file: reason" entry. */
+function fileOfEntry(entry: string): string {
+  const at = entry.indexOf(": ");
+  return at < 0 ? entry : entry.slice(0, at);
 }

@@ -104,10 +104,24 @@ export interface ReportContent {
   readonly counts: Record<string, number>;
   /** File names of the missing images (the first 50 are listed). */
   readonly missingImages: readonly string[];
+  /** Unreadable images, as "file: reason" (the first 50 are listed). */
+  readonly unreadableImages?: readonly string[];
   /** Milliseconds per stage, summed over images. */
   readonly timings: Record<string, number>;
   /** File name of the examples grid, when one was written. */
   readonly grid?: string;
+}
+
+/** A report section listing up to 50 images; nothing when there are none. */
+function imageList(title: string, items: readonly string[]): string[] {
+  if (items.length === 0) return [];
+  return [
+    `## ${title} (${items.length})`,
+    "",
+    ...items.slice(0, 50).map((f) => `- ${f}`),
+    ...(items.length > 50 ? [`- ... and ${items.length - 50} more`] : []),
+    "",
+  ];
 }
 
 /** Renders report.md. */
@@ -139,17 +153,8 @@ export function renderReport(c: ReportContent): string {
     ),
     "",
   );
-  if (c.missingImages.length > 0) {
-    lines.push(
-      `## Missing images (${c.missingImages.length})`,
-      "",
-      ...c.missingImages.slice(0, 50).map((f) => `- ${f}`),
-      ...(c.missingImages.length > 50
-        ? [`- ... and ${c.missingImages.length - 50} more`]
-        : []),
-      "",
-    );
-  }
+  lines.push(...imageList("Missing images", c.missingImages));
+  lines.push(...imageList("Unreadable images", c.unreadableImages ?? []));
   if (c.grid) {
     lines.push(
       "## Best and worst examples",

@@ -11,6 +11,7 @@
 
 import { DEFAULTS } from "../defaults.ts";
 import type { RgbaImage } from "../image/rgba.ts";
+import { ImageDecodeError } from "../image/errors.ts";
 import { maskToCompressedRle } from "../datasets/coco_mask.ts";
 import type { DatasetImage, DatasetRef } from "../datasets/types.ts";
 import type { FeaturedJob, Segmenter } from "../segmenter.ts";
@@ -60,6 +61,8 @@ export interface EvalProgress {
   readonly sentences: number;
   /** Images whose file was missing so far. */
   readonly missingImages: number;
+  /** Images whose file could not be decoded so far. */
+  readonly unreadableImages: number;
   /** Mean IoU of the main configuration so far, in percent. */
   readonly mIoU: number;
   /** Overall IoU of the main configuration so far, in percent. */
@@ -78,7 +81,11 @@ export interface EvalRunOptions {
   readonly segmenter: Pick<Segmenter, "features" | "kernels">;
   /** The split's images, each with its refs. */
   readonly images: AsyncIterable<DatasetImage> | Iterable<DatasetImage>;
-  /** Loads an image's pixels; null when its file is missing. */
+  /**
+   * Loads an image's pixels; null when its file is missing. An
+   * `ImageDecodeError` (a corrupt or truncated file) is counted and the
+   * image skipped, like a missing one.
+   */
   loadImage(image: DatasetImage): Promise<RgbaImage | null>;
   /** The ground-truth mask of a ref at the image's size. */
   truthMask(ref: DatasetRef, width: number, height: number): Uint8Array;
@@ -90,7 +97,7 @@ export interface EvalRunOptions {
   readonly done: ReadonlySet<string>;
   /** Appends the lines of one image. */
   append(lines: readonly PredictionLine[]): Promise<void>;
-  /** Stop at the first missing image instead of counting it. */
+  /** Stop at the first missing or unreadable image instead of counting it. */
   readonly strict: boolean;
   /**
    * Accumulators per configuration name to add to (e.g. holding the
@@ -118,12 +125,31 @@ export interface EvalOutcome {
   readonly sentences: number;
   /** File names of the images that were missing. */
   readonly missingImages: readonly string[];
+  /** The images that could not be decoded, as "file: reason". */
+  readonly unreadableImages: readonly string[];
   /** The main configuration's best examples by IoU, best first. */
   readonly best: readonly EvalExample[];
   /** The main configuration's worst examples by IoU, worst first. */
   readonly worst: readonly EvalExample[];
   /** Milliseconds per stage, summed over images. */
   readonly timings: Record<string, number>;
+}
+
+/** Thrown in strict mode when an image file cannot be decoded. */
+export class UnreadableImageError extends Error {
+  /** Creates the error for `file`, which failed with `cause`. */
+  constructor(file: string, cause: ImageDecodeError) {
+    super(
+      `Image file ${file} cannot be read (${cause.reason}): replace it with a valid copy, or run without strict mode to count and skip unreadable images.`,
+      { cause },
+    );
+    this.name = "UnreadableImageError";
+  }
+}
+
+/** The line an unreadable image is reported with: "file: reason". */
+export function unreadableEntry(file: string, error: ImageDecodeError): string {
+  return `${file}: ${error.reason}`;
 }
 
 /** Thrown in strict mode when an image file is missing. */
@@ -236,6 +262,7 @@ export async function runEvaluation(
     }
   }
   const missingImages: string[] = [];
+  const unreadableImages: string[] = [];
   const best: EvalExample[] = [];
   const worst: EvalExample[] = [];
   const timings: Record<string, number> = {};
@@ -257,7 +284,16 @@ export async function runEvaluation(
         options.configs.some((c) => !options.done.has(keyOf(image, s, c)))
       );
       if (!pending || all.length === 0) continue;
-      const pixels = await options.loadImage(image);
+      let pixels: RgbaImage | null;
+      try {
+        pixels = await options.loadImage(image);
+      } catch (error) {
+        if (!(error instanceof ImageDecodeError)) throw error;
+        if (options.strict) throw new UnreadableImageError(image.file, error);
+        unreadableImages.push(unreadableEntry(image.file, error));
+        options.onProgress?.(progress());
+        continue;
+      }
       if (!pixels) {
         if (options.strict) throw new MissingImageError(image.file);
         missingImages.push(image.file);
@@ -287,6 +323,7 @@ export async function runEvaluation(
       images,
       sentences,
       missingImages: missingImages.length,
+      unreadableImages: unreadableImages.length,
       mIoU: m.mIoU,
       oIoU: m.oIoU,
     };
@@ -400,7 +437,16 @@ export async function runEvaluation(
     ).length;
     options.onProgress?.(progress());
   }
-  return { metrics, images, sentences, missingImages, best, worst, timings };
+  return {
+    metrics,
+    images,
+    sentences,
+    missingImages,
+    unreadableImages,
+    best,
+    worst,
+    timings,
+  };
 }
 
 /**

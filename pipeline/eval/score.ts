@@ -54,6 +54,15 @@ export async function indexRefs(
   return index;
 }
 
+/** The number of sentences of the split an index holds. */
+export function splitSentenceCount(
+  index: ReadonlyMap<string, RefEntry>,
+): number {
+  let n = 0;
+  for (const { ref } of index.values()) n += ref.sentences.length;
+  return n;
+}
+
 /** The result of {@linkcode scorePredictions}. */
 export interface ScoreOutcome {
   /** Metrics per configuration ("" when the lines name none). */
@@ -64,7 +73,8 @@ export interface ScoreOutcome {
 
 /**
  * Scores prediction lines against the ground truth of `index`. Errors name
- * the file and line: unknown refs, masks of the wrong size, duplicates.
+ * the file and line: unknown refs or sentences (a line is scored only for
+ * a sentence of the split), masks of the wrong size, duplicates.
  */
 export async function scorePredictions(
   lines: AsyncIterable<string>,
@@ -86,6 +96,16 @@ export async function scorePredictions(
         file,
         lineNumber,
         `ref_id ${line.ref_id} of image ${line.image_id} is not in the dataset split: score against the split the predictions were made on`,
+      );
+    }
+    const sentence = entry.ref.sentences.find((s) =>
+      String(s.sentId) === String(line.sent_id)
+    );
+    if (!sentence) {
+      throw new PredictionFormatError(
+        file,
+        lineNumber,
+        `sent_id ${line.sent_id} is not a sentence of ref ${line.ref_id} of image ${line.image_id} in the dataset split: score against the split the predictions were made on`,
       );
     }
     const key = predictionKey(line);
@@ -131,14 +151,10 @@ export async function scorePredictions(
       );
     }
     const { intersection, union } = maskIou(predicted, truth);
-    const sentence = ref.sentences.find((s) =>
-      String(s.sentId) === String(line.sent_id)
-    )
-      ?.sent ?? line.sentence;
     const config = line.config ?? "";
     let m = metrics.get(config);
     if (!m) metrics.set(config, m = new SplitMetricsAccumulator());
-    m.add(intersection, union, isSpatialSentence(sentence));
+    m.add(intersection, union, isSpatialSentence(sentence.sent));
     scored++;
   }
   return { metrics, lines: scored };

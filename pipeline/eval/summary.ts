@@ -40,6 +40,8 @@ export interface RunTotals {
   readonly imagesThisRun: number;
   /** File names of the missing images, in the data's order. */
   readonly missingImages: readonly string[];
+  /** Images that could not be decoded, as "file: reason" (default none). */
+  readonly unreadableImages?: readonly string[];
   /** Refs left out, one line each. */
   readonly skippedRefs: readonly string[];
   /** Milliseconds per stage, summed over images. */
@@ -62,6 +64,8 @@ export interface RunSummary {
   readonly counts: Record<string, number>;
   /** File names of the missing images. */
   readonly missingImages: readonly string[];
+  /** Images that could not be decoded, as "file: reason". */
+  readonly unreadableImages: readonly string[];
   /** Refs left out. */
   readonly skippedRefs: readonly string[];
   /** Milliseconds per stage, wall and per image, rounded. */
@@ -99,9 +103,11 @@ export function summarizeRun(t: RunTotals): RunSummary {
       imagesThisRun: t.imagesThisRun,
       sentences: main.all.n,
       missingImages: t.missingImages.length,
+      unreadableImages: t.unreadableImages?.length ?? 0,
       skippedRefs: t.skippedRefs.length,
     },
     missingImages: t.missingImages,
+    unreadableImages: t.unreadableImages ?? [],
     skippedRefs: t.skippedRefs,
     timings,
   };
@@ -138,6 +144,7 @@ export function metricsJson(s: RunSummary): string {
       ...metricsHead(s),
       counts: s.counts,
       missingImages: s.missingImages,
+      unreadableImages: s.unreadableImages,
       skippedRefs: s.skippedRefs,
       timings: s.timings,
     },
@@ -155,6 +162,7 @@ export function reportMarkdown(s: RunSummary, grid?: string): string {
     settings: s.settings,
     counts: s.counts,
     missingImages: s.missingImages,
+    unreadableImages: s.unreadableImages,
     timings: s.timings,
     grid,
   });

@@ -326,3 +326,55 @@ Deno.test("eval --shard K/3 run separately, then --merge, gives the metrics.json
     });
   });
 });
+
+Deno.test("eval --resume refuses a data file of the same name whose masks changed, though its ids and sentences did not", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 1);
+    const args = [...sceneArgs(dir, data), "--out", `${dir}/run`];
+    const first = await run(args);
+    assert.equal(first.code, 0, first.stderr);
+    // The same file name, ids and sentences; one ground truth replaced.
+    const [line] = (await Deno.readTextFile(data)).split("\n");
+    const image = JSON.parse(line);
+    image.sentences[0].mask = [[0, 0, 8, 0, 8, 8, 0, 8]];
+    await Deno.writeTextFile(data, JSON.stringify(image) + "\n");
+    const resumed = await run([...args, "--resume"]);
+    assert.equal(resumed.code, 2, resumed.stderr);
+    assert.match(
+      resumed.stderr,
+      /the run in .*run was made on other data \(data fingerprint sha256:[0-9a-f]+, now sha256:[0-9a-f]+\)/,
+    );
+  });
+});
+
+Deno.test("eval skips and counts a corrupt image of a JSONL dataset, naming it, and --strict stops on it", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 2);
+    // A PNG cut short: its signature, then nothing.
+    const png = await Deno.readFile(`${dir}/images/scene-1.png`);
+    await Deno.writeFile(`${dir}/images/scene-1.png`, png.slice(0, 40));
+    const lenient = await run([...sceneArgs(dir, data), "--out", `${dir}/a`]);
+    assert.equal(lenient.code, 0, lenient.stderr);
+    const metrics = JSON.parse(
+      await Deno.readTextFile(`${dir}/a/metrics.json`),
+    );
+    assert.equal(metrics.counts.unreadableImages, 1);
+    assert.equal(metrics.counts.imagesThisRun, 1);
+    assert.match(metrics.unreadableImages[0], /^scene-1\.png: /);
+    assert.match(
+      lenient.stderr,
+      /warning: 1 image files could not be decoded .*scene-1\.png: .*replace the files and rerun with --resume/,
+    );
+    const report = await Deno.readTextFile(`${dir}/a/report.md`);
+    assert.match(report, /## Unreadable images \(1\)\n\n- scene-1\.png: /);
+
+    const strict = await run([
+      ...sceneArgs(dir, data),
+      "--out",
+      `${dir}/b`,
+      "--strict",
+    ]);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stderr, /Image file scene-1\.png cannot be read \(/);
+  });
+});

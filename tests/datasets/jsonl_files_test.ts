@@ -70,3 +70,55 @@ Deno.test("readLines() reads lines across the stream's chunks and reports a miss
     );
   });
 });
+
+Deno.test("readLines() stops at a line over the limit with an error naming the file and line", async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, "one-line.jsonl");
+    await Deno.writeTextFile(path, `{"a": 1}\n${"x".repeat(5000)}\n{"b": 2}\n`);
+    const read: string[] = [];
+    let error: unknown;
+    try {
+      for await (const line of readLines(path, { maxLineLength: 4096 })) {
+        read.push(line);
+      }
+    } catch (e) {
+      error = e;
+    }
+    assert.deepEqual(read, ['{"a": 1}']);
+    assert.ok(error instanceof DatasetFormatError, String(error));
+    assert.equal(error.line, 2);
+    assert.ok(
+      error.message.startsWith(
+        `${path}:2: the line is over 4096 characters long; each line must be one JSON record`,
+      ),
+      error.message,
+    );
+  });
+});
+
+Deno.test("readJsonlDataset() names the file and line of a compressed RLE that does not decode to the image's size", async () => {
+  await withTemp(async (dir) => {
+    const path = join(dir, "bad-rle.jsonl");
+    const good = (await Deno.readTextFile(SMALL)).split("\n")[0];
+    const bad = JSON.stringify({
+      file: "b.png",
+      width: 3,
+      height: 2,
+      sentences: [{ sent: "the cat", mask: { size: [2, 3], counts: "1" } }],
+    });
+    await Deno.writeTextFile(path, `${good}\n${bad}\n`);
+    let error: unknown;
+    try {
+      for await (const _ of readJsonlDataset(path)) { /* drain */ }
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof DatasetFormatError, String(error));
+    assert.equal(error.line, 2);
+    assert.equal(error.field, "sentences[0].mask");
+    assert.match(
+      error.message,
+      /:2 field "sentences\[0\]\.mask": RLE "counts" string decodes to run lengths adding up to 1, not height x width = 6/,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatasetFormatError } from "../../pipeline/datasets/errors.ts";
 import {
+  LineTooLongError,
   parseJsonl,
   parseJsonlLine,
   splitLines,
@@ -216,6 +217,40 @@ Deno.test("splitLines() joins chunks, drops CR and a BOM, keeps a last line with
   );
   assert.deepEqual(await collect(splitLines(["x\n"])), ["x"]);
   assert.deepEqual(await collect(splitLines([])), []);
+});
+
+Deno.test("splitLines() reads a line of many chunks in linear time", async () => {
+  // 4 Mi characters in 4096 chunks: joining the chunks on every read (the
+  // quadratic way) takes seconds here, joining them once milliseconds.
+  const chunk = "x".repeat(1024);
+  function* chunks() {
+    for (let i = 0; i < 4096; i++) yield chunk;
+    yield "\ny";
+  }
+  const started = performance.now();
+  const lines = await collect(splitLines(chunks()));
+  const ms = performance.now() - started;
+  assert.deepEqual(lines.map((l) => l.length), [4096 * 1024, 1]);
+  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("splitLines() refuses a line over maxLineLength, naming the line", async () => {
+  const read: string[] = [];
+  let error: unknown;
+  try {
+    for await (
+      const line of splitLines(["ab\r\nabcd\r", "\nabc", "de\n"], {
+        maxLineLength: 4,
+      })
+    ) read.push(line);
+  } catch (e) {
+    error = e;
+  }
+  // "abcd" (4, its "\r" not counted) fits; "abcde" does not.
+  assert.deepEqual(read, ["ab", "abcd"]);
+  assert.ok(error instanceof LineTooLongError, String(error));
+  assert.equal(error.line, 3);
+  assert.equal(error.message, "line 3 is over 4 characters long");
 });
 
 Deno.test("toJsonlLine() writes a line that parseJsonlLine() reads back", async () => {

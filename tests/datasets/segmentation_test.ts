@@ -10,7 +10,7 @@ Deno.test("segmentationProblem() accepts polygons, the box form and both RLE for
     undefined,
   );
   assert.equal(
-    segmentationProblem({ size: [2, 3], counts: "1120" }, 3, 2),
+    segmentationProblem({ size: [2, 3], counts: "123" }, 3, 2),
     undefined,
   );
 });
@@ -36,6 +36,14 @@ Deno.test("segmentationProblem() describes the first problem of a malformed segm
     [
       { size: [2, 3], counts: [1, -1, 6] },
       /entry 1 is not a non-negative integer/,
+    ],
+    [
+      { size: [2, 3], counts: "1" },
+      /"counts" string decodes to run lengths adding up to 1, not height x width = 6/,
+    ],
+    [
+      { size: [2, 3], counts: "1o" },
+      /"counts" string is corrupt: the counts string ends inside a count/,
     ],
     [null, /must be a list of polygons .*got null/],
     ["1120", /got string/],

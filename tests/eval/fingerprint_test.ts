@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   dataFingerprint,
   fingerprintEntries,
+  imageContentDigest,
   surveySplit,
 } from "../../pipeline/eval/fingerprint.ts";
 import type { DatasetImage } from "../../pipeline/datasets/types.ts";
@@ -34,7 +35,10 @@ Deno.test("dataFingerprint() is SHA-256 of the split's sorted entries, whatever 
   }]);
   assert.equal(
     ab.fingerprint,
-    await dataFingerprint([...fingerprintEntries(B), ...fingerprintEntries(A)]),
+    await dataFingerprint([
+      ...fingerprintEntries(B, await imageContentDigest(B)),
+      ...fingerprintEntries(A, await imageContentDigest(A)),
+    ]),
   );
 });
 
@@ -46,9 +50,28 @@ Deno.test("dataFingerprint() changes with a sentence, an image more or less", as
   assert.notEqual(fewer, base);
 });
 
-Deno.test("fingerprintEntries() gives one entry per sentence: image, ref, sentence id and text", () => {
-  assert.deepEqual(fingerprintEntries(A), [
-    JSON.stringify(["1", "10", "100", "the left cat"]),
-    JSON.stringify(["1", "10", "101", "a cat"]),
+Deno.test("dataFingerprint() changes with an image's content: a mask, its size or its file, under the same ids and sentences", async () => {
+  const base = (await surveySplit([A, B])).fingerprint;
+  const withMask = (mask: unknown) =>
+    ({
+      ...B,
+      refs: [{ ...B.refs[0], segmentation: mask }],
+    }) as DatasetImage;
+  const variants = [
+    withMask([[0, 0, 2, 0, 2, 2]]),
+    { ...B, width: 3 },
+    { ...B, height: 3 },
+    { ...B, file: "other.png" },
+  ];
+  for (const v of variants) {
+    assert.notEqual((await surveySplit([A, v])).fingerprint, base);
+  }
+  assert.equal((await surveySplit([A, { ...B }])).fingerprint, base);
+});
+
+Deno.test("fingerprintEntries() gives one entry per sentence: image, ref, sentence id, text and the image's content", () => {
+  assert.deepEqual(fingerprintEntries(A, "c"), [
+    JSON.stringify(["1", "10", "100", "the left cat", "c"]),
+    JSON.stringify(["1", "10", "101", "a cat", "c"]),
   ]);
 });

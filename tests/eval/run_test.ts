@@ -25,7 +25,9 @@ import {
   MissingImageError,
   resumeState,
   runEvaluation,
+  UnreadableImageError,
 } from "../../pipeline/eval/run.ts";
+import { ImageDecodeError } from "../../pipeline/image/errors.ts";
 import { createRgbaImage, type RgbaImage } from "../../pipeline/image/rgba.ts";
 import type { Segmenter } from "../../pipeline/segmenter.ts";
 import type { ImageJob } from "../../pipeline/stages/job.ts";
@@ -252,6 +254,34 @@ Deno.test("runEvaluation() counts a missing image and goes on, or stops on it wh
       e instanceof MissingImageError &&
       e.name === "MissingImageError" &&
       e.message.includes("b.png"),
+  );
+  assert.deepEqual(strict.appended, []);
+});
+
+Deno.test("runEvaluation() counts a corrupt image with its reason and goes on, or stops on it when strict", async () => {
+  const corrupt = (image: DatasetImage) =>
+    image.file === "b.png"
+      ? Promise.reject(
+        new ImageDecodeError("b.png", "the PNG data is truncated", "fix it"),
+      )
+      : Promise.resolve(createRgbaImage(image.width, image.height));
+  const lenient = harness([B, C], { loadImage: corrupt });
+  const out = await runEvaluation(lenient.options);
+  assert.deepEqual(out.unreadableImages, ["b.png: the PNG data is truncated"]);
+  assert.deepEqual(out.missingImages, []);
+  assert.equal(out.images, 1);
+  assert.deepEqual(
+    lenient.progress.map((p) => [p.images, p.unreadableImages]),
+    [[0, 1], [1, 1]],
+  );
+  const strict = harness([B, C], { loadImage: corrupt, strict: true });
+  await assert.rejects(
+    () => runEvaluation(strict.options),
+    (e: unknown) =>
+      e instanceof UnreadableImageError &&
+      e.message.startsWith(
+        "Image file b.png cannot be read (the PNG data is truncated): replace it with a valid copy, or run without strict mode",
+      ),
   );
   assert.deepEqual(strict.appended, []);
 });

@@ -9,6 +9,7 @@ import {
   indexRefs,
   refKey,
   scorePredictions,
+  splitSentenceCount,
 } from "../../pipeline/eval/score.ts";
 import { rectMask } from "./segmented_jobs.ts";
 
@@ -165,6 +166,29 @@ Deno.test("scorePredictions() rejects a ref that is not in the split, naming the
       `image ${imageId}, ref ${refId}`,
     );
   }
+});
+
+Deno.test("scorePredictions() rejects a sent_id that is not a sentence of the ref, naming the line", async () => {
+  const mask = rectMask(W, H, [0, 0, 2, 3]);
+  // Ref 10 of image 1 has sentences 100 and 101 only: a line for any other
+  // would be scored as a sentence the split does not have.
+  await assert.rejects(
+    () =>
+      scorePredictions(
+        stream([line(1, 10, 100, mask), line(1, 10, 110, mask)]),
+        index,
+        "p.jsonl",
+      ),
+    (e: unknown) =>
+      e instanceof PredictionFormatError &&
+      e.message.startsWith(
+        "p.jsonl, line 2: sent_id 110 is not a sentence of ref 10 of image 1 in the dataset split",
+      ),
+  );
+});
+
+Deno.test("splitSentenceCount() counts every sentence of every ref", () => {
+  assert.equal(splitSentenceCount(index), 4);
 });
 
 Deno.test("scorePredictions() rejects a mask whose size is not the image's", async () => {

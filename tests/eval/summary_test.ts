@@ -32,6 +32,7 @@ Deno.test("summarizeRun() counts, rounds the timings and adds wall and per-image
     imagesThisRun: 2,
     sentences: 2,
     missingImages: 1,
+    unreadableImages: 0,
     skippedRefs: 1,
   });
   assert.deepEqual(s.timings, {
@@ -54,6 +55,7 @@ Deno.test("metricsJson() writes the main metrics, then the ablation, settings, c
     "settings",
     "counts",
     "missingImages",
+    "unreadableImages",
     "skippedRefs",
     "timings",
   ]);
@@ -66,6 +68,22 @@ Deno.test("metricsJson() writes the main metrics, then the ablation, settings, c
     Object.keys(JSON.parse(metricsJson(summarizeRun(totals(false)))))
       .includes("ablation"),
     false,
+  );
+});
+
+Deno.test("an unreadable image is counted and listed with its reason in metrics.json and report.md, like a missing one", () => {
+  const s = summarizeRun({
+    ...totals(false),
+    unreadableImages: ["bad.jpg: the JPEG data is truncated"],
+  });
+  assert.equal(s.counts.unreadableImages, 1);
+  const json = JSON.parse(metricsJson(s));
+  assert.deepEqual(json.unreadableImages, [
+    "bad.jpg: the JPEG data is truncated",
+  ]);
+  assert.match(
+    reportMarkdown(s),
+    /## Missing images \(1\)\n\n- gone\.png\n[\s\S]*## Unreadable images \(1\)\n\n- bad\.jpg: the JPEG data is truncated\n/,
   );
 });
 

@@ -4,8 +4,10 @@ import {
   parseLockRecord,
   type ProcessIdentity,
   type ProcessProbe,
+  sameMachine,
   sameTaking,
   staleHolder,
+  unjudgedHolder,
 } from "../../io/lock_record.ts";
 
 const SELF: ProcessIdentity = {
@@ -133,4 +135,27 @@ Deno.test("sameTaking() tells the lock judged stale from one another process has
   assert.ok(sameTaking(a, { ...a }));
   assert.ok(!sameTaking(a, { ...a, token: "t2" }));
   assert.ok(sameTaking({ pid: 1, createdAt: "c" }, { pid: 1, createdAt: "c" }));
+});
+
+Deno.test("unjudgedHolder() says why a holder's liveness cannot be told, and nothing when it can", () => {
+  assert.equal(unjudgedHolder(other(), SELF, ALIVE), undefined);
+  assert.equal(unjudgedHolder(other(), SELF, GONE), undefined);
+  assert.match(
+    unjudgedHolder(other(), SELF, UNKNOWN)!,
+    /process 42 cannot be looked up in \/proc \(Deno reads \/proc with --allow-all only\)/,
+  );
+  assert.match(
+    unjudgedHolder(other({ hostname: "eval-4" }), SELF, UNKNOWN)!,
+    /runs on host eval-4, whose processes cannot be seen from here/,
+  );
+  assert.match(
+    unjudgedHolder(other({ hostname: undefined }), SELF, UNKNOWN)!,
+    /the host it ran on is not in its lock \(a run records its host with --allow-sys, or --allow-read of \/etc\/hostname\)/,
+  );
+  assert.match(
+    unjudgedHolder(other(), { ...SELF, hostname: undefined }, UNKNOWN)!,
+    /the host of this run is unknown/,
+  );
+  assert.match(unjudgedHolder({}, SELF, UNKNOWN)!, /names no process/);
+  assert.equal(sameMachine(other({ hostname: undefined }), SELF), false);
 });

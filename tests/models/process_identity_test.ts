@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   currentProcess,
+  parseHostnameFile,
   parseStartTicks,
   probeProcess,
 } from "../../io/process_identity.ts";
@@ -39,4 +40,11 @@ Deno.test("probeProcess() finds an ended process gone", {
   const child = new Deno.Command("true").spawn();
   await child.status;
   assert.deepEqual(await probeProcess(child.pid), { state: "gone" });
+});
+
+Deno.test("parseHostnameFile() takes the first line of /etc/hostname, trimmed, and nothing from an empty file", () => {
+  assert.equal(parseHostnameFile("eval-3\n"), "eval-3");
+  assert.equal(parseHostnameFile("  node-7 \nignored\n"), "node-7");
+  assert.equal(parseHostnameFile("\n"), undefined);
+  assert.equal(parseHostnameFile(""), undefined);
 });
