@@ -485,7 +485,7 @@ async function verify(
       note(
         `error: ${id} had damaged files (deleted); run \`${
           pullCommand(id, { kind: spec ? undefined : guessKind(id) })
-        }\` to fetch them again`,
+        }\` to fetch them again (or verify with --repair, which does it at once)`,
       );
     }
   }

@@ -382,6 +382,10 @@ Deno.test("runModelsCommand() pull from a captive portal says it got an HTML pag
       /config\.json of Xenova\/slimsam-77-uniform: .* answered with an HTML page/,
     );
     assert.doesNotMatch(stderr, /Welcome|<html/i);
+    assert.match(
+      stderr,
+      /On the command line: --models DIR reads a local models folder instead of the hub/,
+    );
     await assert.rejects(
       Deno.stat(join(cache, "Xenova", "slimsam-77-uniform", "config.json")),
       Deno.errors.NotFound,
