@@ -78,10 +78,13 @@ export {
   InvalidModelIdError,
   ModelAccessError,
   ModelDownloadError,
+  ModelEndpointError,
   ModelError,
   ModelIntegrityError,
   ModelNotFoundError,
   ModelOfflineError,
+  ModelResponseError,
+  type ModelResponseProblem,
 } from "./pipeline/models/errors.ts";
 export {
   BackendUnavailableError,

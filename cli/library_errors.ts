@@ -15,8 +15,10 @@ import {
 } from "../pipeline/models/inference.ts";
 import { WebGpuUnavailableError } from "../kernels/gpu_device.ts";
 import {
+  ModelEndpointError,
   ModelNotFoundError,
   ModelOfflineError,
+  ModelResponseError,
 } from "../pipeline/models/errors.ts";
 import { PredictionsExistError } from "../io/prediction_files.ts";
 import { ShardFolderError } from "../io/shard_files.ts";
@@ -79,6 +81,17 @@ const HINTS: readonly HintEntry[] = [
   hintFor(
     MissingImagesError,
     "check --images, or run without --strict to skip these images",
+  ),
+  hintFor(
+    ModelEndpointError,
+    "--models DIR reads a local models folder; HF_HUB_OFFLINE=1 (or --offline) uses the cache only",
+  ),
+  hintFor(
+    ModelResponseError,
+    (e) =>
+      e.problem === "too-large"
+        ? undefined
+        : "--models DIR reads a local models folder instead of the hub",
   ),
   hintFor(ModelNotFoundError, fetchHint),
   hintFor(ModelOfflineError, fetchHint),

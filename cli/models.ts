@@ -12,10 +12,12 @@
 
 import { parseArgs } from "node:util";
 import {
+  describeFileState,
   listCachedModels,
   modelDir,
   resolveCacheDir,
   verifyModel,
+  type VerifyReport,
 } from "../io/model_cache.ts";
 import { type ModelEnv, readModelEnv } from "../io/model_env.ts";
 import { ModelError } from "../pipeline/models/errors.ts";
@@ -88,7 +90,8 @@ export const MODELS_USAGE = `Usage: deno task models <command> [options]
 Commands:
   pull [ID...]     Download models into the cache (default: ${DEFAULT_CLIP} and ${DEFAULT_SAM})
   list             List cached models and their sizes
-  verify [ID...]   Hash cached files again; damaged ones are deleted (default: every cached model)
+  verify [ID...]   Hash cached files again and look at their content; damaged ones
+                   are deleted (default: every cached model)
   path ID          Print the folder of a model in the cache
 
 Options:
@@ -96,6 +99,8 @@ Options:
   --kind K         clip or sam, for a repository oris does not know (pull)
   --revision REV   Branch, tag or commit to fetch (pull; default ${DEFAULTS.revision})
   --offline        Do not use the network; only report what the cache lacks (pull)
+  --force          Download every file again, whatever the cache holds (pull)
+  --repair         Download the damaged files again at once (verify)
   --cache DIR      Cache folder (default $ORIS_CACHE, else $XDG_CACHE_HOME/oris, else ~/.cache/oris)
   --models DIR     A local models folder, for path
   -h, --help       Show this help
@@ -157,6 +162,8 @@ function parseModelsArgs(args: string[]) {
       kind: { type: "string" },
       revision: { type: "string" },
       offline: { type: "boolean" },
+      force: { type: "boolean" },
+      repair: { type: "boolean" },
       cache: { type: "string" },
       models: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -199,6 +206,12 @@ export async function runModelsCommand(
           `(choose it with --cache DIR)`,
       );
     }
+    if (values.force && command !== "pull") {
+      throw new UsageError(`--force applies to pull only`);
+    }
+    if (values.repair && command !== "verify") {
+      throw new UsageError(`--repair applies to verify only`);
+    }
     const env = io.env ?? readModelEnv();
     switch (command) {
       case "pull":
@@ -211,6 +224,7 @@ export async function runModelsCommand(
           values.cache ?? resolveCacheDir(env),
           out,
           note,
+          values.repair ? repairStore(values.cache, env, io) : undefined,
         );
       case "path": {
         if (ids.length !== 1) throw new UsageError("path takes one model id");
@@ -249,6 +263,7 @@ async function pull(
     kind?: string;
     revision?: string;
     offline?: boolean;
+    force?: boolean;
     cache?: string;
   },
   env: ModelEnv,
@@ -291,7 +306,9 @@ async function pull(
       } ${spec.id} (${variant}) in ${store.cacheDir}\n`,
     );
     try {
-      const files = await store.ensure(spec, variant);
+      const files = await store.ensure(spec, variant, {
+        force: values.force,
+      });
       const size = files.reduce((s, f) => s + f.size, 0);
       const fetched = files.filter((f) => f.status === "downloaded").length;
       out(
@@ -361,11 +378,58 @@ async function list(
   return 0;
 }
 
+/** The store `verify --repair` fetches damaged files with (online, with progress). */
+function repairStore(
+  cache: string | undefined,
+  env: ModelEnv,
+  io: ModelsCommandIO,
+): ModelStore {
+  const err = io.stderr ?? stderrOutput();
+  const defaults = modelStoreOptionsFromEnv({
+    ...env,
+    ...(cache ? { ORIS_CACHE: cache } : {}),
+  });
+  return new ModelStore({
+    ...defaults,
+    fetch: io.fetch,
+    retryDelayMs: io.retryDelayMs,
+    onLockWait: (wait) => err.write(lockWaitMessage(wait) + "\n"),
+    onProgress: downloadProgress(err).onProgress,
+  });
+}
+
+/**
+ * Fetches again, with `store`, the files `report` deleted (derived files
+ * are not on the hub: they are made again when needed). Returns the
+ * number that failed, each named through `note`.
+ */
+async function repairFiles(
+  store: ModelStore,
+  report: VerifyReport,
+  out: (text: string) => void,
+  note: (text: string) => void,
+): Promise<number> {
+  let failed = 0;
+  for (const file of report.files) {
+    if (!file.removed || file.status.meta?.derivedFrom) continue;
+    try {
+      await store.file(report.id, file.path);
+      out(`  ${file.path.padEnd(46)} fetched again\n`);
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      note(`error: ${commandLineMessage(error)}`);
+      failed++;
+    }
+  }
+  return failed;
+}
+
 async function verify(
   ids: string[],
   cacheDir: string,
   out: (text: string) => void,
   note: (text: string) => void,
+  repair?: ModelStore,
 ): Promise<number> {
   const targets = ids.length > 0
     ? ids
@@ -403,19 +467,25 @@ async function verify(
         case "hash-mismatch":
           text = `DAMAGED: SHA-256 ${s.sha256} instead of ${s.meta?.sha256}`;
           break;
+        case "bad-content":
+          text = `DAMAGED: ${describeFileState(s)}`;
+          break;
         default:
           text = file.state;
       }
       if (file.removed) text += "; deleted";
       out(`  ${file.path.padEnd(46)} ${text}\n`);
     }
-    if (!report.ok) {
+    if (!report.ok && repair) {
+      const failed = await repairFiles(repair, report, out, note);
+      if (failed > 0) bad++;
+    } else if (!report.ok) {
       bad++;
       const spec = findRegisteredModel(id);
       note(
         `error: ${id} had damaged files (deleted); run \`${
           pullCommand(id, { kind: spec ? undefined : guessKind(id) })
-        }\` to fetch them again`,
+        }\` to fetch them again (or verify with --repair, which does it at once)`,
       );
     }
   }

@@ -15,6 +15,11 @@ import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { type ModelEnv, readModelEnv } from "./model_env.ts";
 import { parseModelId } from "../pipeline/models/registry.ts";
+import {
+  type AnswerProblem,
+  contentProblem,
+  DEFAULT_SIZE_LIMITS,
+} from "../pipeline/models/hub.ts";
 
 /** Name of the folder, inside each model folder, that holds the metadata. */
 export const METADATA_DIR = ".oris";
@@ -253,6 +258,42 @@ export async function sha256File(
   return hash.digest("hex");
 }
 
+/**
+ * What shows that the file at `localPath`, kept as repository file `path`,
+ * is not that file (see `contentProblem`): an HTML page, or a `.json` file
+ * that does not parse. Reads a JSON file whole when it is at most
+ * `maxJsonBytes` (default the text size limit; a larger one is itself the
+ * problem), any other file its first kilobyte.
+ */
+export async function fileContentProblem(
+  localPath: string,
+  path: string,
+  maxJsonBytes: number = DEFAULT_SIZE_LIMITS.text,
+): Promise<AnswerProblem | undefined> {
+  const file = await Deno.open(localPath, { read: true });
+  try {
+    const { size } = await file.stat();
+    const whole = /\.json$/i.test(path);
+    if (whole && size > maxJsonBytes) {
+      return {
+        problem: "too-large",
+        detail: `a JSON file of ${size} bytes, over the limit of ` +
+          `${maxJsonBytes}`,
+      };
+    }
+    const bytes = new Uint8Array(whole ? size : Math.min(size, 1024));
+    let at = 0;
+    while (at < bytes.length) {
+      const n = await file.read(bytes.subarray(at));
+      if (n === null) break;
+      at += n;
+    }
+    return contentProblem(path, bytes.subarray(0, at));
+  } finally {
+    file.close();
+  }
+}
+
 /** State of a cached file. */
 export type CachedFileState =
   | "ok"
@@ -260,7 +301,8 @@ export type CachedFileState =
   | "no-metadata"
   | "size-mismatch"
   | "hash-mismatch"
-  | "revision-mismatch";
+  | "revision-mismatch"
+  | "bad-content";
 
 /** Result of {@linkcode checkCachedFile}. */
 export interface CachedFileStatus {
@@ -276,6 +318,8 @@ export interface CachedFileStatus {
   sha256?: string;
   /** Modification time of the file (ms since 1970), when it exists. */
   mtimeMs?: number;
+  /** For `bad-content`: what the file is instead (never its content). */
+  content?: AnswerProblem;
 }
 
 /** When {@linkcode checkCachedFile} hashes the file. */
@@ -372,6 +416,10 @@ export function describeFileState(status: CachedFileStatus): string {
       return `corrupt (SHA-256 ${status.sha256} instead of ${status.meta?.sha256})`;
     case "revision-mismatch":
       return `cached at revision ${status.meta?.revision}, not the one asked for`;
+    case "bad-content":
+      return `not the model file: ${
+        status.content?.detail ?? "its content is not what the file holds"
+      }`;
   }
 }
 
@@ -509,9 +557,12 @@ export interface VerifyReport {
 
 /**
  * Hashes every file of a cached model again and compares it with its
- * metadata. With `remove`, damaged files (wrong size or hash) are deleted so
- * that the next run fetches them again. Files without metadata are
- * reported, not judged.
+ * metadata, and looks at its content (see {@linkcode fileContentProblem}:
+ * an HTML page or a JSON file that does not parse is `bad-content`, even
+ * with a matching record, as a download from before that check may be).
+ * With `remove`, damaged files (wrong size or hash, bad content) are
+ * deleted so that the next run fetches them again. Files without metadata
+ * are reported, not judged.
  */
 export async function verifyModel(
   cacheDir: string,
@@ -534,11 +585,15 @@ export async function verifyModel(
   let ok = true;
   for (const [index, path] of sorted.entries()) {
     options.onFile?.(path, index, sorted.length);
-    const status = await checkCachedFile(cacheDir, repo, path, {
+    let status = await checkCachedFile(cacheDir, repo, path, {
       hash: "always",
     });
+    if (status.state === "ok") {
+      const content = await fileContentProblem(status.localPath, path);
+      if (content) status = { ...status, state: "bad-content", content };
+    }
     const damaged = status.state === "size-mismatch" ||
-      status.state === "hash-mismatch";
+      status.state === "hash-mismatch" || status.state === "bad-content";
     if (damaged) ok = false;
     let removed = false;
     if (options.remove && damaged) {

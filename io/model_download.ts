@@ -13,11 +13,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { dirname } from "node:path";
 import {
+  fileContentProblem,
   LOCK_SUFFIX,
   PARTIAL_SUFFIX,
   removeIfPresent,
   sha256File,
 } from "./model_cache.ts";
+import { refusedAnswerError } from "../pipeline/models/hub.ts";
 import {
   type ModelFileRef,
   ModelIntegrityError,
@@ -67,6 +69,12 @@ export interface DownloadOptions {
   onLockWait?: (wait: LockWait) => void;
   /** A lock untouched for this long is taken over (default ten minutes). */
   lockStaleMs?: number;
+  /**
+   * Largest size accepted, in bytes (default by kind of file, see
+   * `sizeLimitFor`): refused from the announced size before anything is
+   * written, and while streaming when no size is announced.
+   */
+  maxBytes?: number;
 }
 
 /** What {@linkcode downloadFile} fetched. */
@@ -177,7 +185,10 @@ async function fileStamp(path: string): Promise<string | undefined> {
  * and checked. On a hash or size mismatch (or a server sending more bytes
  * than it announced) the partial file is deleted and a
  * {@linkcode ModelIntegrityError} thrown; after other failures it is kept,
- * and the next call resumes it.
+ * and the next call resumes it. An answer that is not the hub's file (an
+ * HTML page, bytes without the hub's headers, a file over `maxBytes`, a
+ * `.json` file that does not parse) is refused with a `ModelResponseError`
+ * (a `ModelIntegrityError`), and nothing of it is kept.
  *
  * The download holds the lock file `{dest}.lock`: a second process (or call)
  * for the same `dest` waits for it, calling `onLockWait`, and then uses the
@@ -283,6 +294,15 @@ async function download(
       );
     }
     if (size === 0) await Deno.writeFile(tempPath, new Uint8Array());
+    const content = await fileContentProblem(
+      tempPath,
+      ref.path,
+      options.maxBytes,
+    );
+    if (content) {
+      await removeIfPresent(tempPath);
+      throw refusedAnswerError(ref, url, content);
+    }
     await Deno.rename(tempPath, dest);
     return {
       path: dest,

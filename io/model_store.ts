@@ -29,6 +29,7 @@ import {
   checkCachedFile,
   derivedFilePath,
   describeFileState,
+  fileContentProblem,
   type HashPolicy,
   judgeHash,
   LOCK_SUFFIX,
@@ -49,7 +50,12 @@ import {
 } from "../pipeline/models/errors.ts";
 import { DEFAULTS } from "../pipeline/defaults.ts";
 import { acquireFileLock, type LockWait } from "./model_lock.ts";
-import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "../pipeline/models/hub.ts";
+import {
+  DEFAULT_HUB_ENDPOINT,
+  hubFileUrl,
+  sizeLimitFor,
+  type SizeLimits,
+} from "../pipeline/models/hub.ts";
 import {
   DEFAULT_VARIANT,
   locateModelFile,
@@ -115,6 +121,12 @@ export interface ModelStoreOptions {
   retryDelayMs?: number;
   /** A request silent for this long is dropped and resumed (default 60 000 ms). */
   idleTimeoutMs?: number;
+  /**
+   * Largest file accepted per kind, in bytes (default `DEFAULT_SIZE_LIMITS`:
+   * 16 MiB for JSON and text, 4 GiB for ONNX and other files). A larger
+   * file is refused before it is written.
+   */
+  sizeLimits?: Partial<SizeLimits>;
   /** Environment to take defaults from (default: the process environment). */
   env?: ModelEnv;
   /**
@@ -389,7 +401,10 @@ export class ModelStore implements ModelSource {
 
   /**
    * Makes every file of `spec` for `variant` available: checks the cache and
-   * downloads what is missing or damaged (one file at a time).
+   * downloads what is missing or damaged (one file at a time). A cached
+   * file that is not the model file (an HTML page, a JSON file that does
+   * not parse: kept by a version without these checks) counts as damaged.
+   * With `force`, every file is downloaded again, whatever the cache holds.
    *
    * @throws {ModelOfflineError} offline, naming every missing file, with what fetching them takes (`fetch`).
    * @throws {ModelNotFoundError} with `localDir`, naming the first missing file.
@@ -397,7 +412,7 @@ export class ModelStore implements ModelSource {
   async ensure(
     spec: ModelSpec,
     variant: ModelVariant = DEFAULT_VARIANT,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; force?: boolean } = {},
   ): Promise<EnsuredFile[]> {
     const files = modelFiles(spec, variant);
     const revision = this.revision ?? spec.revision;
@@ -406,7 +421,7 @@ export class ModelStore implements ModelSource {
       const missing: { file: ModelFile; status: CachedFileStatus }[] = [];
       const statuses: CachedFileStatus[] = [];
       for (const file of files) {
-        const status = await this.#check(spec.id, file.path);
+        const status = await this.#checkContent(spec.id, file.path);
         statuses.push(status);
         if (status.state !== "ok") missing.push({ file, status });
       }
@@ -436,7 +451,9 @@ export class ModelStore implements ModelSource {
       return out;
     }
     for (const file of files) {
-      const before = await this.#check(spec.id, file.path);
+      const before = options.force
+        ? { state: "missing" as const }
+        : await this.#checkContent(spec.id, file.path);
       const status = before.state === "ok"
         ? before
         : await this.#fetch(spec.id, file.path, revision, options.signal);
@@ -559,6 +576,21 @@ export class ModelStore implements ModelSource {
     return await this.#fetch(repo, path, revision, signal);
   }
 
+  /** {@linkcode #check}, then for a file that passes, a look at its content. */
+  async #checkContent(
+    repo: string,
+    path: string,
+  ): Promise<CachedFileStatus> {
+    const status = await this.#check(repo, path);
+    if (status.state !== "ok") return status;
+    const content = await fileContentProblem(
+      status.localPath,
+      path,
+      sizeLimitFor(path, this.#options.sizeLimits),
+    );
+    return content ? { ...status, state: "bad-content", content } : status;
+  }
+
   async #check(
     repo: string,
     path: string,
@@ -644,6 +676,7 @@ export class ModelStore implements ModelSource {
         retries: this.#options.retries,
         retryDelayMs: this.#options.retryDelayMs,
         idleTimeoutMs: this.#options.idleTimeoutMs,
+        maxBytes: sizeLimitFor(path, this.#options.sizeLimits),
         ref: { repo, path, revision },
         lock: false, // held by #lockedDownload
         onProgress: onProgress &&

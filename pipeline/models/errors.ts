@@ -131,3 +131,50 @@ export class ModelDownloadError extends ModelError {
     this.status = options?.status;
   }
 }
+
+/**
+ * Why a server's answer was refused as a model file (see
+ * {@linkcode ModelResponseError}): `html`, an HTML page (a proxy's, a captive
+ * portal's or a login page); `not-hub`, bytes without the headers the hub
+ * sends with every file; `too-large`, over the size limit of its kind;
+ * `invalid-json`, a `.json` file that does not parse.
+ */
+export type ModelResponseProblem =
+  | "html"
+  | "not-hub"
+  | "too-large"
+  | "invalid-json";
+
+/**
+ * The server answered, but not with the file the hub promises: nothing of
+ * it is kept. A {@linkcode ModelIntegrityError}, so that callers that drop
+ * a corrupt download drop this one too.
+ */
+export class ModelResponseError extends ModelIntegrityError {
+  /** What was wrong with the answer. */
+  readonly problem: ModelResponseProblem;
+
+  /** Creates the error. */
+  constructor(
+    message: string,
+    problem: ModelResponseProblem,
+    file?: ModelFileRef,
+  ) {
+    super(message, file);
+    this.name = "ModelResponseError";
+    this.problem = problem;
+  }
+}
+
+/**
+ * The endpoint cannot be reached as given: not a URL, a scheme other than
+ * http(s), a host that does not resolve, a redirect loop. Retrying cannot
+ * help, so it is raised at once.
+ */
+export class ModelEndpointError extends ModelDownloadError {
+  /** Creates the error. */
+  constructor(message: string, file?: ModelFileRef, options?: ErrorOptions) {
+    super(message, file, options);
+    this.name = "ModelEndpointError";
+  }
+}

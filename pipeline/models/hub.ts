@@ -13,8 +13,12 @@ import { DEFAULTS } from "../defaults.ts";
 import {
   ModelAccessError,
   ModelDownloadError,
+  ModelEndpointError,
   type ModelError,
+  type ModelFileRef,
   ModelNotFoundError,
+  ModelResponseError,
+  type ModelResponseProblem,
 } from "./errors.ts";
 
 /** The public hub; `HF_ENDPOINT` overrides it. */
@@ -264,5 +268,247 @@ export function hubHttpError(status: number, ctx: HubErrorContext): ModelError {
         : "check the endpoint (HF_ENDPOINT) and the model id"),
     file,
     { status },
+  );
+}
+
+/** The largest file accepted, per kind of file, in bytes. */
+export interface SizeLimits {
+  /** JSON and text files (configs, tokenizers). */
+  text: number;
+  /** Every other file (ONNX models and their data). */
+  binary: number;
+}
+
+/**
+ * Default {@linkcode SizeLimits}: 16 MiB for JSON and text (a tokenizer is a
+ * few MB), 4 GiB for ONNX and other binary files (the largest exports
+ * oris runs are under 1 GB).
+ */
+export const DEFAULT_SIZE_LIMITS: Readonly<SizeLimits> = Object.freeze({
+  text: 16 * 2 ** 20,
+  binary: 4 * 2 ** 30,
+});
+
+/**
+ * Whether `path` names a JSON or text file (judged by its extension).
+ *
+ * @example
+ * ```ts
+ * isTextPath("tokenizer.json"); // true
+ * isTextPath("onnx/text_model.onnx"); // false
+ * ```
+ */
+export function isTextPath(path: string): boolean {
+  return /\.(json|txt|md)$/i.test(path);
+}
+
+/**
+ * The size limit for file `path` under `limits`.
+ *
+ * @example
+ * ```ts
+ * sizeLimitFor("config.json"); // 16777216
+ * sizeLimitFor("onnx/vision_model.onnx", { binary: 1000 }); // 1000
+ * ```
+ */
+export function sizeLimitFor(
+  path: string,
+  limits: Partial<SizeLimits> = {},
+): number {
+  return isTextPath(path)
+    ? limits.text ?? DEFAULT_SIZE_LIMITS.text
+    : limits.binary ?? DEFAULT_SIZE_LIMITS.binary;
+}
+
+/**
+ * What makes `url` impossible to fetch, in words; undefined for an http or
+ * https URL.
+ *
+ * @example
+ * ```ts
+ * urlProblem("ftp://mirror.example/a/b/resolve/main/config.json");
+ * // 'its scheme is "ftp:", not http: or https:'
+ * ```
+ */
+export function urlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "it is not a URL";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return `its scheme is ${
+      JSON.stringify(parsed.protocol)
+    }, not http: or https:`;
+  }
+  return undefined;
+}
+
+/**
+ * The error for an endpoint that cannot work (`what` says why): retrying
+ * cannot help, so it names the settings to change and how to work without
+ * the network.
+ *
+ * @example
+ * ```ts
+ * endpointError({ repo: "a/b", path: "config.json" }, "not-a-url/a/b/resolve/main/config.json", "it is not a URL").message;
+ * // "config.json of a/b: cannot fetch not-a-url/a/b/resolve/main/config.json: it is not a URL. …"
+ * ```
+ */
+export function endpointError(
+  ref: ModelFileRef,
+  url: string,
+  what: string,
+  cause?: unknown,
+): ModelEndpointError {
+  return new ModelEndpointError(
+    `${ref.path} of ${ref.repo}: cannot fetch ${url}: ${what}. Retrying ` +
+      `cannot help: set HF_ENDPOINT to the hub's http(s) URL (unset, ` +
+      `${DEFAULT_HUB_ENDPOINT}), or work without the network: ` +
+      `HF_HUB_OFFLINE=1 with the model already in the cache, or a models ` +
+      `folder (localDir) that holds it`,
+    ref,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** What an answer of the hub (or of what stands in for it) carried. */
+export interface HubAnswer {
+  /** The final answer's `Content-Type`, or null. */
+  contentType: string | null;
+  /** Size, SHA-256, ETag and commit announced (by a redirect or the answer). */
+  info: HubFileInfo;
+  /** True when the hub's redirect carried `X-Linked-*` headers (an LFS file). */
+  linked: boolean;
+  /**
+   * False where the runtime followed redirects out of sight (browsers): the
+   * hub's own headers are then not seen, and only an ETag is required.
+   */
+  redirectsSeen: boolean;
+}
+
+/** A refused answer: the problem and, for `not-hub`, what was missing. */
+export interface AnswerProblem {
+  /** The kind of problem. */
+  problem: ModelResponseProblem;
+  /** Details, in words (never the content). */
+  detail: string;
+}
+
+/** Files over this size are stored with LFS on the hub, which announces their SHA-256. */
+export const HUB_LFS_THRESHOLD = 10 * 2 ** 20;
+
+/**
+ * Checks an answer against what the hub promises for every file, as
+ * `huggingface_hub` does: no HTML page; an `ETag` and an `X-Repo-Commit`;
+ * for LFS files (and any file over 10 MiB) `X-Linked-Size` and an
+ * `X-Linked-ETag` that is a SHA-256. Undefined when the answer passes.
+ *
+ * @example
+ * ```ts
+ * hubAnswerProblem({ contentType: "text/html", info: {}, linked: false, redirectsSeen: true });
+ * // { problem: "html", detail: "an HTML page (Content-Type text/html)" }
+ * ```
+ */
+export function hubAnswerProblem(
+  answer: HubAnswer,
+): AnswerProblem | undefined {
+  const type = answer.contentType?.split(";")[0].trim().toLowerCase();
+  if (type === "text/html" || type === "application/xhtml+xml") {
+    return { problem: "html", detail: `an HTML page (Content-Type ${type})` };
+  }
+  const { info } = answer;
+  const missing: string[] = [];
+  if (answer.linked) {
+    if (info.size === undefined) missing.push("X-Linked-Size");
+    if (info.sha256 === undefined) missing.push("X-Linked-ETag (a SHA-256)");
+  } else if (!info.etag) missing.push("ETag");
+  if (answer.redirectsSeen && !info.commit) missing.push("X-Repo-Commit");
+  if (
+    answer.redirectsSeen && !answer.linked &&
+    (info.size ?? 0) > HUB_LFS_THRESHOLD
+  ) {
+    missing.push(
+      "X-Linked-Size and X-Linked-ETag (the hub serves files over 10 MiB from LFS)",
+    );
+  }
+  if (missing.length === 0) return undefined;
+  return {
+    problem: "not-hub",
+    detail: `an answer without the hub's ${missing.join(", ")}`,
+  };
+}
+
+function startsWithHtml(head: string): boolean {
+  return /^\s*(<!doctype\s+html|<html|<head|<body)/i.test(head);
+}
+
+/**
+ * What shows that `bytes`, received as file `path`, are not that file: an
+ * HTML page (any file), JSON that does not parse (`.json` files).
+ * Undefined when nothing does. Pass the whole file for JSON files; for
+ * others the first kilobyte is enough.
+ *
+ * @example
+ * ```ts
+ * contentProblem("config.json", new TextEncoder().encode("<!DOCTYPE html><p>Sign in</p>"));
+ * // { problem: "html", detail: "an HTML page" }
+ * ```
+ */
+export function contentProblem(
+  path: string,
+  bytes: Uint8Array,
+): AnswerProblem | undefined {
+  const head = new TextDecoder().decode(bytes.subarray(0, 1024)).replace(
+    /^\uFEFF/,
+    "",
+  );
+  if (startsWithHtml(head)) return { problem: "html", detail: "an HTML page" };
+  if (!/\.json$/i.test(path)) return undefined;
+  try {
+    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error) {
+    const what = error instanceof SyntaxError
+      ? "text that is not valid JSON"
+      : "bytes that are not UTF-8 text";
+    return { problem: "invalid-json", detail: what };
+  }
+  return undefined;
+}
+
+/**
+ * The error for an answer refused as `found`, worded with what to do; never
+ * quotes the content.
+ *
+ * @example
+ * ```ts
+ * refusedAnswerError({ repo: "a/b", path: "config.json" }, "http://proxy/x", { problem: "html", detail: "an HTML page" }).message;
+ * // "config.json of a/b: http://proxy/x answered with an HTML page, not the file; nothing was kept. …"
+ * ```
+ */
+export function refusedAnswerError(
+  ref: ModelFileRef,
+  url: string,
+  found: AnswerProblem,
+): ModelResponseError {
+  const advice: Record<ModelResponseProblem, string> = {
+    html: "A proxy, captive portal or login page stands between oris and " +
+      "the hub, or HF_ENDPOINT is not a hub. Sign in to the network or " +
+      "check HF_ENDPOINT, then run again",
+    "not-hub": "HF_ENDPOINT is not a Hugging Face hub, or a proxy strips " +
+      "the headers that let the file be checked. Set HF_ENDPOINT to a hub " +
+      "(or a mirror that keeps these headers), or use a models folder " +
+      "(localDir) filled by other means",
+    "too-large": "If the file is truly that large, raise the store's " +
+      "sizeLimits; otherwise check HF_ENDPOINT and the model id",
+    "invalid-json": "The hub, a proxy or a mirror sent something else; " +
+      "check HF_ENDPOINT and run again",
+  };
+  return new ModelResponseError(
+    `${ref.path} of ${ref.repo}: ${url} answered with ${found.detail}, ` +
+      `not the file; nothing was kept. ${advice[found.problem]}`,
+    found.problem,
+    ref,
   );
 }

@@ -9,7 +9,12 @@
 
 import { DEFAULTS } from "../defaults.ts";
 import { ModelError, ModelIntegrityError } from "./errors.ts";
-import { DEFAULT_HUB_ENDPOINT, hubFileUrl } from "./hub.ts";
+import {
+  contentProblem,
+  DEFAULT_HUB_ENDPOINT,
+  hubFileUrl,
+  refusedAnswerError,
+} from "./hub.ts";
 import {
   type FetchLike,
   integrityProblems,
@@ -207,7 +212,9 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /**
  * A source that fetches files from the hub into memory, resuming dropped
- * connections and checking each file's size and (for LFS files) SHA-256.
+ * connections and checking each file's size and (for LFS files) SHA-256;
+ * refusing what is not the hub's file (an HTML page, an answer without the
+ * hub's headers, a file over its size limit, JSON that does not parse).
  *
  * @example Needs the network
  * ```ts ignore
@@ -258,6 +265,8 @@ export function hubSource(options: HubSourceOptions = {}): ModelSource {
           ref,
         );
       }
+      const content = contentProblem(path, bytes);
+      if (content) throw refusedAnswerError(ref, url, content);
       return bytes;
     },
   };

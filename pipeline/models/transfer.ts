@@ -10,16 +10,23 @@
 import { DEFAULTS } from "../defaults.ts";
 import {
   ModelDownloadError,
+  ModelEndpointError,
   ModelError,
   type ModelFileRef,
   ModelIntegrityError,
 } from "./errors.ts";
 import {
+  endpointError,
+  hubAnswerProblem,
   type HubFileInfo,
   hubHttpError,
+  isTextPath,
   parseContentRange,
   parseHubFileUrl,
   parseHubHeaders,
+  refusedAnswerError,
+  sizeLimitFor,
+  urlProblem,
 } from "./hub.ts";
 
 /** The `fetch` signature used for downloads (injectable for tests). */
@@ -42,6 +49,12 @@ export interface OpenHubFileOptions {
   ref?: ModelFileRef;
   /** Redirects followed at most (default 10). */
   maxRedirects?: number;
+  /**
+   * Largest size accepted, in bytes (default by kind of file, see
+   * `sizeLimitFor`): a file announced larger is refused before its body is
+   * read.
+   */
+  maxBytes?: number;
 }
 
 /** An opened hub file: the answer whose body holds the bytes. */
@@ -87,14 +100,45 @@ async function discard(response: Response): Promise<void> {
 }
 
 /**
+ * The error for a file of `size` bytes over the limit `limit`.
+ *
+ * @example
+ * ```ts
+ * tooLargeError({ repo: "a/b", path: "config.json" }, "http://h/x", 1e12, 100, true).problem;
+ * // "too-large"
+ * ```
+ */
+export function tooLargeError(
+  ref: ModelFileRef,
+  url: string,
+  size: number,
+  limit: number,
+  announced: boolean,
+): ModelIntegrityError {
+  const kind = isTextPath(ref.path) ? "a JSON or text file" : "a binary file";
+  return refusedAnswerError(ref, url, {
+    problem: "too-large",
+    detail: `${announced ? "a file of" : "more than"} ${size} bytes${
+      announced ? " (announced)" : ""
+    }, over the limit of ${limit} bytes for ${kind}`,
+  });
+}
+
+/**
  * Opens a hub file for reading, following redirects one by one (`redirect:
  * "manual"`) so that the `X-Linked-Size`/`X-Linked-ETag` headers of the hub's
  * redirect to its CDN are read. Where the runtime hides redirects (browsers
  * answer `opaqueredirect`) it lets fetch follow them and learns what the
  * final answer tells.
  *
+ * The answer must be what the hub sends (see `hubAnswerProblem`): an HTML
+ * page, or bytes without the hub's headers, are refused, and so is a file
+ * announced larger than `maxBytes`.
+ *
  * @throws {ModelError} for HTTP errors (see {@linkcode hubHttpError}); a
- *   network failure rejects with fetch's own error.
+ *   {@linkcode ModelEndpointError} for a URL that is not http(s), a
+ *   redirect loop or too many redirects; a {@linkcode ModelResponseError}
+ *   for a refused answer. A network failure rejects with fetch's own error.
  */
 export async function openHubFile(
   url: string,
@@ -102,11 +146,16 @@ export async function openHubFile(
 ): Promise<OpenedHubFile> {
   const fetchFn = options.fetch ?? fetch;
   const start = options.start ?? 0;
-  const origin = new URL(url).origin;
   const ref = refFor(url, options.ref);
+  const bad = urlProblem(url);
+  if (bad) throw endpointError(ref, url, bad);
+  const origin = new URL(url).origin;
+  const maxBytes = options.maxBytes ?? sizeLimitFor(ref.path);
   let current = url;
   let linked: HubFileInfo | undefined;
   let commit: string | undefined;
+  let redirectsSeen = true;
+  const visited = new Set([url]);
   const maxRedirects = options.maxRedirects ?? 10;
   for (let hop = 0;; hop++) {
     const headers = new Headers({ "accept-encoding": "identity" });
@@ -121,6 +170,7 @@ export async function openHubFile(
     });
     if (response.type === "opaqueredirect" || response.status === 0) {
       await discard(response);
+      redirectsSeen = false;
       response = await fetchFn(current, {
         headers,
         redirect: "follow",
@@ -136,6 +186,9 @@ export async function openHubFile(
       }
       commit ??= response.headers.get("x-repo-commit") ?? undefined;
       await discard(response);
+      if (linked?.size !== undefined && linked.size > maxBytes) {
+        throw tooLargeError(ref, current, linked.size, maxBytes, true);
+      }
       if (!location) {
         throw new ModelDownloadError(
           `${ref.path} of ${ref.repo}: HTTP ${response.status} redirect without a ` +
@@ -144,13 +197,20 @@ export async function openHubFile(
           { status: response.status },
         );
       }
-      if (hop >= maxRedirects) {
-        throw new ModelDownloadError(
-          `${ref.path} of ${ref.repo}: more than ${maxRedirects} redirects from ${url}; check HF_ENDPOINT`,
-          ref,
-        );
+      const next = URL.parse(location, current)?.href;
+      const nextProblem = next === undefined
+        ? `${current} redirects to ${JSON.stringify(location)}, not a URL`
+        : visited.has(next)
+        ? `a redirect loop (${current} redirects back to ${next})`
+        : hop >= maxRedirects
+        ? `more than ${maxRedirects} redirects`
+        : urlProblem(next) &&
+          `${current} redirects to ${next}: ${urlProblem(next)}`;
+      if (nextProblem || next === undefined) {
+        throw endpointError(ref, url, nextProblem || "a bad redirect");
       }
-      current = new URL(location, current).href;
+      visited.add(next);
+      current = next;
       continue;
     }
     if (response.status === 416 && start > 0) {
@@ -194,6 +254,20 @@ export async function openHubFile(
     }
     commit ??= response.headers.get("x-repo-commit") ?? undefined;
     if (commit && !info.commit) info = { ...info, commit };
+    const refused = hubAnswerProblem({
+      contentType: response.headers.get("content-type"),
+      info,
+      linked: linked !== undefined,
+      redirectsSeen,
+    });
+    if (refused) {
+      await discard(response);
+      throw refusedAnswerError(ref, current, refused);
+    }
+    if (info.size !== undefined && info.size > maxBytes) {
+      await discard(response);
+      throw tooLargeError(ref, current, info.size, maxBytes, true);
+    }
     return { response, info, start: bodyStart, url: current };
   }
 }
@@ -259,10 +333,17 @@ export interface TransferResult {
   resumed: boolean;
 }
 
+/**
+ * Whether a failure may pass by itself: a dropped or refused connection, a
+ * timeout, a 5xx, 408 or 429 answer. Not: an aborted request, a model error
+ * that says what is wrong (404, 401, a refused answer, an endpoint that
+ * cannot work).
+ */
 function isRetriable(error: unknown): boolean {
   if (error instanceof DOMException && error.name === "AbortError") {
     return false;
   }
+  if (error instanceof ModelEndpointError) return false;
   if (error instanceof ModelDownloadError) {
     const s = error.status;
     return s === undefined || s >= 500 || s === 429 || s === 408;
@@ -321,6 +402,32 @@ export async function integrityProblems(
   return problems;
 }
 
+/**
+ * What makes a network failure of fetch permanent, in words: a host that
+ * does not resolve, a URL or scheme fetch refuses, a certificate it does not
+ * trust. Undefined for failures that may pass (a refused or reset
+ * connection, a timeout) and for errors that are not fetch's.
+ *
+ * @example
+ * ```ts
+ * permanentNetworkProblem(new TypeError("Url scheme 'ftp' not supported"));
+ * // "Url scheme 'ftp' not supported"
+ * ```
+ */
+export function permanentNetworkProblem(error: unknown): string | undefined {
+  if (!(error instanceof TypeError)) return undefined;
+  const text = describeError(error);
+  if (
+    /dns error|failed to lookup address|name or service not known/i.test(text)
+  ) {
+    return `its host does not resolve (${text})`;
+  }
+  if (/scheme .* not supported|invalid url|certificate/i.test(text)) {
+    return text;
+  }
+  return undefined;
+}
+
 /** An error's message with those of its causes, e.g. "fetch failed: dns error: …". */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
@@ -358,6 +465,7 @@ export async function transferHubFile(
   let failures = 0;
   let attempts = 0;
   const idleMs = options.idleTimeoutMs ?? 60_000;
+  const maxBytes = options.maxBytes ?? sizeLimitFor(ref.path);
   for (;;) {
     // An already aborted signal fires no "abort" event: check it first.
     options.signal?.throwIfAborted();
@@ -434,6 +542,15 @@ export async function transferHubFile(
                 ref,
               );
             }
+            if (sink.offset + value.length > maxBytes) {
+              throw tooLargeError(
+                ref,
+                opened.url,
+                sink.offset + value.length,
+                maxBytes,
+                false,
+              );
+            }
             await sink.write(value);
             options.onProgress?.({ received: sink.offset, total, resumedFrom });
           }
@@ -455,6 +572,10 @@ export async function transferHubFile(
     } catch (caught) {
       clearTimeout(idleTimer);
       let error = caught;
+      const permanent = permanentNetworkProblem(caught);
+      if (permanent !== undefined && !options.signal?.aborted) {
+        error = endpointError(ref, url, permanent, caught);
+      }
       if (stalled && !options.signal?.aborted) {
         error = new ModelDownloadError(
           `${ref.path} of ${ref.repo}: no data for ${idleMs / 1000} s`,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runModelsCommand } from "../../cli/models.ts";
-import { metadataPath } from "../../io/model_cache.ts";
+import { metadataPath, writeFileMeta } from "../../io/model_cache.ts";
+import { createHash } from "node:crypto";
 import {
   DEFAULT_CLIP,
   DEFAULT_SAM,
@@ -312,4 +313,98 @@ Deno.test("runModelsCommand() pull says when it waits for another process's down
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+/** Replaces `path` of `repo` in `cache` with a portal's page, recorded as a good download (what an earlier version kept). */
+async function poisonCached(cache: string, repo: string, path: string) {
+  const page = new TextEncoder().encode("<!DOCTYPE html><html>Welcome</html>");
+  const local = join(cache, ...repo.split("/"), ...path.split("/"));
+  await Deno.writeFile(local, page);
+  const stat = await Deno.stat(local);
+  await writeFileMeta(cache, {
+    repo,
+    path,
+    revision: "main",
+    size: page.length,
+    sha256: createHash("sha256").update(page).digest("hex"),
+    downloadedAt: new Date().toISOString(),
+    mtimeMs: stat.mtime?.getTime(),
+  });
+  return local;
+}
+
+Deno.test("runModelsCommand() verify flags a cached HTML page as damaged, and --repair fetches the file again", async () => {
+  await withHub(async (_hub, run, cache) => {
+    await run("pull", DEFAULT_SAM);
+    const path = "onnx/vision_encoder.onnx";
+    const local = await poisonCached(cache, DEFAULT_SAM, path);
+    const repaired = await run("verify", "--repair", DEFAULT_SAM);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(
+      repaired.stdout,
+      /onnx\/vision_encoder\.onnx\s+DAMAGED: not the model file: an HTML page; deleted/,
+    );
+    assert.match(repaired.stdout, /onnx\/vision_encoder\.onnx\s+fetched again/);
+    assert.deepEqual(
+      await Deno.readFile(local),
+      FILES[`${DEFAULT_SAM}/${path}`],
+    );
+    const again = await run("verify", DEFAULT_SAM);
+    assert.equal(again.code, 0, again.stdout);
+  });
+});
+
+Deno.test("runModelsCommand() pull --force replaces a cached file, however it is recorded", async () => {
+  await withHub(async (_hub, run, cache) => {
+    await run("pull", DEFAULT_SAM);
+    const path = "config.json";
+    const local = await poisonCached(cache, DEFAULT_SAM, path);
+    const forced = await run("pull", "--force", DEFAULT_SAM);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /\(4 downloaded, 0 cached\)/);
+    assert.deepEqual(
+      await Deno.readFile(local),
+      FILES[`${DEFAULT_SAM}/${path}`],
+    );
+    const misplaced = await run("verify", "--force");
+    assert.equal(misplaced.code, 2);
+    assert.match(misplaced.stderr, /--force applies to pull only/);
+  });
+});
+
+Deno.test("runModelsCommand() pull from a captive portal says it got an HTML page and keeps nothing", async () => {
+  await withHub(async (hub, run, cache) => {
+    hub.setFault(`${DEFAULT_SAM}/config.json`, { html: true });
+    const { code, stderr } = await run("pull", DEFAULT_SAM);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /config\.json of Xenova\/slimsam-77-uniform: .* answered with an HTML page/,
+    );
+    assert.doesNotMatch(stderr, /Welcome|<html/i);
+    assert.match(
+      stderr,
+      /On the command line: --models DIR reads a local models folder instead of the hub/,
+    );
+    await assert.rejects(
+      Deno.stat(join(cache, "Xenova", "slimsam-77-uniform", "config.json")),
+      Deno.errors.NotFound,
+    );
+  });
+});
+
+Deno.test("runModelsCommand() pull with an HF_ENDPOINT that is no http(s) URL fails at once, pointing at --models DIR and HF_HUB_OFFLINE", async () => {
+  await withHub(async (hub, run) => {
+    const started = Date.now();
+    const { code, stderr } = await run("pull", DEFAULT_SAM);
+    assert.equal(code, 1);
+    assert.match(stderr, /its scheme is "ftp:", not http: or https:/);
+    assert.match(
+      stderr,
+      /On the command line: --models DIR reads a local models folder; HF_HUB_OFFLINE=1/,
+    );
+    assert.doesNotMatch(stderr, /retrying/);
+    assert.equal(hub.count(), 0);
+    assert.ok(Date.now() - started < 5_000);
+  }, { HF_ENDPOINT: "ftp://mirror.example" });
 });

@@ -8,7 +8,11 @@
  * support (206 + `Content-Range`). Small files answer 200 with a git SHA-1
  * `ETag`. Faults can be injected per file: a connection dropped after N
  * bytes (first body request only), wrong bytes, more bytes than announced,
- * an HTTP status, or a server that ignores `Range`.
+ * an HTTP status, or a server that ignores `Range`; and answers of what
+ * may stand in for the hub: an HTML page (a captive portal), bytes without
+ * the hub's headers (a plain proxy or web server), another body under the
+ * hub's headers, a huge announced size, an endless body, a redirect
+ * anywhere (itself: a loop).
  *
  * @example
  * ```ts
@@ -50,6 +54,28 @@ export interface HubFault {
    * LFS redirect stays the true one).
    */
   extraBytes?: number;
+  /**
+   * Answers the resolve URL with 200 and an HTML login page
+   * (`Content-Type: text/html`), as a captive portal does.
+   */
+  html?: boolean;
+  /**
+   * Answers the resolve URL with 200 and the file's bytes but none of the
+   * hub's headers (`ETag`, `X-Repo-Commit`, `X-Linked-*`), as a plain web
+   * server or a proxy that strips them does.
+   */
+  bare?: boolean;
+  /** Serves this body for a git file, under the hub's headers of the true file. */
+  body?: Uint8Array;
+  /** The LFS redirect announces this size (`X-Linked-Size`) instead of the true one. */
+  announceSize?: number;
+  /**
+   * Serves the file's bytes over and over, without end and without a
+   * `Content-Length` (until the client cancels).
+   */
+  endless?: boolean;
+  /** Answers the resolve URL with a 302 to this location (its own path: a loop). */
+  redirectTo?: string;
 }
 
 /** A request the server received. */
@@ -109,6 +135,22 @@ function entryOf(key: string, file: Uint8Array | HubServerFile): Entry {
   };
 }
 
+/** What a captive portal answers instead of the file. */
+const LOGIN_PAGE = "<!DOCTYPE html>\n<html><head><title>Welcome</title>" +
+  "</head><body><form>Accept the terms to use this network</form></body>" +
+  "</html>\n";
+
+/** `bytes` over and over, without a `Content-Length`, until cancelled. */
+function endlessResponse(bytes: Uint8Array, headers: HeadersInit): Response {
+  const chunk = bytes.length > 0 ? bytes : new Uint8Array(1024);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(chunk.slice());
+    },
+  });
+  return new Response(stream, { headers });
+}
+
 function corrupt(bytes: Uint8Array): Uint8Array {
   const copy = bytes.slice();
   if (copy.length > 0) copy[copy.length >> 1] ^= 0xff;
@@ -141,7 +183,9 @@ export function startHubServer(
     extra: HeadersInit,
   ): Response {
     const fault = faults.get(entry.key) ?? {};
-    let bytes = fault.wrongBytes ? corrupt(entry.bytes) : entry.bytes;
+    if (fault.endless) return endlessResponse(entry.bytes, extra);
+    let bytes = fault.body ?? entry.bytes;
+    if (fault.wrongBytes) bytes = corrupt(bytes);
     if (fault.extraBytes) {
       const longer = new Uint8Array(bytes.length + fault.extraBytes);
       longer.set(bytes);
@@ -242,6 +286,17 @@ export function startHubServer(
     if (fault?.status) {
       return new Response(`status ${fault.status}`, { status: fault.status });
     }
+    if (fault?.redirectTo !== undefined) {
+      return new Response(null, {
+        status: 302,
+        headers: { location: fault.redirectTo },
+      });
+    }
+    if (fault?.html) {
+      return new Response(LOGIN_PAGE, {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
+    }
     const repoKnown = [...entries.keys()].some((k) => k.startsWith(repo + "/"));
     if (!repoKnown) {
       return new Response("Repository not found", {
@@ -262,6 +317,11 @@ export function startHubServer(
         headers: { "x-error-code": "EntryNotFound" },
       });
     }
+    if (fault?.bare) {
+      return new Response(entry.bytes.slice(), {
+        headers: { "content-type": "application/octet-stream" },
+      });
+    }
     if (entry.lfs) {
       const name = path.split("/").pop()!;
       const location = `${url.origin}/cdn/${entry.sha256}/${
@@ -273,7 +333,7 @@ export function startHubServer(
         headers: {
           location,
           "x-linked-etag": `"${entry.sha256}"`,
-          "x-linked-size": String(entry.bytes.length),
+          "x-linked-size": String(fault?.announceSize ?? entry.bytes.length),
           etag: `"${entry.sha256}"`,
           "x-repo-commit": commit,
           "content-length": String(body.length),
