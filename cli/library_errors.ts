@@ -36,6 +36,7 @@ import {
   resumeProblemText,
 } from "../pipeline/eval/run_settings.ts";
 import { shardName } from "../pipeline/eval/shard.ts";
+import { SettingError } from "../pipeline/setting_error.ts";
 
 /**
  * The flags or command that do what an error asks for: a fixed hint, or one
@@ -78,6 +79,13 @@ const HINTS: readonly HintEntry[] = [
         : 'give the --out folders of "eval --shard K/N" runs to --merge',
   ),
   hintFor(ImagePathError, "the images folder is --images"),
+  hintFor(
+    SettingError,
+    (e) =>
+      e.setting === "generator.pointsPerBatch"
+        ? "a smaller --points-per-batch"
+        : undefined,
+  ),
   hintFor(
     MissingImagesError,
     "check --images, or run without --strict to skip these images",

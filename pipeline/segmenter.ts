@@ -38,6 +38,7 @@ import {
   ModelLoadError,
 } from "./models/session.ts";
 import { resolveBackend } from "./models/backend_choice.ts";
+import { checkPointsPerBatch } from "./sam/decoder_memory.ts";
 import { resolveThreads } from "./models/threads.ts";
 import { ModelNotFoundError } from "./models/errors.ts";
 import { describeError } from "./models/transfer.ts";
@@ -279,6 +280,7 @@ export async function createSegmenter(
   const { variant, backend: requested, ...ids } = resolveModels(options);
   const { backend, fallback } = await resolveBackend(requested);
   const threads = resolveThreads(backend, options.threads);
+  checkPointsPerBatch(settings.generator.pointsPerBatch, backend);
   options.onProgress?.({
     kind: "backend",
     requested,

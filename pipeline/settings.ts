@@ -13,8 +13,11 @@ import { DEFAULTS } from "./defaults.ts";
 import {
   BACKEND_CHOICES,
   type BackendChoice,
+  type BackendName,
+  BACKENDS,
   type ThreadsChoice,
 } from "./models/inference.ts";
+import { checkPointsPerBatch } from "./sam/decoder_memory.ts";
 import { MODEL_VARIANTS, type ModelVariant } from "./models/registry.ts";
 import type { ModelSource } from "./models/source.ts";
 import {
@@ -184,6 +187,11 @@ export function validateSettings<T extends Partial<SegmenterOptions>>(
   checkGeneratorOptions(options.generator ?? {}, "generator.");
   checkSetting("variant", options.variant, oneOf(MODEL_VARIANTS));
   checkSetting("backend", options.backend, oneOf(BACKEND_CHOICES));
+  const pointsPerBatch = options.generator?.pointsPerBatch;
+  if (pointsPerBatch !== undefined && isBackendName(options.backend)) {
+    // A backend named outright is checked now; "auto" once it is resolved.
+    checkPointsPerBatch(pointsPerBatch, options.backend);
+  }
   checkSetting("device", options.device, oneOf(DEVICE_CHOICES));
   checkSetting("threads", options.threads, orWords(wholeNumber(0), ["auto"]));
   checkSetting("clipBatchSize", options.clipBatchSize, wholeNumber(1));
@@ -192,6 +200,11 @@ export function validateSettings<T extends Partial<SegmenterOptions>>(
     checkSetting(`extraGlobalViews[${i}]`, view, oneOf(GLOBAL_VIEWS));
   }
   return options;
+}
+
+/** Whether `value` names a backend outright (not "auto" nor left out). */
+function isBackendName(value: unknown): value is BackendName {
+  return BACKENDS.includes(value as BackendName);
 }
 
 /** `partial` without its undefined entries, so they don't hide defaults. */

@@ -40,7 +40,6 @@ export function cropAndFill(input: CropFillInput): Float32Array {
   const tmp = new Float32Array(3 * height * size);
   const line = new Float32Array(3 * width);
   const pixels = width * height;
-  const rgb = rgbFloats(image.data, pixels);
   for (let n = 0; n < masks.count; n++) {
     const [bx, by, bw, bh] = boxes[n];
     const view = out.subarray(n * 3 * plane, (n + 1) * 3 * plane);
@@ -57,7 +56,7 @@ export function cropAndFill(input: CropFillInput): Float32Array {
     const mask = masks.data.subarray(n * pixels, (n + 1) * pixels);
     const ut = rowTaps(xt, width);
     for (let r = 0; r < rows; r++) {
-      fillRow(rgb, mask, width, rowLo + r, x0, x1, fill, line);
+      fillRow(image.data, mask, width, rowLo + r, x0, x1, fill, line);
       filterRow(line, ut.start, ut.weights, ut.taps, tmp, r);
     }
     filterColumns(
@@ -76,23 +75,13 @@ export function cropAndFill(input: CropFillInput): Float32Array {
   return out;
 }
 
-/** The image's RGB as interleaved floats (width x height x 3). */
-function rgbFloats(data: Uint8ClampedArray, pixels: number): Float32Array {
-  const rgb = new Float32Array(pixels * 3);
-  for (let i = 0, p = 0, q = 0; i < pixels; i++, p += 4, q += 3) {
-    rgb[q] = data[p];
-    rgb[q + 1] = data[p + 1];
-    rgb[q + 2] = data[p + 2];
-  }
-  return rgb;
-}
-
 /**
- * Writes row y's pixels in [x0, x1) as interleaved RGB floats: copies the
- * row, then paints the fill colour over the pixels outside the mask.
+ * Writes row y's pixels in [x0, x1) of the RGBA image as interleaved RGB
+ * floats, the fill colour for the pixels outside the mask (read row by
+ * row: no float copy of the whole image is made).
  */
 function fillRow(
-  rgb: Float32Array,
+  rgba: Uint8ClampedArray,
   mask: Uint8Array,
   width: number,
   y: number,
@@ -103,12 +92,19 @@ function fillRow(
 ): void {
   const f0 = fill[0], f1 = fill[1], f2 = fill[2];
   const row = y * width;
-  line.set(rgb.subarray((row + x0) * 3, (row + x1) * 3), x0 * 3);
-  for (let x = x0, q = x0 * 3; x < x1; x++, q += 3) {
+  for (
+    let x = x0, q = x0 * 3, p = (row + x0) * 4;
+    x < x1;
+    x++, q += 3, p += 4
+  ) {
     if (mask[row + x] === 0) {
       line[q] = f0;
       line[q + 1] = f1;
       line[q + 2] = f2;
+    } else {
+      line[q] = rgba[p];
+      line[q + 1] = rgba[p + 1];
+      line[q + 2] = rgba[p + 2];
     }
   }
 }

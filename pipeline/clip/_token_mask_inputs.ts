@@ -52,8 +52,10 @@ export function wholeImageView(
 
 /** A mask at the image's size and the box that holds its pixels. */
 export interface BoxedMask {
-  /** width x height bytes, non-zero inside. */
+  /** width x height bytes, non-zero inside; not read when `crop` is given. */
   readonly mask: Uint8Array;
+  /** The mask inside `box` only, row by row: read instead of `mask` when given. */
+  readonly crop?: Uint8Array;
   /** [x, y, width, height] holding every pixel of the mask. */
   readonly box: readonly [number, number, number, number];
 }
@@ -61,7 +63,8 @@ export interface BoxedMask {
 /**
  * A mask resized to a side x side grid as a float (bilinear, antialiased):
  * side * side values, row by row, each the mask's weighted coverage of a
- * patch. Only the rows of the mask's box are read.
+ * patch. Only the rows of the mask's box are read (from `crop` when the
+ * mask has one).
  *
  * @example
  * ```ts
@@ -82,14 +85,16 @@ export function maskGrid(
   const yt = resampleTaps(height, 0, height, side, { antialias });
   // Horizontal pass over the box's rows: rows[y - by][ox].
   const rows = new Float32Array(bh * side);
+  // Pixel (x, y) is data[row + x], in the crop or in the image-size mask.
+  const data = m.crop ?? m.mask;
   for (let y = by; y < by + bh; y++) {
-    const row = y * width;
+    const row = m.crop ? (y - by) * bw - bx : y * width;
     for (let ox = 0; ox < side; ox++) {
       const s0 = xt.start[ox], base = ox * xt.maxTaps;
       const from = Math.max(s0, bx), to = Math.min(s0 + xt.count[ox], bx + bw);
       let sum = 0;
       for (let x = from; x < to; x++) {
-        if (m.mask[row + x]) sum += xt.weights[base + x - s0];
+        if (data[row + x]) sum += xt.weights[base + x - s0];
       }
       rows[(y - by) * side + ox] = sum;
     }

@@ -11,3 +11,5 @@ export * from "./preprocess.ts";
 export * from "./postprocess.ts";
 export * from "./point_grid.ts";
 export * from "./types.ts";
+export * from "./compact_mask.ts";
+export * from "./decoder_memory.ts";

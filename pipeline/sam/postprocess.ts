@@ -15,6 +15,13 @@ import type {
 import { boxNms } from "./_box_nms.ts";
 import type { MaskGeneratorOptions, Proposal } from "./types.ts";
 import { removeSmallRegions } from "./_small_regions.ts";
+import {
+  compactProposal,
+  cropOf,
+  expandCrop,
+  masksPerBatch,
+  PACKED_MASK_BUDGET,
+} from "./compact_mask.ts";
 
 /** A mask that passed the per-batch filters, kept as its box crop. */
 export interface MaskCandidate {
@@ -93,8 +100,7 @@ export async function filterDecoderBatch(
     if (iou[i] > o.predIouThresh) kept.push(i);
   }
   if (kept.length === 0) return [];
-  const decoded = await decodeKept(batch.logits, iou.length, kept, {
-    count: kept.length,
+  const shape = {
     lowWidth: lowW,
     lowHeight: lowH,
     validWidth: lowW * batch.validFractionX,
@@ -105,22 +111,32 @@ export async function filterDecoderBatch(
     height,
     threshold: o.maskThreshold,
     stabilityOffset: o.stabilityScoreOffset,
-  }, kernels);
+  };
   const out: MaskCandidate[] = [];
-  kept.forEach((i, k) => {
-    if (decoded.stability[k] < o.stabilityScoreThresh) return;
-    if (decoded.areas[k] === 0) return;
-    const b = decoded.boxes.subarray(k * 4, k * 4 + 4);
-    const p = Math.floor(i / masksPerPoint);
-    out.push({
-      crop: cropMask(decoded.masks, k, width, height, b),
-      box: [b[0], b[1], b[2], b[3]],
-      area: decoded.areas[k],
-      predictedIou: iou[i],
-      stability: decoded.stability[k],
-      point: [points[p * 2], points[p * 2 + 1]],
+  // Image-size masks are decoded a few at a time and cropped to their
+  // boxes at once, so a call never holds more than the budget of them.
+  const per = masksPerBatch(kept.length, width * height, PACKED_MASK_BUDGET);
+  for (let start = 0; start < kept.length; start += per) {
+    const part = kept.slice(start, start + per);
+    const decoded = await decodeKept(batch.logits, iou.length, part, {
+      ...shape,
+      count: part.length,
+    }, kernels);
+    part.forEach((i, k) => {
+      if (decoded.stability[k] < o.stabilityScoreThresh) return;
+      if (decoded.areas[k] === 0) return;
+      const b = decoded.boxes.subarray(k * 4, k * 4 + 4);
+      const p = Math.floor(i / masksPerPoint);
+      out.push({
+        crop: cropMask(decoded.masks, k, width, height, b),
+        box: [b[0], b[1], b[2], b[3]],
+        area: decoded.areas[k],
+        predictedIou: iou[i],
+        stability: decoded.stability[k],
+        point: [points[p * 2], points[p * 2 + 1]],
+      });
     });
-  });
+  }
   return out;
 }
 
@@ -214,19 +230,18 @@ function cropMask(
 
 function toProposal(c: MaskCandidate, width: number, height: number): Proposal {
   const [x0, y0, x1, y1] = c.box;
-  const w = x1 - x0;
-  const mask = new Uint8Array(width * height);
-  for (let y = y0; y < y1; y++) {
-    mask.set(c.crop.subarray((y - y0) * w, (y - y0 + 1) * w), y * width + x0);
-  }
-  return {
-    mask,
-    box: [x0, y0, w, y1 - y0],
-    area: c.area,
-    predictedIou: c.predictedIou,
-    stability: c.stability,
-    point: c.point,
-  };
+  return compactProposal(
+    {
+      crop: c.crop,
+      box: [x0, y0, x1 - x0, y1 - y0],
+      area: c.area,
+      predictedIou: c.predictedIou,
+      stability: c.stability,
+      point: c.point,
+    },
+    width,
+    height,
+  );
 }
 
 /** Mask statistics: area and [x, y, w, h] box (zeros when empty). */
@@ -249,13 +264,20 @@ export function maskStats(
     : { area, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] };
 }
 
+/**
+ * The small-region clean-up of one proposal, on its image-size mask
+ * (expanded for the call only: holes and islands are connected over the
+ * whole image, as the reference labels them); the result is held as its
+ * crop again.
+ */
 function cleanRegions(
   p: Proposal,
   width: number,
   height: number,
   minArea: number,
 ): { proposal: Proposal; changed: boolean } {
-  const holes = removeSmallRegions(p.mask, width, height, minArea, "holes");
+  const mask = expandCrop(cropOf(p, width), p.box, width, height);
+  const holes = removeSmallRegions(mask, width, height, minArea, "holes");
   const islands = removeSmallRegions(
     holes.mask,
     width,
@@ -266,8 +288,16 @@ function cleanRegions(
   const changed = holes.changed || islands.changed;
   if (!changed) return { proposal: p, changed };
   const stats = maskStats(islands.mask, width);
+  const fields = {
+    box: stats.box,
+    area: stats.area,
+    predictedIou: p.predictedIou,
+    stability: p.stability,
+    point: p.point,
+  };
+  const crop = cropOf({ ...fields, mask: islands.mask }, width);
   return {
-    proposal: { ...p, mask: islands.mask, area: stats.area, box: stats.box },
+    proposal: compactProposal({ ...fields, crop }, width, height),
     changed,
   };
 }

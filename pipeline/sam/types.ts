@@ -9,7 +9,11 @@
 export interface MaskGeneratorOptions {
   /** Points sampled along each side of the image; the grid has n x n prompts. */
   pointsPerSide: number;
-  /** Point prompts per decoder call. More is faster per point up to ~16 and costs memory; keep <= 64 on wasm. */
+  /**
+   * Point prompts per decoder call. More is faster per point up to ~16 and
+   * costs memory; `createSegmenter()` refuses more than the backend can hold
+   * (117 on wasm; see `decoder_memory.ts`).
+   */
   pointsPerBatch: number;
   /** Keep masks whose predicted IoU exceeds this. */
   predIouThresh: number;
@@ -40,8 +44,17 @@ export interface MaskGeneratorOptions {
 
 /** One proposed region. */
 export interface Proposal {
-  /** Binary mask at the image's size (1 inside). */
+  /**
+   * Binary mask at the image's size (1 inside). The generator's proposals
+   * expand it from `crop` at each read (width x height bytes, not kept):
+   * read it once per use, and prefer `crop` where the box suffices.
+   */
   readonly mask: Uint8Array;
+  /**
+   * The mask inside `box`, row by row (1 inside), as the generator holds
+   * it; absent on proposals made from a full-size mask alone (see `cropOf`).
+   */
+  readonly crop?: Uint8Array;
   /** Bounding box [x, y, width, height] in pixels. */
   readonly box: readonly [number, number, number, number];
   /** Pixels inside the mask. */

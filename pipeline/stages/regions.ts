@@ -22,7 +22,11 @@ import {
   lostReason,
 } from "../models/device_lost.ts";
 import { concatFloat32 } from "../models/tensor.ts";
-import type { Proposal } from "../sam/mask_generator.ts";
+import {
+  masksPerBatch,
+  PACKED_MASK_BUDGET,
+  packProposalMasks,
+} from "../sam/compact_mask.ts";
 import { DEFAULTS } from "../defaults.ts";
 import {
   type ImageJob,
@@ -89,16 +93,6 @@ export interface RegionOptions extends StageOptions {
   chunk?: number;
 }
 
-/** Packs the masks of some proposals into one batch. */
-function packMasks(
-  proposals: readonly Proposal[],
-  pixels: number,
-): Uint8Array {
-  const out = new Uint8Array(proposals.length * pixels);
-  proposals.forEach((p, i) => out.set(p.mask, i * pixels));
-  return out;
-}
-
 /** The views made per proposal by the view kernels. */
 type KernelView = "blur" | "local";
 
@@ -150,7 +144,7 @@ export function regionsStage<J extends ImageJob & Proposed>(
     "antialias";
   return mapStage("regions", async (job: J, signal) => {
     const { image, proposals } = job;
-    const pixels = image.width * image.height;
+    const { width, height } = image;
     const parts: Record<KernelView, Float32Array[]> = { blur: [], local: [] };
     let dim = 0;
     // The views stay on the GPU when the vision session runs on the
@@ -162,19 +156,24 @@ export function regionsStage<J extends ImageJob & Proposed>(
       : (input: ViewsRequest) =>
         embedOnHost(vision, kernels, input, kinds, signal);
     // On the device every view of a chunk goes to the model in one call,
-    // which the encoder's batch size bounds.
-    const per = ctx
+    // which the encoder's batch size bounds. A chunk's image-size masks
+    // stay within PACKED_MASK_BUDGET (fewer proposals on large images).
+    const most = ctx
       ? Math.min(
         chunk,
         Math.max(1, Math.floor(vision.batchSize / kinds.length)),
       )
       : chunk;
+    const per = masksPerBatch(most, width * height, PACKED_MASK_BUDGET);
     for (let start = 0; start < proposals.length; start += per) {
       signal?.throwIfAborted();
       const part = proposals.slice(start, start + per);
       const { embeds, dim: d } = await embedViews({
         image,
-        masks: { data: packMasks(part, pixels), count: part.length },
+        masks: {
+          data: packProposalMasks(part, width, height),
+          count: part.length,
+        },
         boxes: part.map((p) => p.box as Box),
         size: vision.size,
         normalisation: options.normalisation,

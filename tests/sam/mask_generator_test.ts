@@ -159,3 +159,29 @@ Deno.test("AutomaticMaskGenerator with maskNmsThresh keeps a subset with no two 
     }
   }
 });
+
+Deno.test("AutomaticMaskGenerator holds each proposal as its box crop and expands the same mask on demand", async () => {
+  const generator = new AutomaticMaskGenerator(encoder, decoder, {
+    pointsPerSide: 4,
+  });
+  const { image } = generateScene(2);
+  const proposals = await generator.generate(image);
+  assert.ok(proposals.length > 0);
+  for (const p of proposals) {
+    const [x, y, w, h] = p.box;
+    assert.ok(p.crop, "a crop");
+    assert.equal(p.crop.length, w * h);
+    const mask = p.mask;
+    assert.equal(mask.length, image.width * image.height);
+    let inside = 0, total = 0;
+    for (let i = 0; i < mask.length; i++) total += mask[i];
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) {
+        assert.equal(mask[(y + r) * image.width + x + c], p.crop[r * w + c]);
+        inside += p.crop[r * w + c];
+      }
+    }
+    assert.equal(inside, p.area);
+    assert.equal(total, p.area, "nothing outside the box");
+  }
+});

@@ -3,7 +3,12 @@ import { CPU_KERNELS, gpuKernels } from "../../kernels/kernels.ts";
 import type { PairwiseIouInput } from "../../kernels/mask_pairwise_iou/contract.ts";
 import { boxNms } from "../../pipeline/sam/_box_nms.ts";
 import type { Proposal } from "../../pipeline/sam/mask_generator.ts";
-import { maskNms, nmsByMatrix } from "../../pipeline/sam/_mask_nms.ts";
+import {
+  maskNms,
+  nmsByMatrix,
+  pairwiseCropIou,
+} from "../../pipeline/sam/_mask_nms.ts";
+import { compactProposal, cropOf } from "../../pipeline/sam/compact_mask.ts";
 import { maskStats } from "../../pipeline/sam/postprocess.ts";
 import { gpu } from "../kernels/gpu_context.ts";
 
@@ -102,4 +107,36 @@ Deno.test({
       );
     }
   },
+});
+
+/** The proposal as the generator holds it: its crop only. */
+const compact = (p: Proposal) =>
+  compactProposal({ ...p, crop: cropOf(p, W) }, W, H);
+
+Deno.test("pairwiseCropIou() gives the IoU matrix the CPU kernel gives from image-size masks", async () => {
+  const data = new Uint8Array(proposals.length * W * H);
+  proposals.forEach((p, i) => data.set(p.mask, i * W * H));
+  const expected = await CPU_KERNELS.pairwiseMaskIou({
+    masks: { data, count: proposals.length },
+    width: W,
+    height: H,
+  });
+  assert.deepEqual(pairwiseCropIou(proposals.map(compact), W), expected);
+});
+
+Deno.test("maskNms() over its packing budget keeps the same proposals from their crops, without the kernel", async () => {
+  let calls = 0;
+  const counting = {
+    pairwiseMaskIou: (input: PairwiseIouInput) => {
+      calls++;
+      return CPU_KERNELS.pairwiseMaskIou(input);
+    },
+  };
+  const held = proposals.map(compact);
+  for (const threshold of [0.45, 0.9]) {
+    const small = await maskNms(held, W, H, threshold, counting, 0);
+    const packed = await maskNms(held, W, H, threshold, counting);
+    assert.deepEqual(small, packed, `threshold ${threshold}`);
+  }
+  assert.equal(calls, 2, "the kernel runs only within the budget");
 });
