@@ -46,6 +46,7 @@ import {
   DatasetNotFoundError,
 } from "./errors.ts";
 import { type PickleValue, readPickle } from "./_pickle.ts";
+import { describeFileValue, jsonSyntaxProblem } from "../json_problem.ts";
 import { segmentationProblem } from "./segmentation.ts";
 import type { CocoSegmentation } from "./coco_mask.ts";
 import type { DatasetImage, DatasetRef, DatasetSentence } from "./types.ts";
@@ -287,8 +288,7 @@ function typeName(value: unknown): string {
   if (value === null) return "None/null";
   if (Array.isArray(value)) return "a list";
   if (isRecord(value)) return "a dict";
-  if (typeof value === "string") return JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
+  return describeFileValue(value);
 }
 
 /** Converts a pickled value into JSON-like data (Maps become objects). */
@@ -417,12 +417,13 @@ function parseInstances(
   fields: FieldReader,
 ): Record_ {
   if (typeof instances === "string") {
+    const text = instances;
     try {
-      instances = JSON.parse(instances);
+      instances = JSON.parse(text);
     } catch (error) {
       throw new DatasetFormatError(
         { source: fields.source },
-        `is not valid JSON (${(error as Error).message})`,
+        `is not valid JSON (${jsonSyntaxProblem(error, text)})`,
         fields.hint,
         { cause: error },
       );

@@ -226,7 +226,7 @@ Deno.test("buildReferSplit() names the field of a malformed ref or instances fil
   );
   assert.match(
     badId.message,
-    /"refs\[0\]\.ref_id": must be an integer, found "x"/,
+    /"refs\[0\]\.ref_id": must be an integer, found a string of 1 character/,
   );
   const notJson = thrown(() =>
     buildReferSplit(REFS, "{oops", { ...UMD, split: "val" })

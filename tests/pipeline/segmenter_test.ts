@@ -154,6 +154,34 @@ Deno.test("createSegmenter() names the model file whose inputs and outputs do no
   }
 });
 
+Deno.test("createSegmenter() names a tokenizer.json that is not JSON without echoing its bytes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "oris-models-" });
+  try {
+    await copyFixtureModels(dir, {
+      "fixture/color-clip/tokenizer.json": new TextEncoder().encode(
+        "<html><body>SECRET-SESSION-TOKEN</body></html>",
+      ),
+    });
+    const source = new ModelStore({ localDir: dir });
+    await assert.rejects(
+      () => fixtureSegmenter({ source, residentModels: true }),
+      (e: unknown) => {
+        assert.ok(e instanceof SyntaxError, String(e));
+        assert.match(e.message, /tokenizer\.json is not valid JSON/);
+        assert.match(
+          e.message,
+          /does not start with a JSON value at character 1/,
+        );
+        assert.match(e.message, /Fetch the model's files again/);
+        assert.ok(!/SECRET|html/.test(e.message), e.message);
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("createSegmenter() by default opens SAM only; CLIP opens at the first image, whose results match a segmenter that keeps every model open", async () => {
   const loads: string[] = [];
   const lean = await fixtureSegmenter({
