@@ -120,7 +120,7 @@ Deno.test("parseJsonlLine() names the line for invalid JSON", () => {
   assert.match(error.message, /^val\.jsonl:17: is not valid JSON \(/);
   assert.match(
     lineError("[1, 2]").message,
-    /^val\.jsonl:4: is a list of 2 items, not a JSON object/,
+    /^val\.jsonl:4: is \[1, 2\], not a JSON object/,
   );
 });
 
