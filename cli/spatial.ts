@@ -15,6 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../pipeline/defaults.ts";
+import { describeFileValue } from "../pipeline/json_problem.ts";
 import { validateSettings } from "../pipeline/settings.ts";
 import { SettingError } from "../pipeline/setting_error.ts";
 import {
@@ -202,7 +203,9 @@ export function parseCandidatesJson(
     const [line, column] = lineColumn(text, offset);
     const reason = (e as Error).message
       .replace(/\s*in JSON at position \d+(?: \(line \d+ column \d+\))?/, "")
-      .replace(/, ".*" is not valid JSON$/s, "");
+      .replace(/, .*" is not valid JSON$/s, "")
+      // V8 quotes the character it stopped at: name it, don't echo it.
+      .replace(/^Unexpected token '.*'$/s, "Unexpected character");
     throw new CandidateFileError(
       `${source} is not valid JSON at line ${line}, column ${column} (character ${offset}): ${reason}; fix the file so that it holds an array like [{"box": [x, y, w, h], "score": 0.3}]`,
     );
@@ -236,20 +239,20 @@ function candidateAt(item: unknown, where: string): ExtendedCandidate {
   ) {
     throw new CandidateFileError(
       `${where}: "box" must be [x, y, width, height], four numbers with width and height at least 0; got ${
-        JSON.stringify(box)
+        describeFileValue(box)
       }`,
     );
   }
   if (!isNumber(c.score)) {
     throw new CandidateFileError(
-      `${where}: "score" must be a number; got ${JSON.stringify(c.score)}`,
+      `${where}: "score" must be a number; got ${describeFileValue(c.score)}`,
     );
   }
   for (const key of ["area", "anchorScore", "nounScore"]) {
     if (c[key] !== undefined && !isNumber(c[key])) {
       throw new CandidateFileError(
         `${where}: "${key}" must be a number when given; got ${
-          JSON.stringify(c[key])
+          describeFileValue(c[key])
         }`,
       );
     }
@@ -262,7 +265,7 @@ function candidateAt(item: unknown, where: string): ExtendedCandidate {
   ) {
     throw new CandidateFileError(
       `${where}: "centroid" must be [x, y] when given; got ${
-        JSON.stringify(centroid)
+        describeFileValue(centroid)
       }`,
     );
   }

@@ -93,6 +93,7 @@ async function readOrExplain(
  *
  * @throws {DatasetNotFoundError} for an unknown dataset / splits-by, missing files (saying what the folder holds), or an empty split (listing the splits present)
  * @throws {DatasetFormatError} for files that are not what REFER writes
+ * @throws {DatasetFormatError} for refs that hold more sentences than a REFER file can (a file crafted to exhaust memory)
  * @throws {PickleError} for a corrupt or truncated refs file
  * @throws {DatasetIntegrityError} under `strict`, for refs whose annotation or image is missing
  */

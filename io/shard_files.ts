@@ -7,6 +7,7 @@
  * @module
  */
 
+import { jsonSyntaxProblem } from "../pipeline/json_problem.ts";
 import { join } from "node:path";
 import type { ShardFiles } from "../pipeline/eval/merge.ts";
 import type { ShardRecord } from "../pipeline/eval/shard.ts";
@@ -54,7 +55,7 @@ async function readJsonFile(
     throw new ShardFolderError(
       dir,
       `${name} is not valid JSON (${
-        e instanceof Error ? e.message : e
+        jsonSyntaxProblem(e, text)
       }): rerun that shard, resuming it (the resume option)`,
       "invalid-json",
     );

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { jsonSyntaxProblem } from "./json_problem.ts";
 import type { ClipNormalisation } from "../kernels/clip_views.ts";
 import { CLIP_NORMALISATION } from "../kernels/clip_views.ts";
 import type { Kernels } from "../kernels/kernels.ts";
@@ -201,12 +202,13 @@ async function readJson(
   path: string,
 ): Promise<unknown> {
   const bytes = await source.read(spec.id, path);
+  const text = new TextDecoder().decode(bytes);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch (e) {
     throw new SyntaxError(
       `${source.describe(spec.id, path)} is not valid JSON (${
-        e instanceof Error ? e.message : e
+        jsonSyntaxProblem(e, text)
       }). Fetch the model's files again.`,
     );
   }

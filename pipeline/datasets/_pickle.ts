@@ -459,7 +459,10 @@ class Unpickler {
 
   #decimal(text: string, what: string): bigint {
     if (!/^[+-]?\d+$/.test(text)) {
-      throw this.#fail(`${what} "${text}" is not a decimal integer`);
+      throw this.#fail(
+        `${what} argument (${text.length} characters) is not a decimal ` +
+          "integer; the pickle is corrupt",
+      );
     }
     return BigInt(text);
   }
@@ -477,7 +480,7 @@ class Unpickler {
   /** The builder for a global, or a refusal naming it. */
   #global(module: string, name: string): PickleValue {
     const builder = BUILDERS[`${module}.${name}`];
-    if (builder === undefined) this.#refuse(` of class ${module}.${name}`);
+    if (builder === undefined) this.#refuse(className(module, name));
     return builder as unknown as PickleValue;
   }
 
@@ -624,7 +627,10 @@ class Unpickler {
           const text = this.#line().trim();
           const value = parseFloatText(text);
           if (value === undefined) {
-            throw this.#fail(`FLOAT "${text}" is not a number`);
+            throw this.#fail(
+              `FLOAT argument (${text.length} characters) is not a ` +
+                "number; the pickle is corrupt",
+            );
           }
           this.#push(value);
           break;
@@ -820,7 +826,7 @@ class Unpickler {
         case 0x69: { // INST
           const module = this.#line();
           const name = this.#line();
-          this.#refuse(` of class ${module}.${name}`);
+          this.#refuse(className(module, name));
           break;
         }
         default: // PERSID, BINPERSID, BUILD, OBJ, NEWOBJ(_EX), EXT*, buffers
@@ -828,6 +834,18 @@ class Unpickler {
       }
     }
   }
+}
+
+/**
+ * " of class module.name" for a refusal, when both are Python identifiers
+ * of a sane length (what a real class is); otherwise a description that
+ * quotes nothing of the file.
+ */
+function className(module: string, name: string): string {
+  const ok = (s: string) => s.length <= 100 && /^[A-Za-z_][\w.]*$/.test(s);
+  return ok(module) && ok(name)
+    ? ` of class ${module}.${name}`
+    : " of a class whose name is not a Python identifier";
 }
 
 /** A short description of a value's Python type, for error messages. */
@@ -899,7 +917,7 @@ function escapeDecode(body: string): Uint8Array | string {
       case "x": {
         const digits = body.slice(i + 1, i + 3);
         if (!/^[0-9a-fA-F]{2}$/.test(digits)) {
-          return `STRING argument has a broken \\x escape ("\\x${digits}")`;
+          return `STRING argument has a broken \\x escape at character ${i}`;
         }
         out.push(parseInt(digits, 16));
         i += 2;

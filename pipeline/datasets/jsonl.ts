@@ -44,6 +44,7 @@
  * @module
  */
 
+import { describeFileValue, jsonSyntaxProblem } from "../json_problem.ts";
 import { DatasetFormatError } from "./errors.ts";
 import { segmentationProblem } from "./segmentation.ts";
 import type { CocoSegmentation } from "./coco_mask.ts";
@@ -62,11 +63,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function shown(value: unknown): string {
-  if (value === undefined) return "nothing (the field is missing)";
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
+/** A value for a message: its kind, never its text (see describeFileValue). */
+const shown = describeFileValue;
 
 function isId(value: unknown): value is DatasetId {
   return typeof value === "string" ||
@@ -114,7 +112,7 @@ export function parseJsonlLine(
   } catch (error) {
     throw new DatasetFormatError(
       { source, line: lineNumber },
-      `is not valid JSON (${(error as Error).message})`,
+      `is not valid JSON (${jsonSyntaxProblem(error, line)})`,
       FORMAT_HINT,
       { cause: error },
     );

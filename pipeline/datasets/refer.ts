@@ -46,6 +46,7 @@ import {
   DatasetNotFoundError,
 } from "./errors.ts";
 import { type PickleValue, readPickle } from "./_pickle.ts";
+import { describeFileValue, jsonSyntaxProblem } from "../json_problem.ts";
 import { segmentationProblem } from "./segmentation.ts";
 import type { CocoSegmentation } from "./coco_mask.ts";
 import type { DatasetImage, DatasetRef, DatasetSentence } from "./types.ts";
@@ -64,6 +65,45 @@ export const REFER_SPLITS_BY: Readonly<
   "refcoco+": ["unc"],
   refcocog: ["umd", "google"],
 };
+
+/**
+ * The most sentences a refs file may hold, counted over all its refs (a
+ * list shared by several refs counts once per ref). RefCOCO, the largest
+ * REFER dataset, holds about 142,000 sentences over 50,000 refs; a file
+ * past this bound was crafted so that its refs share one list through the
+ * pickle's memo, and expanding it would exhaust memory.
+ */
+export const MAX_REFER_SENTENCES = 2_000_000;
+
+/**
+ * The error for a refs file whose refs add up to more than `limit`
+ * sentences: it names the file and the count, and says what to do.
+ *
+ * @example
+ * ```ts
+ * import { tooManySentences } from "./refer.ts";
+ * tooManySentences("refs(umd).p", 60_000_000, 2_000_000, "refcocog").message;
+ * // 'refs(umd).p: its refs hold 60,000,000 sentences or more, ...'
+ * ```
+ */
+export function tooManySentences(
+  source: string,
+  count: number,
+  limit: number,
+  dataset: string,
+): DatasetFormatError {
+  const n = (v: number) => v.toLocaleString("en-US");
+  return new DatasetFormatError(
+    { source },
+    `its refs hold ${n(count)} sentences or more, past the limit of ${
+      n(limit)
+    } (RefCOCO, the largest REFER dataset, has about 142,000); its refs ` +
+      "share sentence lists, which only a damaged or crafted file does, " +
+      "and expanding them would exhaust memory",
+    `it is not a REFER refs file: use ${dataset}'s file from the REFER ` +
+      "download (github.com/lichengunc/refer)",
+  );
+}
 
 /** Which dataset, splits-by and split to read. */
 export interface ReferSplitName {
@@ -88,6 +128,8 @@ export interface ReferOptions extends ReferSplitName {
   refsSource?: string;
   /** Name of the annotations file in messages (default "instances.json"). */
   instancesSource?: string;
+  /** The most sentences the refs may hold (default {@link MAX_REFER_SENTENCES}). */
+  maxSentences?: number;
 }
 
 /** Why a ref was skipped. */
@@ -246,8 +288,7 @@ function typeName(value: unknown): string {
   if (value === null) return "None/null";
   if (Array.isArray(value)) return "a list";
   if (isRecord(value)) return "a dict";
-  if (typeof value === "string") return JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
+  return describeFileValue(value);
 }
 
 /** Converts a pickled value into JSON-like data (Maps become objects). */
@@ -376,12 +417,13 @@ function parseInstances(
   fields: FieldReader,
 ): Record_ {
   if (typeof instances === "string") {
+    const text = instances;
     try {
-      instances = JSON.parse(instances);
+      instances = JSON.parse(text);
     } catch (error) {
       throw new DatasetFormatError(
         { source: fields.source },
-        `is not valid JSON (${(error as Error).message})`,
+        `is not valid JSON (${jsonSyntaxProblem(error, text)})`,
         fields.hint,
         { cause: error },
       );
@@ -423,6 +465,7 @@ function parseInstances(
  * @returns the split, grouped by image
  * @throws {DatasetNotFoundError} for an unknown dataset / splits-by, or a split with no refs (the message lists the splits present)
  * @throws {DatasetFormatError} for a file that is not what REFER writes (the message names the field)
+ * @throws {DatasetFormatError} for refs that hold more than `maxSentences` sentences in all (a file crafted to exhaust memory)
  * @throws {PickleError} for a corrupt or truncated pickle
  * @throws {DatasetIntegrityError} under `strict`, for refs whose annotation or image is missing or whose segmentation is malformed
  */
@@ -452,10 +495,20 @@ export function buildReferSplit(
   const all = refsFields.list(list, "(top level)");
 
   // Split names in the file, and the refs of the split asked for.
+  // Bound what the refs expand to before building any sentence: refs that
+  // share one long list through the pickle's memo cost nothing in the file
+  // and a copy each here.
+  const maxSentences = options.maxSentences ?? MAX_REFER_SENTENCES;
   const splits: Record<string, number> = {};
   const chosen: RawRef[] = [];
+  let sentenceTotal = 0;
   for (let i = 0; i < all.length; i++) {
     const ref = refsFields.record(all[i], `refs[${i}]`);
+    const listed = get(ref, "sentences");
+    if (Array.isArray(listed)) sentenceTotal += listed.length;
+    if (sentenceTotal > maxSentences) {
+      throw tooManySentences(refsSource, sentenceTotal, maxSentences, dataset);
+    }
     const name = refsFields.string(ref, "split", `refs[${i}]`);
     splits[name] = (splits[name] ?? 0) + 1;
     if (referSplitMatches(name, split)) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { jsonSyntaxProblem } from "../json_problem.ts";
 
 /** One line of predictions.jsonl. */
 export interface PredictionLine {
@@ -78,7 +79,7 @@ export function parsePredictionLine(
     throw new PredictionFormatError(
       file,
       lineNumber,
-      `not valid JSON (${e instanceof Error ? e.message : e})`,
+      `not valid JSON (${jsonSyntaxProblem(e, text)})`,
     );
   }
   const v = value as Record<string, unknown>;

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { copyImage } from "../render/_draw.ts";
 import { drawText } from "../render/_font.ts";
 import { renderMaskPair } from "../render/overlay.ts";
 import type { RgbaImage } from "../image/rgba.ts";
@@ -204,8 +203,34 @@ export interface GridExample {
 }
 
 /**
+ * The size a picture of `width` x `height` is drawn at in a box of `box` x
+ * `box`: as large as fits, keeping its aspect ratio, at least one pixel
+ * each way. A very tall image (10 x 30000) stays `box` high instead of
+ * growing to millions of rows.
+ *
+ * @example
+ * ```ts
+ * import { fitInSquare } from "./report.ts";
+ * fitInSquare(400, 100, 960); // { width: 960, height: 240 }
+ * fitInSquare(10, 30000, 960); // { width: 1, height: 960 }
+ * ```
+ */
+export function fitInSquare(
+  width: number,
+  height: number,
+  box: number,
+): { width: number; height: number } {
+  const scale = Math.min(box / width, box / height);
+  return {
+    width: Math.min(box, Math.max(1, Math.round(width * scale))),
+    height: Math.min(box, Math.max(1, Math.round(height * scale))),
+  };
+}
+
+/**
  * Stacks examples (prediction beside ground truth) into one picture, each
- * row scaled to `width` and captioned above.
+ * row scaled to `width` (a pair taller than wide: to `width` high, at the
+ * left) and captioned above.
  */
 export function renderExampleGrid(
   examples: readonly GridExample[],
@@ -215,8 +240,11 @@ export function renderExampleGrid(
   const captionHeight = 7 * scale + 8;
   const rows = examples.map((e) => {
     const pair = renderMaskPair(e.image, e.predicted, e.truth);
-    const h = Math.max(1, Math.round(pair.height * width / pair.width));
-    return { pair: resizeRgba(pair, width, h), caption: e.caption };
+    const size = fitInSquare(pair.width, pair.height, width);
+    return {
+      pair: resizeRgba(pair, size.width, size.height),
+      caption: e.caption,
+    };
   });
   const height = rows.reduce((s, r) => s + r.pair.height + captionHeight, 0);
   const out = createRgbaImage(width, Math.max(1, height));
@@ -234,8 +262,14 @@ export function renderExampleGrid(
       },
     );
     y += captionHeight;
-    const src = copyImage(r.pair);
-    out.data.set(src.data, y * width * 4);
+    const src = r.pair;
+    const rowBytes = r.pair.width * 4;
+    for (let row = 0; row < r.pair.height; row++) {
+      out.data.set(
+        src.data.subarray(row * rowBytes, (row + 1) * rowBytes),
+        (y + row) * width * 4,
+      );
+    }
     y += r.pair.height;
   }
   return out;

@@ -37,16 +37,16 @@ export function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A short description of a JSON value for error messages. */
+/**
+ * A short description of a JSON value's type for error messages; a string
+ * is described by its length, never quoted (error messages do not echo a
+ * file's content).
+ */
 export function describe(v: unknown): string {
   if (v === undefined) return "missing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") {
-    return `the string ${
-      JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)
-    }`;
-  }
+  if (typeof v === "string") return `a string of ${v.length} characters`;
   return `${typeof v} ${typeof v === "object" ? "" : String(v)}`.trim();
 }
 
@@ -171,8 +171,12 @@ export function patternAt(node: Json, path: string): RegExp {
     throw new TokenizerFormatError(
       `${path}.pattern`,
       `is a regular expression JavaScript cannot compile (${
-        (cause as Error).message
-      })`,
+        // V8 quotes the pattern ("Invalid regular expression: /…/gu: …"):
+        // keep only what is wrong.
+        (cause as Error).message.replace(
+          /^Invalid regular expression: \/.*\/[a-z]*: /s,
+          "",
+        )})`,
       { cause },
     );
   }

@@ -116,6 +116,22 @@ Deno.test("spatial names the line and column of a JSON syntax error", async () =
   assert.match(token.stderr, /at line 1, column 10 \(character 9\)/);
 });
 
+Deno.test("spatial errors on a candidates file never echo its text", async () => {
+  for (
+    const text of [
+      "SECRET-not-json",
+      '[{"box": [1, 2, 3, 4], "score": SECRET}]',
+      '[{"box": ["SECRET", 2, 3, 4], "score": 1}]',
+      '[{"box": [1, 2, 3, 4], "score": "SECRET"}]',
+    ]
+  ) {
+    const r = await run(["--text", "left", ...BASE], text);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /candidate|not valid JSON/);
+    assert.ok(!/SECRET|Unexpected token/.test(r.stderr), r.stderr);
+  }
+});
+
 Deno.test("spatial rejects an empty candidate list, and bad fields by index", async () => {
   const empty = await run(["--text", "left", ...BASE], "[]");
   assert.equal(empty.code, 1);
@@ -135,7 +151,7 @@ Deno.test("spatial rejects an empty candidate list, and bad fields by index", as
   );
   assert.match(
     score.stderr,
-    /candidate 0: "score" must be a number; got "high"/,
+    /candidate 0: "score" must be a number; got a string of 4 characters/,
   );
   const notArray = await run(["--text", "left", ...BASE], '{"box": []}');
   assert.match(notArray.stderr, /must hold a JSON array of candidates/);

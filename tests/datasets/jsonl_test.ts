@@ -121,7 +121,7 @@ Deno.test("parseJsonlLine() names the line for invalid JSON", () => {
   assert.match(error.message, /^val\.jsonl:17: is not valid JSON \(/);
   assert.match(
     lineError("[1, 2]").message,
-    /^val\.jsonl:4: is \[1,2\], not a JSON object/,
+    /^val\.jsonl:4: is \[1, 2\], not a JSON object/,
   );
 });
 
@@ -256,4 +256,22 @@ Deno.test("splitLines() refuses a line over maxLineLength, naming the line", asy
 Deno.test("toJsonlLine() writes a line that parseJsonlLine() reads back", async () => {
   const [image] = await collect(parseJsonl(SMALL.split("\n")));
   assert.deepEqual(parseJsonlLine(toJsonlLine(image), 1), image);
+});
+
+Deno.test("parseJsonlLine() errors describe a wrong value without quoting the line", () => {
+  for (
+    const line of [
+      lineWith({ width: "SECRET-width" }),
+      lineWith({ sentences: "SECRET-sentences" }),
+      '{"file": "SECRET-file.png", "width": 4, SECRET',
+      "SECRET-not-json",
+    ]
+  ) {
+    const error = lineError(line);
+    assert.ok(!error.message.includes("SECRET"), error.message);
+  }
+  assert.match(
+    lineError(lineWith({ width: "SECRET-width" })).message,
+    /found a string of 12 characters/,
+  );
 });

@@ -345,7 +345,7 @@ Deno.test("readPickle() reports corrupt pickles with the opcode and its offset",
   assertPickleError(
     bytesOf("Iabc\n."),
     0,
-    /INT "abc" is not a decimal integer/,
+    /INT argument \(3 characters\) is not a decimal integer/,
     "INT",
   );
   assertPickleError(
@@ -354,4 +354,24 @@ Deno.test("readPickle() reports corrupt pickles with the opcode and its offset",
     /STRING argument is not a quoted string/,
     "STRING",
   );
+});
+
+Deno.test("readPickle() errors say what is wrong and where without quoting the pickle's text", () => {
+  const cases = [
+    "ISECRET-int\n.", // INT that is not a number
+    "FSECRET-float\n.", // FLOAT that is not a number
+    "S'\\xZZSECRET'\n.", // broken \x escape
+    "cSECRET module\nSECRET name\n)R.", // a class name that is no identifier
+  ];
+  for (const text of cases) {
+    let error: unknown;
+    try {
+      readPickle(new TextEncoder().encode(text), { source: "refs(umd).p" });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof PickleError, `${text}: ${error}`);
+    assert.match(error.message, /^refs\(umd\)\.p: byte 0, opcode/);
+    assert.ok(!error.message.includes("SECRET"), error.message);
+  }
 });

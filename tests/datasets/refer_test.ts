@@ -9,6 +9,7 @@ import {
   buildReferSplit,
   checkReferSplitName,
   describeReferSplit,
+  MAX_REFER_SENTENCES,
   referImageFileName,
   referRefsFileName,
   referSplitMatches,
@@ -225,7 +226,7 @@ Deno.test("buildReferSplit() names the field of a malformed ref or instances fil
   );
   assert.match(
     badId.message,
-    /"refs\[0\]\.ref_id": must be an integer, found "x"/,
+    /"refs\[0\]\.ref_id": must be an integer, found a string of 1 character/,
   );
   const notJson = thrown(() =>
     buildReferSplit(REFS, "{oops", { ...UMD, split: "val" })
@@ -250,6 +251,109 @@ Deno.test("buildReferSplit() passes on a pickle error with the refs file's name 
   assert.ok(error instanceof PickleError, String(error));
   assert.match(error.message, /^data\/refcocog\/refs\(umd\)\.p: byte \d+/);
   assert.match(error.message, /truncated/);
+});
+
+/** Protocol 2 opcodes for a pickle written by hand. */
+const OP = {
+  PROTO: 0x80,
+  STOP: 0x2e,
+  MARK: 0x28,
+  EMPTY_LIST: 0x5d,
+  EMPTY_DICT: 0x7d,
+  APPENDS: 0x65,
+  SETITEMS: 0x75,
+  BININT: 0x4a,
+  SHORT_BINUNICODE: 0x8c,
+  BINPUT: 0x71,
+  BINGET: 0x68,
+};
+
+/** The bytes of SHORT_BINUNICODE `text` (ASCII, under 256 characters). */
+function shortText(text: string): number[] {
+  return [OP.SHORT_BINUNICODE, text.length, ...new TextEncoder().encode(text)];
+}
+
+/** The bytes of BININT `value`. */
+function int32(value: number): number[] {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setInt32(0, value, true);
+  return [OP.BININT, ...out];
+}
+
+/**
+ * A refs pickle whose `refCount` refs all share one list of
+ * `sentenceCount` sentences through the memo (the list is written once,
+ * each further ref points back at it): a few hundred kilobytes that expand
+ * to refCount x sentenceCount sentences.
+ */
+function sharedSentencesPickle(refCount: number, sentenceCount: number) {
+  const bytes: number[] = [OP.PROTO, 2, OP.EMPTY_LIST, OP.MARK];
+  for (let r = 0; r < refCount; r++) {
+    bytes.push(OP.EMPTY_DICT, OP.MARK);
+    bytes.push(...shortText("ref_id"), ...int32(r + 1));
+    bytes.push(...shortText("ann_id"), ...int32(10));
+    bytes.push(...shortText("image_id"), ...int32(100));
+    bytes.push(...shortText("split"), ...shortText("val"));
+    bytes.push(...shortText("sentences"));
+    if (r === 0) {
+      // The list (memo 1) of one sentence dict (memo 2) repeated.
+      bytes.push(OP.EMPTY_LIST, OP.BINPUT, 1, OP.MARK, OP.EMPTY_DICT, OP.MARK);
+      bytes.push(...shortText("sent_id"), ...int32(7));
+      bytes.push(...shortText("sent"), ...shortText("the cat"));
+      bytes.push(OP.SETITEMS, OP.BINPUT, 2);
+      for (let s = 1; s < sentenceCount; s++) bytes.push(OP.BINGET, 2);
+      bytes.push(OP.APPENDS);
+    } else bytes.push(OP.BINGET, 1);
+    bytes.push(OP.SETITEMS);
+  }
+  bytes.push(OP.APPENDS, OP.STOP);
+  return new Uint8Array(bytes);
+}
+
+Deno.test("buildReferSplit() refuses refs that share one long sentence list, naming the file, before expanding them", () => {
+  // 300 refs x 200,000 sentences = 60 million, from ~400 KB.
+  const bomb = sharedSentencesPickle(300, 200_000);
+  assert.ok(bomb.length < 450_000, `${bomb.length} bytes`);
+  const started = performance.now();
+  const error = thrown(() =>
+    buildReferSplit(bomb, instances(), {
+      ...UMD,
+      split: "val",
+      refsSource: "data/refcocog/refs(umd).p",
+    })
+  );
+  assert.ok(error instanceof DatasetFormatError, String(error));
+  assert.match(error.message, /^data\/refcocog\/refs\(umd\)\.p: /);
+  assert.match(error.message, /sentences or more, past the limit of 2,000,000/);
+  assert.match(error.message, /use refcocog's file from the REFER download/);
+  assert.ok(performance.now() - started < 5_000, "refused before expanding");
+});
+
+Deno.test("buildReferSplit() reads shared sentence lists that stay under the limit", () => {
+  const small = sharedSentencesPickle(3, 4);
+  const instancesJson = {
+    images: [{ id: 100, file_name: "a.png", width: 8, height: 8 }],
+    annotations: [{
+      id: 10,
+      image_id: 100,
+      segmentation: [[0, 0, 4, 0, 4, 4, 0, 4]],
+    }],
+  };
+  const val = buildReferSplit(small, instancesJson, { ...UMD, split: "val" });
+  assert.deepEqual(val.counts, { images: 1, refs: 3, sentences: 12 });
+  assert.ok(MAX_REFER_SENTENCES >= 10 * 142_000);
+  const error = thrown(() =>
+    buildReferSplit(small, instancesJson, {
+      ...UMD,
+      split: "val",
+      maxSentences: 11,
+    })
+  );
+  assert.ok(error instanceof DatasetFormatError, String(error));
+  assert.match(
+    error.message,
+    /refs\(umd\)\.p: its refs hold 12 sentences or more, past the limit of 11/,
+  );
 });
 
 Deno.test("referImageFileName() strips the id REFER appends to the COCO file name", () => {

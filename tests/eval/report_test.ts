@@ -197,6 +197,24 @@ Deno.test("renderExampleGrid() stacks one captioned row per example at the given
   assert.deepEqual(row, resizeRgba(pair, width, rowHeight).data);
 });
 
+Deno.test("renderExampleGrid() fits a very tall or very wide image's row within width x width", () => {
+  const width = 120;
+  const caption = 2 * 7 + 8;
+  for (const [w, h] of [[10, 30000], [30000, 10], [1, 3000]]) {
+    const image = filled(w, h, () => [128, 128, 128, 255]);
+    const mask = new Uint8Array(w * h).fill(1, 0, (w * h) >> 1);
+    const started = performance.now();
+    const grid = renderExampleGrid(
+      [{ image, predicted: mask, truth: mask, caption: "IoU 1.00 the strip" }],
+      width,
+    );
+    assert.equal(grid.width, width);
+    assert.ok(grid.height >= caption + 1, `${w}x${h}: ${grid.height}`);
+    assert.ok(grid.height <= caption + width, `${w}x${h}: ${grid.height}`);
+    assert.ok(performance.now() - started < 10_000, `${w}x${h} took too long`);
+  }
+});
+
 Deno.test("renderExampleGrid() of no examples is a blank line of the given width", () => {
   const grid = renderExampleGrid([], 16);
   assert.equal(grid.width, 16);

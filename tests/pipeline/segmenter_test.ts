@@ -60,6 +60,31 @@ Deno.test("Segmenter.segment() gives an empty mask and says so when SAM proposes
   }
 });
 
+Deno.test("Segmenter.segment() gives an empty mask and no-proposals for 30000x10 and 10x30000 images", async () => {
+  // SAM's 1024-pixel frame holds such an image as one row or column (a
+  // third of a pixel, kept at one), where the fixture SAM finds nothing.
+  const segmenter = await fixtureSegmenter();
+  try {
+    for (const [width, height] of [[30000, 10], [10, 30000]]) {
+      const image = createRgbaImage(width, height);
+      for (let i = 0; i < image.data.length; i += 4) {
+        const x = (i / 4) % width, y = Math.floor(i / 4 / width);
+        const red = (width > height ? x / width : y / height) < 0.5;
+        image.data.set(red ? [230, 10, 10, 255] : [10, 200, 230, 255], i);
+      }
+      const result = await segmenter.segment(image, ["the red strip"]);
+      const r = result.sentences[0];
+      assert.equal(result.proposals.length, 0, `${width}x${height}`);
+      assert.equal(r.selected, null);
+      assert.equal(r.rule, "no-proposals");
+      assert.equal(r.mask.length, width * height);
+      assert.ok(r.mask.every((v) => v === 0));
+    }
+  } finally {
+    await segmenter.release();
+  }
+});
+
 Deno.test("Segmenter.segment() handles odd sentences and tiny images", async () => {
   const segmenter = await fixtureSegmenter();
   try {
@@ -149,6 +174,34 @@ Deno.test("createSegmenter() names the model file whose inputs and outputs do no
     } finally {
       await segmenter.release();
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createSegmenter() names a tokenizer.json that is not JSON without echoing its bytes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "oris-models-" });
+  try {
+    await copyFixtureModels(dir, {
+      "fixture/color-clip/tokenizer.json": new TextEncoder().encode(
+        "<html><body>SECRET-SESSION-TOKEN</body></html>",
+      ),
+    });
+    const source = new ModelStore({ localDir: dir });
+    await assert.rejects(
+      () => fixtureSegmenter({ source, residentModels: true }),
+      (e: unknown) => {
+        assert.ok(e instanceof SyntaxError, String(e));
+        assert.match(e.message, /tokenizer\.json is not valid JSON/);
+        assert.match(
+          e.message,
+          /does not start with a JSON value at character 1/,
+        );
+        assert.match(e.message, /Fetch the model's files again/);
+        assert.ok(!/SECRET|html/.test(e.message), e.message);
+        return true;
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

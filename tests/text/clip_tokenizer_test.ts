@@ -429,6 +429,35 @@ Deno.test("ClipTokenizer.fromJson() names the missing or wrong field", () => {
   );
 });
 
+Deno.test("ClipTokenizer.fromJson() errors describe wrong values without quoting the file", () => {
+  const cases: [unknown, RegExp][] = [
+    ["SECRET-top-level-string", /got a string of 23 characters/],
+    [{ ...tinyJson(), model: "SECRET-model" }, /got a string of 12 characters/],
+    [
+      {
+        ...tinyJson(),
+        pre_tokenizer: {
+          type: "Split",
+          pattern: { Regex: "(SECRET-regex" },
+          behavior: "Removed",
+        },
+      },
+      /cannot compile/,
+    ],
+  ];
+  for (const [json, expected] of cases) {
+    let error: unknown;
+    try {
+      ClipTokenizer.fromJson(json);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof TokenizerFormatError, String(error));
+    assert.match(error.message, expected);
+    assert.ok(!error.message.includes("SECRET"), error.message);
+  }
+});
+
 Deno.test("ClipTokenizer.tokenize() rejects a value that is not a string", () => {
   assert.throws(() => tiny().tokenize(42 as unknown as string), TypeError);
 });
