@@ -122,8 +122,14 @@ function shardOfRun(s: ShardFiles): Shard | MergeProblem {
 /** Lines of the main configuration: those without a config, or naming the first. */
 function mainLineCount(lines: readonly string[], main: string): number {
   return lines.filter((text) => {
-    const config = (JSON.parse(text) as { config?: string }).config ?? "";
-    return config === main;
+    let line: { config?: string };
+    try {
+      line = JSON.parse(text);
+    } catch {
+      // A damaged line is no prediction: the shard shows as incomplete.
+      return false;
+    }
+    return (line?.config ?? "") === main;
   }).length;
 }
 

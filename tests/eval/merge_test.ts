@@ -150,6 +150,20 @@ Deno.test("checkShards() refuses shards cut another way, unfinished or not shard
     ),
     /has 2 predictions of its main configuration but its metrics.json counts 3/,
   );
+  // A damaged line counts as no prediction, and its text is not echoed.
+  const damaged = shard(2);
+  const message = problems(() =>
+    checkShards([
+      shard(1),
+      {
+        ...damaged,
+        lines: ['{"image_id": 1, secret', ...damaged.lines.slice(1)],
+      },
+      shard(3),
+    ])
+  );
+  assert.match(message, /has 2 predictions of its main configuration/);
+  assert.doesNotMatch(message, /secret/);
   assert.match(
     problems(() => checkShards([shard(1, { run: SETTINGS })])),
     /s1 is not a shard/,
