@@ -14,6 +14,7 @@ import {
   ModelError,
   type ModelFileRef,
   ModelIntegrityError,
+  type ModelResponseError,
 } from "./errors.ts";
 import {
   endpointError,
@@ -114,7 +115,7 @@ export function tooLargeError(
   size: number,
   limit: number,
   announced: boolean,
-): ModelIntegrityError {
+): ModelResponseError {
   const kind = isTextPath(ref.path) ? "a JSON or text file" : "a binary file";
   return refusedAnswerError(ref, url, {
     problem: "too-large",

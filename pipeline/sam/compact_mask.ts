@@ -82,7 +82,18 @@ export function cropOf(p: Proposal, width: number): Uint8Array {
  *
  * @example
  * ```ts
- * const data = packProposalMasks(proposals, image.width, image.height);
+ * const proposal = {
+ *   mask: new Uint8Array([0, 1, 0, 0, 1, 0]),
+ *   crop: new Uint8Array([1, 1]),
+ *   box: [1, 0, 1, 2] as const,
+ *   area: 2,
+ *   predictedIou: 0.9,
+ *   stability: 1,
+ *   point: [1, 0] as [number, number],
+ * };
+ * // Two proposals' 3x2 masks, one after the other.
+ * packProposalMasks([proposal, proposal], 3, 2);
+ * // Uint8Array [0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
  * ```
  */
 export function packProposalMasks(
