@@ -120,3 +120,27 @@ Deno.test("eval --in-flight 3 writes the same predictions, in the same order, as
     assert.match(bad.stderr, /--in-flight must be a whole number from 1 to 16/);
   });
 });
+
+Deno.test("eval with lean sessions (--resident-models off), two images in flight and the ablation's second pass, gives the metrics of the default resident run", async () => {
+  await withTemp(async (dir) => {
+    const data = await writeScenes(dir, 3);
+    const args = [...sceneArgs(dir, data), "--ablate", "--in-flight", "2"];
+    const resident = await run([...args, "--out", `${dir}/resident`]);
+    assert.equal(resident.code, 0, resident.stderr);
+    const lean = await run([
+      ...args,
+      "--resident-models",
+      "off",
+      "--out",
+      `${dir}/lean`,
+    ]);
+    assert.equal(lean.code, 0, lean.stderr);
+    const a = JSON.parse(
+      await Deno.readTextFile(`${dir}/resident/metrics.json`),
+    );
+    const b = JSON.parse(await Deno.readTextFile(`${dir}/lean/metrics.json`));
+    assert.deepEqual(b.ablation, a.ablation);
+    assert.deepEqual(b.all, a.all);
+    assert.ok(a.all.n > 0);
+  });
+});
