@@ -44,8 +44,14 @@ if (import.meta.main) {
   const data = await readOrientationData();
   if (data) {
     console.log(
-      "RefCOCOg val, sentences the spatial parser reads, images with >= 2 referred objects:",
+      "RefCOCOg val, images with >= 2 referred objects, sentences with a location word:",
     );
     console.log(formatOrientationTable(scoreOrientation(data)));
+    console.log(
+      "\nThe same, every sentence the spatial parser reads (with on / next to / far from):",
+    );
+    console.log(
+      formatOrientationTable(scoreOrientation(data, undefined, "any")),
+    );
   }
 }

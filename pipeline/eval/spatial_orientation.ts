@@ -13,10 +13,14 @@
  *   proposals reach it;
  * - `equal`: the objects alone, all scoring exactly 0.30.
  *
- * A sentence counts when it holds a location word, which is when the
- * extended selector's own parser finds something spatial in it
- * (`parseSpatial(sentence) !== null`: a direction, an ordinal or a
- * relation), in images with two or more referred objects. The order of the
+ * A sentence counts when it holds a location word, as the extended
+ * selector's own parser reads it ({@linkcode holdsLocationWord}): a
+ * direction ("left", "closest", "in the background", "tallest"), an
+ * ordinal, or a relation that names a side ("left of", "above", "under",
+ * "behind", "in front of", "between"); in images with two or more referred
+ * objects. Relations of contact or distance alone ("on", "next to", "far
+ * from") name no side: they count in scope `"any"`, every sentence the
+ * parser reads. The order of the
  * candidates is shuffled (seeded), so that ties can't favour the target.
  * `random` is the expected accuracy of a uniform pick among the referred
  * objects.
@@ -65,6 +69,31 @@ export const ORIENTATION_CONDITIONS: readonly OrientationCondition[] = [
   "background",
   "equal",
 ];
+
+/** Which sentences count: those with a location word, or every parsed one. */
+export type OrientationScope = "orientation" | "any";
+
+/** Relations that name no side of the anchor: contact and distance. */
+const SIDELESS: ReadonlySet<string> = new Set(["on", "next-to", "far-from"]);
+
+/**
+ * Whether a parse holds a location word: a direction, an ordinal, or a
+ * relation other than "on", "next to" and "far from".
+ *
+ * @example
+ * ```ts
+ * import { parseSpatial } from "../spatial/parse.ts";
+ *
+ * holdsLocationWord(parseSpatial("the man behind the car")); // true
+ * holdsLocationWord(parseSpatial("the cup on the table")); // false
+ * holdsLocationWord(parseSpatial("a red car")); // false
+ * ```
+ */
+export function holdsLocationWord(parse: SpatialParse | null): boolean {
+  if (!parse) return false;
+  return parse.directions.length > 0 || parse.ordinal !== undefined ||
+    (parse.relation !== undefined && !SIDELESS.has(parse.relation.kind));
+}
 
 /** One sentence with its candidates and the index of the referred one. */
 export interface OrientationCase {
@@ -179,7 +208,8 @@ export function orientationCandidates(
 
 /**
  * The cases of one condition: every expression whose image has two or more
- * referred objects and whose sentence the spatial parser reads, in the
+ * referred objects and whose sentence holds a location word (scope
+ * `"orientation"`) or anything the spatial parser reads (`"any"`), in the
  * file's order. Each sentence's draws are seeded by its text, image,
  * object and the condition, so the cases don't depend on the order or on
  * which other expressions are present.
@@ -187,6 +217,7 @@ export function orientationCandidates(
 export function orientationCases(
   data: OrientationData,
   condition: OrientationCondition,
+  scope: OrientationScope = "orientation",
 ): OrientationCase[] {
   const images = new Map(data.images.map((im) => [im.image_id, im]));
   const cases: OrientationCase[] = [];
@@ -198,7 +229,9 @@ export function orientationCases(
     );
     if (object < 0) continue;
     const parse = parseSpatial(e.sentence);
-    if (!parse) continue;
+    if (!parse || (scope === "orientation" && !holdsLocationWord(parse))) {
+      continue;
+    }
     const imageSize = { width: im.width, height: im.height };
     const { candidates, target } = orientationCandidates(
       im.objects.map((o) => o.bbox_xywh),
@@ -261,7 +294,8 @@ export function orientationAccuracy(
 }
 
 /**
- * Random, seed and extended accuracy under every condition.
+ * Random, seed and extended accuracy under every condition, over the
+ * sentences of `scope`.
  *
  * @example
  * ```ts
@@ -281,9 +315,10 @@ export function scoreOrientation(
     seed: seedSelector,
     extended: extendedSelector,
   },
+  scope: OrientationScope = "orientation",
 ): OrientationScore[] {
   return ORIENTATION_CONDITIONS.map((condition) => {
-    const cases = orientationCases(data, condition);
+    const cases = orientationCases(data, condition, scope);
     const n = cases.length;
     return {
       condition,

@@ -3,6 +3,7 @@ import {
   BACKGROUND_PROPOSALS,
   extendedSelector,
   formatOrientationTable,
+  holdsLocationWord,
   OBJECT_SCORE,
   orientationAccuracy,
   orientationCandidates,
@@ -13,6 +14,7 @@ import {
   seedSelector,
 } from "../../pipeline/eval/spatial_orientation.ts";
 import { readOrientationData } from "../../bench/spatial_eval.ts";
+import { parseSpatial } from "../../pipeline/spatial/parse.ts";
 
 /** Two images: three people in a row, and one image with a single object. */
 const TINY: OrientationData = {
@@ -39,6 +41,7 @@ const TINY: OrientationData = {
     { image_id: 1, object_id: 12, sentence: "the man on the right" },
     { image_id: 1, object_id: 11, sentence: "the man in the middle" },
     { image_id: 1, object_id: 11, sentence: "a man in a blue shirt" },
+    { image_id: 1, object_id: 11, sentence: "the man next to the dog" },
     { image_id: 2, object_id: 20, sentence: "the dog on the left" },
   ],
 };
@@ -61,6 +64,31 @@ Deno.test("orientationCases() keeps parsed sentences of images with two or more 
       assert.deepEqual(c.candidates[c.target].box, box);
     }
   }
+});
+
+Deno.test("holdsLocationWord() takes directions, ordinals and sided relations, not on / next to / far from", () => {
+  for (
+    const text of [
+      "the man on the left",
+      "second from the right",
+      "the dog behind the fence",
+      "the cup under the table",
+      "the cup between the plates",
+    ]
+  ) assert.ok(holdsLocationWord(parseSpatial(text)), text);
+  for (
+    const text of [
+      "the cup on the table",
+      "the man next to the dog",
+      "the chair farthest from the window",
+      "a man in a blue shirt",
+    ]
+  ) assert.ok(!holdsLocationWord(parseSpatial(text)), text);
+  // Scope "any" keeps every sentence the parser reads.
+  assert.deepEqual(
+    orientationCases(TINY, "equal", "any").map((c) => c.text).at(-1),
+    "the man next to the dog",
+  );
 });
 
 Deno.test("orientationCandidates() scores the objects alike, near-equal or among lower background", () => {
