@@ -54,8 +54,9 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
   --top-k K             most candidates compared (default ${
     SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
   })
-  --margin M            extended: pool margin in standard deviations of the
-                        scores (default ${DEFAULTS.selector.margin})
+  --margin M            extended: pool margin, a share of the best score (and
+                        of the best nounScore) a candidate may fall below it
+                        and stay in the pool (default ${DEFAULTS.selector.margin})
   --explain             add the sentence's spatial parse to the output
   -h, --help            show this help
 
