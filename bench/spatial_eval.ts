@@ -12,7 +12,10 @@
  */
 
 import {
+  extendedSelector,
+  failurePatterns,
   formatOrientationTable,
+  orientationCases,
   type OrientationData,
   scoreOrientation,
 } from "../pipeline/eval/spatial_orientation.ts";
@@ -53,5 +56,18 @@ if (import.meta.main) {
     console.log(
       formatOrientationTable(scoreOrientation(data, undefined, "any")),
     );
+    if (Deno.args.includes("--failures")) {
+      console.log(
+        "\nThe extended selector's 10 most frequent failure patterns (equal scores, every parsed sentence):",
+      );
+      const cases = orientationCases(data, "equal", "any");
+      for (const f of failurePatterns(cases, extendedSelector).slice(0, 10)) {
+        console.log(
+          `${String(f.failures).padStart(4)} of ${
+            String(f.total).padStart(4)
+          }  ${f.pattern}\n        e.g. ${f.examples.join(" | ")}`,
+        );
+      }
+    }
   }
 }

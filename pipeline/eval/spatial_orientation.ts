@@ -357,3 +357,63 @@ export function formatOrientationTable(
   }
   return lines.join("\n");
 }
+
+/** One failure pattern: the rule that decided, how often it failed. */
+export interface FailurePattern {
+  /** The rule without its counts and indices ("extended:ordinal from left"). */
+  readonly pattern: string;
+  /** Cases the rule got wrong. */
+  readonly failures: number;
+  /** Cases the rule decided. */
+  readonly total: number;
+  /** Up to `examples` sentences it got wrong, in the cases' order. */
+  readonly examples: readonly string[];
+}
+
+/**
+ * The pattern of a rule: its text without pool sizes, anchor indices and
+ * ordinal numbers, so that the same decision groups together.
+ *
+ * @example
+ * ```ts
+ * rulePattern("extended:ordinal 2 from left among 5"); // "extended:ordinal from left"
+ * rulePattern("extended:relation behind anchor #3 among 2"); // "extended:relation behind anchor"
+ * ```
+ */
+export function rulePattern(rule: string): string {
+  return rule.replace(/ among (?:top-)?\d+/g, "")
+    .replace(/ anchor #(?:\d+|none)/g, " anchor")
+    .replace(/ordinal \d+/g, "ordinal");
+}
+
+/**
+ * The failures of `select` over `cases` grouped by {@linkcode rulePattern},
+ * most failures first (ties: most cases, then the pattern's name).
+ */
+export function failurePatterns(
+  cases: readonly OrientationCase[],
+  select: OrientationSelector,
+  examples = 3,
+): FailurePattern[] {
+  const groups = new Map<
+    string,
+    { failures: number; total: number; examples: string[] }
+  >();
+  for (const c of cases) {
+    const s = select(c);
+    const pattern = rulePattern(s.rule);
+    const g = groups.get(pattern) ??
+      { failures: 0, total: 0, examples: [] };
+    g.total++;
+    if (s.index !== c.target) {
+      g.failures++;
+      if (g.examples.length < examples) g.examples.push(c.text);
+    }
+    groups.set(pattern, g);
+  }
+  return [...groups].map(([pattern, g]) => ({ pattern, ...g }))
+    .sort((a, b) =>
+      b.failures - a.failures || b.total - a.total ||
+      (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)
+    );
+}

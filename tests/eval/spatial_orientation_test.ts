@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   BACKGROUND_PROPOSALS,
   extendedSelector,
+  failurePatterns,
   formatOrientationTable,
   holdsLocationWord,
   OBJECT_SCORE,
@@ -9,6 +10,7 @@ import {
   orientationCandidates,
   orientationCases,
   type OrientationData,
+  rulePattern,
   SCORE_NOISE,
   scoreOrientation,
   seedSelector,
@@ -168,4 +170,47 @@ Deno.test("scoreOrientation() on RefCOCOg val reports every condition over more 
     }
   }
   console.log(formatOrientationTable(scores));
+});
+
+Deno.test("rulePattern() drops pool sizes, anchor indices and ordinal numbers", () => {
+  assert.equal(
+    rulePattern("extended:ordinal 2 from left among 5"),
+    "extended:ordinal from left",
+  );
+  assert.equal(
+    rulePattern("extended:relation behind anchor #3 among 2"),
+    "extended:relation behind anchor",
+  );
+  assert.equal(rulePattern("seed:left among top-3"), "seed:left");
+  assert.equal(
+    rulePattern("best-score (next-to without anchor)"),
+    "best-score (next-to without anchor)",
+  );
+});
+
+Deno.test("failurePatterns() groups failures by rule, most first, with examples", () => {
+  const cases = orientationCases(TINY, "equal");
+  // Wrong on "left" and "right", right on "middle".
+  const patterns = failurePatterns(
+    cases,
+    (c) =>
+      c.text.includes("middle")
+        ? { index: c.target, rule: "extended:middle among 3" }
+        : { index: -1, rule: `extended:${c.parse.directions[0]} among 3` },
+  );
+  assert.deepEqual(patterns, [
+    {
+      pattern: "extended:left",
+      failures: 1,
+      total: 1,
+      examples: ["the man on the left"],
+    },
+    {
+      pattern: "extended:right",
+      failures: 1,
+      total: 1,
+      examples: ["the man on the right"],
+    },
+    { pattern: "extended:middle", failures: 0, total: 1, examples: [] },
+  ]);
 });
