@@ -25,6 +25,7 @@ import {
 } from "../pipeline/spatial/extended.ts";
 import { parseSpatial } from "../pipeline/spatial/parse.ts";
 import { selectSeed } from "../pipeline/spatial/seed.ts";
+import type { Selection } from "../pipeline/spatial/types.ts";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -34,6 +35,7 @@ export const SPATIAL_COMMAND_MODES = ["extended", "seed"] as const;
 /** Usage text of `spatial`. */
 export const SPATIAL_USAGE =
   `Usage: deno task spatial --text "..." --candidates FILE.json --image-size WxH [options]
+       deno task spatial --jsonl FILE.jsonl [options]
 
 Chooses the candidate a sentence refers to from its boxes and scores, with the
 spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
@@ -43,17 +45,24 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
                         {"box": [x, y, w, h], "score": s} with optional "area",
                         "centroid": [x, y], "anchorScore" and "nounScore"
   --image-size WxH      the image's width and height in pixels, e.g. 640x480
+  --jsonl FILE          batch mode (- for standard input): one case a line,
+                        {"text": "...", "candidates": [...], "image_size": [w, h]};
+                        prints one result a line in input order, and
+                        {"error": "line N: ..."} for a bad line, then goes on
+                        (exit status 1 when any line was bad)
   --spatial MODE        extended or seed (the paper's 10-word rule; default ${DEFAULTS.spatial})
   --top-k K             most candidates compared (default ${
     SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
   })
-  --margin M            extended: pool margin in standard deviations of the
-                        scores (default ${DEFAULTS.selector.margin})
+  --margin M            extended: pool margin, a share of the best score (and
+                        of the best nounScore) a candidate may fall below it
+                        and stay in the pool (default ${DEFAULTS.selector.margin})
   --explain             add the sentence's spatial parse to the output
   -h, --help            show this help
 
 Example:
   deno task spatial --text "second giraffe from the left" --candidates boxes.json --image-size 640x480
+  deno task spatial --jsonl cases.jsonl --spatial seed > results.jsonl
 `;
 
 /** The candidates file is unreadable, not JSON, or not a list of candidates. */
@@ -284,34 +293,24 @@ function candidateAt(item: unknown, where: string): ExtendedCandidate {
 }
 
 interface SpatialArgs {
-  text: string;
-  candidates: string;
-  imageSize: ImageSize;
+  /** One sentence (`--text`, `--candidates`, `--image-size`), or null in batch mode. */
+  single: { text: string; candidates: string; imageSize: ImageSize } | null;
+  /** The cases file of batch mode (`--jsonl`), or null. */
+  jsonl: string | null;
   /** The spatial rule (`--spatial`, as in segment and eval). */
-  spatial: (typeof SPATIAL_COMMAND_MODES)[number];
+  spatial: SpatialCommandMode;
   /** Most candidates compared; undefined: the rule's default. */
   topK?: number;
   margin?: number;
   explain: boolean;
 }
 
-function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      text: { type: "string" },
-      candidates: { type: "string" },
-      "image-size": { type: "string" },
-      spatial: { type: "string" },
-      "top-k": { type: "string" },
-      margin: { type: "string" },
-      explain: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return "help";
+/** A spatial rule the command runs. */
+export type SpatialCommandMode = (typeof SPATIAL_COMMAND_MODES)[number];
+
+function singleArgs(
+  values: { text?: string; candidates?: string; "image-size"?: string },
+): SpatialArgs["single"] {
   if (values.text === undefined || values.text.trim() === "") {
     throw new UsageError(
       '--text is required, e.g. --text "the dog on the left"',
@@ -323,6 +322,46 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
   if (!values["image-size"]) {
     throw new UsageError("--image-size WxH is required, e.g. 640x480");
   }
+  return {
+    text: values.text,
+    candidates: values.candidates,
+    imageSize: parseImageSize(values["image-size"]),
+  };
+}
+
+function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      text: { type: "string" },
+      candidates: { type: "string" },
+      "image-size": { type: "string" },
+      jsonl: { type: "string" },
+      spatial: { type: "string" },
+      "top-k": { type: "string" },
+      margin: { type: "string" },
+      explain: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (values.jsonl !== undefined) {
+    const mixed = (["text", "candidates", "image-size"] as const)
+      .filter((k) => values[k] !== undefined);
+    if (mixed.length > 0) {
+      throw new UsageError(
+        `--jsonl reads the sentence, candidates and image size from each line: drop ${
+          mixed.map((k) => `--${k}`).join(", ")
+        }`,
+      );
+    }
+    if (values.jsonl === "") {
+      throw new UsageError("--jsonl needs a file (- for standard input)");
+    }
+  }
+  const single = values.jsonl === undefined ? singleArgs(values) : null;
   const spatial = values.spatial ?? DEFAULTS.spatial;
   if (!(SPATIAL_COMMAND_MODES as readonly string[]).includes(spatial)) {
     throw new UsageError(
@@ -356,10 +395,9 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
     );
   }
   return {
-    text: values.text,
-    candidates: values.candidates,
-    imageSize: parseImageSize(values["image-size"]),
-    spatial: spatial as SpatialArgs["spatial"],
+    single,
+    jsonl: values.jsonl ?? null,
+    spatial: spatial as SpatialCommandMode,
     topK,
     margin,
     explain: values.explain ?? false,
@@ -369,6 +407,7 @@ function parseSpatialArgs(args: string[]): SpatialArgs | "help" {
 async function readCandidatesText(
   path: string,
   stdin: () => Promise<string>,
+  what = "a JSON file of candidates",
 ): Promise<string> {
   if (path === "-") return await stdin();
   try {
@@ -376,13 +415,172 @@ async function readCandidatesText(
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new CandidateFileError(
-        `${path} does not exist: give the path of a JSON file of candidates`,
+        `${path} does not exist: give the path of ${what}`,
       );
     }
     throw new CandidateFileError(
       `${path} could not be read: ${(e as Error).message}`,
     );
   }
+}
+
+/** Options of {@linkcode chooseSpatial}: the command's `--top-k` and `--margin`. */
+export interface ChooseOptions {
+  /** Most candidates compared; undefined: the rule's default. */
+  topK?: number;
+  /** Extended pool margin; undefined: the default. */
+  margin?: number;
+}
+
+/**
+ * The command's choice for one sentence: the seed rule, or the extended
+ * selector on the sentence's parse, as the pipeline's select stage makes it.
+ *
+ * @example
+ * ```ts
+ * chooseSpatial("extended", "the left one", [{ box: [0, 0, 9, 9], score: 0.3 }], { width: 64, height: 48 });
+ * // { index: 0, rule: "extended:left among 1" }
+ * ```
+ */
+export function chooseSpatial(
+  mode: SpatialCommandMode,
+  text: string,
+  candidates: readonly ExtendedCandidate[],
+  imageSize: ImageSize,
+  options: ChooseOptions = {},
+): Selection {
+  if (mode === "seed") return selectSeed(text, candidates, options.topK);
+  return selectCandidate(parseSpatial(text), candidates, imageSize, {
+    ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    ...(options.margin !== undefined ? { margin: options.margin } : {}),
+  });
+}
+
+/** One case of batch mode, read from a line. */
+export interface SpatialBatchCase {
+  /** The referring sentence. */
+  readonly text: string;
+  /** Its candidates. */
+  readonly candidates: ExtendedCandidate[];
+  /** The image's size. */
+  readonly imageSize: ImageSize;
+}
+
+/**
+ * Reads one line of a `--jsonl` file: {"text", "candidates", "image_size":
+ * [w, h]}. Errors name the line (1-based) and the field, never echo the
+ * line's text.
+ *
+ * @example
+ * ```ts
+ * parseCaseLine('{"text": "left", "candidates": [{"box": [0, 0, 9, 9], "score": 1}], "image_size": [64, 48]}', 1);
+ * // { text: "left", candidates: [{ box: [0, 0, 9, 9], score: 1 }], imageSize: { width: 64, height: 48 } }
+ * ```
+ */
+export function parseCaseLine(
+  line: string,
+  lineNumber: number,
+): SpatialBatchCase {
+  const where = `line ${lineNumber}`;
+  if (line.trim() === "") {
+    throw new CandidateFileError(
+      `${where} is empty: give one case a line, {"text": ..., "candidates": [...], "image_size": [w, h]}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    const column = Math.max(jsonErrorOffset(line), 0) + 1;
+    throw new CandidateFileError(
+      `${where} is not valid JSON (column ${column}): give one case a line, {"text": ..., "candidates": [...], "image_size": [w, h]}`,
+    );
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new CandidateFileError(
+      `${where} must be an object {"text": ..., "candidates": [...], "image_size": [w, h]}`,
+    );
+  }
+  const c = data as Record<string, unknown>;
+  if (typeof c.text !== "string" || c.text.trim() === "") {
+    throw new CandidateFileError(
+      `${where}: "text" must be a non-empty string; got ${
+        describeFileValue(c.text)
+      }`,
+    );
+  }
+  const size = c.image_size;
+  if (
+    !Array.isArray(size) || size.length !== 2 || !size.every(isNumber) ||
+    !(size[0] > 0 && size[1] > 0)
+  ) {
+    throw new CandidateFileError(
+      `${where}: "image_size" must be [width, height], two numbers above 0; got ${
+        describeFileValue(size)
+      }`,
+    );
+  }
+  if (!Array.isArray(c.candidates) || c.candidates.length === 0) {
+    throw new CandidateFileError(
+      `${where}: "candidates" must be a non-empty array like [{"box": [x, y, w, h], "score": 0.3}]; got ${
+        describeFileValue(c.candidates)
+      }`,
+    );
+  }
+  return {
+    text: c.text,
+    candidates: c.candidates.map((item, i) =>
+      candidateAt(item, `${where}: candidate ${i}`)
+    ),
+    imageSize: { width: size[0], height: size[1] },
+  };
+}
+
+/**
+ * The lines of a `--jsonl` file: split at newlines (a carriage return
+ * before one is dropped), without the empty piece after a final newline.
+ */
+export function caseLines(text: string): string[] {
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/**
+ * Batch mode: one result a line for each line of `text`, in order;
+ * {"error": "line N: ..."} for a bad line. Returns how many lines were bad.
+ */
+export function runSpatialBatch(
+  text: string,
+  mode: SpatialCommandMode,
+  options: ChooseOptions & { explain?: boolean },
+  out: (line: string) => void,
+): number {
+  let bad = 0;
+  caseLines(text).forEach((line, i) => {
+    try {
+      const c = parseCaseLine(line, i + 1);
+      out(resultLine(
+        chooseSpatial(mode, c.text, c.candidates, c.imageSize, options),
+        options.explain ? c.text : null,
+      ));
+    } catch (e) {
+      bad++;
+      out(
+        JSON.stringify({ error: e instanceof Error ? e.message : String(e) }),
+      );
+    }
+  });
+  return bad;
+}
+
+/** The output line of one choice, with the parse of `explainText` when given. */
+function resultLine(s: Selection, explainText: string | null): string {
+  return `{"index": ${s.index}, "rule": ${JSON.stringify(s.rule)}${
+    explainText !== null
+      ? `, "parse": ${JSON.stringify(parseSpatial(explainText))}`
+      : ""
+  }}`;
 }
 
 /** Runs `spatial` with `args`; returns the exit code (2: bad options, 1: bad input). */
@@ -401,23 +599,41 @@ export async function runSpatialCommand(
     err,
   );
   if (typeof a === "number") return a;
+  const options = {
+    ...(a.topK !== undefined ? { topK: a.topK } : {}),
+    ...(a.margin !== undefined ? { margin: a.margin } : {}),
+  };
   try {
+    if (a.jsonl !== null) {
+      const text = await readCandidatesText(
+        a.jsonl,
+        stdin,
+        "a JSON Lines file of cases",
+      );
+      const bad = runSpatialBatch(text, a.spatial, {
+        ...options,
+        explain: a.explain,
+      }, out);
+      if (bad > 0) {
+        err(`error: ${bad} line${bad === 1 ? "" : "s"} could not be read`);
+      }
+      return bad > 0 ? 1 : 0;
+    }
+    const single = a.single!;
     const candidates = parseCandidatesJson(
-      await readCandidatesText(a.candidates, stdin),
-      a.candidates === "-" ? "standard input" : a.candidates,
+      await readCandidatesText(single.candidates, stdin),
+      single.candidates === "-" ? "standard input" : single.candidates,
     );
-    const parse = parseSpatial(a.text);
-    const { index, rule } = a.spatial === "seed"
-      ? selectSeed(a.text, candidates, a.topK)
-      : selectCandidate(parse, candidates, a.imageSize, {
-        ...(a.topK !== undefined ? { topK: a.topK } : {}),
-        ...(a.margin !== undefined ? { margin: a.margin } : {}),
-      });
-    out(
-      `{"index": ${index}, "rule": ${JSON.stringify(rule)}${
-        a.explain ? `, "parse": ${JSON.stringify(parse)}` : ""
-      }}`,
-    );
+    out(resultLine(
+      chooseSpatial(
+        a.spatial,
+        single.text,
+        candidates,
+        single.imageSize,
+        options,
+      ),
+      a.explain ? single.text : null,
+    ));
     return 0;
   } catch (e) {
     err(`error: ${e instanceof Error ? e.message : String(e)}`);

@@ -47,7 +47,7 @@ export interface Defaults {
   readonly topK: Readonly<Record<SpatialMode, number>>;
   /** The extended spatial selector's pool and anchor thresholds. */
   readonly selector: {
-    /** How far below the best a candidate may score and stay in the pool, in standard deviations of the scores. */
+    /** How far below the best a candidate may score and stay in the pool, as a share of the best score (0.15: within 15%). */
     readonly margin: number;
     /** Box IoU from which another candidate counts as the same object as the target. */
     readonly sameObjectIou: number;
@@ -130,7 +130,7 @@ export const DEFAULTS: Defaults = deepFreeze({
   beta: 0.5,
   spatial: "extended",
   topK: { extended: 4, seed: 3, off: 3 },
-  selector: { margin: 1, sameObjectIou: 0.8 },
+  selector: { margin: 0.15, sameObjectIou: 0.8 },
   globalView: "token-mask",
   viewResize: "antialias",
   blurSigma: 5,

@@ -1,7 +1,8 @@
 /**
  * Evaluation without the file system: per-sentence scores, streaming IoU
  * metrics, ablations, the run's records and its report, the data's
- * fingerprint, shards and their merge.
+ * fingerprint, shards and their merge; the spatial selectors on real
+ * sentences.
  *
  * @module
  */
@@ -22,3 +23,4 @@ export * from "./data_defaults.ts";
 export * from "./plan.ts";
 export * from "./run_record.ts";
 export * from "./score_summary.ts";
+export * from "./spatial_orientation.ts";

@@ -39,8 +39,8 @@ export interface ExtendedOptions {
   /** Most candidates compared. Default `DEFAULTS.topK.extended`. */
   topK?: number;
   /**
-   * How far below the best a candidate may score and stay in the pool, in
-   * standard deviations of all candidates' scores. Default
+   * How far below the best a candidate may score and stay in the pool, as
+   * a share of the best score (0.1: within 10%). Default
    * `DEFAULTS.selector.margin`.
    */
   margin?: number;
@@ -62,25 +62,31 @@ export const EXTENDED_DEFAULTS: Readonly<Required<ExtendedOptions>> = Object
 
 const EPS = 1e-9;
 
-/** Population standard deviation. */
-function spread(values: readonly number[]): number {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(
-    values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length,
-  );
+/**
+ * The lowest value that stays within `margin` of `best`, relative to the
+ * best's magnitude: `best - margin * |best|` (0.30 with margin 0.1: 0.27).
+ * Relative, so that it does not depend on how many candidates there are or
+ * how their scores spread: scores a user can't tell apart stay together.
+ */
+export function relativeFloor(best: number, margin: number): number {
+  return best - margin * Math.abs(best) - EPS;
 }
 
 /**
  * The candidates the spatial words choose among, best score first: those
- * whose score is at least `best - margin * sd(scores)`, and, where the
- * candidates carry a `nounScore`, whose noun-phrase score is at least
- * `bestNoun - margin * sd(nounScores)` too; at most `topK` of them. The
- * standard deviation is over all candidates, so a candidate stays when it
- * is about as close to the best as the scores are spread: two zebras
- * scoring 0.30 and 0.29 among background proposals around 0.20 both stay,
- * a 0.25 does not. Equal scores all stay (up to `topK`). The best-scoring
- * candidate leads the pool when it matches the noun, and is the whole pool
- * when nothing else qualifies.
+ * whose score is within `margin` of the best, relative to the best
+ * (`score >= best - margin * |best|`, see {@linkcode relativeFloor}), and,
+ * where the candidates carry a `nounScore`, whose noun-phrase score is
+ * within `margin` of the best noun-phrase score likewise: the instances of
+ * the referred category. At most `topK` of them.
+ *
+ * The cut is relative to the best score, not to how the scores spread, so
+ * the pool is stable under score differences a user can't see: objects
+ * scoring 0.300, 0.301 and 0.298 all stay (with a standard-deviation cut,
+ * they would be "far" apart when nothing else is there), and background
+ * proposals at 0.20 stay out. Equal scores all stay (up to `topK`). The
+ * best-scoring candidate leads the pool when it matches the noun, and is
+ * the whole pool when nothing else qualifies.
  *
  * @example
  * ```ts
@@ -97,13 +103,12 @@ export function candidatePool(
   if (candidates.length === 0) return [];
   const order = candidates.map((_, i) => i)
     .sort((a, b) => candidates[b].score - candidates[a].score || a - b);
-  const scores = candidates.map((c) => c.score);
-  const floor = scores[order[0]] - margin * spread(scores) - EPS;
+  const floor = relativeFloor(candidates[order[0]].score, margin);
   const nouns = candidates.every((c) => typeof c.nounScore === "number")
     ? candidates.map((c) => c.nounScore as number)
     : null;
   const nounFloor = nouns
-    ? Math.max(...nouns) - margin * spread(nouns) - EPS
+    ? relativeFloor(Math.max(...nouns), margin)
     : -Infinity;
   const pool = order.filter((i) =>
     candidates[i].score >= floor &&
@@ -391,8 +396,10 @@ function argmin(
  * Chooses a candidate with the extended rule.
  *
  * 1. No parse: the best score ("best-score").
- * 2. The pool ({@linkcode candidatePool}): candidates near the best score
- *    that match the head noun, at most `topK`.
+ * 2. The pool ({@linkcode candidatePool}): candidates within `margin` of
+ *    the best score, relative to it, that match the head noun; at most
+ *    `topK`, except for ordinals and "middle" (and "between"), which count
+ *    every instance in the pool.
  * 3. An ordinal counts along its direction: "second from the left" is the
  *    pool member with the second smallest x ("extended:ordinal 2 from
  *    left"); past the pool's end, the last one.
@@ -432,7 +439,15 @@ export function selectCandidate(
   // to compare positions.
   const best = topK(candidates, 1)[0];
   if (!parsed) return { index: best, rule: "best-score" };
-  const pool = candidatePool(candidates, options);
+  // Ordinals and "middle" count every instance: the pool uncapped.
+  const whole = candidatePool(candidates, { ...options, topK: Infinity });
+  const counts = parsed.ordinal !== undefined ||
+    parsed.directions.includes("middle") ||
+    (parsed.relation?.kind === "between" && parsed.directions.length === 0);
+  const pool = counts ? whole : whole.slice(
+    0,
+    Math.max(options.topK ?? EXTENDED_DEFAULTS.topK, 1),
+  );
   const sameObjectIou = options.sameObjectIou ??
     EXTENDED_DEFAULTS.sameObjectIou;
   const all = candidates.map(geometry);

@@ -275,3 +275,79 @@ Deno.test("parseCandidatesJson() keeps the optional fields", () => {
     CandidateFileError,
   );
 });
+
+/** A batch-mode line for `text` over the zebras. */
+const caseLine = (text: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    text,
+    candidates: ZEBRAS,
+    image_size: [640, 480],
+    ...extra,
+  });
+
+Deno.test("spatial --jsonl writes one result a line in input order", async () => {
+  const lines = [
+    caseLine("the zebra on the left"),
+    caseLine("the rightmost zebra"),
+    caseLine("a zebra"),
+  ];
+  const r = await run(["--jsonl", "FILE"], lines.join("\n") + "\n");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split("\n").map((l) => JSON.parse(l)), [
+    { index: 1, rule: "extended:left among 3" },
+    { index: 2, rule: "extended:right among 3" },
+    { index: 0, rule: "best-score" },
+  ]);
+});
+
+Deno.test("spatial --jsonl answers a bad line with its line number and goes on", async () => {
+  const lines = [
+    caseLine("the zebra on the left"),
+    "{not json",
+    caseLine("left", { image_size: [0, 480] }),
+    "",
+    caseLine("left", { candidates: [{ box: [1, 2, 3], score: 1 }] }),
+    caseLine("the rightmost zebra"),
+  ];
+  const r = await run(["--jsonl", "FILE"], lines.join("\r\n"));
+  assert.equal(r.code, 1);
+  const out = r.stdout.split("\n").map((l) => JSON.parse(l));
+  assert.equal(out.length, 6);
+  assert.deepEqual(out[0], { index: 1, rule: "extended:left among 3" });
+  assert.match(out[1].error, /^line 2 is not valid JSON \(column 2\)/);
+  assert.match(out[2].error, /^line 3: "image_size" must be \[width, height\]/);
+  assert.match(out[3].error, /^line 4 is empty/);
+  assert.match(out[4].error, /^line 5: candidate 0: "box" must be/);
+  assert.deepEqual(out[5], { index: 2, rule: "extended:right among 3" });
+  assert.match(r.stderr, /4 lines could not be read/);
+});
+
+Deno.test("spatial --jsonl takes --spatial, --top-k and standard input like a single sentence", async () => {
+  const text = "a zebra with its left leg raised";
+  const r = await run(
+    ["--jsonl", "-", "--spatial", "seed", "--top-k", "2"],
+    null,
+    caseLine(text) + "\n",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const single = await run(
+    ["--text", text, ...BASE, "--spatial", "seed", "--top-k", "2"],
+  );
+  assert.deepEqual(JSON.parse(r.stdout), JSON.parse(single.stdout));
+  assert.deepEqual(JSON.parse(r.stdout), {
+    index: 0,
+    rule: "seed:left among top-2",
+  });
+});
+
+Deno.test("spatial --jsonl refuses --text, --candidates or --image-size beside it", async () => {
+  const r = await run(["--jsonl", "FILE", "--text", "left"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--jsonl reads the sentence.*drop --text/);
+  const missing = await run(["--jsonl", "FILE"], null);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /does not exist: give the path of a JSON Lines file/,
+  );
+});

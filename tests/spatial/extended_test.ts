@@ -12,11 +12,12 @@ import { SPATIAL_CASES } from "./cases.ts";
 
 const SIZE = { width: 640, height: 480 };
 
-Deno.test("candidatePool() keeps scores within a standard deviation of the best, best first", () => {
+Deno.test("candidatePool() keeps scores within a share of the best, best first", () => {
   assert.deepEqual(candidatePool(ZEBRAS), [0, 2, 1]);
   assert.deepEqual(candidatePool(ZEBRAS, { topK: 2 }), [0, 2]);
-  // A wider margin lets the grass in; a zero margin keeps only the best.
-  assert.deepEqual(candidatePool(ZEBRAS, { margin: 2.2, topK: 10 }), [
+  // A wider margin (40% of 0.31: down to 0.186) lets the grass in, not
+  // the sky; a zero margin keeps only the best.
+  assert.deepEqual(candidatePool(ZEBRAS, { margin: 0.4, topK: 10 }), [
     0,
     2,
     1,
@@ -24,6 +25,21 @@ Deno.test("candidatePool() keeps scores within a standard deviation of the best,
   ]);
   assert.deepEqual(candidatePool(ZEBRAS, { margin: 0 }), [0]);
   assert.deepEqual(candidatePool([]), []);
+});
+
+Deno.test("candidatePool() keeps near-equal scores together, alone or among background", () => {
+  // Differences a user can't see don't split the objects: a standard
+  // deviation of these scores alone is 0.001, so a cut at one of them
+  // would keep only two.
+  const near = [0.301, 0.2985, 0.3, 0.2992].map((s, i) =>
+    c(i * 150, 100, 100, 200, s)
+  );
+  assert.deepEqual(candidatePool(near), [0, 2, 3, 1]);
+  const withBackground = [
+    ...near,
+    ...[0.2, 0.22, 0.18].map((s, i) => c(i * 200, 400, 150, 60, s)),
+  ];
+  assert.deepEqual(candidatePool(withBackground), [0, 2, 3, 1]);
 });
 
 Deno.test("candidatePool() keeps equal scores together and caps them at topK", () => {
@@ -138,6 +154,32 @@ Deno.test("selectCandidate() counts ordinals along their direction", () => {
   );
   // Past the end of the pool: the last one.
   assert.equal(selectExtended("sixth from the left", row, SIZE).index, 3);
+});
+
+Deno.test("selectCandidate() lets ordinals and 'middle' count every instance past topK", () => {
+  // Six people with near-equal scores: the cap of 4 would keep an
+  // arbitrary four of them.
+  const six = [0.3, 0.298, 0.301, 0.299, 0.302, 0.2995].map((s, i) =>
+    c(10 + 105 * i, 100, 90, 300, s)
+  );
+  assert.deepEqual(selectExtended("second from the left", six, SIZE), {
+    index: 1,
+    rule: "extended:ordinal 2 from left among 6",
+  });
+  assert.equal(
+    selectExtended("the fifth person from left", six, SIZE).index,
+    4,
+  );
+  const five = six.slice(0, 5);
+  assert.deepEqual(selectExtended("the man in the middle", five, SIZE), {
+    index: 2,
+    rule: "extended:middle among 5",
+  });
+  // Other directions compare the top 4 (the --top-k cap).
+  assert.equal(
+    selectExtended("the one on the left", six, SIZE).rule,
+    "extended:left among 4",
+  );
 });
 
 Deno.test("selectCandidate() places the target relative to the best-scoring other anchor", () => {

@@ -1,0 +1,73 @@
+/**
+ * Orientation on real sentences: prints random / seed / extended accuracy
+ * with n under each way candidates reach the spatial selector (see
+ * `pipeline/eval/spatial_orientation.ts`), on the RefCOCOg val expressions
+ * in `../shared/data/refcocog_umd_val.json`, beside the repository. Where
+ * the file is absent it says so and exits 0.
+ *
+ * Run: `deno task spatial:eval` (add `--failures` for the most frequent
+ * failure patterns of the extended selector).
+ *
+ * @module
+ */
+
+import {
+  extendedSelector,
+  failurePatterns,
+  formatOrientationTable,
+  orientationCases,
+  type OrientationData,
+  scoreOrientation,
+} from "../pipeline/eval/spatial_orientation.ts";
+
+/** Where the val file lies, relative to this script (../shared/data). */
+export const REFCOCOG_VAL = new URL(
+  "../../shared/data/refcocog_umd_val.json",
+  import.meta.url,
+);
+
+/** Reads the val file, or null (with a notice) when it is absent. */
+export async function readOrientationData(
+  url: URL = REFCOCOG_VAL,
+): Promise<OrientationData | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(url)) as OrientationData;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      console.warn(
+        "skipping: ../shared/data/refcocog_umd_val.json is absent (it exists only beside the development checkout)",
+      );
+      return null;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  const data = await readOrientationData();
+  if (data) {
+    console.log(
+      "RefCOCOg val, images with >= 2 referred objects, sentences with a location word:",
+    );
+    console.log(formatOrientationTable(scoreOrientation(data)));
+    console.log(
+      "\nThe same, every sentence the spatial parser reads (with on / next to / far from):",
+    );
+    console.log(
+      formatOrientationTable(scoreOrientation(data, undefined, "any")),
+    );
+    if (Deno.args.includes("--failures")) {
+      console.log(
+        "\nThe extended selector's 10 most frequent failure patterns (equal scores, every parsed sentence):",
+      );
+      const cases = orientationCases(data, "equal", "any");
+      for (const f of failurePatterns(cases, extendedSelector).slice(0, 10)) {
+        console.log(
+          `${String(f.failures).padStart(4)} of ${
+            String(f.total).padStart(4)
+          }  ${f.pattern}\n        e.g. ${f.examples.join(" | ")}`,
+        );
+      }
+    }
+  }
+}
