@@ -6,7 +6,8 @@
  * the file is absent it says so and exits 0.
  *
  * Run: `deno task spatial:eval` (add `--failures` for the most frequent
- * failure patterns of the extended selector).
+ * failure patterns of the extended selector, `--examples N` for N
+ * sentences each instead of 3).
  *
  * @module
  */
@@ -43,6 +44,22 @@ export async function readOrientationData(
   }
 }
 
+/**
+ * How many failing sentences to print per pattern: the number after
+ * `--examples` (3 without it, or when it isn't a whole number >= 0).
+ *
+ * @example
+ * ```ts
+ * examplesArg(["--failures", "--examples", "20"]); // 20
+ * examplesArg(["--failures"]); // 3
+ * ```
+ */
+export function examplesArg(args: readonly string[]): number {
+  const i = args.indexOf("--examples");
+  const n = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : 3;
+}
+
 if (import.meta.main) {
   const data = await readOrientationData();
   if (data) {
@@ -61,11 +78,17 @@ if (import.meta.main) {
         "\nThe extended selector's 10 most frequent failure patterns (equal scores, every parsed sentence):",
       );
       const cases = orientationCases(data, "equal", "any");
-      for (const f of failurePatterns(cases, extendedSelector).slice(0, 10)) {
+      const examples = examplesArg(Deno.args);
+      for (
+        const f of failurePatterns(cases, extendedSelector, examples).slice(
+          0,
+          10,
+        )
+      ) {
         console.log(
           `${String(f.failures).padStart(4)} of ${
             String(f.total).padStart(4)
-          }  ${f.pattern}\n        e.g. ${f.examples.join(" | ")}`,
+          }  ${f.pattern}\n        e.g. ${f.examples.join("\n             ")}`,
         );
       }
     }

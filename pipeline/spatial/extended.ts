@@ -36,7 +36,10 @@ export interface ImageSize {
 
 /** Options of {@linkcode selectCandidate}. */
 export interface ExtendedOptions {
-  /** Most candidates compared. Default `DEFAULTS.topK.extended`. */
+  /**
+   * Most candidates compared for a relation alone; ordinals and directions
+   * see every instance in the pool. Default `DEFAULTS.topK.extended`.
+   */
   topK?: number;
   /**
    * How far below the best a candidate may score and stay in the pool, as
@@ -334,10 +337,21 @@ const IMPLIED: Readonly<Partial<Record<RelationKind, Direction>>> = {
   above: "top",
   below: "bottom",
   under: "bottom",
-  on: "top",
   behind: "back",
   "in-front-of": "front",
   between: "middle",
+};
+
+/**
+ * What an ungrounded relation that names no side falls back to when the
+ * sentence has no direction of its own: "the bowl sitting on a holder"
+ * with no holder found says nothing of where the bowl is, and of the
+ * priors measured on RefCOCOg val (top, bottom, front, biggest, the best
+ * score) the largest instance is right most often: a thing described as
+ * resting on something is seen whole.
+ */
+const UNGROUNDED_PRIOR: Readonly<Partial<Record<RelationKind, Direction>>> = {
+  on: "biggest",
 };
 
 /**
@@ -398,8 +412,9 @@ function argmin(
  * 1. No parse: the best score ("best-score").
  * 2. The pool ({@linkcode candidatePool}): candidates within `margin` of
  *    the best score, relative to it, that match the head noun; at most
- *    `topK`, except for ordinals and "middle" (and "between"), which count
- *    every instance in the pool.
+ *    `topK`, except for ordinals, directions (and "between"), which see
+ *    every instance in the pool: "the zebra on the left" is the leftmost
+ *    of them all.
  * 3. An ordinal counts along its direction: "second from the left" is the
  *    pool member with the second smallest x ("extended:ordinal 2 from
  *    left"); past the pool's end, the last one.
@@ -409,8 +424,10 @@ function argmin(
  *    the candidate lies relative to its anchor: the best anchor-scoring
  *    candidate other than itself ("extended:relation left-of anchor #3").
  *    Without anchor scores, a relation acts as the direction it implies
- *    ("left of the dog": left; "behind the fence": back; "on the horse":
- *    top; "between": middle; "next to": none, the best score).
+ *    ("left of the dog": left; "behind the fence": back; "between":
+ *    middle; "next to": none, the best score). "on" names no side: with
+ *    no direction of its own, the sentence picks the largest instance
+ *    ("the bowl on a holder").
  * 5. Ties go to the better score.
  *
  * @example
@@ -439,10 +456,12 @@ export function selectCandidate(
   // to compare positions.
   const best = topK(candidates, 1)[0];
   if (!parsed) return { index: best, rule: "best-score" };
-  // Ordinals and "middle" count every instance: the pool uncapped.
+  // Ordinals and directions ("the zebra on the left": the leftmost of
+  // every zebra, not of the best four) see every instance: the pool
+  // uncapped.
   const whole = candidatePool(candidates, { ...options, topK: Infinity });
   const counts = parsed.ordinal !== undefined ||
-    parsed.directions.includes("middle") ||
+    parsed.directions.length > 0 ||
     (parsed.relation?.kind === "between" && parsed.directions.length === 0);
   const pool = counts ? whole : whole.slice(
     0,
@@ -504,6 +523,8 @@ export function selectCandidate(
       ) {
         directions.push(implied);
       }
+      const prior = UNGROUNDED_PRIOR[relation.kind];
+      if (prior && directions.length === 0) directions.push(prior);
       relationNote = `${relation.kind} without anchor`;
     }
   }

@@ -301,6 +301,11 @@ function markTraps(s: SentenceScan): void {
       s.use(i - 1, i + 1);
       continue;
     }
+    if (onOwnSide(s, i)) {
+      // "a couch with a throw on the back": the couch's own back.
+      s.used[i] = 1;
+      continue;
+    }
     if ((w === "top" || w === "bottom") && topIsGarment(s, i)) {
       s.used[i] = 1;
       continue;
@@ -334,6 +339,31 @@ function markTraps(s: SentenceScan): void {
     }
   }
 }
+
+/**
+ * "a couch with a throw on the back", "a truck that has damage on the
+ * front", "numbers printed on the back": "front" or "back" after "on the"
+ * with nothing after it to be the front or back of, in a sentence that
+ * describes the thing ("with", "has", "printed") before: a side of the
+ * thing itself, not a place in the picture.
+ */
+function onOwnSide(s: SentenceScan, i: number): boolean {
+  const w = s.at(i);
+  if (w !== "front" && w !== "back") return false;
+  if (s.at(i - 1) !== "the" || s.at(i - 2) !== "on") return false;
+  if (s.at(i + 1) === "of" || startsPhrase(s, i + 1)) return false;
+  return s.t.slice(0, i - 2).some((x) => OWN_SIDE_CUES.has(x));
+}
+
+/** Words before "on the back" that make it the thing's own side. */
+const OWN_SIDE_CUES: ReadonlySet<string> = new Set([
+  "with",
+  "has",
+  "have",
+  "having",
+  "printed",
+  "written",
+]);
 
 /** "facing left", "looking to the right", "turned toward the left". */
 function afterOrientationVerb(s: SentenceScan, i: number): boolean {
@@ -391,12 +421,24 @@ function isPartOf(s: SentenceScan, i: number): boolean {
   const w = s.at(i);
   if (!SIDE_WORDS.has(w)) return false;
   const art = s.at(i - 1);
+  if (bareBackOf(s, i)) return true;
   if (art !== "the" && art !== "a") return false;
   let j = i + 1;
   if (s.at(j) === "hand" && s.at(j + 1) === "side") j++;
   if (["side", "end", "edge", "corner"].includes(s.at(j))) j++;
   if (s.at(j) !== "of") return false;
   return !POSITIONAL.has(s.at(i - 2));
+}
+
+/**
+ * "back of a chair", "a wooden back of a chair", "holding onto back of
+ * couch": "back of" with no article before names the thing's back; only
+ * "in" or "at" before make it a place ("in back of the truck").
+ */
+function bareBackOf(s: SentenceScan, i: number): boolean {
+  const prev = s.at(i - 1);
+  return s.at(i) === "back" && s.at(i + 1) === "of" && prev !== "the" &&
+    prev !== "in" && prev !== "at";
 }
 
 /**

@@ -156,7 +156,7 @@ Deno.test("selectCandidate() counts ordinals along their direction", () => {
   assert.equal(selectExtended("sixth from the left", row, SIZE).index, 3);
 });
 
-Deno.test("selectCandidate() lets ordinals and 'middle' count every instance past topK", () => {
+Deno.test("selectCandidate() lets ordinals and directions count every instance past topK", () => {
   // Six people with near-equal scores: the cap of 4 would keep an
   // arbitrary four of them.
   const six = [0.3, 0.298, 0.301, 0.299, 0.302, 0.2995].map((s, i) =>
@@ -175,11 +175,12 @@ Deno.test("selectCandidate() lets ordinals and 'middle' count every instance pas
     index: 2,
     rule: "extended:middle among 5",
   });
-  // Other directions compare the top 4 (the --top-k cap).
-  assert.equal(
-    selectExtended("the one on the left", six, SIZE).rule,
-    "extended:left among 4",
-  );
+  // Every direction is an extreme among all instances, not among the
+  // best four: the leftmost scores fifth.
+  assert.deepEqual(selectExtended("the one on the left", six, SIZE), {
+    index: 0,
+    rule: "extended:left among 6",
+  });
 });
 
 Deno.test("selectCandidate() places the target relative to the best-scoring other anchor", () => {
@@ -257,6 +258,22 @@ Deno.test("selectCandidate() falls back to the relation's direction without anch
     index: 0,
     rule: "best-score (next-to without anchor)",
   });
+});
+
+Deno.test("selectCandidate() takes the largest for 'on' without an anchor, unless a direction places it", () => {
+  const cands = [
+    c(20, 60, 100, 80, 0.3), // small, high up
+    c(200, 200, 260, 200, 0.3), // large, low
+    c(500, 100, 120, 100, 0.3), // small, right
+  ];
+  assert.deepEqual(selectExtended("a bowl sitting on a holder", cands, SIZE), {
+    index: 1,
+    rule: "extended:biggest (on without anchor) among 3",
+  });
+  assert.deepEqual(
+    selectExtended("the bowl on the right sitting on a holder", cands, SIZE),
+    { index: 2, rule: "extended:right (on without anchor) among 3" },
+  );
 });
 
 Deno.test("selectCandidate() breaks ties by the better score", () => {

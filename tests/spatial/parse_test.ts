@@ -292,6 +292,31 @@ Deno.test("parseSpatial() ignores the part of an object but not a place within o
   assert.deepEqual(dirs("a cow , at the front of the herd"), ["front"]);
 });
 
+Deno.test("parseSpatial() reads a thing's own front or back as a part, not a place", () => {
+  for (
+    const s of [
+      "a sofa with a striped blanket on the back",
+      "a van that has a dent on the front",
+      "a player with his name printed on the back",
+      "back of a wooden bench",
+      "a coat hanging on back of a chair",
+      "the rear end of a sheep",
+      "a car seen in back view",
+      "a front facing bus",
+      "the back rest of a bench",
+    ]
+  ) assert.equal(parseSpatial(s), null, s);
+  // Places stay places: nothing to own the side, or "in" before "back of".
+  assert.deepEqual(dirs("the man standing on the back"), ["back"]);
+  assert.equal(
+    parseSpatial("the boy in back of the bus")?.relation?.kind,
+    "behind",
+  );
+  assert.deepEqual(dirs("the front end of the elephant in the front"), [
+    "front",
+  ]);
+});
+
 Deno.test("parseSpatial() lists the trigger words in sentence order", () => {
   assert.deepEqual(
     parseSpatial("the small plane in the upper left, behind the tower")
