@@ -15,7 +15,7 @@ import {
   scoreOrientation,
   seedSelector,
 } from "../../pipeline/eval/spatial_orientation.ts";
-import { readOrientationData } from "../../bench/spatial_eval.ts";
+import { examplesArg, readOrientationData } from "../../bench/spatial_eval.ts";
 import { parseSpatial } from "../../pipeline/spatial/parse.ts";
 
 /** Two images: three people in a row, and one image with a single object. */
@@ -213,4 +213,11 @@ Deno.test("failurePatterns() groups failures by rule, most first, with examples"
     },
     { pattern: "extended:middle", failures: 0, total: 1, examples: [] },
   ]);
+});
+
+Deno.test("spatial:eval --examples N sets the sentences shown per failure pattern, 3 otherwise", () => {
+  assert.equal(examplesArg(["--failures", "--examples", "20"]), 20);
+  assert.equal(examplesArg(["--failures"]), 3);
+  assert.equal(examplesArg(["--examples", "many"]), 3);
+  assert.equal(examplesArg(["--examples"]), 3);
 });
