@@ -53,7 +53,7 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
   --spatial MODE        extended or seed (the paper's 10-word rule; default ${DEFAULTS.spatial})
   --top-k K             most candidates compared (default ${
     SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
-);
+  });
                         extended: directions and ordinals see every
                         instance in the pool
   --margin M            extended: pool margin, a share of the best score (and
