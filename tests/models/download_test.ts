@@ -351,7 +351,14 @@ Deno.test("downloadFile() lets a second call for the same file wait for the firs
       downloadFile(url, dest, options),
       downloadFile(url, dest, options),
     ]);
-    assert.deepEqual(waits, [`${dest}.lock ${Deno.pid}`]);
+    // The second call waits on the first's lock; on a loaded machine the
+    // first may already be done when the second looks, and then it takes
+    // the finished file without waiting. Either way: one download.
+    assert.ok(waits.length <= 1, String(waits));
+    assert.ok(
+      waits.every((w) => w === `${dest}.lock ${Deno.pid}`),
+      String(waits),
+    );
     assert.deepEqual(results.map((r) => r.attempts).sort(), [0, 1]);
     assert.ok(results.every((r) => r.sha256 === sha256(ONNX)));
     assert.equal(
