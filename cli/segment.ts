@@ -34,7 +34,11 @@ import {
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "./usage_error.ts";
 import { commandLineMessage } from "./library_errors.ts";
-import { settingsRecord } from "../pipeline/settings.ts";
+import {
+  segmentReport,
+  type SentenceReport,
+  sentenceReport,
+} from "./segment_report.ts";
 import { readModelEnv } from "../io/model_env.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import {
@@ -203,33 +207,6 @@ export function segmentOutputs(
   ];
 }
 
-/** The JSON report of one sentence. */
-function sentenceReport(
-  r: SentenceResult,
-  mask: string | null,
-  overlay: string | null,
-) {
-  return {
-    sentence: r.sentence,
-    nounPhrase: r.nounPhrase,
-    head: r.head,
-    spatialWords: r.spatialWords,
-    spatial: r.spatial,
-    rule: r.rule,
-    truncated: r.truncated,
-    tokens: r.tokenCount,
-    candidates: r.candidates.map((c) => ({ ...c, score: round(c.score) })),
-    selected: r.selected && { ...r.selected, score: round(r.selected.score) },
-    mask,
-    overlay,
-  };
-}
-
-function round(v: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
 /** Draws the overlay of one sentence. */
 export function sentenceOverlay(
   image: RgbaImage,
@@ -316,28 +293,19 @@ export async function runSegmentCommand(
           await encodePng(sentenceOverlay(image, result, e, maskOf)),
         );
       }
-      reports.push(sentenceReport(r, maskFile, overlayFile));
+      reports.push(
+        sentenceReport(r, { mask: maskFile, overlay: overlayFile }),
+      );
     }
-    const report = {
+    const report = segmentReport({
       image: { path: a.image, width: image.width, height: image.height },
-      models: {
-        ...segmenter.models,
-        device: segmenter.device,
-        viewsOnDevice: segmenter.viewsOnDevice,
-      },
-      settings: settingsRecord(segmenter.settings),
-      proposals: result.proposals.length,
+      segmenter,
+      result,
       sentences: reports,
-      timings: {
-        decode: round(decoded - started, 1),
-        ...Object.fromEntries(
-          Object.entries(result.timings).map(([k, v]) => [k, round(v, 1)]),
-        ),
-        // Models opened by createSegmenter, and those opened at the image.
-        load: round(loaded - decoded + (result.timings.load ?? 0), 1),
-        total: round(performance.now() - started, 1),
-      },
-    };
+      decodeMs: decoded - started,
+      loadMs: loaded - decoded,
+      totalMs: performance.now() - started,
+    });
     const json = JSON.stringify(report, null, 2);
     if (a.json === "-") out(json);
     else if (a.json) await writeFileAtomic(a.json, json + "\n");
@@ -356,7 +324,8 @@ export async function runSegmentCommand(
 /** A short human-readable summary of a report. */
 function summary(report: {
   proposals: number;
-  sentences: ReturnType<typeof sentenceReport>[];
+  sentences:
+    (SentenceReport & { mask: string | null; overlay: string | null })[];
   timings: Record<string, number>;
 }): string {
   const lines = report.sentences.map((s) => {
