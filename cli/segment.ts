@@ -20,7 +20,6 @@ import {
   checkSentences,
   createSegmenter,
   type SegmentResult,
-  type SentenceResult,
 } from "../pipeline/segmenter.ts";
 import {
   METHOD_OPTION_SPECS,

@@ -40,11 +40,11 @@ Deno.test("TaskQueue refuses a task at once when running and waiting tasks fill 
   const b = heldTask(log, "b");
   const pa = queue.run(a.task);
   const pb = queue.run(b.task);
-  await assert.rejects(queue.run(async () => "c"), QueueFullError);
+  await assert.rejects(queue.run(() => Promise.resolve("c")), QueueFullError);
   a.finish();
   b.finish();
   await Promise.all([pa, pb]);
-  assert.equal(await queue.run(async () => "d"), "d");
+  assert.equal(await queue.run(() => Promise.resolve("d")), "d");
 });
 
 Deno.test("TaskQueue drops a waiting task whose signal aborts, and never runs it", async () => {
@@ -54,8 +54,9 @@ Deno.test("TaskQueue drops a waiting task whose signal aborts, and never runs it
   const pa = queue.run(a.task);
   const controller = new AbortController();
   let ran = false;
-  const pb = queue.run(async () => {
+  const pb = queue.run(() => {
     ran = true;
+    return Promise.resolve();
   }, controller.signal);
   controller.abort(new Error("timed out"));
   await assert.rejects(pb, /timed out/);
@@ -71,7 +72,7 @@ Deno.test("TaskQueue goes on after a task that fails", async () => {
     queue.run(() => Promise.reject(new Error("boom"))),
     /boom/,
   );
-  assert.equal(await queue.run(async () => 1), 1);
+  assert.equal(await queue.run(() => Promise.resolve(1)), 1);
 });
 
 Deno.test("TaskQueue refuses a capacity below 1", () => {
