@@ -4,6 +4,7 @@
  * ```sh
  * deno task models pull                     # fetch the default CLIP and SAM
  * deno task segment --image photo.jpg --text "the dog on the left"
+ * deno task serve --port 8000               # the HTTP API and web page
  * ```
  *
  * @module
@@ -15,6 +16,7 @@ import { runDemoCommand } from "./cli/demo.ts";
 import { runEvalCommand } from "./cli/eval.ts";
 import { runModelsCommand } from "./cli/models.ts";
 import { runSegmentCommand } from "./cli/segment.ts";
+import { runServeCommand } from "./cli/serve.ts";
 import { runSpatialCommand } from "./cli/spatial.ts";
 
 /** A subcommand: its one-line summary and its entry point (returns the exit code). */
@@ -31,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
   segment: {
     summary: "segment the object a sentence refers to in an image",
     run: runSegmentCommand,
+  },
+  serve: {
+    summary: "serve segmentation over HTTP: an API and the web page",
+    run: (args) => runServeCommand(args),
   },
   eval: {
     summary: "evaluate on RefCOCO, RefCOCO+, RefCOCOg or a JSONL dataset",
