@@ -209,8 +209,11 @@ export function createHandler(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000;
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   const log = options.log ?? ((t: string) => console.error(t));
-  let health: Health = { status: "loading" };
-  Promise.resolve(options.segmenter).then(
+  const given = options.segmenter;
+  let health: Health = "then" in given
+    ? { status: "loading" }
+    : { status: "ready", segmenter: given };
+  Promise.resolve(given).then(
     (segmenter) => health = { status: "ready", segmenter },
     (e) => {
       log(`the models failed to load: ${(e as Error)?.stack ?? e}`);
