@@ -270,7 +270,7 @@ export function createHandler(
           } s (waiting and running); try a smaller image or fewer texts, or later.`,
         ),
       ), timeoutMs);
-    const signal = AbortSignal.any([timeout.signal, request.signal]);
+    const signal = timeout.signal;
     let onAbort!: () => void;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason);
