@@ -69,6 +69,7 @@ Limits per request: an image of ${DEFAULT_LIMITS.maxImageBytes / 1e6} MB and ${
   } megapixels, ${DEFAULT_LIMITS.maxSentences} texts
 of ${DEFAULT_LIMITS.maxSentenceLength} characters (CLIP reads 77 tokens; longer sentences are cut).
 The form's spatial, topK, alpha and beta override the settings below per request.
+--resident-models is on unless turned off (a server segments image after image).
 
 ${METHOD_OPTIONS_USAGE}
 
@@ -161,6 +162,8 @@ export async function loadServedSegmenter(
   err: ProgressOutput,
 ): Promise<Segmenter> {
   const progress = segmenterProgress(err);
+  // A server segments image after image: its models stay open unless told off.
+  a = { ...a, residentModels: a.residentModels ?? true };
   if (a.demo) {
     return await createSegmenter({
       ...segmenterOptions(a, memorySource(demoModelFiles()), progress),
