@@ -4,10 +4,12 @@
 #   bash setup.sh
 # Installs Deno 2.9.6 (from npm; into ~/.local without root or sudo), Mesa's
 # software Vulkan driver for WebGPU when apt is there and no Vulkan loader
-# is, every npm dependency, and the tiny fixture models the tests run on.
+# is, headless Chromium for the web page's test likewise, every npm
+# dependency, and the tiny fixture models the tests run on.
 # Exits 0 when everything is set up, 1 when a required step failed, and 2
-# when only the optional WebGPU driver is missing (the summary says how to
-# install it; oris then runs on its CPU paths).
+# when only optional pieces are missing (the WebGPU driver: oris then runs on
+# its CPU paths; Chromium: the browser test is skipped; the summary says how
+# to install them).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -134,6 +136,30 @@ else
     tail -20 "$apt_log" >&2
     warn "apt-get could not install mesa-vulkan-drivers libvulkan1 (log above, full log in $apt_log): WebGPU is unavailable."
     missing+=("WebGPU: run \`$VULKAN_COMMAND\` (see $apt_log), then bash setup.sh again")
+  fi
+fi
+
+# 2b. Headless Chromium for the web page's browser test (optional: that test
+#     is skipped without it).
+CHROMIUM_COMMAND="sudo apt-get install -y chromium"
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  say "Chromium present"
+elif ! command -v apt-get >/dev/null 2>&1; then
+  warn "no Chromium, and no apt-get to install it: the web page's browser test is skipped. Install Chromium with your package manager to run it."
+  missing+=("browser test: install Chromium with your package manager")
+elif ! is_root && ! have_sudo; then
+  warn "no Chromium, and no root or sudo to install it: the web page's browser test is skipped. Have an administrator run: $CHROMIUM_COMMAND"
+  missing+=("browser test: run \`$CHROMIUM_COMMAND\` (as an administrator), then bash setup.sh again")
+else
+  say "installing chromium (headless browser for the web page's test)"
+  chromium_log="$(logfile chromium)"
+  if { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq chromium; } >"$chromium_log" 2>&1; then
+    say "Chromium installed"
+  else
+    tail -20 "$chromium_log" >&2
+    warn "apt-get could not install chromium (log above, full log in $chromium_log): the web page's browser test is skipped."
+    missing+=("browser test: run \`$CHROMIUM_COMMAND\` (see $chromium_log), then bash setup.sh again")
   fi
 fi
 
