@@ -1,6 +1,7 @@
 /**
- * The web page in headless Chromium against a fake API: it uploads a scene,
- * sends a sentence and draws the answered mask exactly where it is.
+ * The web page in headless Chromium, against a fake API (errors, exact
+ * drawing) and against the real server on the demo models (the drawn mask
+ * is the API's).
  *
  * @module
  */
@@ -11,6 +12,14 @@ import { encodeMaskPng, encodePng } from "../../pipeline/image/png_encode.ts";
 import { maskToCompressedRle } from "../../pipeline/datasets/coco_rle.ts";
 import { findChromium, launchChromium } from "../helpers/cdp.ts";
 import { withTemp } from "../helpers/temp.ts";
+import { createSegmenter } from "../../pipeline/segmenter.ts";
+import { memorySource } from "../../pipeline/models/source.ts";
+import {
+  DEMO_CLIP,
+  DEMO_SAM,
+  demoModelFiles,
+} from "../../pipeline/demo/models.ts";
+import { createHandler } from "../../cli/serve/handler.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = `${ROOT}out/test-artifacts`;
@@ -183,6 +192,78 @@ Deno.test({
         );
         await Deno.mkdir(ARTIFACTS, { recursive: true });
         await Deno.writeFile(`${ARTIFACTS}/page.png`, await page.screenshot());
+      });
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the page on the real server (the demo models) draws exactly the mask the API answers for the same image and sentence",
+  ignore: !CHROMIUM,
+  async fn() {
+    await using segmenter = await createSegmenter({
+      source: memorySource(demoModelFiles()),
+      clip: DEMO_CLIP,
+      sam: DEMO_SAM,
+      device: "cpu",
+      residentModels: true,
+    });
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      createHandler({ segmenter, log: () => {} }),
+    );
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await launchChromium(CHROMIUM!);
+    try {
+      await withTemp(async (dir) => {
+        const png = await encodePng(scene.image);
+        const imagePath = `${dir}/scene.png`;
+        await Deno.writeFile(imagePath, png);
+        const sentence = scene.sentences[0].text;
+        const page = await browser.newPage(900, 820);
+        await page.navigate(`${base}/`);
+        await page.waitFor(
+          `document.getElementById("status").dataset.state === "ready"`,
+        );
+        await page.setFiles("#image", [imagePath]);
+        await page.evaluate(
+          `document.getElementById("text").value = ${JSON.stringify(sentence)}`,
+        );
+        await page.evaluate(`document.getElementById("submit").click()`);
+        await page.waitFor(
+          `document.getElementById("result").dataset.shown === "0"`,
+        );
+        const drawn = await page.evaluate(READ_MASK);
+
+        // The same request straight to the API: its mask, as RLE.
+        const form = new FormData();
+        form.append(
+          "image",
+          new File([png as Uint8Array<ArrayBuffer>], "scene.png", {
+            type: "image/png",
+          }),
+        );
+        form.append("text", sentence);
+        const answer = await fetch(`${base}/api/segment`, {
+          method: "POST",
+          body: form,
+        });
+        assert.equal(answer.status, 200);
+        const report = await answer.json();
+        const bits = Uint8Array.from(drawn.bits, (c: string) => Number(c));
+        assert.ok(bits.some((v) => v === 1), "nothing was drawn");
+        assert.deepEqual(
+          maskToCompressedRle(bits, drawn.width, drawn.height),
+          report.sentences[0].mask,
+        );
+        await Deno.mkdir(ARTIFACTS, { recursive: true });
+        await Deno.writeFile(
+          `${ARTIFACTS}/page-real-server.png`,
+          await page.screenshot(),
+        );
       });
     } finally {
       await browser.close();
