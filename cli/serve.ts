@@ -11,6 +11,7 @@
  * @module
  */
 
+import { demoScenes } from "./serve/demo_scenes.ts";
 import { parseArgs } from "node:util";
 import { type ProgressOutput, stderrOutput } from "../io/progress.ts";
 import { readModelEnv } from "../io/model_env.ts";
@@ -210,6 +211,7 @@ export async function runServeCommand(
     queueSize: a.queue,
     timeoutMs: a.timeoutS * 1000,
     log: (t) => err.write(t + "\n"),
+    ...(a.demo ? { demoScenes: () => demoScenes() } : {}),
   });
   let server: Deno.HttpServer;
   try {

@@ -392,8 +392,49 @@ function wireDrop() {
   });
 }
 
+/** A File from a base64 PNG. */
+function pngFile(base64, name) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new File([bytes], name, { type: "image/png" });
+}
+
+/**
+ * Offers the server's demo scenes (`serve --demo`), if it has any: a
+ * click picks the scene's image and fills in its sentences.
+ */
+async function offerDemoScenes() {
+  let scenes;
+  try {
+    const res = await fetch("/api/demo/scenes");
+    if (!res.ok) return;
+    scenes = (await res.json()).scenes;
+  } catch {
+    return;
+  }
+  if (!Array.isArray(scenes) || scenes.length === 0) return;
+  const strip = $("scenes");
+  for (const scene of scenes) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.title = scene.sentences.join("\n");
+    const img = document.createElement("img");
+    img.src = `data:image/png;base64,${scene.png}`;
+    img.alt = `scene ${scene.seed}`;
+    button.append(img);
+    button.addEventListener("click", () => {
+      const picked = new DataTransfer();
+      picked.items.add(pngFile(scene.png, `scene-${scene.seed}.png`));
+      $("image").files = picked.files;
+      $("text").value = scene.sentences.join("\n");
+    });
+    strip.append(button);
+  }
+  strip.hidden = false;
+}
+
 function main() {
   wireDrop();
+  offerDemoScenes();
   $("form").addEventListener("submit", submit);
   $("showCandidates").addEventListener("change", (e) => {
     $("boxes").hidden = !e.target.checked;

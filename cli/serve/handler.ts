@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { DemoScene } from "./demo_scenes.ts";
 import { fileURLToPath } from "node:url";
 import { decodeImage } from "../../io/image_codec.ts";
 import { maskToCompressedRle } from "../../pipeline/datasets/coco_rle.ts";
@@ -62,6 +63,11 @@ export interface HandlerOptions {
   readonly webDir?: string;
   /** Where errors' stacks go (default standard error); never to the client. */
   readonly log?: (text: string) => void;
+  /**
+   * Scenes offered at `GET /api/demo/scenes` (`serve --demo`); without it
+   * that route answers 404.
+   */
+  readonly demoScenes?: () => Promise<readonly DemoScene[]>;
 }
 
 /** Default of `--queue`. */
@@ -319,6 +325,19 @@ export function createHandler(
         }));
     }
     if (pathname === "/api/info") return only("GET", info);
+    if (pathname === "/api/demo/scenes") {
+      const scenes = options.demoScenes;
+      if (!scenes) {
+        return errorResponse(
+          404,
+          "No demo scenes: this server runs without --demo.",
+        );
+      }
+      return await only(
+        "GET",
+        async () => jsonResponse({ scenes: await scenes() }),
+      );
+    }
     if (pathname === "/api" || pathname.startsWith("/api/")) {
       return errorResponse(404, `No such route: ${pathname}.`);
     }

@@ -20,6 +20,7 @@ import {
   demoModelFiles,
 } from "../../pipeline/demo/models.ts";
 import { createHandler } from "../../cli/serve/handler.ts";
+import { demoScenes } from "../../cli/serve/demo_scenes.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = `${ROOT}out/test-artifacts`;
@@ -201,7 +202,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "the page on the real server (the demo models) draws exactly the mask the API answers for the same image and sentence",
+    "the page on the real server (the demo models) offers the demo scenes, and draws exactly the mask the API answers for the same image and sentence",
   ignore: !CHROMIUM,
   async fn() {
     await using segmenter = await createSegmenter({
@@ -213,7 +214,11 @@ Deno.test({
     });
     await using server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
-      createHandler({ segmenter, log: () => {} }),
+      createHandler({
+        segmenter,
+        log: () => {},
+        demoScenes: () => demoScenes([7]),
+      }),
     );
     const base = `http://127.0.0.1:${server.addr.port}`;
     const browser = await launchChromium(CHROMIUM!);
@@ -228,7 +233,20 @@ Deno.test({
         await page.waitFor(
           `document.getElementById("status").dataset.state === "ready"`,
         );
-        await page.setFiles("#image", [imagePath]);
+        // The demo server's scene strip: a click picks the scene's image
+        // and fills in its sentences.
+        await page.waitFor(
+          `document.querySelectorAll("#scenes button").length === 1`,
+        );
+        await page.evaluate(`document.querySelector("#scenes button").click()`);
+        assert.equal(
+          await page.evaluate(`document.getElementById("text").value`),
+          scene.sentences.map((s) => s.text).join("\n"),
+        );
+        assert.equal(
+          await page.evaluate(`document.getElementById("image").files[0].name`),
+          "scene-7.png",
+        );
         await page.evaluate(
           `document.getElementById("text").value = ${JSON.stringify(sentence)}`,
         );
