@@ -582,6 +582,46 @@ function stageSeconds(timings: Record<string, number>): Record<string, number> {
   return Object.fromEntries(STAGES.map((s) => [s, (timings[s] ?? NaN) / 1000]));
 }
 
+/** The record of a child run: its own report's timings and proposals, the driver's measures. */
+function runRecord(
+  config: string,
+  photo: string,
+  rep: number,
+  child: ChildResult,
+  report: { timings: Record<string, number>; proposals: number },
+  detail: RunRecord["detail"],
+): RunRecord {
+  return {
+    config,
+    photo,
+    rep,
+    wallS: child.wallS,
+    totalS: report.timings.total / 1000,
+    stages: stageSeconds(report.timings),
+    proposals: report.proposals,
+    peakRssBytes: child.peakRssBytes,
+    peakRssMethod: child.peakRssMethod,
+    polledHwmBytes: child.polledHwmBytes,
+    cpuS: child.cpuS,
+    detail,
+  };
+}
+
+/** `cli.ts segment`'s arguments for `photo` and `text`, then `extra`. */
+function segmentArgs(photo: string, text: string, extra: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "cli.ts",
+    "segment",
+    "--image",
+    photo,
+    "--text",
+    text,
+    ...extra,
+  ];
+}
+
 /** One `segment` run of a configuration on a photo. */
 async function runOris(
   a: BenchArgs,
@@ -597,45 +637,24 @@ async function runOris(
     const child = await runChild(
       `oris ${config} on ${photo}`,
       Deno.execPath(),
-      [
-        "run",
-        "-A",
-        "cli.ts",
-        "segment",
-        "--image",
-        photo,
-        "--text",
-        text,
+      segmentArgs(photo, text, [
         ...(cache ? [] : ["--models", a.models]),
         "--json",
         out,
         ...CONFIGS[config],
         ...(a.threads === undefined ? [] : ["--threads", String(a.threads)]),
-      ],
+      ]),
       gnuTime,
       cache?.env,
     );
     const report = JSON.parse(await Deno.readTextFile(out)) as OrisReport;
     return {
       report,
-      record: {
-        config,
-        photo,
-        rep,
-        wallS: child.wallS,
-        totalS: report.timings.total / 1000,
-        stages: stageSeconds(report.timings),
-        proposals: report.proposals,
-        peakRssBytes: child.peakRssBytes,
-        peakRssMethod: child.peakRssMethod,
-        polledHwmBytes: child.polledHwmBytes,
-        cpuS: child.cpuS,
-        detail: {
-          models: report.models,
-          settings: report.settings,
-          timings: report.timings,
-        },
-      },
+      record: runRecord(config, photo, rep, child, report, {
+        models: report.models,
+        settings: report.settings,
+        timings: report.timings,
+      }),
     };
   } finally {
     await Deno.remove(out);
@@ -658,20 +677,7 @@ async function runReference(
     gnuTime,
   );
   const report = JSON.parse(tail(child.stdout, 1)) as ReferenceReport;
-  return {
-    config: REFERENCE,
-    photo,
-    rep,
-    wallS: child.wallS,
-    totalS: report.timings.total / 1000,
-    stages: stageSeconds(report.timings),
-    proposals: report.proposals,
-    peakRssBytes: child.peakRssBytes,
-    peakRssMethod: child.peakRssMethod,
-    polledHwmBytes: child.polledHwmBytes,
-    cpuS: child.cpuS,
-    detail: report,
-  };
+  return runRecord(REFERENCE, photo, rep, child, report, report);
 }
 
 /**
@@ -680,7 +686,7 @@ async function runReference(
  */
 async function missingModels(a: BenchArgs): Promise<string[]> {
   const variants = new Set(
-    a.configs.map((c) => CONFIGS[c].includes("quantized") ? "_quantized" : ""),
+    a.configs.map((c) => variantOf(c) === "fp32" ? "" : `_${variantOf(c)}`),
   );
   const files = [
     ...[...variants].flatMap((v) => [
@@ -776,20 +782,12 @@ async function openModelCache(
       await runChild(
         `the warm-up run (${variant})`,
         Deno.execPath(),
-        [
-          "run",
-          "-A",
-          "cli.ts",
-          "segment",
-          "--image",
-          photo,
-          "--text",
-          "warm-up",
+        segmentArgs(photo, "warm-up", [
           "--variant",
           variant,
           "--backend",
           "native",
-        ],
+        ]),
         false,
         env,
       );

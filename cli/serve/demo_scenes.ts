@@ -8,6 +8,7 @@
 
 import { generateScene } from "../../pipeline/demo/scenes.ts";
 import { encodePng } from "../../pipeline/image/png_encode.ts";
+import { toBase64 } from "./handler.ts";
 
 /** One scene as the page receives it. */
 export interface DemoScene {
@@ -25,15 +26,6 @@ export interface DemoScene {
 
 /** The seeds of the scenes offered by default. */
 export const DEMO_SCENE_SEEDS: readonly number[] = [7, 3, 11, 21, 5, 13];
-
-/** Base64 of bytes. */
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
 
 /**
  * The scenes of `seeds` at 480 x 320, with their sentences.
@@ -54,7 +46,7 @@ export async function demoScenes(
       seed,
       width: scene.image.width,
       height: scene.image.height,
-      png: base64(await encodePng(scene.image)),
+      png: toBase64(await encodePng(scene.image)),
       sentences: scene.sentences.map((s) => s.text),
     };
   }));

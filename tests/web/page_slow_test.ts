@@ -19,7 +19,7 @@ import {
   DEMO_SAM,
   demoModelFiles,
 } from "../../pipeline/demo/models.ts";
-import { createHandler } from "../../cli/serve/handler.ts";
+import { createHandler, toBase64 } from "../../cli/serve/handler.ts";
 import { demoScenes } from "../../cli/serve/demo_scenes.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -33,13 +33,6 @@ if (!CHROMIUM) {
 
 const scene = generateScene(7, { width: 480, height: 320 });
 const target = scene.shapes[scene.sentences[0].target];
-
-/** Base64 of bytes. */
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
 
 /** A valid `segment --json`-shaped report choosing the scene's target. */
 async function fakeReport(sentence: string) {
@@ -69,7 +62,7 @@ async function fakeReport(sentence: string) {
       candidates,
       selected: candidates[0],
       mask: maskToCompressedRle(target.mask, width, height),
-      maskPng: base64(await encodeMaskPng(target.mask, width, height)),
+      maskPng: toBase64(await encodeMaskPng(target.mask, width, height)),
       overlay: null,
     }],
     timings: { decode: 1.5, sam: 20.1, clip: 8.2, total: 31 },
