@@ -5,6 +5,7 @@ import {
   selectExtended,
 } from "../../pipeline/spatial/extended.ts";
 import { parseSpatial } from "../../pipeline/spatial/parse.ts";
+import { README_LOCATION_WORD } from "../../pipeline/eval/spatial_orientation.ts";
 import { selectSeed } from "../../pipeline/spatial/seed.ts";
 import { readSharedJson, type RefcocogVal } from "../helpers/shared_data.ts";
 import { candidate as c, ZEBRAS } from "../helpers/spatial.ts";
@@ -333,10 +334,6 @@ Deno.test("the extended selector beats the seed rule on the RefCOCOg-style table
   assert.ok(extended.accuracy >= 0.85, `extended ${extended.accuracy}`);
 });
 
-/** Whole-word location words of the RefCOCOg data README. */
-const LOCATION_WORD =
-  /\b(left|right|top|upper|above|bottom|lower|below|middle|center|front|closest|nearest|back|behind|farthest)\b/i;
-
 Deno.test("the extended selector beats the seed rule on RefCOCOg val boxes", async () => {
   const data = await readSharedJson<RefcocogVal>("refcocog_umd_val.json");
   if (!data) return;
@@ -353,7 +350,7 @@ Deno.test("the extended selector beats the seed rule on RefCOCOg val boxes", asy
     const s = selectSeed(e.sentence, cands, topK).index === target;
     const x = selectExtended(e.sentence, cands, im, { topK }).index ===
       target;
-    if (LOCATION_WORD.test(e.sentence)) {
+    if (README_LOCATION_WORD.test(e.sentence)) {
       n++;
       seed += +s;
       extended += +x;
