@@ -261,6 +261,39 @@ Deno.test("selectCandidate() falls back to the relation's direction without anch
   });
 });
 
+Deno.test("selectCandidate() reads 'in front of' without anchor scores against the other candidates", () => {
+  const cands = [
+    c(100, 100, 100, 300, 0.3), // a man nearest the camera, on the left
+    c(300, 50, 300, 200, 0.3), // a plane
+    c(320, 120, 80, 200, 0.3), // a man standing before the plane
+  ];
+  assert.deepEqual(
+    selectExtended("the man in front of the plane", cands, SIZE),
+    {
+      index: 2,
+      rule: "extended:relation in-front-of another candidate among 3",
+    },
+  );
+  // Of two, the front one; a direction of its own still counts.
+  assert.equal(
+    selectExtended("the man in front of the plane", cands.slice(0, 2), SIZE)
+      .index,
+    0,
+  );
+  assert.deepEqual(
+    selectExtended("the man on the left in front of the plane", cands, SIZE),
+    {
+      index: 0,
+      rule: "extended:relation in-front-of another candidate + left among 3",
+    },
+  );
+  // "behind" keeps its implied direction.
+  assert.deepEqual(
+    selectExtended("the man behind the plane", cands, SIZE),
+    { index: 1, rule: "extended:back (behind without anchor) among 3" },
+  );
+});
+
 Deno.test("selectCandidate() takes the largest for 'on' without an anchor, unless a direction places it", () => {
   const cands = [
     c(20, 60, 100, 80, 0.3), // small, high up
