@@ -37,8 +37,9 @@ export interface ImageSize {
 /** Options of {@linkcode selectCandidate}. */
 export interface ExtendedOptions {
   /**
-   * Most candidates compared for a relation alone; ordinals and directions
-   * see every instance in the pool. Default `DEFAULTS.topK.extended`.
+   * Most candidates compared for a relation alone, when anchor scores are
+   * given; ordinals, directions and relations without anchor scores see
+   * every instance in the pool. Default `DEFAULTS.topK.extended`.
    */
   topK?: number;
   /**
@@ -442,7 +443,9 @@ function argmin(
  *    the best score, relative to it, that match the head noun; at most
  *    `topK`, except for ordinals, directions (and "between"), which see
  *    every instance in the pool: "the zebra on the left" is the leftmost
- *    of them all.
+ *    of them all; so do relations when no candidate carries an anchor
+ *    score, as they then act as directions ("the zebra behind the tree":
+ *    the farthest of them all).
  * 3. An ordinal counts along its direction: "second from the left" is the
  *    pool member with the second smallest x ("extended:ordinal 2 from
  *    left"); past the pool's end, the last one.
@@ -493,7 +496,11 @@ export function selectCandidate(
   const whole = candidatePool(candidates, { ...options, topK: Infinity });
   const counts = parsed.ordinal !== undefined ||
     parsed.directions.length > 0 ||
-    (parsed.relation?.kind === "between" && parsed.directions.length === 0);
+    (parsed.relation?.kind === "between" && parsed.directions.length === 0) ||
+    // A relation nobody scored an anchor for acts as a direction (or finds
+    // its anchor among the candidates): every instance, as directions do.
+    (parsed.relation !== undefined &&
+      !candidates.some((c) => typeof c.anchorScore === "number"));
   const pool = counts ? whole : whole.slice(
     0,
     Math.max(options.topK ?? EXTENDED_DEFAULTS.topK, 1),

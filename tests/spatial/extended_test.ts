@@ -157,7 +157,7 @@ Deno.test("selectCandidate() counts ordinals along their direction", () => {
   assert.equal(selectExtended("sixth from the left", row, SIZE).index, 3);
 });
 
-Deno.test("selectCandidate() lets ordinals and directions count every instance past topK", () => {
+Deno.test("selectCandidate() lets ordinals, directions and unanchored relations count every instance past topK", () => {
   // Six people with near-equal scores: the cap of 4 would keep an
   // arbitrary four of them.
   const six = [0.3, 0.298, 0.301, 0.299, 0.302, 0.2995].map((s, i) =>
@@ -182,6 +182,17 @@ Deno.test("selectCandidate() lets ordinals and directions count every instance p
     index: 0,
     rule: "extended:left among 6",
   });
+  // A relation with no anchor scored acts as its direction, likewise.
+  assert.deepEqual(selectExtended("the one left of the dog", six, SIZE), {
+    index: 0,
+    rule: "extended:left (left-of without anchor) among 6",
+  });
+  // With anchor scores, a relation compares the best four.
+  const scored = six.map((x, i) => ({ ...x, anchorScore: i === 5 ? 0.3 : 0 }));
+  assert.equal(
+    selectExtended("the one left of the dog", scored, SIZE).rule,
+    "extended:relation left-of anchor #5 among 4",
+  );
 });
 
 Deno.test("selectCandidate() places the target relative to the best-scoring other anchor", () => {
