@@ -119,7 +119,11 @@ if (import.meta.main) {
         console.log(
           `${String(f.failures).padStart(4)} of ${
             String(f.total).padStart(4)
-          }  ${f.pattern}\n        e.g. ${f.examples.join("\n             ")}`,
+          }  ${f.pattern}${
+            f.examples.length > 0
+              ? `\n        e.g. ${f.examples.join("\n             ")}`
+              : ""
+          }`,
         );
       }
     }
