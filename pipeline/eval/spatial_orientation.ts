@@ -20,7 +20,10 @@
  * "behind", "in front of", "between"); in images with two or more referred
  * objects. Relations of contact or distance alone ("on", "next to", "far
  * from") name no side: they count in scope `"any"`, every sentence the
- * parser reads. The order of the
+ * parser reads. Scope `"readme"` takes instead the sentences holding one of
+ * the data README's location words as a whole word
+ * ({@linkcode README_LOCATION_WORD}), whatever the parser reads in them
+ * ("his left hand" counts, with a null parse). The order of the
  * candidates is shuffled (seeded), so that ties can't favour the target.
  * `random` is the expected accuracy of a uniform pick among the referred
  * objects.
