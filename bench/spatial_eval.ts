@@ -5,9 +5,15 @@
  * in `../shared/data/refcocog_umd_val.json`, beside the repository. Where
  * the file is absent it says so and exits 0.
  *
+ * Three sets of sentences (scopes), each under the three conditions:
+ * those where the extended parser finds a location word, those holding one
+ * of the data README's location words as a whole word, and every sentence
+ * the parser reads.
+ *
  * Run: `deno task spatial:eval` (add `--failures` for the most frequent
  * failure patterns of the extended selector, `--examples N` for N
- * sentences each instead of 3).
+ * sentences each instead of 3, `--scope orientation|readme|any` for the
+ * set they come from, every parsed sentence without it).
  *
  * @module
  */
@@ -16,8 +22,10 @@ import {
   extendedSelector,
   failurePatterns,
   formatOrientationTable,
+  ORIENTATION_SCOPES,
   orientationCases,
   type OrientationData,
+  type OrientationScope,
   scoreOrientation,
 } from "../pipeline/eval/spatial_orientation.ts";
 
@@ -60,24 +68,47 @@ export function examplesArg(args: readonly string[]): number {
   return Number.isInteger(n) && n >= 0 ? n : 3;
 }
 
+/**
+ * The set of sentences whose failures `--failures` lists: the scope after
+ * `--scope` (`"any"` without it, or when it names no scope).
+ *
+ * @example
+ * ```ts
+ * scopeArg(["--failures", "--scope", "readme"]); // "readme"
+ * scopeArg(["--failures"]); // "any"
+ * ```
+ */
+export function scopeArg(args: readonly string[]): OrientationScope {
+  const i = args.indexOf("--scope");
+  const s = i >= 0 ? args[i + 1] : undefined;
+  return ORIENTATION_SCOPES.find((x) => x === s) ?? "any";
+}
+
+/** The heading printed above each scope's table. */
+export const SCOPE_HEADINGS: Readonly<Record<OrientationScope, string>> = {
+  orientation:
+    "RefCOCOg val, images with >= 2 referred objects, sentences where the parser finds a location word:",
+  readme:
+    "The same, sentences holding one of the data README's location words (whole words: left, right, top, upper, above, bottom, lower, below, middle, center, front, closest, nearest, back, behind, farthest):",
+  any:
+    "The same, every sentence the spatial parser reads (with on / next to / far from):",
+};
+
 if (import.meta.main) {
   const data = await readOrientationData();
   if (data) {
-    console.log(
-      "RefCOCOg val, images with >= 2 referred objects, sentences with a location word:",
-    );
-    console.log(formatOrientationTable(scoreOrientation(data)));
-    console.log(
-      "\nThe same, every sentence the spatial parser reads (with on / next to / far from):",
-    );
-    console.log(
-      formatOrientationTable(scoreOrientation(data, undefined, "any")),
-    );
-    if (Deno.args.includes("--failures")) {
+    ORIENTATION_SCOPES.forEach((scope, i) => {
+      console.log(`${i > 0 ? "\n" : ""}${SCOPE_HEADINGS[scope]}`);
       console.log(
-        "\nThe extended selector's 10 most frequent failure patterns (equal scores, every parsed sentence):",
+        formatOrientationTable(scoreOrientation(data, undefined, scope)),
       );
-      const cases = orientationCases(data, "equal", "any");
+    });
+    if (Deno.args.includes("--failures")) {
+      const scope = scopeArg(Deno.args);
+      console.log(
+        `\nThe extended selector's 10 most frequent failure patterns (equal scores, scope ${scope}):`,
+      );
+      const cases = orientationCases(data, "equal", scope);
       const examples = examplesArg(Deno.args);
       for (
         const f of failurePatterns(cases, extendedSelector, examples).slice(
@@ -88,7 +119,11 @@ if (import.meta.main) {
         console.log(
           `${String(f.failures).padStart(4)} of ${
             String(f.total).padStart(4)
-          }  ${f.pattern}\n        e.g. ${f.examples.join("\n             ")}`,
+          }  ${f.pattern}${
+            f.examples.length > 0
+              ? `\n        e.g. ${f.examples.join("\n             ")}`
+              : ""
+          }`,
         );
       }
     }

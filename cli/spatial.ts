@@ -54,8 +54,8 @@ spatial selector alone (no models). Prints {"index": n, "rule": "..."}.
   --top-k K             most candidates compared (default ${
     SPATIAL_COMMAND_MODES.map((m) => `${DEFAULTS.topK[m]} for ${m}`).join(", ")
   });
-                        extended: directions and ordinals see every
-                        instance in the pool
+                        extended: only relations with anchor scores;
+                        the rest sees every instance in the pool
   --margin M            extended: pool margin, a share of the best score (and
                         of the best nounScore) a candidate may fall below it
                         and stay in the pool (default ${DEFAULTS.selector.margin})

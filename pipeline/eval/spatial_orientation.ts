@@ -20,7 +20,10 @@
  * "behind", "in front of", "between"); in images with two or more referred
  * objects. Relations of contact or distance alone ("on", "next to", "far
  * from") name no side: they count in scope `"any"`, every sentence the
- * parser reads. The order of the
+ * parser reads. Scope `"readme"` takes instead the sentences holding one of
+ * the data README's location words as a whole word
+ * ({@linkcode README_LOCATION_WORD}), whatever the parser reads in them
+ * ("his left hand" counts, with a null parse). The order of the
  * candidates is shuffled (seeded), so that ties can't favour the target.
  * `random` is the expected accuracy of a uniform pick among the referred
  * objects.
@@ -70,8 +73,66 @@ export const ORIENTATION_CONDITIONS: readonly OrientationCondition[] = [
   "equal",
 ];
 
-/** Which sentences count: those with a location word, or every parsed one. */
-export type OrientationScope = "orientation" | "any";
+/**
+ * Which sentences count: `"orientation"`, those where the extended parser
+ * finds a location word ({@linkcode holdsLocationWord}); `"readme"`, those
+ * holding one of the data README's location words as a whole word
+ * ({@linkcode README_LOCATION_WORD}), whatever the parser reads in them;
+ * `"any"`, every sentence the parser reads.
+ */
+export type OrientationScope = "orientation" | "readme" | "any";
+
+/** Every {@linkcode OrientationScope}, in report order. */
+export const ORIENTATION_SCOPES: readonly OrientationScope[] = [
+  "orientation",
+  "readme",
+  "any",
+];
+
+/**
+ * The location words of the RefCOCOg data README (`../shared/data/README.md`),
+ * as whole words, any case: left, right, top / upper / above, bottom /
+ * lower / below, middle / center, front / closest / nearest, back / behind
+ * / farthest. A plain word match, blind to what the words mean in the
+ * sentence ("his left hand" counts): the most literal reading of "a
+ * sentence holding a location word".
+ *
+ * @example
+ * ```ts
+ * README_LOCATION_WORD.test("the man on the far left"); // true
+ * README_LOCATION_WORD.test("his left hand on a cup"); // true
+ * README_LOCATION_WORD.test("the leftmost zebra"); // false
+ * ```
+ */
+export const README_LOCATION_WORD =
+  /\b(?:left|right|top|upper|above|bottom|lower|below|middle|center|front|closest|nearest|back|behind|farthest)\b/i;
+
+/**
+ * Whether a sentence counts in `scope`, given its spatial parse.
+ *
+ * @example
+ * ```ts
+ * import { parseSpatial } from "../spatial/parse.ts";
+ *
+ * const text = "his left hand on a cup";
+ * inOrientationScope(text, parseSpatial(text), "readme"); // true
+ * inOrientationScope(text, parseSpatial(text), "any"); // false: nothing parsed
+ * ```
+ */
+export function inOrientationScope(
+  text: string,
+  parse: SpatialParse | null,
+  scope: OrientationScope,
+): boolean {
+  switch (scope) {
+    case "orientation":
+      return holdsLocationWord(parse);
+    case "readme":
+      return README_LOCATION_WORD.test(text);
+    case "any":
+      return parse !== null;
+  }
+}
 
 /** Relations that name no side of the anchor: contact and distance. */
 const SIDELESS: ReadonlySet<string> = new Set(["on", "next-to", "far-from"]);
@@ -99,8 +160,11 @@ export function holdsLocationWord(parse: SpatialParse | null): boolean {
 export interface OrientationCase {
   /** The referring sentence. */
   readonly text: string;
-  /** Its spatial parse (never null: only such sentences count). */
-  readonly parse: SpatialParse;
+  /**
+   * Its spatial parse: null only in scope `"readme"`, for a sentence whose
+   * location word points at no place ("his left hand").
+   */
+  readonly parse: SpatialParse | null;
   /** The candidates, shuffled. */
   readonly candidates: readonly ExtendedCandidate[];
   /** The image's size. */
@@ -208,9 +272,8 @@ export function orientationCandidates(
 
 /**
  * The cases of one condition: every expression whose image has two or more
- * referred objects and whose sentence holds a location word (scope
- * `"orientation"`) or anything the spatial parser reads (`"any"`), in the
- * file's order. Each sentence's draws are seeded by its text, image,
+ * referred objects and whose sentence counts in `scope` (see
+ * {@linkcode OrientationScope}), in the file's order. Each sentence's draws are seeded by its text, image,
  * object and the condition, so the cases don't depend on the order or on
  * which other expressions are present.
  */
@@ -229,9 +292,7 @@ export function orientationCases(
     );
     if (object < 0) continue;
     const parse = parseSpatial(e.sentence);
-    if (!parse || (scope === "orientation" && !holdsLocationWord(parse))) {
-      continue;
-    }
+    if (!inOrientationScope(e.sentence, parse, scope)) continue;
     const imageSize = { width: im.width, height: im.height };
     const { candidates, target } = orientationCandidates(
       im.objects.map((o) => o.bbox_xywh),

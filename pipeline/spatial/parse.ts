@@ -516,6 +516,10 @@ function readAnchor(s: SentenceScan, j: number, allowAnd = false): AnchorRead {
       return { kind: "image", end: e, direction: placeDir };
     }
   }
+  // "right of photo in a striped shirt": the picture, whatever follows.
+  if (IMAGE_WORDS.has(s.at(k)) && !startsPhrase(s, k + 1)) {
+    return { kind: "image", end: k + 1 };
+  }
   const content = k;
   let joinedOf = false, joinedAnd = false, joinedIn = false;
   while (k < s.t.length && k - content < 8) {
@@ -790,9 +794,9 @@ function placeWithin(s: SentenceScan, i: number): boolean {
     : read.kind === "anchor"
     ? read.anchor.end
     : read.end;
-  if (s.at(i - 2) === "on") {
+  if (s.at(i - 2) === "on" && read.kind !== "image") {
     // "a dog on the back of the truck": on the truck; "on the back of it":
-    // on itself, nothing.
+    // on itself, nothing; "on the bottom of the photo" is a place.
     if (read.kind === "anchor") {
       s.relations.push({
         pos: i - 2,

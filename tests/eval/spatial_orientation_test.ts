@@ -5,17 +5,23 @@ import {
   failurePatterns,
   formatOrientationTable,
   holdsLocationWord,
+  inOrientationScope,
   OBJECT_SCORE,
   orientationAccuracy,
   orientationCandidates,
   orientationCases,
   type OrientationData,
+  README_LOCATION_WORD,
   rulePattern,
   SCORE_NOISE,
   scoreOrientation,
   seedSelector,
 } from "../../pipeline/eval/spatial_orientation.ts";
-import { examplesArg, readOrientationData } from "../../bench/spatial_eval.ts";
+import {
+  examplesArg,
+  readOrientationData,
+  scopeArg,
+} from "../../bench/spatial_eval.ts";
 import { parseSpatial } from "../../pipeline/spatial/parse.ts";
 
 /** Two images: three people in a row, and one image with a single object. */
@@ -91,6 +97,69 @@ Deno.test("holdsLocationWord() takes directions, ordinals and sided relations, n
     orientationCases(TINY, "equal", "any").map((c) => c.text).at(-1),
     "the man next to the dog",
   );
+});
+
+/** TINY with a location word the parser leaves and a parsed one the README lacks. */
+const WORDS: OrientationData = {
+  images: TINY.images,
+  expressions: [
+    ...TINY.expressions,
+    { image_id: 1, object_id: 12, sentence: "a man raising his left hand" },
+    { image_id: 1, object_id: 10, sentence: "the leftmost man" },
+  ],
+};
+
+Deno.test("scope readme takes the data README's location words as whole words, parsed or not", () => {
+  for (
+    const text of [
+      "the man on the LEFT",
+      "a man raising his left hand",
+      "the dog behind the fence",
+      "the cup on top of the table",
+      "man in the center",
+      "the nearest zebra",
+      "the farthest chair",
+      "lower shelf",
+    ]
+  ) assert.ok(README_LOCATION_WORD.test(text), text);
+  for (
+    const text of [
+      "the leftmost man",
+      "the cup on the table",
+      "the man next to the dog",
+      "a bright red kite",
+      "the centre of the picture",
+      "backpack on a chair",
+    ]
+  ) assert.ok(!README_LOCATION_WORD.test(text), text);
+  // The same images (two or more objects); "his left hand", which the
+  // parser doesn't read, counts with a null parse; "the leftmost man" and
+  // "next to" don't.
+  const cases = orientationCases(WORDS, "equal", "readme");
+  assert.deepEqual(cases.map((c) => c.text), [
+    "the man on the left",
+    "the man on the right",
+    "the man in the middle",
+    "a man raising his left hand",
+  ]);
+  assert.equal(cases[3].parse, null);
+  assert.equal(typeof extendedSelector(cases[3]).index, "number");
+  // The parser's own scope takes "leftmost", not "his left hand".
+  assert.deepEqual(
+    orientationCases(WORDS, "equal").map((c) => c.text).slice(3),
+    ["the leftmost man"],
+  );
+  const text = "a man raising his left hand";
+  assert.ok(inOrientationScope(text, parseSpatial(text), "readme"));
+  assert.ok(!inOrientationScope(text, parseSpatial(text), "orientation"));
+  assert.ok(!inOrientationScope(text, parseSpatial(text), "any"));
+});
+
+Deno.test("spatial:eval --scope names the set --failures lists, every parsed sentence otherwise", () => {
+  assert.equal(scopeArg(["--failures", "--scope", "readme"]), "readme");
+  assert.equal(scopeArg(["--scope", "orientation"]), "orientation");
+  assert.equal(scopeArg(["--failures"]), "any");
+  assert.equal(scopeArg(["--scope", "everything"]), "any");
 });
 
 Deno.test("orientationCandidates() scores the objects alike, near-equal or among lower background", () => {
@@ -196,7 +265,7 @@ Deno.test("failurePatterns() groups failures by rule, most first, with examples"
     (c) =>
       c.text.includes("middle")
         ? { index: c.target, rule: "extended:middle among 3" }
-        : { index: -1, rule: `extended:${c.parse.directions[0]} among 3` },
+        : { index: -1, rule: `extended:${c.parse?.directions[0]} among 3` },
   );
   assert.deepEqual(patterns, [
     {

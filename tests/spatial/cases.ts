@@ -1337,6 +1337,26 @@ export const SPATIAL_CASES: readonly SpatialCase[] = [
     o("woman", [120, 110, 100, 330], 0.3),
     wall(0.2),
   ]),
+  // "In front of" an anchor nobody scored: the anchor is among the
+  // candidates, and the boy nearest the camera is not in front of it.
+  row("val", "a boy waiting in front of the bus", [
+    o("boy", [40, 150, 110, 320], 0.3),
+    o("bus", [260, 60, 360, 260], 0.3),
+    T("boy", [380, 200, 70, 160], 0.3),
+    o("road", [0, 330, 640, 150], 0.22),
+  ]),
+  row("val", "the glass standing in front of the wine bottle", [
+    o("glass", [520, 300, 70, 140], 0.3),
+    o("bottle", [250, 60, 80, 300], 0.3),
+    T("glass", [240, 240, 70, 130], 0.3),
+    table(0.22),
+  ]),
+  // Of two, the one in front is the nearer.
+  row("val", "a dark car in front of a grey car", [
+    o("car", [300, 180, 200, 110], 0.3),
+    T("car", [100, 250, 260, 160], 0.3),
+    o("road", [0, 300, 640, 180], 0.2),
+  ]),
   row("val", "the sheep in the back of the flock", [
     o("sheep", [80, 300, 160, 120], 0.3),
     o("sheep", [300, 280, 150, 110], 0.3),

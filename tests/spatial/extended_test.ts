@@ -5,6 +5,7 @@ import {
   selectExtended,
 } from "../../pipeline/spatial/extended.ts";
 import { parseSpatial } from "../../pipeline/spatial/parse.ts";
+import { README_LOCATION_WORD } from "../../pipeline/eval/spatial_orientation.ts";
 import { selectSeed } from "../../pipeline/spatial/seed.ts";
 import { readSharedJson, type RefcocogVal } from "../helpers/shared_data.ts";
 import { candidate as c, ZEBRAS } from "../helpers/spatial.ts";
@@ -156,7 +157,7 @@ Deno.test("selectCandidate() counts ordinals along their direction", () => {
   assert.equal(selectExtended("sixth from the left", row, SIZE).index, 3);
 });
 
-Deno.test("selectCandidate() lets ordinals and directions count every instance past topK", () => {
+Deno.test("selectCandidate() lets ordinals, directions and unanchored relations count every instance past topK", () => {
   // Six people with near-equal scores: the cap of 4 would keep an
   // arbitrary four of them.
   const six = [0.3, 0.298, 0.301, 0.299, 0.302, 0.2995].map((s, i) =>
@@ -181,6 +182,17 @@ Deno.test("selectCandidate() lets ordinals and directions count every instance p
     index: 0,
     rule: "extended:left among 6",
   });
+  // A relation with no anchor scored acts as its direction, likewise.
+  assert.deepEqual(selectExtended("the one left of the dog", six, SIZE), {
+    index: 0,
+    rule: "extended:left (left-of without anchor) among 6",
+  });
+  // With anchor scores, a relation compares the best four.
+  const scored = six.map((x, i) => ({ ...x, anchorScore: i === 5 ? 0.3 : 0 }));
+  assert.equal(
+    selectExtended("the one left of the dog", scored, SIZE).rule,
+    "extended:relation left-of anchor #5 among 4",
+  );
 });
 
 Deno.test("selectCandidate() places the target relative to the best-scoring other anchor", () => {
@@ -260,6 +272,39 @@ Deno.test("selectCandidate() falls back to the relation's direction without anch
   });
 });
 
+Deno.test("selectCandidate() reads 'in front of' without anchor scores against the other candidates", () => {
+  const cands = [
+    c(100, 100, 100, 300, 0.3), // a man nearest the camera, on the left
+    c(300, 50, 300, 200, 0.3), // a plane
+    c(320, 120, 80, 200, 0.3), // a man standing before the plane
+  ];
+  assert.deepEqual(
+    selectExtended("the man in front of the plane", cands, SIZE),
+    {
+      index: 2,
+      rule: "extended:relation in-front-of another candidate among 3",
+    },
+  );
+  // Of two, the front one; a direction of its own still counts.
+  assert.equal(
+    selectExtended("the man in front of the plane", cands.slice(0, 2), SIZE)
+      .index,
+    0,
+  );
+  assert.deepEqual(
+    selectExtended("the man on the left in front of the plane", cands, SIZE),
+    {
+      index: 0,
+      rule: "extended:relation in-front-of another candidate + left among 3",
+    },
+  );
+  // "behind" keeps its implied direction.
+  assert.deepEqual(
+    selectExtended("the man behind the plane", cands, SIZE),
+    { index: 1, rule: "extended:back (behind without anchor) among 3" },
+  );
+});
+
 Deno.test("selectCandidate() takes the largest for 'on' without an anchor, unless a direction places it", () => {
   const cands = [
     c(20, 60, 100, 80, 0.3), // small, high up
@@ -333,10 +378,6 @@ Deno.test("the extended selector beats the seed rule on the RefCOCOg-style table
   assert.ok(extended.accuracy >= 0.85, `extended ${extended.accuracy}`);
 });
 
-/** Whole-word location words of the RefCOCOg data README. */
-const LOCATION_WORD =
-  /\b(left|right|top|upper|above|bottom|lower|below|middle|center|front|closest|nearest|back|behind|farthest)\b/i;
-
 Deno.test("the extended selector beats the seed rule on RefCOCOg val boxes", async () => {
   const data = await readSharedJson<RefcocogVal>("refcocog_umd_val.json");
   if (!data) return;
@@ -353,7 +394,7 @@ Deno.test("the extended selector beats the seed rule on RefCOCOg val boxes", asy
     const s = selectSeed(e.sentence, cands, topK).index === target;
     const x = selectExtended(e.sentence, cands, im, { topK }).index ===
       target;
-    if (LOCATION_WORD.test(e.sentence)) {
+    if (README_LOCATION_WORD.test(e.sentence)) {
       n++;
       seed += +s;
       extended += +x;

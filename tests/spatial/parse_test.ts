@@ -198,6 +198,17 @@ Deno.test("parseSpatial() reads relations to the picture or the viewer as direct
   assert.deepEqual(dirs("the man at the top of the stairs"), ["top"]);
   assert.deepEqual(dirs("the donut in the middle of the box"), ["middle"]);
   assert.deepEqual(dirs("the one closest to the left"), ["left"]);
+  // The picture has no parts: its bottom is a place, even after "on".
+  assert.deepEqual(dirs("the muffins on the bottom of the photo"), ["bottom"]);
+  assert.deepEqual(parseSpatial("a dog on the back of the truck")?.relation, {
+    kind: "on",
+    anchor: "the truck",
+  });
+  // Words after the picture don't make it an object.
+  assert.deepEqual(
+    parseSpatial("a boy on far right of photo in a striped shirt"),
+    { directions: ["right"], triggers: ["right of photo"] },
+  );
 });
 
 Deno.test("parseSpatial() reads a relation to another of the same kind as its direction", () => {
