@@ -632,6 +632,7 @@ async function evaluateLocked(
       device: segmenter.device,
       viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,
+      sharedImageDecoder: segmenter.models.sharedImageDecoder,
     }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,

@@ -55,6 +55,10 @@ import {
   type Proposal,
 } from "./sam/mask_generator.ts";
 import { samPreprocessConfig } from "./sam/preprocess.ts";
+import {
+  SHARED_IMAGE_DERIVATION,
+  sharedImageDecoderBytes,
+} from "./sam/shared_image_decoder.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
@@ -102,6 +106,13 @@ export type SegmenterProgress =
     kind: "derive";
     model: string;
     file: string;
+    /** Which derived file: `TOKEN_MASK_DERIVATION` or `SHARED_IMAGE_DERIVATION`. */
+    derivation: string;
+    /**
+     * Why the stock model is used unchanged, where a rewrite was found but
+     * refused (it did not compute the same).
+     */
+    unchanged?: string;
     /** "kept": read from where the source keeps derived files; "derived": made now. */
     from: DerivedFrom;
     /** Whether the source keeps it for the next runs. */
@@ -435,9 +446,32 @@ export async function createSegmenter(
       return { vision, text };
     };
     const clipNow = lean ? undefined : await loadClip();
+    const encoder = await load(sam, "encoder");
+    let sharedImage = false;
+    const decoder = await load(
+      sam,
+      "decoder",
+      options.sharedImageDecoder ?? DEFAULTS.sharedImageDecoder
+        ? {
+          read: async (path) => {
+            const made = await sharedImageDecoder(
+              source,
+              sam.id,
+              path,
+              (bytes) => open(bytes, sam, "decoder", path),
+              options.onProgress,
+            );
+            sharedImage = made.shared;
+            return made.bytes;
+          },
+          // Opened from its bytes (16 MB), whose record says what it is.
+          file: () => Promise.resolve(undefined),
+        }
+        : {},
+    );
     const generator = new AutomaticMaskGenerator(
-      await load(sam, "encoder"),
-      await load(sam, "decoder"),
+      encoder,
+      decoder,
       settings.generator,
       samPreprocessConfig(samPre),
       kernels,
@@ -452,6 +486,7 @@ export async function createSegmenter(
         backend,
         requestedBackend: requested,
         threads,
+        sharedImageDecoder: sharedImage,
       },
       generator,
       clip: clipNow ? () => Promise.resolve(clipNow) : once(loadClip),
@@ -502,11 +537,41 @@ async function tokenMaskedTower(
     kind: "derive",
     model: repo,
     file: path,
+    derivation: TOKEN_MASK_DERIVATION,
     from,
     stored,
     ...(keepError ? { keepError } : {}),
   });
   return bytes;
+}
+
+/**
+ * SAM's decoder as the shared-image decoder where it can be (see
+ * `sharedImageDecoderBytes`), reporting a derivation or a refused rewrite
+ * (a decoder with nothing to share runs as it is, unremarked).
+ */
+async function sharedImageDecoder(
+  source: ModelSource,
+  repo: string,
+  path: string,
+  open: (bytes: Uint8Array) => Promise<InferenceSession>,
+  onProgress?: (event: SegmenterProgress) => void,
+): Promise<{ bytes: Uint8Array; shared: boolean }> {
+  const made = await sharedImageDecoderBytes(source, repo, path, open);
+  const { rewrite, unchanged } = made.info;
+  if (rewrite !== "none") {
+    onProgress?.({
+      kind: "derive",
+      model: repo,
+      file: path,
+      derivation: SHARED_IMAGE_DERIVATION,
+      from: made.from,
+      stored: made.stored,
+      ...(rewrite === "refused" ? { unchanged } : {}),
+      ...(made.keepError ? { keepError: made.keepError } : {}),
+    });
+  }
+  return { bytes: made.bytes, shared: rewrite === "shared" };
 }
 
 /** CLIP's image and text encoders. */
@@ -546,6 +611,7 @@ async function keptTowerFile(
       kind: "derive",
       model: repo,
       file: path,
+      derivation: TOKEN_MASK_DERIVATION,
       from: "kept",
       stored: true,
     });
@@ -586,6 +652,11 @@ export interface SegmenterModels {
    * webgpu): see `resolveThreads`.
    */
   readonly threads: number;
+  /**
+   * Whether SAM's decoder runs as the shared-image decoder (false where it
+   * was turned off, or the stock decoder could not be rewritten).
+   */
+  readonly sharedImageDecoder: boolean;
 }
 
 /** A loaded segmenter; create with {@linkcode createSegmenter}. */

@@ -37,6 +37,7 @@ export const CONFIGS: Readonly<Record<string, readonly string[]>> = {
   quantized: ["--variant", "quantized"],
   "prune-on": ["--prune-points", "on"],
   "prune-off": ["--prune-points", "off"],
+  "shared-off": ["--shared-image", "off"],
 };
 
 /** Name of the PyTorch reference's rows. */
@@ -778,7 +779,9 @@ async function openModelCache(
   };
   try {
     for (const variant of variants) {
-      console.error(`warm-up: pulling ${variant} and deriving the CLIP tower`);
+      console.error(
+        `warm-up: pulling ${variant}, deriving the CLIP tower and the shared-image decoder`,
+      );
       await runChild(
         `the warm-up run (${variant})`,
         Deno.execPath(),

@@ -35,16 +35,13 @@ import { freshName, interpose, makeNode } from "../models/onnx/_edit.ts";
 import { indexGraph } from "../models/onnx/_graph_index.ts";
 import {
   graphSignature,
+  modelMetadata,
   ONNX_TYPE,
   type OnnxModel,
   readOnnxModel,
   writeOnnxModel,
 } from "../models/onnx/model.ts";
-import {
-  fieldString,
-  ProtobufError,
-  readFields,
-} from "../models/onnx/protobuf.ts";
+import { ProtobufError } from "../models/onnx/protobuf.ts";
 import {
   findResidualStream,
   type ResidualStream,
@@ -133,27 +130,18 @@ export interface TokenMaskOptions {
  * ```
  */
 export function tokenMaskInfo(bytes: Uint8Array): TokenMaskInfo | undefined {
-  let model: OnnxModel;
+  let value: string | undefined;
   try {
-    model = readOnnxModel(bytes);
+    value = modelMetadata(readOnnxModel(bytes), TOKEN_MASK_METADATA);
   } catch {
     return undefined;
   }
-  for (const f of model.rest) {
-    if (f.field !== 14 || !f.bytes) continue; // metadata_props
-    let key = "", value = "";
-    for (const e of readFields(f.bytes)) {
-      if (e.field === 1) key = fieldString(e);
-      if (e.field === 2) value = fieldString(e);
-    }
-    if (key !== TOKEN_MASK_METADATA) continue;
-    try {
-      return JSON.parse(value) as TokenMaskInfo;
-    } catch {
-      return undefined;
-    }
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value) as TokenMaskInfo;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** The tokens per image: the graph's own count, checked against the one asked for. */

@@ -85,6 +85,8 @@ export interface RunPlacement {
   readonly viewsOnDevice: boolean;
   /** Images worked on at once. */
   readonly inFlight: number;
+  /** Whether SAM's decoder ran as the shared-image decoder. */
+  readonly sharedImageDecoder?: boolean;
 }
 
 /**
@@ -103,6 +105,9 @@ export function reportedSettings(
       threads: p.threads,
       device: p.device,
       viewsOnDevice: p.viewsOnDevice,
+      ...(p.sharedImageDecoder === undefined
+        ? {}
+        : { sharedImageDecoder: p.sharedImageDecoder }),
     },
     inFlight: p.inFlight,
   };

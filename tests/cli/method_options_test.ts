@@ -9,6 +9,7 @@ import {
 import { REFER_SPLITS_BY } from "../../pipeline/datasets/refer.ts";
 import { SEGMENTER_DEFAULTS } from "../../pipeline/segmenter.ts";
 import {
+  deriveNote,
   METHOD_OPTIONS_USAGE,
   methodArgs,
   segmenterOptions,
@@ -18,6 +19,8 @@ import { SEGMENT_USAGE } from "../../cli/segment.ts";
 import { EVAL_USAGE } from "../../cli/eval.ts";
 import { DEMO_USAGE } from "../../cli/demo.ts";
 import { UsageError } from "../../cli/usage_error.ts";
+import { SHARED_IMAGE_DERIVATION } from "../../pipeline/sam/shared_image_decoder.ts";
+import { TOKEN_MASK_DERIVATION } from "../../pipeline/clip/token_mask_model.ts";
 
 /** Every "(default X)" the shared options' help must show, from DEFAULTS. */
 const SHOWN_DEFAULTS = [
@@ -42,6 +45,9 @@ const SHOWN_DEFAULTS = [
   `--resident-models on\\|off[^]*?\\(default ${
     DEFAULTS.residentModels ? "on" : "off"
   }; eval: on\\)`,
+  `--shared-image on\\|off [^]*?\\(default ${
+    DEFAULTS.sharedImageDecoder ? "on" : "off"
+  }\\)`,
 ].map((p) => new RegExp(p));
 
 Deno.test("the help of segment and eval shows every default of the shared options from DEFAULTS", () => {
@@ -196,6 +202,58 @@ Deno.test("--resident-models on and off reach createSegmenter() as true and fals
     () => methodArgs({ "resident-models": "yes" }),
     /--resident-models must be on or off, not "yes"/,
   );
+});
+
+Deno.test("--shared-image on and off reach createSegmenter() as sharedImageDecoder true and false; not given, the library's default applies", () => {
+  const source = memorySource(new Map());
+  for (const [flag, shared] of [["on", true], ["off", false]] as const) {
+    const options = segmenterOptions(
+      methodArgs({ "shared-image": flag }),
+      source,
+    );
+    assert.equal(options.sharedImageDecoder, shared);
+  }
+  assert.equal(
+    segmenterOptions(methodArgs({}), source).sharedImageDecoder,
+    undefined,
+  );
+  assert.throws(
+    () => methodArgs({ "shared-image": "1" }),
+    /--shared-image must be on or off, not "1"/,
+  );
+});
+
+Deno.test("deriveNote() says what was derived and whether it was kept, warns of a refused decoder rewrite, and says nothing of a kept file", () => {
+  const base = {
+    kind: "derive",
+    model: "Xenova/slimsam-77-uniform",
+    file: "onnx/prompt_encoder_mask_decoder.onnx",
+    derivation: SHARED_IMAGE_DERIVATION,
+  } as const;
+  assert.equal(
+    deriveNote({ ...base, from: "derived", stored: true }),
+    "SAM: derived the shared-image decoder from onnx/prompt_encoder_mask_decoder.onnx of Xenova/slimsam-77-uniform (kept in the cache for the next runs)\n",
+  );
+  assert.equal(
+    deriveNote({
+      ...base,
+      derivation: TOKEN_MASK_DERIVATION,
+      file: "onnx/vision_model.onnx",
+      from: "derived",
+      stored: false,
+    }),
+    "CLIP: derived the token-masked tower from onnx/vision_model.onnx of Xenova/slimsam-77-uniform (a --models folder is only read: derived again on each run)\n",
+  );
+  assert.match(
+    deriveNote({
+      ...base,
+      from: "derived",
+      stored: true,
+      unchanged: 'its output "pred_masks" differs',
+    }),
+    /^note: SAM's decoder runs as exported, since the shared-image rewrite did not compute the same \(its output "pred_masks" differs\) \(kept in the cache for the next runs\)\n$/,
+  );
+  assert.equal(deriveNote({ ...base, from: "kept", stored: true }), "");
 });
 
 Deno.test("methodArgs() words the library validator's errors with the flag and the value as typed", () => {

@@ -390,6 +390,35 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModel {
   return { graph, opsets, rest, metadata: [] };
 }
 
+/**
+ * The value of metadata entry `key` of a model as read (its
+ * `metadata_props`), or undefined where it has none.
+ *
+ * @example
+ * ```ts
+ * import { DEMO_CLIP, demoModelFiles } from "../../demo/models.ts";
+ *
+ * const model = readOnnxModel(demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!);
+ * model.metadata.push(["oris.note", "rewritten"]);
+ * modelMetadata(readOnnxModel(writeOnnxModel(model)), "oris.note"); // "rewritten"
+ * ```
+ */
+export function modelMetadata(
+  model: OnnxModel,
+  key: string,
+): string | undefined {
+  for (const f of model.rest) {
+    if (f.field !== MODEL.metadata || !f.bytes) continue;
+    let k = "", value = "";
+    for (const e of readFields(f.bytes)) {
+      if (e.field === 1) k = fieldString(e);
+      if (e.field === 2) value = fieldString(e);
+    }
+    if (k === key) return value;
+  }
+  return undefined;
+}
+
 function writeNode(w: ProtoWriter, n: OnnxNode): void {
   for (const x of n.inputs) w.string(NODE.input, x);
   for (const y of n.outputs) w.string(NODE.output, y);

@@ -1,0 +1,516 @@
+/**
+ * The shared-image SAM decoder: a stock
+ * `onnx/prompt_encoder_mask_decoder.onnx` rewritten so that the point
+ * prompts of one call read one copy of the image embeddings instead of one
+ * copy each.
+ *
+ * SAM's exported decoder repeats the image embeddings and their positional
+ * embeddings once per prompt (`Tile` nodes, from the reference's
+ * `repeat_interleave`) before its two-way transformer. Until a prompt's
+ * attention output is added to them, the copies are equal, so the
+ * transformer's first projections of the image tokens (keys and values of
+ * the first token-to-image attention, queries of the first image-to-token
+ * attention) and the layout changes before them are computed P times over.
+ * Without the repeats every one of those ops runs once and broadcasts
+ * against the prompts' tensors, and the outputs are the same: on
+ * SlimSAM-77, 8 prompts a call, about 22% less time a prompt.
+ *
+ * Finding the repeats: a `Tile` whose repeated input carries the image's
+ * values (it is computed from `image_embeddings` or
+ * `image_positional_embeddings` other than through their shapes) and none
+ * of the prompts' values. The rewrite is then checked by running both
+ * graphs on a probe (see {@linkcode checkSharedImageDecoder}); a decoder
+ * whose outputs differ is used as exported.
+ *
+ * @example
+ * ```ts
+ * import { readOnnxModel } from "../models/onnx/model.ts";
+ *
+ * // A stock decoder's bytes, e.g. Xenova/slimsam-77-uniform's.
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const { bytes, info } = deriveSharedImageDecoder(stock);
+ * info.bypassed.length; // 2: the embeddings' and the positions' repeats
+ * readOnnxModel(bytes).graph.nodes.length; // two nodes fewer than the stock graph
+ * ```
+ *
+ * @module
+ */
+
+import {
+  modelMetadata,
+  type OnnxGraph,
+  type OnnxModel,
+  readOnnxModel,
+  writeOnnxModel,
+} from "../models/onnx/model.ts";
+import { ProtobufError } from "../models/onnx/protobuf.ts";
+import type { InferenceSession, ValueInfo } from "../models/inference.ts";
+import {
+  type DerivedFrom,
+  type ModelSource,
+  readDerivedFile,
+} from "../models/source.ts";
+import { type Tensor, tensor } from "../models/tensor.ts";
+
+/** The derived file's kind in the model cache (see `DerivedFiles`). */
+export const SHARED_IMAGE_DERIVATION = "shared-image-v1";
+
+/** Metadata key the derived model carries (JSON of {@linkcode SharedImageInfo}). */
+export const SHARED_IMAGE_METADATA = "oris.shared_image";
+
+/** What a derivation did, as the derived file records it. */
+export interface SharedImageInfo {
+  /**
+   * "shared": the repeats were taken out; "none": the decoder has none (it
+   * runs as exported); "refused": taking them out changed its outputs on
+   * the probe, so it runs as exported.
+   */
+  readonly rewrite: "shared" | "none" | "refused";
+  /** Names of the repeat nodes taken out; empty where the graph is as exported. */
+  readonly bypassed: readonly string[];
+  /** Why the decoder is used as exported, where it is. */
+  readonly unchanged?: string;
+}
+
+/** A decoder whose per-prompt image copies cannot be found or taken out. */
+export class SharedImageMappingError extends Error {
+  /** Creates the error; `message` says what was not found. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SharedImageMappingError";
+  }
+}
+
+/** Graph inputs that carry the image: its embeddings and their positions. */
+const IMAGE_INPUTS: ReadonlySet<string> = new Set([
+  "image_embeddings",
+  "image_positional_embeddings",
+]);
+
+/** Ops whose outputs hold their inputs' shapes, not their values. */
+const SHAPE_ONLY: ReadonlySet<string> = new Set(["Shape", "Size"]);
+
+/**
+ * Indices of the `Tile` nodes of a SAM decoder graph that repeat image-only
+ * values (see the module's doc), in graph order.
+ *
+ * @example
+ * ```ts
+ * import { readOnnxModel } from "../models/onnx/model.ts";
+ *
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const graph = readOnnxModel(stock).graph;
+ * perPromptImageCopies(graph).map((i) => graph.nodes[i].name);
+ * // ["/mask_decoder/Tile_1", "/mask_decoder/Tile_2"] on the Xenova exports
+ * ```
+ */
+export function perPromptImageCopies(graph: OnnxGraph): number[] {
+  const image = new Set<string>();
+  const prompt = new Set<string>();
+  for (const v of graph.inputs) {
+    (IMAGE_INPUTS.has(v.name) ? image : prompt).add(v.name);
+  }
+  const found: number[] = [];
+  graph.nodes.forEach((node, i) => {
+    if (SHAPE_ONLY.has(node.opType)) return;
+    const data = node.inputs[0];
+    if (node.opType === "Tile" && image.has(data) && !prompt.has(data)) {
+      found.push(i);
+    }
+    // A node with a subgraph may read anything: its outputs carry both.
+    const fromImage = node.hasSubgraph || node.inputs.some((x) => image.has(x));
+    const fromPrompt = node.hasSubgraph ||
+      node.inputs.some((x) => prompt.has(x));
+    for (const y of node.outputs) {
+      if (fromImage) image.add(y);
+      if (fromPrompt) prompt.add(y);
+    }
+  });
+  const outputs = new Set(graph.outputs.map((v) => v.name));
+  return found.filter((i) => !outputs.has(graph.nodes[i].outputs[0]));
+}
+
+/**
+ * Takes the nodes at `indices` (one-output nodes such as `Tile`) out of the
+ * graph: their readers read the node's first input instead. The graph's
+ * shape hints (value_info) are dropped, since the tensors after them may
+ * now be smaller; the runtime infers shapes again.
+ */
+function bypass(graph: OnnxGraph, indices: readonly number[]): void {
+  const replaced = new Map<string, string>();
+  for (const i of indices) {
+    const node = graph.nodes[i];
+    replaced.set(node.outputs[0], node.inputs[0]);
+  }
+  const skip = new Set(indices);
+  graph.nodes = graph.nodes
+    .filter((_, i) => !skip.has(i))
+    .map((n) =>
+      n.inputs.some((x) => replaced.has(x))
+        ? { ...n, inputs: n.inputs.map((x) => replaced.get(x) ?? x) }
+        : n
+    );
+  graph.valueInfo = [];
+}
+
+/**
+ * The derivation record of a derived decoder; undefined for a stock one
+ * (or bytes that are no model).
+ *
+ * @example
+ * ```ts
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * sharedImageInfo(deriveSharedImageDecoder(stock).bytes)?.bypassed.length; // 2
+ * sharedImageInfo(stock); // undefined
+ * ```
+ */
+export function sharedImageInfo(
+  bytes: Uint8Array,
+): SharedImageInfo | undefined {
+  let value: string | undefined;
+  try {
+    value = modelMetadata(readOnnxModel(bytes), SHARED_IMAGE_METADATA);
+  } catch {
+    return undefined;
+  }
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value) as SharedImageInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a decoder for rewriting; a file that is no model is a mapping error. */
+function readDecoder(bytes: Uint8Array, label: string): OnnxModel {
+  try {
+    return readOnnxModel(bytes);
+  } catch (e) {
+    if (e instanceof ProtobufError) {
+      throw new SharedImageMappingError(
+        `${label} is not an ONNX model (${e.message})`,
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Derives the shared-image decoder from a stock decoder's bytes (no file
+ * system needed). A decoder already derived is returned as it is.
+ *
+ * @example
+ * ```ts
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const { bytes, info } = deriveSharedImageDecoder(stock, { label: "tiny-random-sam" });
+ * info.bypassed; // ["/mask_decoder/Tile_1", "/mask_decoder/Tile_2"]
+ * ```
+ *
+ * @throws {SharedImageMappingError} when the bytes are no ONNX model, or
+ *   no repeat of the image embeddings is found (the decoder is then used
+ *   as exported).
+ */
+export function deriveSharedImageDecoder(
+  bytes: Uint8Array,
+  options: { label?: string } = {},
+): { bytes: Uint8Array; info: SharedImageInfo } {
+  const label = options.label ?? "the SAM decoder";
+  const model = readDecoder(bytes, label);
+  const kept = modelMetadata(model, SHARED_IMAGE_METADATA);
+  if (kept !== undefined) {
+    return { bytes, info: JSON.parse(kept) as SharedImageInfo };
+  }
+  const tiles = perPromptImageCopies(model.graph);
+  if (tiles.length === 0) {
+    throw new SharedImageMappingError(
+      `${label} has no Tile node that repeats its image embeddings per prompt`,
+    );
+  }
+  const info: SharedImageInfo = {
+    rewrite: "shared",
+    bypassed: tiles.map((i) => model.graph.nodes[i].name),
+  };
+  bypass(model.graph, tiles);
+  model.metadata.push([SHARED_IMAGE_METADATA, JSON.stringify(info)]);
+  return { bytes: writeOnnxModel(model), info };
+}
+
+/**
+ * The stock decoder's graph unchanged, with a record saying why it is used
+ * as exported: what is kept in place of a derived decoder that could not
+ * be made or did not compute the same, so the next runs do not try again.
+ *
+ * @example
+ * ```ts
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const kept = unchangedDecoder(stock, "refused", "its outputs differ on the probe");
+ * sharedImageInfo(kept.bytes)?.unchanged; // "its outputs differ on the probe"
+ * ```
+ */
+export function unchangedDecoder(
+  bytes: Uint8Array,
+  rewrite: "none" | "refused",
+  reason: string,
+): { bytes: Uint8Array; info: SharedImageInfo } {
+  const model = readOnnxModel(bytes);
+  const info: SharedImageInfo = { rewrite, bypassed: [], unchanged: reason };
+  model.metadata.push([SHARED_IMAGE_METADATA, JSON.stringify(info)]);
+  return { bytes: writeOnnxModel(model), info };
+}
+
+/** Prompts in the probe: enough for a repeat's count to matter. */
+export const PROBE_PROMPTS = 3;
+
+/** Side of SAM's input frame, where the probe's points lie. */
+const FRAME = 1024;
+
+/** Deterministic values in [-1, 1) (a linear congruential sequence). */
+function probeValues(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * Inputs that exercise a decoder with `prompts` one-point prompts: image
+ * embeddings and positions of the sizes the model declares (a symbolic
+ * size is taken as 1), points spread over SAM's 1024 frame, labels 1.
+ * Throws a {@linkcode SharedImageMappingError} for an input it cannot fill.
+ *
+ * @example
+ * ```ts
+ * const feeds = probeFeeds([
+ *   { name: "input_points", type: "float32", shape: ["batch_size", "point_batch_size", "nb_points_per_image", 2] },
+ *   { name: "input_labels", type: "int64", shape: ["batch_size", "point_batch_size", "nb_points_per_image"] },
+ *   { name: "image_embeddings", type: "float32", shape: ["batch_size", 256, 64, 64] },
+ * ]);
+ * feeds.input_points.dims; // [1, 3, 1, 2]
+ * ```
+ */
+export function probeFeeds(
+  inputs: readonly ValueInfo[],
+  prompts: number = PROBE_PROMPTS,
+): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const [k, input] of inputs.entries()) {
+    if (input.name === "input_points") {
+      const points = new Float32Array(prompts * 2);
+      for (let p = 0; p < prompts; p++) {
+        points[p * 2] = ((p + 0.5) / prompts) * FRAME;
+        points[p * 2 + 1] = ((prompts - p - 0.3) / prompts) * FRAME;
+      }
+      feeds[input.name] = tensor("float32", points, [1, prompts, 1, 2]);
+    } else if (input.name === "input_labels") {
+      feeds[input.name] = tensor(
+        "int64",
+        new BigInt64Array(prompts).fill(1n),
+        [1, prompts, 1],
+      );
+    } else if (IMAGE_INPUTS.has(input.name) && input.type === "float32") {
+      const dims = input.shape.map((d) => (typeof d === "number" ? d : 1));
+      const n = dims.reduce((a, b) => a * b, 1);
+      feeds[input.name] = tensor("float32", probeValues(n, 17 + k), dims);
+    } else {
+      throw new SharedImageMappingError(
+        `the decoder has an input "${input.name}" (${input.type}) the probe cannot fill`,
+      );
+    }
+  }
+  return feeds;
+}
+
+/**
+ * Largest difference between two outputs relative to the first's scale:
+ * max |a - b| / max(1, max |a|).
+ */
+function relativeDifference(a: Float32Array, b: Float32Array): number {
+  let diff = 0, scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(a[i]));
+  }
+  return diff / scale;
+}
+
+/** Relative difference above which the derived decoder is not used. */
+export const PROBE_TOLERANCE = 1e-4;
+
+/**
+ * Runs the stock and the derived decoder on the same probe
+ * ({@linkcode probeFeeds}) and returns undefined when every output has the
+ * same dims and values within {@linkcode PROBE_TOLERANCE}, else what
+ * differs (a run that fails counts as a difference).
+ *
+ * @example
+ * ```ts
+ * import { createSession } from "../models/session.ts";
+ *
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const stockSession = await createSession(stock);
+ * const derivedSession = await createSession(deriveSharedImageDecoder(stock).bytes);
+ * await checkSharedImageDecoder(stockSession, derivedSession); // undefined: they compute the same
+ * await stockSession.release();
+ * await derivedSession.release();
+ * ```
+ */
+export async function checkSharedImageDecoder(
+  stock: InferenceSession,
+  derived: InferenceSession,
+): Promise<string | undefined> {
+  const feeds = probeFeeds(stock.inputs);
+  const expected = await stock.run(feeds);
+  let got: Record<string, Tensor>;
+  try {
+    got = await derived.run(feeds);
+  } catch (e) {
+    return `it fails on the probe (${e instanceof Error ? e.message : e})`;
+  }
+  for (const [name, want] of Object.entries(expected)) {
+    const have = got[name];
+    if (!have || have.dims.join() !== want.dims.join()) {
+      return `its output "${name}" has dims [${
+        have?.dims ?? ""
+      }], not [${want.dims}]`;
+    }
+    if (want.type !== "float32") continue;
+    const d = relativeDifference(
+      want.data as Float32Array,
+      have.data as Float32Array,
+    );
+    if (!(d <= PROBE_TOLERANCE)) {
+      return `its output "${name}" differs from the stock decoder's by ${
+        d.toExponential(2)
+      } (relative) on the probe`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The decoder to run, as bytes: the shared-image decoder derived from
+ * `stock` when it computes what `stock` computes (checked with sessions
+ * made by `open`), else `stock` with a record of why
+ * ({@linkcode unchangedDecoder}). `info` says which.
+ *
+ * @example
+ * ```ts
+ * import { createSession } from "../models/session.ts";
+ *
+ * const stock = await Deno.readFile(
+ *   "tests/fixtures/reference/models/oris-reference/tiny-random-sam/onnx/prompt_encoder_mask_decoder.onnx",
+ * );
+ * const { bytes, info } = await verifiedSharedImageDecoder(stock, (b) => createSession(b));
+ * info.rewrite; // "shared"
+ * ```
+ */
+export async function verifiedSharedImageDecoder(
+  stock: Uint8Array,
+  open: (bytes: Uint8Array) => Promise<InferenceSession>,
+  label = "the SAM decoder",
+): Promise<{ bytes: Uint8Array; info: SharedImageInfo }> {
+  let derived: { bytes: Uint8Array; info: SharedImageInfo };
+  try {
+    derived = deriveSharedImageDecoder(stock, { label });
+  } catch (e) {
+    if (!(e instanceof SharedImageMappingError)) throw e;
+    return unchangedDecoder(stock, "none", e.message);
+  }
+  if (derived.info.rewrite !== "shared") return derived;
+  const sessions: InferenceSession[] = [];
+  let problem: string | undefined;
+  try {
+    sessions.push(await open(stock));
+    sessions.push(await open(derived.bytes));
+    problem = await checkSharedImageDecoder(sessions[0], sessions[1]);
+  } catch (e) {
+    if (sessions.length === 0) throw e; // the stock decoder itself does not open
+    problem = e instanceof Error ? e.message : String(e);
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+  if (problem === undefined) return derived;
+  return unchangedDecoder(stock, "refused", `${label}: ${problem}`);
+}
+
+/** The decoder {@linkcode sharedImageDecoderBytes} found or made, and where it came from. */
+export interface SharedImageDecoder {
+  /** The model's bytes. */
+  readonly bytes: Uint8Array;
+  /** What the derivation did. */
+  readonly info: SharedImageInfo;
+  /** "kept": the one the source keeps; "derived": made (and checked) now. */
+  readonly from: DerivedFrom;
+  /** Whether the source keeps it for the next runs. */
+  readonly stored: boolean;
+  /** Why one made now could not be kept, where it could not. */
+  readonly keepError?: string;
+}
+
+/**
+ * The decoder to run for the stock decoder `path` of `repo`: the one
+ * `source` keeps (kind {@linkcode SHARED_IMAGE_DERIVATION}), else
+ * {@linkcode verifiedSharedImageDecoder}'s, kept for the next runs where
+ * the source keeps derived files.
+ *
+ * @example
+ * ```ts
+ * import { createSession } from "../models/session.ts";
+ * import { DEMO_SAM, demoModelFiles } from "../demo/models.ts";
+ * import { memorySource } from "../models/source.ts";
+ *
+ * const source = memorySource(demoModelFiles());
+ * const decoder = await sharedImageDecoderBytes(source, DEMO_SAM,
+ *   "onnx/prompt_encoder_mask_decoder.onnx", (b) => createSession(b));
+ * decoder.info.rewrite; // "none": the demo decoder has no repeats, it runs as it is
+ * ```
+ */
+export async function sharedImageDecoderBytes(
+  source: ModelSource,
+  repo: string,
+  path: string,
+  open: (bytes: Uint8Array) => Promise<InferenceSession>,
+): Promise<SharedImageDecoder> {
+  let keepError: string | undefined;
+  let info: SharedImageInfo | undefined;
+  const got = await readDerivedFile(
+    source,
+    repo,
+    path,
+    SHARED_IMAGE_DERIVATION,
+    async (stock) => {
+      const made = await verifiedSharedImageDecoder(
+        stock,
+        open,
+        source.describe(repo, path),
+      );
+      info = made.info;
+      return made.bytes;
+    },
+    {
+      onKeepError: (e) =>
+        keepError = e instanceof Error ? e.message : String(e),
+      accept: (kept) => (info = sharedImageInfo(kept)) !== undefined,
+    },
+  );
+  return {
+    ...got,
+    info: info ?? { rewrite: "none", bypassed: [] },
+    ...(keepError ? { keepError } : {}),
+  };
+}

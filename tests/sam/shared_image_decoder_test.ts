@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
+import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
+import { createSession } from "../../pipeline/models/session.ts";
+import type { ModelSource } from "../../pipeline/models/source.ts";
+import type { Tensor } from "../../pipeline/models/tensor.ts";
+import {
+  checkSharedImageDecoder,
+  deriveSharedImageDecoder,
+  perPromptImageCopies,
+  probeFeeds,
+  SHARED_IMAGE_DERIVATION,
+  sharedImageDecoderBytes,
+  sharedImageInfo,
+  SharedImageMappingError,
+  verifiedSharedImageDecoder,
+} from "../../pipeline/sam/shared_image_decoder.ts";
+import {
+  REFERENCE_MODELS_DIR,
+  REFERENCE_SAM,
+} from "../reference/reference_data.ts";
+
+const DECODER = "onnx/prompt_encoder_mask_decoder.onnx";
+const stock = await Deno.readFile(
+  `${REFERENCE_MODELS_DIR}/${REFERENCE_SAM}/${DECODER}`,
+);
+const colorSam = await Deno.readFile(
+  new URL(
+    `../fixtures/models/fixture/color-sam/${DECODER}`,
+    import.meta.url,
+  ),
+);
+
+/** The largest absolute difference between two float outputs. */
+function maxDifference(a: Tensor, b: Tensor): number {
+  const x = a.data as Float32Array, y = b.data as Float32Array;
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+  return d;
+}
+
+Deno.test("perPromptImageCopies() finds the repeats of the image embeddings and of their positions, not the repeat of the output tokens", () => {
+  const graph = readOnnxModel(stock).graph;
+  const tiles = perPromptImageCopies(graph).map((i) => graph.nodes[i].name);
+  assert.deepEqual(tiles, ["/mask_decoder/Tile_1", "/mask_decoder/Tile_2"]);
+  assert.equal(graph.nodes.filter((n) => n.opType === "Tile").length, 3);
+});
+
+Deno.test("the shared-image decoder computes what the stock decoder computes for 1, 3 and 8 prompts, two nodes fewer", async () => {
+  const { bytes, info } = deriveSharedImageDecoder(stock);
+  assert.equal(info.rewrite, "shared");
+  assert.equal(
+    readOnnxModel(bytes).graph.nodes.length,
+    readOnnxModel(stock).graph.nodes.length - 2,
+  );
+  const a = await createSession(stock);
+  const b = await createSession(bytes);
+  try {
+    for (const prompts of [1, 3, 8]) {
+      const feeds = probeFeeds(a.inputs, prompts);
+      const want = await a.run(feeds);
+      const got = await b.run(feeds);
+      for (const name of ["iou_scores", "pred_masks"]) {
+        assert.deepEqual(got[name].dims, want[name].dims, name);
+        assert.ok(
+          maxDifference(got[name], want[name]) <= 1e-5,
+          `${name} at ${prompts} prompts`,
+        );
+      }
+    }
+    assert.equal(await checkSharedImageDecoder(a, b), undefined);
+  } finally {
+    await a.release();
+    await b.release();
+  }
+});
+
+Deno.test("a derived decoder carries its record and is derived no further; a stock one has none", () => {
+  const { bytes, info } = deriveSharedImageDecoder(stock);
+  assert.deepEqual(sharedImageInfo(bytes), info);
+  assert.equal(sharedImageInfo(stock), undefined);
+  assert.equal(sharedImageInfo(new Uint8Array([1, 2, 3])), undefined);
+  const again = deriveSharedImageDecoder(bytes);
+  assert.equal(again.bytes, bytes);
+  assert.deepEqual(again.info, info);
+});
+
+Deno.test("a decoder without repeats of its image embeddings, or bytes that are no model, cannot be derived", () => {
+  assert.throws(
+    () => deriveSharedImageDecoder(colorSam, { label: "color-sam" }),
+    (e) =>
+      e instanceof SharedImageMappingError &&
+      /color-sam has no Tile node that repeats its image embeddings per prompt/
+        .test(e.message),
+  );
+  assert.throws(
+    () => deriveSharedImageDecoder(new Uint8Array([0xff, 0xff, 0xff])),
+    (e) =>
+      e instanceof SharedImageMappingError &&
+      /is not an ONNX model/.test(e.message),
+  );
+});
+
+Deno.test("verifiedSharedImageDecoder() runs a decoder without repeats as it is, with its record", async () => {
+  const made = await verifiedSharedImageDecoder(
+    colorSam,
+    (b) => createSession(b),
+  );
+  assert.equal(made.info.rewrite, "none");
+  assert.deepEqual(sharedImageInfo(made.bytes), made.info);
+  assert.equal(
+    readOnnxModel(made.bytes).graph.nodes.length,
+    readOnnxModel(colorSam).graph.nodes.length,
+  );
+});
+
+/**
+ * A decoder whose repeat of the image embeddings is summed over the prompts
+ * afterwards: taking the repeat out changes its output (P times less).
+ */
+function summingDecoder(): Uint8Array {
+  const g = new OnnxGraph("summing-decoder");
+  g.input("input_points", "float32", [1, "point_batch_size", 1, 2]);
+  g.input("input_labels", "int64", [1, "point_batch_size", 1]);
+  const image = g.input("image_embeddings", "float32", [1, 2, 2, 2]);
+  g.input("image_positional_embeddings", "float32", [1, 2, 2, 2]);
+  const shape = g.node("Shape", ["input_points"]);
+  const prompts = g.node("Gather", [shape, g.constInt64([1])], undefined, {
+    axis: { kind: "int", value: 0 },
+  });
+  const repeats = g.node(
+    "Concat",
+    [prompts, g.constInt64([1, 1, 1])],
+    undefined,
+    {
+      axis: { kind: "int", value: 0 },
+    },
+  );
+  const tiled = g.node("Tile", [image, repeats]);
+  g.node("ReduceSum", [tiled, g.constInt64([0])], ["iou_scores"], {
+    keepdims: { kind: "int", value: 1 },
+  });
+  g.output("iou_scores", "float32", [1, 2, 2, 2]);
+  return g.encode();
+}
+
+Deno.test("verifiedSharedImageDecoder() keeps the stock graph, saying why, when taking the repeats out changes the outputs", async () => {
+  const decoder = summingDecoder();
+  const made = await verifiedSharedImageDecoder(
+    decoder,
+    (b) => createSession(b),
+    "summing",
+  );
+  assert.equal(made.info.rewrite, "refused");
+  assert.match(
+    made.info.unchanged ?? "",
+    /^summing: its output "iou_scores" differs from the stock decoder's by .* \(relative\) on the probe$/,
+  );
+  assert.deepEqual(sharedImageInfo(made.bytes), made.info);
+  assert.equal(
+    readOnnxModel(made.bytes).graph.nodes.length,
+    readOnnxModel(decoder).graph.nodes.length,
+  );
+});
+
+Deno.test("probeFeeds() fills the decoder's inputs and names one it cannot fill", () => {
+  const feeds = probeFeeds([
+    { name: "input_points", type: "float32", shape: ["b", "p", "n", 2] },
+    { name: "input_labels", type: "int64", shape: ["b", "p", "n"] },
+    { name: "image_embeddings", type: "float32", shape: ["b", 4, 8, 8] },
+  ], 5);
+  assert.deepEqual(feeds.input_points.dims, [1, 5, 1, 2]);
+  assert.deepEqual(feeds.input_labels.dims, [1, 5, 1]);
+  assert.deepEqual(feeds.image_embeddings.dims, [1, 4, 8, 8]);
+  const points = feeds.input_points.data as Float32Array;
+  assert.ok(points.every((v) => v >= 0 && v < 1024));
+  assert.throws(
+    () => probeFeeds([{ name: "input_masks", type: "float32", shape: [1, 1] }]),
+    /input "input_masks" \(float32\) the probe cannot fill/,
+  );
+});
+
+/** A source over one decoder file that keeps derived files in memory. */
+function keepingSource(bytes: Uint8Array) {
+  const kept = new Map<string, Uint8Array>();
+  let reads = 0;
+  const source: ModelSource = {
+    read: () => {
+      reads++;
+      return Promise.resolve(bytes);
+    },
+    describe: (repo, path) => `${repo}/${path}`,
+    derived: {
+      read: (repo, path, kind) =>
+        Promise.resolve(kept.get(`${repo}/${path}/${kind}`)),
+      write: (repo, path, kind, b) => {
+        kept.set(`${repo}/${path}/${kind}`, b);
+        return Promise.resolve();
+      },
+    },
+  };
+  return { source, kept, reads: () => reads };
+}
+
+Deno.test("sharedImageDecoderBytes() derives and checks once, keeps the decoder, and reads it back on the next run", async () => {
+  const { source, kept, reads } = keepingSource(stock);
+  let opened = 0;
+  const open = (b: Uint8Array) => {
+    opened++;
+    return createSession(b);
+  };
+  const first = await sharedImageDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open,
+  );
+  assert.equal(first.from, "derived");
+  assert.equal(first.stored, true);
+  assert.equal(first.info.rewrite, "shared");
+  assert.equal(opened, 2); // the stock and the derived decoder, on the probe
+  assert.deepEqual([...kept.keys()], [
+    `acme/sam/${DECODER}/${SHARED_IMAGE_DERIVATION}`,
+  ]);
+  const second = await sharedImageDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open,
+  );
+  assert.equal(second.from, "kept");
+  assert.deepEqual(second.info, first.info);
+  assert.equal(opened, 2);
+  assert.equal(reads(), 1);
+});
+
+Deno.test("createSegmenter() runs SAM's decoder as the shared-image decoder unless told not to, with the same proposals and choices", async () => {
+  const { createSegmenter } = await import("../../pipeline/segmenter.ts");
+  const { referenceModels, readPhoto, REFERENCE_CLIP } = await import(
+    "../reference/reference_data.ts"
+  );
+  const photo = await readPhoto("photos/coffee.png");
+  const derivations: string[] = [];
+  const open = (sharedImageDecoder?: boolean) =>
+    createSegmenter({
+      source: referenceModels(),
+      clip: REFERENCE_CLIP,
+      sam: REFERENCE_SAM,
+      device: "cpu",
+      generator: { pointsPerSide: 8 },
+      ...(sharedImageDecoder === undefined ? {} : { sharedImageDecoder }),
+      onProgress: (e) => {
+        if (e.kind === "derive") derivations.push(e.derivation);
+      },
+    });
+  const shared = await open();
+  const stockRun = await open(false);
+  try {
+    assert.equal(shared.models.sharedImageDecoder, true);
+    assert.equal(stockRun.models.sharedImageDecoder, false);
+    // A --models folder is only read: derived (and checked) at each load.
+    assert.deepEqual(derivations, [SHARED_IMAGE_DERIVATION]);
+    const sentences = ["a cup of coffee", "the saucer on the left"];
+    const a = await shared.segment(photo, sentences);
+    const b = await stockRun.segment(photo, sentences);
+    assert.ok(a.proposals.length > 0);
+    assert.deepEqual(
+      a.proposals.map((p) => [p.box, p.area]),
+      b.proposals.map((p) => [p.box, p.area]),
+    );
+    assert.deepEqual(
+      a.sentences.map((s) => [s.selected, s.rule]),
+      b.sentences.map((s) => [s.selected, s.rule]),
+    );
+  } finally {
+    await shared.release();
+    await stockRun.release();
+  }
+});
