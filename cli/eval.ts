@@ -632,7 +632,7 @@ async function evaluateLocked(
       device: segmenter.device,
       viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,
-      sharedImageDecoder: segmenter.models.sharedImageDecoder,
+      fastDecoder: segmenter.models.fastDecoder,
     }),
     imagesThisRun: outcome.images,
     missingImages: outcome.missingImages,

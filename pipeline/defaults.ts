@@ -93,8 +93,8 @@ export interface Defaults {
    * at the first image and SAM's encoder is parked between images).
    */
   readonly residentModels: boolean;
-  /** Whether SAM's decoder runs as the shared-image decoder derived from it. */
-  readonly sharedImageDecoder: boolean;
+  /** Whether SAM's decoder runs as the fast decoder derived from it. */
+  readonly fastDecoder: boolean;
   /** An evaluation's data and report, when the caller names none. */
   readonly evaluation: {
     /** The REFER dataset (its splits-by defaults to the first it has). */
@@ -160,6 +160,6 @@ export const DEFAULTS: Defaults = deepFreeze({
   regionChunk: 32,
   inFlight: 1,
   residentModels: false,
-  sharedImageDecoder: true,
+  fastDecoder: true,
   evaluation: { dataset: "refcocog", split: "val", examples: 4 },
 });

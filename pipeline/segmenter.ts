@@ -56,9 +56,9 @@ import {
 } from "./sam/mask_generator.ts";
 import { samPreprocessConfig } from "./sam/preprocess.ts";
 import {
-  SHARED_IMAGE_DERIVATION,
-  sharedImageDecoderBytes,
-} from "./sam/shared_image_decoder.ts";
+  FAST_DECODER_DERIVATION,
+  fastDecoderBytes,
+} from "./sam/fast_decoder.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
@@ -106,7 +106,7 @@ export type SegmenterProgress =
     kind: "derive";
     model: string;
     file: string;
-    /** Which derived file: `TOKEN_MASK_DERIVATION` or `SHARED_IMAGE_DERIVATION`. */
+    /** Which derived file: `TOKEN_MASK_DERIVATION` or `FAST_DECODER_DERIVATION`. */
     derivation: string;
     /**
      * Why the stock model is used unchanged, where a rewrite was found but
@@ -447,21 +447,21 @@ export async function createSegmenter(
     };
     const clipNow = lean ? undefined : await loadClip();
     const encoder = await load(sam, "encoder");
-    let sharedImage = false;
+    let fastDecoder = false;
     const decoder = await load(
       sam,
       "decoder",
-      options.sharedImageDecoder ?? DEFAULTS.sharedImageDecoder
+      options.fastDecoder ?? DEFAULTS.fastDecoder
         ? {
           read: async (path) => {
-            const made = await sharedImageDecoder(
+            const made = await readFastDecoder(
               source,
               sam.id,
               path,
               (bytes) => open(bytes, sam, "decoder", path),
               options.onProgress,
             );
-            sharedImage = made.shared;
+            fastDecoder = made.fast;
             return made.bytes;
           },
           // Opened from its bytes (16 MB), whose record says what it is.
@@ -486,7 +486,7 @@ export async function createSegmenter(
         backend,
         requestedBackend: requested,
         threads,
-        sharedImageDecoder: sharedImage,
+        fastDecoder,
       },
       generator,
       clip: clipNow ? () => Promise.resolve(clipNow) : once(loadClip),
@@ -546,32 +546,32 @@ async function tokenMaskedTower(
 }
 
 /**
- * SAM's decoder as the shared-image decoder where it can be (see
- * `sharedImageDecoderBytes`), reporting a derivation or a refused rewrite
+ * SAM's decoder as the fast decoder where it can be (see
+ * `fastDecoderBytes`), reporting a derivation or a refused rewrite
  * (a decoder with nothing to share runs as it is, unremarked).
  */
-async function sharedImageDecoder(
+async function readFastDecoder(
   source: ModelSource,
   repo: string,
   path: string,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
   onProgress?: (event: SegmenterProgress) => void,
-): Promise<{ bytes: Uint8Array; shared: boolean }> {
-  const made = await sharedImageDecoderBytes(source, repo, path, open);
+): Promise<{ bytes: Uint8Array; fast: boolean }> {
+  const made = await fastDecoderBytes(source, repo, path, open);
   const { rewrite, unchanged } = made.info;
   if (rewrite !== "none") {
     onProgress?.({
       kind: "derive",
       model: repo,
       file: path,
-      derivation: SHARED_IMAGE_DERIVATION,
+      derivation: FAST_DECODER_DERIVATION,
       from: made.from,
       stored: made.stored,
       ...(rewrite === "refused" ? { unchanged } : {}),
       ...(made.keepError ? { keepError: made.keepError } : {}),
     });
   }
-  return { bytes: made.bytes, shared: rewrite === "shared" };
+  return { bytes: made.bytes, fast: rewrite === "fast" };
 }
 
 /** CLIP's image and text encoders. */
@@ -653,10 +653,10 @@ export interface SegmenterModels {
    */
   readonly threads: number;
   /**
-   * Whether SAM's decoder runs as the shared-image decoder (false where it
+   * Whether SAM's decoder runs as the fast decoder (false where it
    * was turned off, or the stock decoder could not be rewritten).
    */
-  readonly sharedImageDecoder: boolean;
+  readonly fastDecoder: boolean;
 }
 
 /** A loaded segmenter; create with {@linkcode createSegmenter}. */

@@ -37,7 +37,7 @@ export const CONFIGS: Readonly<Record<string, readonly string[]>> = {
   quantized: ["--variant", "quantized"],
   "prune-on": ["--prune-points", "on"],
   "prune-off": ["--prune-points", "off"],
-  "shared-off": ["--shared-image", "off"],
+  "shared-off": ["--fast-decoder", "off"],
 };
 
 /** Name of the PyTorch reference's rows. */
@@ -780,7 +780,7 @@ async function openModelCache(
   try {
     for (const variant of variants) {
       console.error(
-        `warm-up: pulling ${variant}, deriving the CLIP tower and the shared-image decoder`,
+        `warm-up: pulling ${variant}, deriving the CLIP tower and the fast decoder`,
       );
       await runChild(
         `the warm-up run (${variant})`,

@@ -85,8 +85,8 @@ export interface RunPlacement {
   readonly viewsOnDevice: boolean;
   /** Images worked on at once. */
   readonly inFlight: number;
-  /** Whether SAM's decoder ran as the shared-image decoder. */
-  readonly sharedImageDecoder?: boolean;
+  /** Whether SAM's decoder ran as the fast decoder. */
+  readonly fastDecoder?: boolean;
 }
 
 /**
@@ -105,9 +105,7 @@ export function reportedSettings(
       threads: p.threads,
       device: p.device,
       viewsOnDevice: p.viewsOnDevice,
-      ...(p.sharedImageDecoder === undefined
-        ? {}
-        : { sharedImageDecoder: p.sharedImageDecoder }),
+      ...(p.fastDecoder === undefined ? {} : { fastDecoder: p.fastDecoder }),
     },
     inFlight: p.inFlight,
   };

@@ -19,7 +19,7 @@ import { SEGMENT_USAGE } from "../../cli/segment.ts";
 import { EVAL_USAGE } from "../../cli/eval.ts";
 import { DEMO_USAGE } from "../../cli/demo.ts";
 import { UsageError } from "../../cli/usage_error.ts";
-import { SHARED_IMAGE_DERIVATION } from "../../pipeline/sam/shared_image_decoder.ts";
+import { FAST_DECODER_DERIVATION } from "../../pipeline/sam/fast_decoder.ts";
 import { TOKEN_MASK_DERIVATION } from "../../pipeline/clip/token_mask_model.ts";
 
 /** Every "(default X)" the shared options' help must show, from DEFAULTS. */
@@ -45,8 +45,8 @@ const SHOWN_DEFAULTS = [
   `--resident-models on\\|off[^]*?\\(default ${
     DEFAULTS.residentModels ? "on" : "off"
   }; eval: on\\)`,
-  `--shared-image on\\|off [^]*?\\(default ${
-    DEFAULTS.sharedImageDecoder ? "on" : "off"
+  `--fast-decoder on\\|off [^]*?\\(default ${
+    DEFAULTS.fastDecoder ? "on" : "off"
   }\\)`,
 ].map((p) => new RegExp(p));
 
@@ -204,22 +204,22 @@ Deno.test("--resident-models on and off reach createSegmenter() as true and fals
   );
 });
 
-Deno.test("--shared-image on and off reach createSegmenter() as sharedImageDecoder true and false; not given, the library's default applies", () => {
+Deno.test("--fast-decoder on and off reach createSegmenter() as fastDecoder true and false; not given, the library's default applies", () => {
   const source = memorySource(new Map());
   for (const [flag, shared] of [["on", true], ["off", false]] as const) {
     const options = segmenterOptions(
-      methodArgs({ "shared-image": flag }),
+      methodArgs({ "fast-decoder": flag }),
       source,
     );
-    assert.equal(options.sharedImageDecoder, shared);
+    assert.equal(options.fastDecoder, shared);
   }
   assert.equal(
-    segmenterOptions(methodArgs({}), source).sharedImageDecoder,
+    segmenterOptions(methodArgs({}), source).fastDecoder,
     undefined,
   );
   assert.throws(
-    () => methodArgs({ "shared-image": "1" }),
-    /--shared-image must be on or off, not "1"/,
+    () => methodArgs({ "fast-decoder": "1" }),
+    /--fast-decoder must be on or off, not "1"/,
   );
 });
 
@@ -228,11 +228,11 @@ Deno.test("deriveNote() says what was derived and whether it was kept, warns of 
     kind: "derive",
     model: "Xenova/slimsam-77-uniform",
     file: "onnx/prompt_encoder_mask_decoder.onnx",
-    derivation: SHARED_IMAGE_DERIVATION,
+    derivation: FAST_DECODER_DERIVATION,
   } as const;
   assert.equal(
     deriveNote({ ...base, from: "derived", stored: true }),
-    "SAM: derived the shared-image decoder from onnx/prompt_encoder_mask_decoder.onnx of Xenova/slimsam-77-uniform (kept in the cache for the next runs)\n",
+    "SAM: derived the fast decoder from onnx/prompt_encoder_mask_decoder.onnx of Xenova/slimsam-77-uniform (kept in the cache for the next runs)\n",
   );
   assert.equal(
     deriveNote({
@@ -251,7 +251,7 @@ Deno.test("deriveNote() says what was derived and whether it was kept, warns of 
       stored: true,
       unchanged: 'its output "pred_masks" differs',
     }),
-    /^note: SAM's decoder runs as exported, since the shared-image rewrite did not compute the same \(its output "pred_masks" differs\) \(kept in the cache for the next runs\)\n$/,
+    /^note: SAM's decoder runs as exported, since the fast-decoder rewrite did not compute the same \(its output "pred_masks" differs\) \(kept in the cache for the next runs\)\n$/,
   );
   assert.equal(deriveNote({ ...base, from: "kept", stored: true }), "");
 });

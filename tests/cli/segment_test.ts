@@ -119,7 +119,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
       device: "cpu", // auto: lavapipe is a software adapter
       viewsOnDevice: false, // native sessions take host tensors
       // The fixture decoder repeats nothing per prompt: it runs as it is.
-      sharedImageDecoder: false,
+      fastDecoder: false,
     });
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);

@@ -5,16 +5,16 @@ import { createSession } from "../../pipeline/models/session.ts";
 import type { ModelSource } from "../../pipeline/models/source.ts";
 import type { Tensor } from "../../pipeline/models/tensor.ts";
 import {
-  checkSharedImageDecoder,
-  deriveSharedImageDecoder,
+  checkFastDecoder,
+  deriveFastDecoder,
+  FAST_DECODER_DERIVATION,
+  fastDecoderBytes,
+  fastDecoderInfo,
+  FastDecoderMappingError,
   perPromptImageCopies,
   probeFeeds,
-  SHARED_IMAGE_DERIVATION,
-  sharedImageDecoderBytes,
-  sharedImageInfo,
-  SharedImageMappingError,
-  verifiedSharedImageDecoder,
-} from "../../pipeline/sam/shared_image_decoder.ts";
+  verifiedFastDecoder,
+} from "../../pipeline/sam/fast_decoder.ts";
 import {
   REFERENCE_MODELS_DIR,
   REFERENCE_SAM,
@@ -46,68 +46,77 @@ Deno.test("perPromptImageCopies() finds the repeats of the image embeddings and 
   assert.equal(graph.nodes.filter((n) => n.opType === "Tile").length, 3);
 });
 
-Deno.test("the shared-image decoder computes what the stock decoder computes for 1, 3 and 8 prompts, two nodes fewer", async () => {
-  const { bytes, info } = deriveSharedImageDecoder(stock);
-  assert.equal(info.rewrite, "shared");
-  assert.equal(
-    readOnnxModel(bytes).graph.nodes.length,
-    readOnnxModel(stock).graph.nodes.length - 2,
-  );
-  const a = await createSession(stock);
-  const b = await createSession(bytes);
-  try {
-    for (const prompts of [1, 3, 8]) {
-      const feeds = probeFeeds(a.inputs, prompts);
-      const want = await a.run(feeds);
-      const got = await b.run(feeds);
-      for (const name of ["iou_scores", "pred_masks"]) {
-        assert.deepEqual(got[name].dims, want[name].dims, name);
-        assert.ok(
-          maxDifference(got[name], want[name]) <= 1e-5,
-          `${name} at ${prompts} prompts`,
-        );
+for (const backend of ["wasm", "native"] as const) {
+  Deno.test(`the fast decoder computes what the stock decoder computes for 1, 3 and 8 prompts, without the image repeats and transposed convolutions (${backend})`, async () => {
+    const { bytes, info } = deriveFastDecoder(stock);
+    assert.equal(info.rewrite, "fast");
+    assert.deepEqual(info.bypassed, [
+      "/mask_decoder/Tile_1",
+      "/mask_decoder/Tile_2",
+    ]);
+    assert.deepEqual(info.channelsLast, [
+      "/mask_decoder/upscale_conv1/ConvTranspose",
+      "/mask_decoder/upscale_conv2/ConvTranspose",
+    ]);
+    const ops = readOnnxModel(bytes).graph.nodes.map((n) => n.opType);
+    assert.equal(ops.filter((op) => op === "Tile").length, 1);
+    assert.equal(ops.filter((op) => op === "ConvTranspose").length, 0);
+    const a = await createSession(stock, { backend });
+    const b = await createSession(bytes, { backend });
+    try {
+      for (const prompts of [1, 3, 8]) {
+        const feeds = probeFeeds(a.inputs, prompts);
+        const want = await a.run(feeds);
+        const got = await b.run(feeds);
+        for (const name of ["iou_scores", "pred_masks"]) {
+          assert.deepEqual(got[name].dims, want[name].dims, name);
+          assert.ok(
+            maxDifference(got[name], want[name]) <= 1e-5,
+            `${name} at ${prompts} prompts`,
+          );
+        }
       }
+      assert.equal(await checkFastDecoder(a, b), undefined);
+    } finally {
+      await a.release();
+      await b.release();
     }
-    assert.equal(await checkSharedImageDecoder(a, b), undefined);
-  } finally {
-    await a.release();
-    await b.release();
-  }
-});
+  });
+}
 
 Deno.test("a derived decoder carries its record and is derived no further; a stock one has none", () => {
-  const { bytes, info } = deriveSharedImageDecoder(stock);
-  assert.deepEqual(sharedImageInfo(bytes), info);
-  assert.equal(sharedImageInfo(stock), undefined);
-  assert.equal(sharedImageInfo(new Uint8Array([1, 2, 3])), undefined);
-  const again = deriveSharedImageDecoder(bytes);
+  const { bytes, info } = deriveFastDecoder(stock);
+  assert.deepEqual(fastDecoderInfo(bytes), info);
+  assert.equal(fastDecoderInfo(stock), undefined);
+  assert.equal(fastDecoderInfo(new Uint8Array([1, 2, 3])), undefined);
+  const again = deriveFastDecoder(bytes);
   assert.equal(again.bytes, bytes);
   assert.deepEqual(again.info, info);
 });
 
 Deno.test("a decoder without repeats of its image embeddings, or bytes that are no model, cannot be derived", () => {
   assert.throws(
-    () => deriveSharedImageDecoder(colorSam, { label: "color-sam" }),
+    () => deriveFastDecoder(colorSam, { label: "color-sam" }),
     (e) =>
-      e instanceof SharedImageMappingError &&
-      /color-sam has no Tile node that repeats its image embeddings per prompt/
+      e instanceof FastDecoderMappingError &&
+      /color-sam has neither a Tile node that repeats its image embeddings per prompt nor SAM's 2x2 transposed-convolution upscaling/
         .test(e.message),
   );
   assert.throws(
-    () => deriveSharedImageDecoder(new Uint8Array([0xff, 0xff, 0xff])),
+    () => deriveFastDecoder(new Uint8Array([0xff, 0xff, 0xff])),
     (e) =>
-      e instanceof SharedImageMappingError &&
+      e instanceof FastDecoderMappingError &&
       /is not an ONNX model/.test(e.message),
   );
 });
 
-Deno.test("verifiedSharedImageDecoder() runs a decoder without repeats as it is, with its record", async () => {
-  const made = await verifiedSharedImageDecoder(
+Deno.test("verifiedFastDecoder() runs a decoder without repeats as it is, with its record", async () => {
+  const made = await verifiedFastDecoder(
     colorSam,
     (b) => createSession(b),
   );
   assert.equal(made.info.rewrite, "none");
-  assert.deepEqual(sharedImageInfo(made.bytes), made.info);
+  assert.deepEqual(fastDecoderInfo(made.bytes), made.info);
   assert.equal(
     readOnnxModel(made.bytes).graph.nodes.length,
     readOnnxModel(colorSam).graph.nodes.length,
@@ -144,9 +153,9 @@ function summingDecoder(): Uint8Array {
   return g.encode();
 }
 
-Deno.test("verifiedSharedImageDecoder() keeps the stock graph, saying why, when taking the repeats out changes the outputs", async () => {
+Deno.test("verifiedFastDecoder() keeps the stock graph, saying why, when taking the repeats out changes the outputs", async () => {
   const decoder = summingDecoder();
-  const made = await verifiedSharedImageDecoder(
+  const made = await verifiedFastDecoder(
     decoder,
     (b) => createSession(b),
     "summing",
@@ -156,7 +165,7 @@ Deno.test("verifiedSharedImageDecoder() keeps the stock graph, saying why, when 
     made.info.unchanged ?? "",
     /^summing: its output "iou_scores" differs from the stock decoder's by .* \(relative\) on the probe$/,
   );
-  assert.deepEqual(sharedImageInfo(made.bytes), made.info);
+  assert.deepEqual(fastDecoderInfo(made.bytes), made.info);
   assert.equal(
     readOnnxModel(made.bytes).graph.nodes.length,
     readOnnxModel(decoder).graph.nodes.length,
@@ -202,14 +211,14 @@ function keepingSource(bytes: Uint8Array) {
   return { source, kept, reads: () => reads };
 }
 
-Deno.test("sharedImageDecoderBytes() derives and checks once, keeps the decoder, and reads it back on the next run", async () => {
+Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and reads it back on the next run", async () => {
   const { source, kept, reads } = keepingSource(stock);
   let opened = 0;
   const open = (b: Uint8Array) => {
     opened++;
     return createSession(b);
   };
-  const first = await sharedImageDecoderBytes(
+  const first = await fastDecoderBytes(
     source,
     "acme/sam",
     DECODER,
@@ -217,12 +226,12 @@ Deno.test("sharedImageDecoderBytes() derives and checks once, keeps the decoder,
   );
   assert.equal(first.from, "derived");
   assert.equal(first.stored, true);
-  assert.equal(first.info.rewrite, "shared");
+  assert.equal(first.info.rewrite, "fast");
   assert.equal(opened, 2); // the stock and the derived decoder, on the probe
   assert.deepEqual([...kept.keys()], [
-    `acme/sam/${DECODER}/${SHARED_IMAGE_DERIVATION}`,
+    `acme/sam/${DECODER}/${FAST_DECODER_DERIVATION}`,
   ]);
-  const second = await sharedImageDecoderBytes(
+  const second = await fastDecoderBytes(
     source,
     "acme/sam",
     DECODER,
@@ -234,21 +243,21 @@ Deno.test("sharedImageDecoderBytes() derives and checks once, keeps the decoder,
   assert.equal(reads(), 1);
 });
 
-Deno.test("createSegmenter() runs SAM's decoder as the shared-image decoder unless told not to, with the same proposals and choices", async () => {
+Deno.test("createSegmenter() runs SAM's decoder as the fast decoder unless told not to, with the same proposals and choices", async () => {
   const { createSegmenter } = await import("../../pipeline/segmenter.ts");
   const { referenceModels, readPhoto, REFERENCE_CLIP } = await import(
     "../reference/reference_data.ts"
   );
   const photo = await readPhoto("photos/coffee.png");
   const derivations: string[] = [];
-  const open = (sharedImageDecoder?: boolean) =>
+  const open = (fastDecoder?: boolean) =>
     createSegmenter({
       source: referenceModels(),
       clip: REFERENCE_CLIP,
       sam: REFERENCE_SAM,
       device: "cpu",
       generator: { pointsPerSide: 8 },
-      ...(sharedImageDecoder === undefined ? {} : { sharedImageDecoder }),
+      ...(fastDecoder === undefined ? {} : { fastDecoder }),
       onProgress: (e) => {
         if (e.kind === "derive") derivations.push(e.derivation);
       },
@@ -256,10 +265,10 @@ Deno.test("createSegmenter() runs SAM's decoder as the shared-image decoder unle
   const shared = await open();
   const stockRun = await open(false);
   try {
-    assert.equal(shared.models.sharedImageDecoder, true);
-    assert.equal(stockRun.models.sharedImageDecoder, false);
+    assert.equal(shared.models.fastDecoder, true);
+    assert.equal(stockRun.models.fastDecoder, false);
     // A --models folder is only read: derived (and checked) at each load.
-    assert.deepEqual(derivations, [SHARED_IMAGE_DERIVATION]);
+    assert.deepEqual(derivations, [FAST_DECODER_DERIVATION]);
     const sentences = ["a cup of coffee", "the saucer on the left"];
     const a = await shared.segment(photo, sentences);
     const b = await stockRun.segment(photo, sentences);
@@ -275,5 +284,47 @@ Deno.test("createSegmenter() runs SAM's decoder as the shared-image decoder unle
   } finally {
     await shared.release();
     await stockRun.release();
+  }
+});
+
+/** Two transposed convolutions of `kernel` x `kernel`, stride 2, one after the other. */
+function upscalingGraph(kernel: number): Uint8Array {
+  const g = new OnnxGraph("upscaling");
+  const x = g.input("x", "float32", [1, 4, 3, 3]);
+  const w1 = g.constFloat(new Float32Array(4 * 2 * kernel * kernel), [
+    4,
+    2,
+    kernel,
+    kernel,
+  ]);
+  const w2 = g.constFloat(new Float32Array(2 * 2 * kernel * kernel), [
+    2,
+    2,
+    kernel,
+    kernel,
+  ]);
+  const conv = (input: string, w: string, out?: string) =>
+    g.node("ConvTranspose", [input, w], out ? [out] : undefined, {
+      kernel_shape: { kind: "ints", value: [kernel, kernel] },
+      strides: { kind: "ints", value: [2, 2] },
+    });
+  conv(conv(x, w1), w2, "y");
+  g.output("y", "float32", [1, 2, "h", "w"]);
+  return g.encode();
+}
+
+Deno.test("channelsLastUpscale() leaves a graph alone where its upscaling is not the 2x2 stride-2 pair followed by a layer norm", async () => {
+  const { channelsLastUpscale } = await import(
+    "../../pipeline/sam/_channels_last_upscale.ts"
+  );
+  for (const kernel of [3, 2]) {
+    const graph = readOnnxModel(upscalingGraph(kernel)).graph;
+    const before = graph.nodes.map((n) => n.name);
+    assert.equal(
+      channelsLastUpscale(graph, 3, 3),
+      undefined,
+      `${kernel}x${kernel}`,
+    );
+    assert.deepEqual(graph.nodes.map((n) => n.name), before);
   }
 });
