@@ -37,7 +37,7 @@ export const CONFIGS: Readonly<Record<string, readonly string[]>> = {
   quantized: ["--variant", "quantized"],
   "prune-on": ["--prune-points", "on"],
   "prune-off": ["--prune-points", "off"],
-  "shared-off": ["--fast-decoder", "off"],
+  "fast-off": ["--fast-decoder", "off"],
 };
 
 /** Name of the PyTorch reference's rows. */
