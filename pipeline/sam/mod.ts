@@ -13,3 +13,4 @@ export * from "./point_grid.ts";
 export * from "./types.ts";
 export * from "./compact_mask.ts";
 export * from "./decoder_memory.ts";
+export * from "./fast_decoder.ts";
