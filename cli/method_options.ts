@@ -412,7 +412,9 @@ export function deriveNote(
     ? ` (it could not be kept for the next runs: ${e.keepError})`
     : " (a --models folder is only read: derived again on each run)";
   if (e.unchanged) {
-    return `note: SAM's decoder runs as exported, since the fast-decoder rewrite did not compute the same (${e.unchanged})${kept}\n`;
+    return `note: SAM's decoder runs as exported: ${e.unchanged}${
+      e.stored ? " (kept in the cache for the next runs)" : ""
+    }\n`;
   }
   const what = e.derivation === FAST_DECODER_DERIVATION
     ? "SAM: derived the fast decoder"

@@ -110,7 +110,7 @@ export type SegmenterProgress =
     derivation: string;
     /**
      * Why the stock model is used unchanged, where a rewrite was found but
-     * refused (it did not compute the same).
+     * refused (it did not compute the same) or could not be run.
      */
     unchanged?: string;
     /** "kept": read from where the source keeps derived files; "derived": made now. */
@@ -459,6 +459,7 @@ export async function createSegmenter(
               sam.id,
               path,
               (bytes) => open(bytes, sam, "decoder", path),
+              backend,
               options.onProgress,
             );
             fastDecoder = made.fast;
@@ -555,9 +556,10 @@ async function readFastDecoder(
   repo: string,
   path: string,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
+  backend: BackendName,
   onProgress?: (event: SegmenterProgress) => void,
 ): Promise<{ bytes: Uint8Array; fast: boolean }> {
-  const made = await fastDecoderBytes(source, repo, path, open);
+  const made = await fastDecoderBytes(source, repo, path, open, backend);
   const { rewrite, unchanged } = made.info;
   if (rewrite !== "none") {
     onProgress?.({
@@ -567,7 +569,9 @@ async function readFastDecoder(
       derivation: FAST_DECODER_DERIVATION,
       from: made.from,
       stored: made.stored,
-      ...(rewrite === "refused" ? { unchanged } : {}),
+      ...(rewrite === "refused" || rewrite === "unchecked"
+        ? { unchanged }
+        : {}),
       ...(made.keepError ? { keepError: made.keepError } : {}),
     });
   }

@@ -728,11 +728,16 @@ interface ModelCache {
   close(): Promise<void>;
 }
 
+/** The value a configuration gives `flag`, else `fallback`. */
+function flagOf(config: string, flag: string, fallback: string): string {
+  const flags = CONFIGS[config];
+  const at = flags.indexOf(flag);
+  return at < 0 ? fallback : flags[at + 1];
+}
+
 /** The ONNX variant a configuration runs ("fp32" or "quantized"). */
 function variantOf(config: string): string {
-  const flags = CONFIGS[config];
-  const at = flags.indexOf("--variant");
-  return at < 0 ? "fp32" : flags[at + 1];
+  return flagOf(config, "--variant", "fp32");
 }
 
 /** The files of `dir` (recursively), as paths relative to it. */
@@ -778,18 +783,26 @@ async function openModelCache(
     await Deno.remove(dir, { recursive: true });
   };
   try {
-    for (const variant of variants) {
+    // One run per variant and backend: the fast decoder is checked on each
+    // backend it runs on, once, before the timed runs.
+    const warmUps = new Set(
+      a.configs.map((c) =>
+        `${variantOf(c)} ${flagOf(c, "--backend", "native")}`
+      ),
+    );
+    for (const pair of warmUps) {
+      const [variant, backend] = pair.split(" ");
       console.error(
-        `warm-up: pulling ${variant}, deriving the CLIP tower and the fast decoder`,
+        `warm-up: pulling ${variant}, deriving the CLIP tower and the fast decoder (${backend})`,
       );
       await runChild(
-        `the warm-up run (${variant})`,
+        `the warm-up run (${variant}, ${backend})`,
         Deno.execPath(),
         segmentArgs(photo, "warm-up", [
           "--variant",
           variant,
           "--backend",
-          "native",
+          backend,
         ]),
         false,
         env,

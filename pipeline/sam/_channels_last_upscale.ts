@@ -55,8 +55,14 @@ const ELEMENTWISE: ReadonlySet<string> = new Set([
 /** A float32 initializer's values and dims; undefined for any other tensor. */
 function floatInitializer(
   graph: OnnxGraph,
+  index: GraphIndex,
   name: string,
 ): { data: Float32Array; dims: readonly number[] } | undefined {
+  // Exporters share equal weights through Identity nodes.
+  const p = index.producer.get(name);
+  if (p !== undefined && index.nodes[p].opType === "Identity") {
+    return floatInitializer(graph, index, index.nodes[p].inputs[0]);
+  }
   const t = graph.initializers.find((i) => i.name === name);
   if (!t || t.dataType !== ONNX_TYPE.float) return undefined;
   let raw: Uint8Array | undefined;
@@ -149,12 +155,15 @@ function soleReader(index: GraphIndex, tensor: string): OnnxNode | undefined {
   return readers.length === 1 ? readers[0] : undefined;
 }
 
-/** Whether a constant input of an element-wise op is a scalar or one value per channel. */
+/**
+ * Whether a constant input of an element-wise op is a scalar, or (where
+ * `channels` is given) one value per channel.
+ */
 function isBroadcastConstant(
   graph: OnnxGraph,
   index: GraphIndex,
   name: string,
-  channels: number,
+  channels: number | undefined,
 ): boolean {
   // Exporters share equal weights through Identity nodes.
   const p = index.producer.get(name);
@@ -170,7 +179,8 @@ function isBroadcastConstant(
   const dims = init?.dims ?? constantNodeDims(index, name);
   if (!dims) return false;
   const n = dims.reduce((a, b) => a * b, 1);
-  return n === 1 || (dims.length === 1 && dims[0] === channels);
+  return n === 1 ||
+    (channels !== undefined && dims.length === 1 && dims[0] === channels);
 }
 
 /** Dims of a Constant node's tensor, else undefined. */
@@ -200,14 +210,15 @@ function constantNodeDims(
  * Follows a chain of element-wise ops (and, where `reduceLast`, ReduceMean
  * or LayerNormalization over the last axis) from `start` until `stop` says a node ends it;
  * returns the node that ends it, or undefined when a node of another kind
- * or a constant that is neither a scalar nor per-channel is met. Shape
+ * or a constant that is neither a scalar nor (where `channels` is given)
+ * per-channel is met. Shape
  * readers are passed over: they size the old layout's reshapes.
  */
 function followElementwise(
   graph: OnnxGraph,
   index: GraphIndex,
   start: string,
-  channels: number,
+  channels: number | undefined,
   reduceLast: boolean,
   stop: (node: OnnxNode) => boolean,
 ): OnnxNode | undefined {
@@ -290,10 +301,10 @@ export function channelsLastUpscale(
   const convs = graph.nodes.filter((n) => n.opType === "ConvTranspose");
   if (convs.length !== 2 || !convs.every(isBlockUpsample)) return undefined;
   const [c1, c2] = convs;
-  const w1 = floatInitializer(graph, c1.inputs[1]);
-  const b1 = floatInitializer(graph, c1.inputs[2] ?? "");
-  const w2 = floatInitializer(graph, c2.inputs[1]);
-  const b2 = floatInitializer(graph, c2.inputs[2] ?? "");
+  const w1 = floatInitializer(graph, index, c1.inputs[1]);
+  const b1 = floatInitializer(graph, index, c1.inputs[2] ?? "");
+  const w2 = floatInitializer(graph, index, c2.inputs[1]);
+  const b2 = floatInitializer(graph, index, c2.inputs[2] ?? "");
   if (!w1 || !b1 || !w2 || !b2) return undefined;
   const [cin, ch1] = w1.dims, [ch1b, ch2] = w2.dims;
   if (ch1b !== ch1 || b1.data.length !== ch1 || b2.data.length !== ch2) {
@@ -338,7 +349,7 @@ export function channelsLastUpscale(
       graph,
       index,
       back.outputs[0],
-      ch1,
+      undefined,
       false,
       (n) => n === c2,
     ) !== c2
@@ -347,7 +358,7 @@ export function channelsLastUpscale(
     graph,
     index,
     c2.outputs[0],
-    ch2,
+    undefined,
     false,
     (n) => n.opType === "Reshape",
   );
@@ -357,6 +368,7 @@ export function channelsLastUpscale(
     !flatten || product?.opType !== "MatMul" ||
     product.inputs[1] !== flatten.outputs[0] ||
     toMasks?.opType !== "Reshape" ||
+    graph.outputs.some((v) => v.name === toMasks.outputs[0]) ||
     !graph.inputs.some((v) => v.name === "input_points")
   ) return undefined;
   const upscaled = flatten.inputs[0];

@@ -68,15 +68,23 @@ export const FAST_DECODER_METADATA = "oris.fast_decoder";
 /** What a derivation did, as the derived file records it. */
 export interface FastDecoderInfo {
   /**
-   * "fast": rewritten; "none": neither rewrite's structure was found (it
-   * runs as exported); "refused": the rewritten decoder's outputs differed
-   * on the probe, so it runs as exported.
+   * "fast": rewritten; "none": neither rewrite's structure was found, or
+   * the probe cannot exercise the decoder (it runs as exported);
+   * "refused": the rewritten decoder's outputs differed from the stock
+   * one's on the probe (it runs as exported); "unchecked": the rewritten
+   * decoder could not be opened or run on this backend, so the stock one
+   * runs and nothing is kept (the next run tries again).
    */
-  readonly rewrite: "fast" | "none" | "refused";
+  readonly rewrite: "fast" | "none" | "refused" | "unchecked";
   /** Names of the repeat nodes taken out (rewrite 1). */
   readonly bypassed: readonly string[];
   /** Names of the transposed convolutions made channels-last (rewrite 2). */
   readonly channelsLast: readonly string[];
+  /**
+   * Backends on which the rewritten decoder agreed with the stock one on
+   * the probe; a run on another backend checks it again before using it.
+   */
+  readonly checkedOn?: readonly string[];
   /** Why the decoder is used as exported, where it is. */
   readonly unchanged?: string;
 }
@@ -151,7 +159,11 @@ function bypass(graph: OnnxGraph, indices: readonly number[]): void {
   const replaced = new Map<string, string>();
   for (const i of indices) {
     const node = graph.nodes[i];
-    replaced.set(node.outputs[0], node.inputs[0]);
+    // A repeat of a repeat reads what the first one read.
+    replaced.set(
+      node.outputs[0],
+      replaced.get(node.inputs[0]) ?? node.inputs[0],
+    );
   }
   const skip = new Set(indices);
   graph.nodes = graph.nodes
@@ -187,12 +199,17 @@ function embeddingSide(graph: OnnxGraph): [number, number] | undefined {
 export function fastDecoderInfo(
   bytes: Uint8Array,
 ): FastDecoderInfo | undefined {
-  let value: string | undefined;
   try {
-    value = modelMetadata(readOnnxModel(bytes), FAST_DECODER_METADATA);
+    return parseRecord(
+      modelMetadata(readOnnxModel(bytes), FAST_DECODER_METADATA),
+    );
   } catch {
     return undefined;
   }
+}
+
+/** A derivation record from its metadata value; undefined where absent or not JSON. */
+function parseRecord(value: string | undefined): FastDecoderInfo | undefined {
   if (value === undefined) return undefined;
   try {
     return JSON.parse(value) as FastDecoderInfo;
@@ -235,14 +252,12 @@ function readDecoder(bytes: Uint8Array, label: string): OnnxModel {
  */
 export function deriveFastDecoder(
   bytes: Uint8Array,
-  options: { label?: string } = {},
+  options: { label?: string; checkedOn?: readonly string[] } = {},
 ): { bytes: Uint8Array; info: FastDecoderInfo } {
   const label = options.label ?? "the SAM decoder";
   const model = readDecoder(bytes, label);
-  const kept = modelMetadata(model, FAST_DECODER_METADATA);
-  if (kept !== undefined) {
-    return { bytes, info: JSON.parse(kept) as FastDecoderInfo };
-  }
+  const kept = parseRecord(modelMetadata(model, FAST_DECODER_METADATA));
+  if (kept !== undefined) return { bytes, info: kept };
   const tiles = perPromptImageCopies(model.graph);
   const bypassed = tiles.map((i) => model.graph.nodes[i].name);
   bypass(model.graph, tiles);
@@ -254,7 +269,12 @@ export function deriveFastDecoder(
       `${label} has neither a Tile node that repeats its image embeddings per prompt nor SAM's 2x2 transposed-convolution upscaling`,
     );
   }
-  const info: FastDecoderInfo = { rewrite: "fast", bypassed, channelsLast };
+  const info: FastDecoderInfo = {
+    rewrite: "fast",
+    bypassed,
+    channelsLast,
+    ...(options.checkedOn ? { checkedOn: options.checkedOn } : {}),
+  };
   model.metadata.push([FAST_DECODER_METADATA, JSON.stringify(info)]);
   return { bytes: writeOnnxModel(model), info };
 }
@@ -342,6 +362,13 @@ export function probeFeeds(
         [1, prompts, 1],
       );
     } else if (IMAGE_INPUTS.has(input.name) && input.type === "float32") {
+      // Only the batch may be symbolic: a size the probe would guess (as 1)
+      // could hide a rewrite that fails at the real size.
+      if (input.shape.slice(1).some((d) => typeof d !== "number")) {
+        throw new FastDecoderMappingError(
+          `the decoder's input "${input.name}" has sizes the probe cannot know ([${input.shape}])`,
+        );
+      }
       const dims = input.shape.map((d) => (typeof d === "number" ? d : 1));
       const n = dims.reduce((a, b) => a * b, 1);
       feeds[input.name] = tensor("float32", probeValues(n, 17 + k), dims);
@@ -374,7 +401,8 @@ export const PROBE_TOLERANCE = 1e-4;
  * Runs the stock and the derived decoder on the same probe
  * ({@linkcode probeFeeds}) and returns undefined when every output has the
  * same dims and values within {@linkcode PROBE_TOLERANCE}, else what
- * differs (a run that fails counts as a difference).
+ * differs. A run that fails throws; so does a probe that cannot fill the
+ * decoder's inputs ({@linkcode FastDecoderMappingError}).
  *
  * @example
  * ```ts
@@ -395,13 +423,14 @@ export async function checkFastDecoder(
   derived: InferenceSession,
 ): Promise<string | undefined> {
   const feeds = probeFeeds(stock.inputs);
-  const expected = await stock.run(feeds);
-  let got: Record<string, Tensor>;
-  try {
-    got = await derived.run(feeds);
-  } catch (e) {
-    return `it fails on the probe (${e instanceof Error ? e.message : e})`;
-  }
+  return outputDifference(await stock.run(feeds), await derived.run(feeds));
+}
+
+/** What differs between two runs' outputs beyond the tolerance, or undefined. */
+function outputDifference(
+  expected: Record<string, Tensor>,
+  got: Record<string, Tensor>,
+): string | undefined {
   for (const [name, want] of Object.entries(expected)) {
     const have = got[name];
     if (!have || have.dims.join() !== want.dims.join()) {
@@ -415,7 +444,7 @@ export async function checkFastDecoder(
       have.data as Float32Array,
     );
     if (!(d <= PROBE_TOLERANCE)) {
-      return `its output "${name}" differs from the stock decoder's by ${
+      return `the fast decoder's output "${name}" differs from the stock decoder's by ${
         d.toExponential(2)
       } (relative) on the probe`;
     }
@@ -424,10 +453,13 @@ export async function checkFastDecoder(
 }
 
 /**
- * The decoder to run, as bytes: the fast decoder derived from
- * `stock` when it computes what `stock` computes (checked with sessions
- * made by `open`), else `stock` with a record of why
- * ({@linkcode unchangedDecoder}). `info` says which.
+ * The decoder to run, as bytes: the fast decoder derived from `stock` when
+ * it computes what `stock` computes on the probe (run with sessions made by
+ * `open`, on `options.backend`, added to the record's `checkedOn`), else
+ * `stock` with a record of why ({@linkcode unchangedDecoder}); or, where
+ * the fast decoder cannot be opened or run there, `stock` as it is with
+ * `rewrite: "unchecked"` (not to be kept). `info` says which. The stock
+ * decoder failing to open or run throws: the model itself is at fault.
  *
  * @example
  * ```ts
@@ -444,29 +476,63 @@ export async function verifiedFastDecoder(
   stock: Uint8Array,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
   label = "the SAM decoder",
+  options: { backend?: string; checkedOn?: readonly string[] } = {},
 ): Promise<{ bytes: Uint8Array; info: FastDecoderInfo }> {
+  const backend = options.backend ?? "this";
   let derived: { bytes: Uint8Array; info: FastDecoderInfo };
   try {
-    derived = deriveFastDecoder(stock, { label });
+    derived = deriveFastDecoder(stock, {
+      label,
+      checkedOn: [...(options.checkedOn ?? []), backend],
+    });
   } catch (e) {
-    if (!(e instanceof FastDecoderMappingError)) throw e;
-    return unchangedDecoder(stock, "none", e.message);
+    // A graph the rewrites cannot read runs as exported, whatever the cause.
+    const why = e instanceof FastDecoderMappingError
+      ? e.message
+      : `${label}: ${describe(e)}`;
+    return unchangedDecoder(stock, "none", why);
   }
   if (derived.info.rewrite !== "fast") return derived;
-  const sessions: InferenceSession[] = [];
-  let problem: string | undefined;
+  const unchecked = (why: string) => ({
+    bytes: stock,
+    info: {
+      rewrite: "unchecked",
+      bypassed: [],
+      channelsLast: [],
+      unchanged:
+        `${label}: the fast decoder could not run on the ${backend} backend (${why}); the next run checks it again`,
+    } satisfies FastDecoderInfo,
+  });
+  const stockSession = await open(stock);
+  let derivedSession: InferenceSession | undefined;
   try {
-    sessions.push(await open(stock));
-    sessions.push(await open(derived.bytes));
-    problem = await checkFastDecoder(sessions[0], sessions[1]);
-  } catch (e) {
-    if (sessions.length === 0) throw e; // the stock decoder itself does not open
-    problem = e instanceof Error ? e.message : String(e);
+    let feeds: Record<string, Tensor>;
+    try {
+      feeds = probeFeeds(stockSession.inputs);
+    } catch (e) {
+      if (!(e instanceof FastDecoderMappingError)) throw e;
+      return unchangedDecoder(stock, "none", `${label}: ${e.message}`);
+    }
+    const expected = await stockSession.run(feeds);
+    let got: Record<string, Tensor>;
+    try {
+      derivedSession = await open(derived.bytes);
+      got = await derivedSession.run(feeds);
+    } catch (e) {
+      return unchecked(describe(e));
+    }
+    const problem = outputDifference(expected, got);
+    if (problem === undefined) return derived;
+    return unchangedDecoder(stock, "refused", `${label}: ${problem}`);
   } finally {
-    await Promise.all(sessions.map((s) => s.release()));
+    await stockSession.release();
+    await derivedSession?.release();
   }
-  if (problem === undefined) return derived;
-  return unchangedDecoder(stock, "refused", `${label}: ${problem}`);
+}
+
+/** An error's message, or the thing itself as text. */
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** The decoder {@linkcode fastDecoderBytes} found or made, and where it came from. */
@@ -484,10 +550,11 @@ export interface FastDecoder {
 }
 
 /**
- * The decoder to run for the stock decoder `path` of `repo`: the one
- * `source` keeps (kind {@linkcode FAST_DECODER_DERIVATION}), else
- * {@linkcode verifiedFastDecoder}'s, kept for the next runs where
- * the source keeps derived files.
+ * The decoder to run for the stock decoder `path` of `repo` on `backend`:
+ * the one `source` keeps (kind {@linkcode FAST_DECODER_DERIVATION}) when
+ * its record says it was checked there (or it is the stock graph with its
+ * record), else {@linkcode verifiedFastDecoder}'s, kept for the next runs
+ * where the source keeps derived files (an "unchecked" one is not kept).
  *
  * @example
  * ```ts
@@ -506,9 +573,12 @@ export async function fastDecoderBytes(
   repo: string,
   path: string,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
+  backend?: string,
 ): Promise<FastDecoder> {
   let keepError: string | undefined;
   let info: FastDecoderInfo | undefined;
+  let checkedOn: readonly string[] | undefined;
+  let unchecked: { bytes: Uint8Array; info: FastDecoderInfo } | undefined;
   const got = await readDerivedFile(
     source,
     repo,
@@ -519,19 +589,42 @@ export async function fastDecoderBytes(
         stock,
         open,
         source.describe(repo, path),
+        { backend, checkedOn },
       );
+      if (made.info.rewrite === "unchecked") {
+        unchecked = made;
+        throw new UncheckedDecoder();
+      }
       info = made.info;
       return made.bytes;
     },
     {
-      onKeepError: (e) =>
-        keepError = e instanceof Error ? e.message : String(e),
-      accept: (kept) => (info = fastDecoderInfo(kept)) !== undefined,
+      onKeepError: (e) => keepError = describe(e),
+      accept: (kept) => {
+        const record = fastDecoderInfo(kept);
+        // A fast decoder not yet run on this backend is checked again.
+        if (
+          record?.rewrite === "fast" && backend !== undefined &&
+          !record.checkedOn?.includes(backend)
+        ) {
+          checkedOn = record.checkedOn;
+          return false;
+        }
+        info = record;
+        return record !== undefined;
+      },
     },
-  );
+  ).catch((e) => {
+    if (!(e instanceof UncheckedDecoder) || !unchecked) throw e;
+    return { bytes: unchecked.bytes, from: "derived" as const, stored: false };
+  });
   return {
     ...got,
-    info: info ?? { rewrite: "none", bypassed: [], channelsLast: [] },
+    info: unchecked?.info ?? info ??
+      { rewrite: "none", bypassed: [], channelsLast: [] },
     ...(keepError ? { keepError } : {}),
   };
 }
+
+/** Thrown through `readDerivedFile` so that an unchecked decoder is not kept. */
+class UncheckedDecoder extends Error {}

@@ -244,14 +244,23 @@ Deno.test("deriveNote() says what was derived and whether it was kept, warns of 
     }),
     "CLIP: derived the token-masked tower from onnx/vision_model.onnx of Xenova/slimsam-77-uniform (a --models folder is only read: derived again on each run)\n",
   );
-  assert.match(
+  assert.equal(
     deriveNote({
       ...base,
       from: "derived",
       stored: true,
-      unchanged: 'its output "pred_masks" differs',
+      unchanged: 'sam: the fast decoder\'s output "pred_masks" differs',
     }),
-    /^note: SAM's decoder runs as exported, since the fast-decoder rewrite did not compute the same \(its output "pred_masks" differs\) \(kept in the cache for the next runs\)\n$/,
+    `note: SAM's decoder runs as exported: sam: the fast decoder's output "pred_masks" differs (kept in the cache for the next runs)\n`,
+  );
+  assert.equal(
+    deriveNote({
+      ...base,
+      from: "derived",
+      stored: false,
+      unchanged: "sam: the fast decoder could not run on the wasm backend (x)",
+    }),
+    "note: SAM's decoder runs as exported: sam: the fast decoder could not run on the wasm backend (x)\n",
   );
   assert.equal(deriveNote({ ...base, from: "kept", stored: true }), "");
 });

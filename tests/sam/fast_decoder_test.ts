@@ -163,7 +163,7 @@ Deno.test("verifiedFastDecoder() keeps the stock graph, saying why, when taking 
   assert.equal(made.info.rewrite, "refused");
   assert.match(
     made.info.unchanged ?? "",
-    /^summing: its output "iou_scores" differs from the stock decoder's by .* \(relative\) on the probe$/,
+    /^summing: the fast decoder's output "iou_scores" differs from the stock decoder's by .* \(relative\) on the probe$/,
   );
   assert.deepEqual(fastDecoderInfo(made.bytes), made.info);
   assert.equal(
@@ -186,6 +186,15 @@ Deno.test("probeFeeds() fills the decoder's inputs and names one it cannot fill"
   assert.throws(
     () => probeFeeds([{ name: "input_masks", type: "float32", shape: [1, 1] }]),
     /input "input_masks" \(float32\) the probe cannot fill/,
+  );
+  assert.throws(
+    () =>
+      probeFeeds([{
+        name: "image_embeddings",
+        type: "float32",
+        shape: ["b", 256, "h", "w"],
+      }]),
+    /"image_embeddings" has sizes the probe cannot know \(\[b,256,h,w\]\)/,
   );
 });
 
@@ -303,17 +312,19 @@ function upscalingGraph(kernel: number): Uint8Array {
     kernel,
     kernel,
   ]);
-  const conv = (input: string, w: string, out?: string) =>
-    g.node("ConvTranspose", [input, w], out ? [out] : undefined, {
+  const b1 = g.constFloat(new Float32Array(2), [2]);
+  const b2 = g.constFloat(new Float32Array(2), [2]);
+  const conv = (input: string, w: string, b: string, out?: string) =>
+    g.node("ConvTranspose", [input, w, b], out ? [out] : undefined, {
       kernel_shape: { kind: "ints", value: [kernel, kernel] },
       strides: { kind: "ints", value: [2, 2] },
     });
-  conv(conv(x, w1), w2, "y");
+  conv(conv(x, w1, b1), w2, b2, "y");
   g.output("y", "float32", [1, 2, "h", "w"]);
   return g.encode();
 }
 
-Deno.test("channelsLastUpscale() leaves a graph alone where its upscaling is not the 2x2 stride-2 pair followed by a layer norm", async () => {
+Deno.test("channelsLastUpscale() leaves a graph alone where its upscaling is not SAM's: 3x3 kernels, or 2x2 ones not fed by the image tokens' transpose", async () => {
   const { channelsLastUpscale } = await import(
     "../../pipeline/sam/_channels_last_upscale.ts"
   );
@@ -327,4 +338,97 @@ Deno.test("channelsLastUpscale() leaves a graph alone where its upscaling is not
     );
     assert.deepEqual(graph.nodes.map((n) => n.name), before);
   }
+});
+
+Deno.test("fastDecoderBytes() reuses a kept refusal without checking again", async () => {
+  const { source, kept } = keepingSource(summingDecoder());
+  let opened = 0;
+  const open = (b: Uint8Array) => {
+    opened++;
+    return createSession(b);
+  };
+  const first = await fastDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open,
+    "wasm",
+  );
+  assert.equal(first.info.rewrite, "refused");
+  assert.equal(first.stored, true);
+  assert.equal(kept.size, 1);
+  const second = await fastDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open,
+    "native",
+  );
+  assert.equal(second.from, "kept");
+  assert.equal(second.info.rewrite, "refused");
+  assert.equal(opened, 2);
+});
+
+Deno.test("fastDecoderBytes() checks a kept fast decoder again on a backend it has not run on, and records both", async () => {
+  const { source } = keepingSource(stock);
+  const opens: string[] = [];
+  const open = (backend: "wasm" | "native") => (b: Uint8Array) => {
+    opens.push(backend);
+    return createSession(b, { backend });
+  };
+  const onWasm = await fastDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open("wasm"),
+    "wasm",
+  );
+  assert.deepEqual(onWasm.info.checkedOn, ["wasm"]);
+  const onNative = await fastDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open("native"),
+    "native",
+  );
+  assert.equal(onNative.from, "derived");
+  assert.deepEqual(onNative.info.checkedOn, ["wasm", "native"]);
+  const again = await fastDecoderBytes(
+    source,
+    "acme/sam",
+    DECODER,
+    open("wasm"),
+    "wasm",
+  );
+  assert.equal(again.from, "kept");
+  assert.deepEqual(opens, ["wasm", "wasm", "native", "native"]);
+});
+
+Deno.test("a fast decoder that cannot be opened on the backend leaves the stock decoder running, nothing kept, and is tried again next time", async () => {
+  const { source, kept } = keepingSource(stock);
+  let opened = 0;
+  const open = (b: Uint8Array) => {
+    opened++;
+    return b === stock
+      ? createSession(b)
+      : Promise.reject(new Error("no kernel for this op"));
+  };
+  for (const run of [1, 2]) {
+    const made = await fastDecoderBytes(
+      source,
+      "acme/sam",
+      DECODER,
+      open,
+      "webgpu",
+    );
+    assert.equal(made.info.rewrite, "unchecked", `run ${run}`);
+    assert.equal(made.bytes, stock);
+    assert.equal(made.stored, false);
+    assert.match(
+      made.info.unchanged ?? "",
+      /could not run on the webgpu backend \(no kernel for this op\); the next run checks it again/,
+    );
+  }
+  assert.equal(kept.size, 0);
+  assert.equal(opened, 4);
 });
