@@ -94,7 +94,8 @@ export type DerivedFrom = "kept" | "derived";
  * keep it; a failure to keep it is reported to `onKeepError` and the bytes
  * are still returned). `stored` says whether the source holds them now. A
  * kept file that `accept` refuses (made for other settings) is derived
- * again and replaced.
+ * again and replaced. Bytes that `keep` refuses (a result that holds only
+ * for this run) are returned without being kept.
  *
  * @example
  * ```ts
@@ -116,16 +117,17 @@ export async function readDerivedFile(
   options: {
     onKeepError?: (error: unknown) => void;
     accept?: (kept: Uint8Array) => boolean;
+    keep?: (derived: Uint8Array) => boolean;
   } = {},
 ): Promise<{ bytes: Uint8Array; from: DerivedFrom; stored: boolean }> {
-  const { onKeepError, accept } = options;
+  const { onKeepError, accept, keep } = options;
   const kept = await source.derived?.read(repo, path, kind);
   if (kept && (!accept || accept(kept))) {
     return { bytes: kept, from: "kept", stored: true };
   }
   const bytes = await derive(await source.read(repo, path));
   let stored = false;
-  if (source.derived) {
+  if (source.derived && (!keep || keep(bytes))) {
     try {
       await source.derived.write(repo, path, kind, bytes);
       stored = true;

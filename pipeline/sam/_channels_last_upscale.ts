@@ -26,7 +26,11 @@
  * @module
  */
 
-import { intAttribute } from "../models/onnx/_constants.ts";
+import {
+  constantDims,
+  intAttribute,
+  intsAttribute,
+} from "../models/onnx/_constants.ts";
 import { freshName, makeNode } from "../models/onnx/_edit.ts";
 import { type GraphIndex, indexGraph } from "../models/onnx/_graph_index.ts";
 import {
@@ -36,7 +40,7 @@ import {
   type OnnxInitializer,
   type OnnxNode,
 } from "../models/onnx/model.ts";
-import { fieldInts, ProtoWriter, readFields } from "../models/onnx/protobuf.ts";
+import { ProtoWriter, readFields } from "../models/onnx/protobuf.ts";
 
 /** Element-wise ops the layer norm and the GELUs are made of. */
 const ELEMENTWISE: ReadonlySet<string> = new Set([
@@ -111,23 +115,10 @@ function newInitializer(
   return { name, dataType: type, dims, raw: w.finish() };
 }
 
-/** An `ints` attribute (AttributeProto type INTS). */
-function intsAttribute(name: string, values: readonly number[]): OnnxAttribute {
-  const w = new ProtoWriter().string(1, name);
-  for (const v of values) w.int(8, v);
-  return { name, ints: values.map(BigInt), raw: w.int(20, 7).finish() };
-}
-
 /** An attribute's integer list, or undefined when the node has none. */
 function ints(node: OnnxNode, name: string): number[] | undefined {
   const a = node.attributes.find((x) => x.name === name);
-  if (!a) return undefined;
-  if (a.ints) return a.ints.map(Number);
-  const out: number[] = [];
-  for (const f of readFields(a.raw)) {
-    if (f.field === 8) out.push(...fieldInts(f).map(Number));
-  }
-  return out;
+  return a && (a.ints ?? []).map(Number);
 }
 
 /** Whether a transposed convolution is a plain 2x2 one of stride 2. */
@@ -165,45 +156,11 @@ function isBroadcastConstant(
   name: string,
   channels: number | undefined,
 ): boolean {
-  // Exporters share equal weights through Identity nodes.
-  const p = index.producer.get(name);
-  if (p !== undefined && index.nodes[p].opType === "Identity") {
-    return isBroadcastConstant(
-      graph,
-      index,
-      index.nodes[p].inputs[0],
-      channels,
-    );
-  }
-  const init = graph.initializers.find((t) => t.name === name);
-  const dims = init?.dims ?? constantNodeDims(index, name);
+  const dims = constantDims(graph, index, name);
   if (!dims) return false;
   const n = dims.reduce((a, b) => a * b, 1);
   return n === 1 ||
     (channels !== undefined && dims.length === 1 && dims[0] === channels);
-}
-
-/** Dims of a Constant node's tensor, else undefined. */
-function constantNodeDims(
-  index: GraphIndex,
-  name: string,
-): number[] | undefined {
-  const p = index.producer.get(name);
-  const node = p === undefined ? undefined : index.nodes[p];
-  if (node?.opType !== "Constant") return undefined;
-  for (const a of node.attributes) {
-    if (a.name === "value_float") return [];
-    if (a.name !== "value") continue;
-    for (const f of readFields(a.raw)) {
-      if (f.field !== 5 || !f.bytes) continue;
-      const dims: number[] = [];
-      for (const t of readFields(f.bytes)) {
-        if (t.field === 1) dims.push(...fieldInts(t).map(Number));
-      }
-      return dims;
-    }
-  }
-  return undefined;
 }
 
 /**

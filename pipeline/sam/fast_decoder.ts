@@ -58,6 +58,7 @@ import {
   readDerivedFile,
 } from "../models/source.ts";
 import { type Tensor, tensor } from "../models/tensor.ts";
+import { describeError } from "../models/transfer.ts";
 
 /** The derived file's kind in the model cache (see `DerivedFiles`). */
 export const FAST_DECODER_DERIVATION = "fast-decoder-v1";
@@ -489,7 +490,7 @@ export async function verifiedFastDecoder(
     // A graph the rewrites cannot read runs as exported, whatever the cause.
     const why = e instanceof FastDecoderMappingError
       ? e.message
-      : `${label}: ${describe(e)}`;
+      : `${label}: ${describeError(e)}`;
     return unchangedDecoder(stock, "none", why);
   }
   if (derived.info.rewrite !== "fast") return derived;
@@ -519,7 +520,7 @@ export async function verifiedFastDecoder(
       derivedSession = await open(derived.bytes);
       got = await derivedSession.run(feeds);
     } catch (e) {
-      return unchecked(describe(e));
+      return unchecked(describeError(e));
     }
     const problem = outputDifference(expected, got);
     if (problem === undefined) return derived;
@@ -528,11 +529,6 @@ export async function verifiedFastDecoder(
     await stockSession.release();
     await derivedSession?.release();
   }
-}
-
-/** An error's message, or the thing itself as text. */
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The decoder {@linkcode fastDecoderBytes} found or made, and where it came from. */
@@ -578,7 +574,6 @@ export async function fastDecoderBytes(
   let keepError: string | undefined;
   let info: FastDecoderInfo | undefined;
   let checkedOn: readonly string[] | undefined;
-  let unchecked: { bytes: Uint8Array; info: FastDecoderInfo } | undefined;
   const got = await readDerivedFile(
     source,
     repo,
@@ -591,15 +586,11 @@ export async function fastDecoderBytes(
         source.describe(repo, path),
         { backend, checkedOn },
       );
-      if (made.info.rewrite === "unchecked") {
-        unchecked = made;
-        throw new UncheckedDecoder();
-      }
       info = made.info;
       return made.bytes;
     },
     {
-      onKeepError: (e) => keepError = describe(e),
+      onKeepError: (e) => keepError = describeError(e),
       accept: (kept) => {
         const record = fastDecoderInfo(kept);
         // A fast decoder not yet run on this backend is checked again.
@@ -613,18 +604,13 @@ export async function fastDecoderBytes(
         info = record;
         return record !== undefined;
       },
+      // A decoder that could not run here is tried again next time.
+      keep: () => info?.rewrite !== "unchecked",
     },
-  ).catch((e) => {
-    if (!(e instanceof UncheckedDecoder) || !unchecked) throw e;
-    return { bytes: unchecked.bytes, from: "derived" as const, stored: false };
-  });
+  );
   return {
     ...got,
-    info: unchecked?.info ?? info ??
-      { rewrite: "none", bypassed: [], channelsLast: [] },
+    info: info ?? { rewrite: "none", bypassed: [], channelsLast: [] },
     ...(keepError ? { keepError } : {}),
   };
 }
-
-/** Thrown through `readDerivedFile` so that an unchecked decoder is not kept. */
-class UncheckedDecoder extends Error {}

@@ -136,6 +136,40 @@ Deno.test("readDerivedFile() still returns what it derived when keeping it fails
   assert.deepEqual(errors, ["No space left on device"]);
 });
 
+Deno.test("readDerivedFile() returns without keeping what its caller's keep refuses (a result for this run only)", async () => {
+  const writes: Uint8Array[] = [];
+  const source = {
+    read: () => Promise.resolve(Uint8Array.from([1, 2])),
+    describe: () => "mem",
+    derived: {
+      read: () => Promise.resolve(undefined),
+      write: (_r: string, _p: string, _k: string, b: Uint8Array) => {
+        writes.push(b);
+        return Promise.resolve();
+      },
+    },
+  };
+  const refused = await readDerivedFile(
+    source,
+    REPO,
+    VISION,
+    KIND,
+    (b) => b.slice().reverse(),
+    { keep: (b) => b[0] !== 2 },
+  );
+  assert.deepEqual([refused.from, refused.stored, [...refused.bytes]], [
+    "derived",
+    false,
+    [2, 1],
+  ]);
+  assert.equal(writes.length, 0);
+  const kept = await readDerivedFile(source, REPO, VISION, KIND, (b) => b, {
+    keep: (b) => b[0] !== 2,
+  });
+  assert.equal(kept.stored, true);
+  assert.equal(writes.length, 1);
+});
+
 Deno.test("readDerivedFile() replaces a kept file its caller refuses (made for other settings)", async () => {
   await using hub = startHubServer(fixtureRepoFiles(REPO, [VISION]));
   await withTemp(async (cache) => {

@@ -198,6 +198,19 @@ Deno.test("probeFeeds() fills the decoder's inputs and names one it cannot fill"
   );
 });
 
+/** A session opener (createSession by default) that counts its calls. */
+function countingOpen(
+  make: (b: Uint8Array) => ReturnType<typeof createSession> = (b) =>
+    createSession(b),
+) {
+  let count = 0;
+  const open = (b: Uint8Array) => {
+    count++;
+    return make(b);
+  };
+  return { open, opened: () => count };
+}
+
 /** A source over one decoder file that keeps derived files in memory. */
 function keepingSource(bytes: Uint8Array) {
   const kept = new Map<string, Uint8Array>();
@@ -222,11 +235,7 @@ function keepingSource(bytes: Uint8Array) {
 
 Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and reads it back on the next run", async () => {
   const { source, kept, reads } = keepingSource(stock);
-  let opened = 0;
-  const open = (b: Uint8Array) => {
-    opened++;
-    return createSession(b);
-  };
+  const { open, opened } = countingOpen();
   const first = await fastDecoderBytes(
     source,
     "acme/sam",
@@ -236,7 +245,7 @@ Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and re
   assert.equal(first.from, "derived");
   assert.equal(first.stored, true);
   assert.equal(first.info.rewrite, "fast");
-  assert.equal(opened, 2); // the stock and the derived decoder, on the probe
+  assert.equal(opened(), 2); // the stock and the derived decoder, on the probe
   assert.deepEqual([...kept.keys()], [
     `acme/sam/${DECODER}/${FAST_DECODER_DERIVATION}`,
   ]);
@@ -248,7 +257,7 @@ Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and re
   );
   assert.equal(second.from, "kept");
   assert.deepEqual(second.info, first.info);
-  assert.equal(opened, 2);
+  assert.equal(opened(), 2);
   assert.equal(reads(), 1);
 });
 
@@ -342,11 +351,7 @@ Deno.test("channelsLastUpscale() leaves a graph alone where its upscaling is not
 
 Deno.test("fastDecoderBytes() reuses a kept refusal without checking again", async () => {
   const { source, kept } = keepingSource(summingDecoder());
-  let opened = 0;
-  const open = (b: Uint8Array) => {
-    opened++;
-    return createSession(b);
-  };
+  const { open, opened } = countingOpen();
   const first = await fastDecoderBytes(
     source,
     "acme/sam",
@@ -366,7 +371,7 @@ Deno.test("fastDecoderBytes() reuses a kept refusal without checking again", asy
   );
   assert.equal(second.from, "kept");
   assert.equal(second.info.rewrite, "refused");
-  assert.equal(opened, 2);
+  assert.equal(opened(), 2);
 });
 
 Deno.test("fastDecoderBytes() checks a kept fast decoder again on a backend it has not run on, and records both", async () => {
@@ -406,13 +411,11 @@ Deno.test("fastDecoderBytes() checks a kept fast decoder again on a backend it h
 
 Deno.test("a fast decoder that cannot be opened on the backend leaves the stock decoder running, nothing kept, and is tried again next time", async () => {
   const { source, kept } = keepingSource(stock);
-  let opened = 0;
-  const open = (b: Uint8Array) => {
-    opened++;
-    return b === stock
+  const { open, opened } = countingOpen((b) =>
+    b === stock
       ? createSession(b)
-      : Promise.reject(new Error("no kernel for this op"));
-  };
+      : Promise.reject(new Error("no kernel for this op"))
+  );
   for (const run of [1, 2]) {
     const made = await fastDecoderBytes(
       source,
@@ -430,5 +433,5 @@ Deno.test("a fast decoder that cannot be opened on the backend leaves the stock 
     );
   }
   assert.equal(kept.size, 0);
-  assert.equal(opened, 4);
+  assert.equal(opened(), 4);
 });

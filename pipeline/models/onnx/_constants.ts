@@ -143,6 +143,23 @@ export function intAttribute(name: string, value: number): OnnxAttribute {
 }
 
 /**
+ * An `ints` attribute (AttributeProto type INTS), e.g. a Transpose's `perm`.
+ *
+ * @example
+ * ```ts
+ * intsAttribute("perm", [0, 2, 1]).ints; // [0n, 2n, 1n]
+ * ```
+ */
+export function intsAttribute(
+  name: string,
+  values: readonly number[],
+): OnnxAttribute {
+  const w = new ProtoWriter().string(1, name);
+  for (const v of values) w.int(8, v);
+  return { name, ints: values.map(BigInt), raw: w.int(20, 7).finish() };
+}
+
+/**
  * A 1-D int64 tensor attribute (a Constant node's `value`), encoded.
  *
  * @example
