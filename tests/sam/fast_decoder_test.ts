@@ -47,7 +47,7 @@ Deno.test("perPromptImageCopies() finds the repeats of the image embeddings and 
 });
 
 for (const backend of ["wasm", "native"] as const) {
-  Deno.test(`the fast decoder computes what the stock decoder computes for 1, 3 and 8 prompts, without the image repeats and transposed convolutions (${backend})`, async () => {
+  Deno.test(`the fast decoder computes what the stock decoder computes for 8, 3 and 1 prompts, without the image repeats and transposed convolutions (${backend})`, async () => {
     const { bytes, info } = deriveFastDecoder(stock);
     assert.equal(info.rewrite, "fast");
     assert.deepEqual(info.bypassed, [
@@ -64,7 +64,10 @@ for (const backend of ["wasm", "native"] as const) {
     const a = await createSession(stock, { backend });
     const b = await createSession(bytes, { backend });
     try {
-      for (const prompts of [1, 3, 8]) {
+      // Largest first: onnxruntime-web's threaded wasm can hang when a run
+      // grows its memory while a second session is open (seen on these tiny
+      // models about one run in three, whichever graphs they hold).
+      for (const prompts of [8, 3, 1]) {
         const feeds = probeFeeds(a.inputs, prompts);
         const want = await a.run(feeds);
         const got = await b.run(feeds);
