@@ -632,6 +632,7 @@ async function evaluateLocked(
       device: segmenter.device,
       viewsOnDevice: segmenter.viewsOnDevice,
       inFlight: a.inFlight,
+      fastEncoder: segmenter.models.fastEncoder,
       fastDecoder: segmenter.models.fastDecoder,
     }),
     imagesThisRun: outcome.images,

@@ -95,6 +95,8 @@ export interface Defaults {
   readonly residentModels: boolean;
   /** Whether SAM's decoder runs as the fast decoder derived from it. */
   readonly fastDecoder: boolean;
+  /** Whether SAM's encoder runs as the fast encoder derived from it. */
+  readonly fastEncoder: boolean;
   /** An evaluation's data and report, when the caller names none. */
   readonly evaluation: {
     /** The REFER dataset (its splits-by defaults to the first it has). */
@@ -161,5 +163,6 @@ export const DEFAULTS: Defaults = deepFreeze({
   inFlight: 1,
   residentModels: false,
   fastDecoder: true,
+  fastEncoder: true,
   evaluation: { dataset: "refcocog", split: "val", examples: 4 },
 });

@@ -55,10 +55,13 @@ import {
   type Proposal,
 } from "./sam/mask_generator.ts";
 import { samPreprocessConfig } from "./sam/preprocess.ts";
+import { FAST_DECODER } from "./sam/fast_decoder.ts";
+import { FAST_ENCODER } from "./sam/fast_encoder.ts";
 import {
-  FAST_DECODER_DERIVATION,
-  fastDecoderBytes,
-} from "./sam/fast_decoder.ts";
+  type GraphRewrite,
+  type RewriteRecord,
+  rewrittenModel,
+} from "./models/verified_rewrite.ts";
 import { embedTextStage, type WithText } from "./stages/embed_text.ts";
 import { fromItems, type ImageJob, pipe, type Stage } from "./stages/job.ts";
 import { inFlight } from "./stages/in_flight.ts";
@@ -446,29 +449,49 @@ export async function createSegmenter(
       return { vision, text };
     };
     const clipNow = lean ? undefined : await loadClip();
-    const encoder = await load(sam, "encoder");
-    let fastDecoder = false;
-    const decoder = await load(
-      sam,
-      "decoder",
-      options.fastDecoder ?? DEFAULTS.fastDecoder
+    const fast = { encoder: false, decoder: false };
+    /** How to load SAM's `role` as its fast rewrite, when it is asked for. */
+    const rewritten = <R extends RewriteRecord>(
+      role: "encoder" | "decoder",
+      rewrite: GraphRewrite<R>,
+      wanted: boolean,
+    ) =>
+      wanted
         ? {
-          read: async (path) => {
-            const made = await readFastDecoder(
+          read: async (path: string) => {
+            const made = await readRewritten(
+              rewrite,
               source,
               sam.id,
               path,
-              (bytes) => open(bytes, sam, "decoder", path),
+              (bytes) => open(bytes, sam, role, path),
               backend,
               options.onProgress,
             );
-            fastDecoder = made.fast;
+            fast[role] = made.fast;
             return made.bytes;
           },
-          // Opened from its bytes (16 MB), whose record says what it is.
+          // Opened from its bytes (tens of MB), whose record says what it is.
           file: () => Promise.resolve(undefined),
         }
-        : {},
+        : {};
+    const encoder = await load(
+      sam,
+      "encoder",
+      rewritten(
+        "encoder",
+        FAST_ENCODER,
+        options.fastEncoder ?? DEFAULTS.fastEncoder,
+      ),
+    );
+    const decoder = await load(
+      sam,
+      "decoder",
+      rewritten(
+        "decoder",
+        FAST_DECODER,
+        options.fastDecoder ?? DEFAULTS.fastDecoder,
+      ),
     );
     const generator = new AutomaticMaskGenerator(
       encoder,
@@ -487,7 +510,8 @@ export async function createSegmenter(
         backend,
         requestedBackend: requested,
         threads,
-        fastDecoder,
+        fastEncoder: fast.encoder,
+        fastDecoder: fast.decoder,
       },
       generator,
       clip: clipNow ? () => Promise.resolve(clipNow) : once(loadClip),
@@ -547,11 +571,12 @@ async function tokenMaskedTower(
 }
 
 /**
- * SAM's decoder as the fast decoder where it can be (see
- * `fastDecoderBytes`), reporting a derivation or a refused rewrite
- * (a decoder with nothing to share runs as it is, unremarked).
+ * A model as its rewrite where it can be (see `rewrittenModel`), reporting
+ * a derivation or a refused rewrite (a model in which the rewrite finds
+ * nothing to do runs as it is, unremarked).
  */
-async function readFastDecoder(
+async function readRewritten<R extends RewriteRecord>(
+  rewrite: GraphRewrite<R>,
   source: ModelSource,
   repo: string,
   path: string,
@@ -559,23 +584,21 @@ async function readFastDecoder(
   backend: BackendName,
   onProgress?: (event: SegmenterProgress) => void,
 ): Promise<{ bytes: Uint8Array; fast: boolean }> {
-  const made = await fastDecoderBytes(source, repo, path, open, backend);
-  const { rewrite, unchanged } = made.info;
-  if (rewrite !== "none") {
+  const made = await rewrittenModel(rewrite, source, repo, path, open, backend);
+  const { rewrite: kind, unchanged } = made.info;
+  if (kind !== "none") {
     onProgress?.({
       kind: "derive",
       model: repo,
       file: path,
-      derivation: FAST_DECODER_DERIVATION,
+      derivation: rewrite.derivation,
       from: made.from,
       stored: made.stored,
-      ...(rewrite === "refused" || rewrite === "unchecked"
-        ? { unchanged }
-        : {}),
+      ...(kind === "refused" || kind === "unchecked" ? { unchanged } : {}),
       ...(made.keepError ? { keepError: made.keepError } : {}),
     });
   }
-  return { bytes: made.bytes, fast: rewrite === "fast" };
+  return { bytes: made.bytes, fast: kind === "fast" };
 }
 
 /** CLIP's image and text encoders. */
@@ -656,6 +679,11 @@ export interface SegmenterModels {
    * webgpu): see `resolveThreads`.
    */
   readonly threads: number;
+  /**
+   * Whether SAM's encoder runs as the fast encoder (false where it was
+   * turned off, or the stock encoder could not be rewritten).
+   */
+  readonly fastEncoder: boolean;
   /**
    * Whether SAM's decoder runs as the fast decoder (false where it
    * was turned off, or the stock decoder could not be rewritten).

@@ -156,6 +156,16 @@ export interface SegmenterOptions
    * exported. Default `DEFAULTS.fastDecoder`.
    */
   fastDecoder?: boolean;
+  /**
+   * Run SAM's encoder as the fast encoder derived from the stock one: its
+   * attention with relative positions one row of queries at a time, so
+   * the score matrices stay in the processor's cache (see
+   * `pipeline/sam/fast_encoder.ts`). It is checked to compute the same on
+   * a probe and kept in the cache: on SlimSAM about 40% less time an image
+   * and 2 GB less memory on the CPU backends. false runs the encoder as
+   * exported. Default `DEFAULTS.fastEncoder`.
+   */
+  fastEncoder?: boolean;
   /** Progress of model loading and per-image stages. */
   onProgress?: (event: SegmenterProgress) => void;
 }

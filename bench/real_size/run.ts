@@ -37,7 +37,9 @@ export const CONFIGS: Readonly<Record<string, readonly string[]>> = {
   quantized: ["--variant", "quantized"],
   "prune-on": ["--prune-points", "on"],
   "prune-off": ["--prune-points", "off"],
-  "fast-off": ["--fast-decoder", "off"],
+  "fast-encoder-off": ["--fast-encoder", "off"],
+  "fast-decoder-off": ["--fast-decoder", "off"],
+  "fast-off": ["--fast-encoder", "off", "--fast-decoder", "off"],
 };
 
 /** Name of the PyTorch reference's rows. */
@@ -793,7 +795,7 @@ async function openModelCache(
     for (const pair of warmUps) {
       const [variant, backend] = pair.split(" ");
       console.error(
-        `warm-up: pulling ${variant}, deriving the CLIP tower and the fast decoder (${backend})`,
+        `warm-up: pulling ${variant}, deriving the CLIP tower and the fast encoder and decoder (${backend})`,
       );
       await runChild(
         `the warm-up run (${variant}, ${backend})`,

@@ -87,6 +87,8 @@ export interface RunPlacement {
   readonly inFlight: number;
   /** Whether SAM's decoder ran as the fast decoder. */
   readonly fastDecoder?: boolean;
+  /** Whether SAM's encoder ran as the fast encoder. */
+  readonly fastEncoder?: boolean;
 }
 
 /**
@@ -105,6 +107,7 @@ export function reportedSettings(
       threads: p.threads,
       device: p.device,
       viewsOnDevice: p.viewsOnDevice,
+      ...(p.fastEncoder === undefined ? {} : { fastEncoder: p.fastEncoder }),
       ...(p.fastDecoder === undefined ? {} : { fastDecoder: p.fastDecoder }),
     },
     inFlight: p.inFlight,

@@ -20,4 +20,5 @@ export * from "./threads.ts";
 export * from "./device_lost.ts";
 export * from "./transfer.ts";
 export * from "./onnx/model.ts";
+export * from "./verified_rewrite.ts";
 export type { ProtoField } from "./onnx/protobuf.ts";

@@ -42,23 +42,28 @@
  * @module
  */
 
-import {
-  modelMetadata,
-  type OnnxGraph,
-  type OnnxModel,
-  readOnnxModel,
-  writeOnnxModel,
-} from "../models/onnx/model.ts";
-import { ProtobufError } from "../models/onnx/protobuf.ts";
+import type { OnnxGraph, OnnxModel } from "../models/onnx/model.ts";
 import { channelsLastUpscale } from "./_channels_last_upscale.ts";
 import type { InferenceSession, ValueInfo } from "../models/inference.ts";
-import {
-  type DerivedFrom,
-  type ModelSource,
-  readDerivedFile,
-} from "../models/source.ts";
+import type { ModelSource } from "../models/source.ts";
 import { type Tensor, tensor } from "../models/tensor.ts";
-import { describeError } from "../models/transfer.ts";
+import {
+  deriveRewrite,
+  type GraphRewrite,
+  outputDifference,
+  PROBE_TOLERANCE,
+  probeValues,
+  RewriteMappingError,
+  type RewriteRecord,
+  rewriteRecord,
+  type Rewritten,
+  type RewrittenModel,
+  rewrittenModel,
+  unchangedModel,
+  verifiedRewrite,
+} from "../models/verified_rewrite.ts";
+
+export { PROBE_TOLERANCE };
 
 /** The derived file's kind in the model cache (see `DerivedFiles`). */
 export const FAST_DECODER_DERIVATION = "fast-decoder-v1";
@@ -67,31 +72,15 @@ export const FAST_DECODER_DERIVATION = "fast-decoder-v1";
 export const FAST_DECODER_METADATA = "oris.fast_decoder";
 
 /** What a derivation did, as the derived file records it. */
-export interface FastDecoderInfo {
-  /**
-   * "fast": rewritten; "none": neither rewrite's structure was found, or
-   * the probe cannot exercise the decoder (it runs as exported);
-   * "refused": the rewritten decoder's outputs differed from the stock
-   * one's on the probe (it runs as exported); "unchecked": the rewritten
-   * decoder could not be opened or run on this backend, so the stock one
-   * runs and nothing is kept (the next run tries again).
-   */
-  readonly rewrite: "fast" | "none" | "refused" | "unchecked";
+export interface FastDecoderInfo extends RewriteRecord {
   /** Names of the repeat nodes taken out (rewrite 1). */
   readonly bypassed: readonly string[];
   /** Names of the transposed convolutions made channels-last (rewrite 2). */
   readonly channelsLast: readonly string[];
-  /**
-   * Backends on which the rewritten decoder agreed with the stock one on
-   * the probe; a run on another backend checks it again before using it.
-   */
-  readonly checkedOn?: readonly string[];
-  /** Why the decoder is used as exported, where it is. */
-  readonly unchanged?: string;
 }
 
 /** A decoder in which neither rewrite's structure is found, or bytes that are no model. */
-export class FastDecoderMappingError extends Error {
+export class FastDecoderMappingError extends RewriteMappingError {
   /** Creates the error; `message` says what was not found. */
   constructor(message: string) {
     super(message);
@@ -184,6 +173,37 @@ function embeddingSide(graph: OnnxGraph): [number, number] | undefined {
   return typeof h === "number" && typeof w === "number" ? [h, w] : undefined;
 }
 
+/** The fast decoder as a {@linkcode GraphRewrite}. */
+export const FAST_DECODER: GraphRewrite<FastDecoderInfo> = {
+  derivation: FAST_DECODER_DERIVATION,
+  metadataKey: FAST_DECODER_METADATA,
+  title: "the fast decoder",
+  stockTitle: "the stock decoder",
+  apply: rewriteDecoder,
+  untouched: { bypassed: [], channelsLast: [] },
+  probe: (inputs) => probeFeeds(inputs),
+  mappingError: (message) => new FastDecoderMappingError(message),
+};
+
+/** Both rewrites on a decoder's graph, in place; throws where neither applies. */
+function rewriteDecoder(
+  model: OnnxModel,
+  label: string,
+): Pick<FastDecoderInfo, "bypassed" | "channelsLast"> {
+  const tiles = perPromptImageCopies(model.graph);
+  const bypassed = tiles.map((i) => model.graph.nodes[i].name);
+  bypass(model.graph, tiles);
+  const side = embeddingSide(model.graph);
+  const channelsLast =
+    (side && channelsLastUpscale(model.graph, side[0], side[1])) ?? [];
+  if (bypassed.length === 0 && channelsLast.length === 0) {
+    throw new FastDecoderMappingError(
+      `${label} has neither a Tile node that repeats its image embeddings per prompt nor SAM's 2x2 transposed-convolution upscaling`,
+    );
+  }
+  return { bypassed, channelsLast };
+}
+
 /**
  * The derivation record of a derived decoder; undefined for a stock one
  * (or bytes that are no model).
@@ -200,37 +220,7 @@ function embeddingSide(graph: OnnxGraph): [number, number] | undefined {
 export function fastDecoderInfo(
   bytes: Uint8Array,
 ): FastDecoderInfo | undefined {
-  try {
-    return parseRecord(
-      modelMetadata(readOnnxModel(bytes), FAST_DECODER_METADATA),
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-/** A derivation record from its metadata value; undefined where absent or not JSON. */
-function parseRecord(value: string | undefined): FastDecoderInfo | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value) as FastDecoderInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads a decoder for rewriting; a file that is no model is a mapping error. */
-function readDecoder(bytes: Uint8Array, label: string): OnnxModel {
-  try {
-    return readOnnxModel(bytes);
-  } catch (e) {
-    if (e instanceof ProtobufError) {
-      throw new FastDecoderMappingError(
-        `${label} is not an ONNX model (${e.message})`,
-      );
-    }
-    throw e;
-  }
+  return rewriteRecord(FAST_DECODER, bytes);
 }
 
 /**
@@ -254,30 +244,8 @@ function readDecoder(bytes: Uint8Array, label: string): OnnxModel {
 export function deriveFastDecoder(
   bytes: Uint8Array,
   options: { label?: string; checkedOn?: readonly string[] } = {},
-): { bytes: Uint8Array; info: FastDecoderInfo } {
-  const label = options.label ?? "the SAM decoder";
-  const model = readDecoder(bytes, label);
-  const kept = parseRecord(modelMetadata(model, FAST_DECODER_METADATA));
-  if (kept !== undefined) return { bytes, info: kept };
-  const tiles = perPromptImageCopies(model.graph);
-  const bypassed = tiles.map((i) => model.graph.nodes[i].name);
-  bypass(model.graph, tiles);
-  const side = embeddingSide(model.graph);
-  const channelsLast =
-    (side && channelsLastUpscale(model.graph, side[0], side[1])) ?? [];
-  if (bypassed.length === 0 && channelsLast.length === 0) {
-    throw new FastDecoderMappingError(
-      `${label} has neither a Tile node that repeats its image embeddings per prompt nor SAM's 2x2 transposed-convolution upscaling`,
-    );
-  }
-  const info: FastDecoderInfo = {
-    rewrite: "fast",
-    bypassed,
-    channelsLast,
-    ...(options.checkedOn ? { checkedOn: options.checkedOn } : {}),
-  };
-  model.metadata.push([FAST_DECODER_METADATA, JSON.stringify(info)]);
-  return { bytes: writeOnnxModel(model), info };
+): Rewritten<FastDecoderInfo> {
+  return deriveRewrite(FAST_DECODER, bytes, options);
 }
 
 /**
@@ -298,16 +266,8 @@ export function unchangedDecoder(
   bytes: Uint8Array,
   rewrite: "none" | "refused",
   reason: string,
-): { bytes: Uint8Array; info: FastDecoderInfo } {
-  const model = readOnnxModel(bytes);
-  const info: FastDecoderInfo = {
-    rewrite,
-    bypassed: [],
-    channelsLast: [],
-    unchanged: reason,
-  };
-  model.metadata.push([FAST_DECODER_METADATA, JSON.stringify(info)]);
-  return { bytes: writeOnnxModel(model), info };
+): Rewritten<FastDecoderInfo> {
+  return unchangedModel(FAST_DECODER, bytes, rewrite, reason);
 }
 
 /** Prompts in the probe: enough for a repeat's count to matter. */
@@ -315,17 +275,6 @@ export const PROBE_PROMPTS = 3;
 
 /** Side of SAM's input frame, where the probe's points lie. */
 const FRAME = 1024;
-
-/** Deterministic values in [-1, 1) (a linear congruential sequence). */
-function probeValues(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /**
  * Inputs that exercise a decoder with `prompts` one-point prompts: image
@@ -383,22 +332,6 @@ export function probeFeeds(
 }
 
 /**
- * Largest difference between two outputs relative to the first's scale:
- * max |a - b| / max(1, max |a|).
- */
-function relativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0, scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(a[i]));
-  }
-  return diff / scale;
-}
-
-/** Relative difference above which the derived decoder is not used. */
-export const PROBE_TOLERANCE = 1e-4;
-
-/**
  * Runs the stock and the derived decoder on the same probe
  * ({@linkcode probeFeeds}) and returns undefined when every output has the
  * same dims and values within {@linkcode PROBE_TOLERANCE}, else what
@@ -424,43 +357,17 @@ export async function checkFastDecoder(
   derived: InferenceSession,
 ): Promise<string | undefined> {
   const feeds = probeFeeds(stock.inputs);
-  return outputDifference(await stock.run(feeds), await derived.run(feeds));
-}
-
-/** What differs between two runs' outputs beyond the tolerance, or undefined. */
-function outputDifference(
-  expected: Record<string, Tensor>,
-  got: Record<string, Tensor>,
-): string | undefined {
-  for (const [name, want] of Object.entries(expected)) {
-    const have = got[name];
-    if (!have || have.dims.join() !== want.dims.join()) {
-      return `its output "${name}" has dims [${
-        have?.dims ?? ""
-      }], not [${want.dims}]`;
-    }
-    if (want.type !== "float32") continue;
-    const d = relativeDifference(
-      want.data as Float32Array,
-      have.data as Float32Array,
-    );
-    if (!(d <= PROBE_TOLERANCE)) {
-      return `the fast decoder's output "${name}" differs from the stock decoder's by ${
-        d.toExponential(2)
-      } (relative) on the probe`;
-    }
-  }
-  return undefined;
+  return outputDifference(
+    FAST_DECODER,
+    await stock.run(feeds),
+    await derived.run(feeds),
+  );
 }
 
 /**
  * The decoder to run, as bytes: the fast decoder derived from `stock` when
- * it computes what `stock` computes on the probe (run with sessions made by
- * `open`, on `options.backend`, added to the record's `checkedOn`), else
- * `stock` with a record of why ({@linkcode unchangedDecoder}); or, where
- * the fast decoder cannot be opened or run there, `stock` as it is with
- * `rewrite: "unchecked"` (not to be kept). `info` says which. The stock
- * decoder failing to open or run throws: the model itself is at fault.
+ * it computes what `stock` computes on the probe (see `verifiedRewrite`),
+ * else `stock` with a record of why. `info` says which.
  *
  * @example
  * ```ts
@@ -473,84 +380,22 @@ function outputDifference(
  * info.rewrite; // "fast"
  * ```
  */
-export async function verifiedFastDecoder(
+export function verifiedFastDecoder(
   stock: Uint8Array,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
   label = "the SAM decoder",
   options: { backend?: string; checkedOn?: readonly string[] } = {},
-): Promise<{ bytes: Uint8Array; info: FastDecoderInfo }> {
-  const backend = options.backend ?? "this";
-  let derived: { bytes: Uint8Array; info: FastDecoderInfo };
-  try {
-    derived = deriveFastDecoder(stock, {
-      label,
-      checkedOn: [...(options.checkedOn ?? []), backend],
-    });
-  } catch (e) {
-    // A graph the rewrites cannot read runs as exported, whatever the cause.
-    const why = e instanceof FastDecoderMappingError
-      ? e.message
-      : `${label}: ${describeError(e)}`;
-    return unchangedDecoder(stock, "none", why);
-  }
-  if (derived.info.rewrite !== "fast") return derived;
-  const unchecked = (why: string) => ({
-    bytes: stock,
-    info: {
-      rewrite: "unchecked",
-      bypassed: [],
-      channelsLast: [],
-      unchanged:
-        `${label}: the fast decoder could not run on the ${backend} backend (${why}); the next run checks it again`,
-    } satisfies FastDecoderInfo,
-  });
-  const stockSession = await open(stock);
-  let derivedSession: InferenceSession | undefined;
-  try {
-    let feeds: Record<string, Tensor>;
-    try {
-      feeds = probeFeeds(stockSession.inputs);
-    } catch (e) {
-      if (!(e instanceof FastDecoderMappingError)) throw e;
-      return unchangedDecoder(stock, "none", `${label}: ${e.message}`);
-    }
-    const expected = await stockSession.run(feeds);
-    let got: Record<string, Tensor>;
-    try {
-      derivedSession = await open(derived.bytes);
-      got = await derivedSession.run(feeds);
-    } catch (e) {
-      return unchecked(describeError(e));
-    }
-    const problem = outputDifference(expected, got);
-    if (problem === undefined) return derived;
-    return unchangedDecoder(stock, "refused", `${label}: ${problem}`);
-  } finally {
-    await stockSession.release();
-    await derivedSession?.release();
-  }
+): Promise<Rewritten<FastDecoderInfo>> {
+  return verifiedRewrite(FAST_DECODER, stock, open, label, options);
 }
 
 /** The decoder {@linkcode fastDecoderBytes} found or made, and where it came from. */
-export interface FastDecoder {
-  /** The model's bytes. */
-  readonly bytes: Uint8Array;
-  /** What the derivation did. */
-  readonly info: FastDecoderInfo;
-  /** "kept": the one the source keeps; "derived": made (and checked) now. */
-  readonly from: DerivedFrom;
-  /** Whether the source keeps it for the next runs. */
-  readonly stored: boolean;
-  /** Why one made now could not be kept, where it could not. */
-  readonly keepError?: string;
-}
+export type FastDecoder = RewrittenModel<FastDecoderInfo>;
 
 /**
- * The decoder to run for the stock decoder `path` of `repo` on `backend`:
- * the one `source` keeps (kind {@linkcode FAST_DECODER_DERIVATION}) when
- * its record says it was checked there (or it is the stock graph with its
- * record), else {@linkcode verifiedFastDecoder}'s, kept for the next runs
- * where the source keeps derived files (an "unchecked" one is not kept).
+ * The decoder to run for the stock decoder `path` of `repo` on `backend`
+ * (see `rewrittenModel`): the fast decoder the source keeps or one derived
+ * and checked now, else the stock decoder with its record.
  *
  * @example
  * ```ts
@@ -564,53 +409,12 @@ export interface FastDecoder {
  * decoder.info.rewrite; // "none": the demo decoder has no repeats, it runs as it is
  * ```
  */
-export async function fastDecoderBytes(
+export function fastDecoderBytes(
   source: ModelSource,
   repo: string,
   path: string,
   open: (bytes: Uint8Array) => Promise<InferenceSession>,
   backend?: string,
 ): Promise<FastDecoder> {
-  let keepError: string | undefined;
-  let info: FastDecoderInfo | undefined;
-  let checkedOn: readonly string[] | undefined;
-  const got = await readDerivedFile(
-    source,
-    repo,
-    path,
-    FAST_DECODER_DERIVATION,
-    async (stock) => {
-      const made = await verifiedFastDecoder(
-        stock,
-        open,
-        source.describe(repo, path),
-        { backend, checkedOn },
-      );
-      info = made.info;
-      return made.bytes;
-    },
-    {
-      onKeepError: (e) => keepError = describeError(e),
-      accept: (kept) => {
-        const record = fastDecoderInfo(kept);
-        // A fast decoder not yet run on this backend is checked again.
-        if (
-          record?.rewrite === "fast" && backend !== undefined &&
-          !record.checkedOn?.includes(backend)
-        ) {
-          checkedOn = record.checkedOn;
-          return false;
-        }
-        info = record;
-        return record !== undefined;
-      },
-      // A decoder that could not run here is tried again next time.
-      keep: () => info?.rewrite !== "unchecked",
-    },
-  );
-  return {
-    ...got,
-    info: info ?? { rewrite: "none", bypassed: [], channelsLast: [] },
-    ...(keepError ? { keepError } : {}),
-  };
+  return rewrittenModel(FAST_DECODER, source, repo, path, open, backend);
 }

@@ -14,3 +14,4 @@ export * from "./types.ts";
 export * from "./compact_mask.ts";
 export * from "./decoder_memory.ts";
 export * from "./fast_decoder.ts";
+export * from "./fast_encoder.ts";

@@ -285,6 +285,9 @@ Deno.test("eval records the backend that ran in metrics.json, and a native run r
       metrics.settings.models.threads,
       navigator.hardwareConcurrency,
     );
+    // The fixture models have no rewritable attention or repeats.
+    assert.equal(metrics.settings.models.fastEncoder, false);
+    assert.equal(metrics.settings.models.fastDecoder, false);
   });
 });
 

@@ -20,6 +20,7 @@ import { EVAL_USAGE } from "../../cli/eval.ts";
 import { DEMO_USAGE } from "../../cli/demo.ts";
 import { UsageError } from "../../cli/usage_error.ts";
 import { FAST_DECODER_DERIVATION } from "../../pipeline/sam/fast_decoder.ts";
+import { FAST_ENCODER_DERIVATION } from "../../pipeline/sam/fast_encoder.ts";
 import { TOKEN_MASK_DERIVATION } from "../../pipeline/clip/token_mask_model.ts";
 
 /** Every "(default X)" the shared options' help must show, from DEFAULTS. */
@@ -47,6 +48,9 @@ const SHOWN_DEFAULTS = [
   }; eval: on\\)`,
   `--fast-decoder on\\|off [^]*?\\(default ${
     DEFAULTS.fastDecoder ? "on" : "off"
+  }\\)`,
+  `--fast-encoder on\\|off [^]*?\\(default ${
+    DEFAULTS.fastEncoder ? "on" : "off"
   }\\)`,
 ].map((p) => new RegExp(p));
 
@@ -204,24 +208,28 @@ Deno.test("--resident-models on and off reach createSegmenter() as true and fals
   );
 });
 
-Deno.test("--fast-decoder on and off reach createSegmenter() as fastDecoder true and false; not given, the library's default applies", () => {
-  const source = memorySource(new Map());
-  for (const [flag, shared] of [["on", true], ["off", false]] as const) {
-    const options = segmenterOptions(
-      methodArgs({ "fast-decoder": flag }),
-      source,
+for (
+  const [flag, option] of [
+    ["fast-decoder", "fastDecoder"],
+    ["fast-encoder", "fastEncoder"],
+  ] as const
+) {
+  Deno.test(`--${flag} on and off reach createSegmenter() as ${option} true and false; not given, the library's default applies`, () => {
+    const source = memorySource(new Map());
+    for (const [value, on] of [["on", true], ["off", false]] as const) {
+      const options = segmenterOptions(
+        methodArgs({ [flag]: value }),
+        source,
+      );
+      assert.equal(options[option], on);
+    }
+    assert.equal(segmenterOptions(methodArgs({}), source)[option], undefined);
+    assert.throws(
+      () => methodArgs({ [flag]: "1" }),
+      new RegExp(`--${flag} must be on or off, not "1"`),
     );
-    assert.equal(options.fastDecoder, shared);
-  }
-  assert.equal(
-    segmenterOptions(methodArgs({}), source).fastDecoder,
-    undefined,
-  );
-  assert.throws(
-    () => methodArgs({ "fast-decoder": "1" }),
-    /--fast-decoder must be on or off, not "1"/,
-  );
-});
+  });
+}
 
 Deno.test("deriveNote() says what was derived and whether it was kept, warns of a refused decoder rewrite, and says nothing of a kept file", () => {
   const base = {
@@ -263,6 +271,24 @@ Deno.test("deriveNote() says what was derived and whether it was kept, warns of 
     "note: SAM's decoder runs as exported: sam: the fast decoder could not run on the wasm backend (x)\n",
   );
   assert.equal(deriveNote({ ...base, from: "kept", stored: true }), "");
+  const encoder = {
+    ...base,
+    file: "onnx/vision_encoder.onnx",
+    derivation: FAST_ENCODER_DERIVATION,
+  };
+  assert.equal(
+    deriveNote({ ...encoder, from: "derived", stored: true }),
+    "SAM: derived the fast encoder from onnx/vision_encoder.onnx of Xenova/slimsam-77-uniform (kept in the cache for the next runs)\n",
+  );
+  assert.equal(
+    deriveNote({
+      ...encoder,
+      from: "derived",
+      stored: true,
+      unchanged: "sam: the fast encoder's output differs",
+    }),
+    "note: SAM's encoder runs as exported: sam: the fast encoder's output differs (kept in the cache for the next runs)\n",
+  );
 });
 
 Deno.test("methodArgs() words the library validator's errors with the flag and the value as typed", () => {

@@ -120,6 +120,7 @@ Deno.test("segment numbers the files of several sentences and lists them in the 
       viewsOnDevice: false, // native sessions take host tensors
       // The fixture decoder repeats nothing per prompt: it runs as it is.
       fastDecoder: false,
+      fastEncoder: false,
     });
     assert.equal(report.settings.spatial, "extended");
     assert.equal(report.settings.topK, 4);

@@ -74,6 +74,18 @@ Deno.test("reportedSettings() adds where the models ran to the record, and runJs
     viewsOnDevice: false,
   });
   assert.deepEqual(Object.keys(reported), [...Object.keys(run), "inFlight"]);
+  const fast = reportedSettings(run, {
+    backend: "native",
+    threads: 2,
+    device: "cpu",
+    viewsOnDevice: false,
+    inFlight: 1,
+    fastEncoder: true,
+    fastDecoder: false,
+  });
+  const models = fast.models as Record<string, unknown>;
+  assert.equal(models.fastEncoder, true);
+  assert.equal(models.fastDecoder, false);
   assert.equal(runJson({ a: 1 }), '{\n  "a": 1\n}\n');
 });
 

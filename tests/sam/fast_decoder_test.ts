@@ -278,6 +278,7 @@ Deno.test("createSegmenter() runs SAM's decoder as the fast decoder unless told 
       sam: REFERENCE_SAM,
       device: "cpu",
       generator: { pointsPerSide: 8 },
+      fastEncoder: false,
       ...(fastDecoder === undefined ? {} : { fastDecoder }),
       onProgress: (e) => {
         if (e.kind === "derive") derivations.push(e.derivation);

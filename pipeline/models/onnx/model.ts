@@ -450,6 +450,56 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
     }));
 }
 
+/** A subgraph to encode as an attribute (a `Scan`, `Loop` or `If` body). */
+export interface OnnxSubgraph {
+  /** The subgraph's name. */
+  readonly name: string;
+  /** Its nodes, in topological order; they may read the outer graph's tensors. */
+  readonly nodes: readonly OnnxNode[];
+  /** Its inputs (a body's loop-carried and scanned values). */
+  readonly inputs: readonly OnnxValueInfo[];
+  /** Its outputs. */
+  readonly outputs: readonly OnnxValueInfo[];
+}
+
+/**
+ * A graph attribute (AttributeProto type GRAPH) holding `body`, e.g. a
+ * `Scan` node's `body`.
+ *
+ * @example
+ * ```ts
+ * const body = graphAttribute("body", {
+ *   name: "double",
+ *   nodes: [],
+ *   inputs: [{ name: "x", elemType: ONNX_TYPE.float, dims: ["n"] }],
+ *   outputs: [{ name: "x", elemType: ONNX_TYPE.float, dims: ["n"] }],
+ * });
+ * body.name; // "body"
+ * ```
+ */
+export function graphAttribute(
+  name: string,
+  body: OnnxSubgraph,
+): OnnxAttribute {
+  const raw = new ProtoWriter()
+    .string(1, name)
+    .message(6, (g) => {
+      for (const n of body.nodes) {
+        g.message(GRAPH.node, (nw) => writeNode(nw, n));
+      }
+      g.string(2, body.name);
+      for (const v of body.inputs) {
+        g.message(GRAPH.input, (vw) => writeValueInfo(vw, v));
+      }
+      for (const v of body.outputs) {
+        g.message(GRAPH.output, (vw) => writeValueInfo(vw, v));
+      }
+    })
+    .int(20, 5)
+    .finish();
+  return { name, raw };
+}
+
 /**
  * Writes a model read by {@linkcode readOnnxModel}, with its graph as it now
  * stands and its metadata entries added.
