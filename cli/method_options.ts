@@ -86,7 +86,8 @@ export const METHOD_OPTIONS_USAGE = `Models:
   --resident-models on|off
                         keep every model open from the start (on), or open CLIP at
                         the first image and release SAM's encoder memory between
-                        images (off: a one-image run peaks ~1.5 GB lower; later
+                        images (off: with --fast-encoder off a one-image run peaks
+                        ~1.3 GB lower, with the fast encoder about the same; later
                         images reopen the encoder, ~0.25 s) (default ${
   onOff(D.residentModels)
 }; eval: on)

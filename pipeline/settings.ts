@@ -138,9 +138,11 @@ export interface SegmenterOptions
    * Keep every model session open from `createSegmenter` on (true), or
    * (false) open CLIP's sessions when the first image's proposals are
    * ready and park SAM's encoder after each image's encoding, so the
-   * encoder's working memory (about 2.4 GB for SlimSAM on the CPU
-   * backends) is back before CLIP's (about 1.1 GB at fp32) is taken: a
-   * one-image run then peaks near 2.7 GB instead of 4.2 GB. false costs the
+   * encoder's working memory is back before CLIP's (about 1.1 GB at fp32)
+   * is taken. With the stock encoder (about 2.4 GB of working memory for
+   * SlimSAM on the CPU backends) a one-image run then peaks near 2.9 GB
+   * instead of 4.2 GB; the fast encoder needs a few hundred MB, so there
+   * both peak near 1.6 GB. false costs the
    * encoder's opening again per image after the first (about 0.25 s at
    * fp32), and a CLIP file that fails to load fails the first image
    * instead of `createSegmenter`. Always true on webgpu. Default
