@@ -481,7 +481,8 @@ export async function createSegmenter(
       rewritten(
         "encoder",
         FAST_ENCODER,
-        options.fastEncoder ?? DEFAULTS.fastEncoder,
+        // A cache-sized loop is a CPU optimisation: on webgpu only when asked.
+        options.fastEncoder ?? (DEFAULTS.fastEncoder && backend !== "webgpu"),
       ),
     );
     const decoder = await load(

@@ -165,7 +165,9 @@ export interface SegmenterOptions
    * `pipeline/sam/fast_encoder.ts`). It is checked to compute the same on
    * a probe and kept in the cache: on SlimSAM about 40% less time an image
    * and 2 GB less memory on the CPU backends. false runs the encoder as
-   * exported. Default `DEFAULTS.fastEncoder`.
+   * exported. Default `DEFAULTS.fastEncoder` on the CPU backends (native,
+   * wasm); false on webgpu, where the rows' loop would go back and forth
+   * between the GPU and the processor for a cache a GPU does not need.
    */
   fastEncoder?: boolean;
   /** Progress of model loading and per-image stages. */
