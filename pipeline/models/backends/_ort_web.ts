@@ -12,6 +12,7 @@ import {
 } from "../inference.ts";
 import { type DeviceOutput, isDeviceTensor } from "../tensor.ts";
 import { createOrtSession, type OrtModuleLike } from "./_ort_common.ts";
+import { growWasmMemory } from "./_wasm_memory.ts";
 
 /** Whether this runtime exposes a WebGPU adapter at all. */
 export async function hasWebGpuAdapter(): Promise<boolean> {
@@ -71,8 +72,9 @@ async function checkRuntimeReadable(
   );
 }
 
-// Environments (one per onnxruntime-web bundle) already configured.
-const configured = new WeakSet<object>();
+// Environments (one per onnxruntime-web bundle) already configured, each
+// with what its first session waits for.
+const configured = new WeakMap<object, Promise<void>>();
 
 /**
  * Creates an onnxruntime-web session on the wasm or WebGPU execution provider.
@@ -108,8 +110,27 @@ export async function createWebSession(
   if (!configured.has(ort.env)) {
     ort.env.wasm.numThreads = options.threads;
     ort.env.logLevel = "error";
-    configured.add(ort.env);
+    configured.set(
+      ort.env,
+      // Threaded wasm: the memory grown before any model runs (see
+      // _wasm_memory.ts).
+      backend === "wasm" && options.threads !== 1
+        ? growWasmMemory((bytes) =>
+          createOrtSession(
+            ort as unknown as OrtModuleLike,
+            bytes,
+            "the memory warm-up model",
+            backend,
+            { executionProviders: ["wasm"], logSeverityLevel: 3 },
+          )
+        ).catch(() => {
+          // Best effort: a runtime that cannot start says so at the
+          // caller's own session, with the caller's model named.
+        })
+        : Promise.resolve(),
+    );
   }
+  await configured.get(ort.env);
   // A device of the caller's (oris's kernels) goes in the provider's
   // options; onnxruntime-web then runs on it and takes its buffers.
   const device = backend === "webgpu" ? options.gpuDevice : undefined;
