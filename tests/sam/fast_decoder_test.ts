@@ -265,48 +265,10 @@ Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and re
 });
 
 Deno.test("createSegmenter() runs SAM's decoder as the fast decoder unless told not to, with the same proposals and choices", async () => {
-  const { createSegmenter } = await import("../../pipeline/segmenter.ts");
-  const { referenceModels, readPhoto, REFERENCE_CLIP } = await import(
-    "../reference/reference_data.ts"
+  const { assertRewriteKeepsResults } = await import(
+    "../helpers/fast_rewrites.ts"
   );
-  const photo = await readPhoto("photos/coffee.png");
-  const derivations: string[] = [];
-  const open = (fastDecoder?: boolean) =>
-    createSegmenter({
-      source: referenceModels(),
-      clip: REFERENCE_CLIP,
-      sam: REFERENCE_SAM,
-      device: "cpu",
-      generator: { pointsPerSide: 8 },
-      fastEncoder: false,
-      ...(fastDecoder === undefined ? {} : { fastDecoder }),
-      onProgress: (e) => {
-        if (e.kind === "derive") derivations.push(e.derivation);
-      },
-    });
-  const shared = await open();
-  const stockRun = await open(false);
-  try {
-    assert.equal(shared.models.fastDecoder, true);
-    assert.equal(stockRun.models.fastDecoder, false);
-    // A --models folder is only read: derived (and checked) at each load.
-    assert.deepEqual(derivations, [FAST_DECODER_DERIVATION]);
-    const sentences = ["a cup of coffee", "the saucer on the left"];
-    const a = await shared.segment(photo, sentences);
-    const b = await stockRun.segment(photo, sentences);
-    assert.ok(a.proposals.length > 0);
-    assert.deepEqual(
-      a.proposals.map((p) => [p.box, p.area]),
-      b.proposals.map((p) => [p.box, p.area]),
-    );
-    assert.deepEqual(
-      a.sentences.map((s) => [s.selected, s.rule]),
-      b.sentences.map((s) => [s.selected, s.rule]),
-    );
-  } finally {
-    await shared.release();
-    await stockRun.release();
-  }
+  await assertRewriteKeepsResults("fastDecoder", FAST_DECODER_DERIVATION);
 });
 
 /** Two transposed convolutions of `kernel` x `kernel`, stride 2, one after the other. */

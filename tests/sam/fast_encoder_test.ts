@@ -257,45 +257,8 @@ Deno.test("verifiedFastEncoder() checks the fast encoder on a probe image with o
 });
 
 Deno.test("createSegmenter() runs SAM's encoder as the fast encoder unless told not to, with the same proposals and choices", async () => {
-  const { createSegmenter } = await import("../../pipeline/segmenter.ts");
-  const { referenceModels, readPhoto, REFERENCE_CLIP } = await import(
-    "../reference/reference_data.ts"
+  const { assertRewriteKeepsResults } = await import(
+    "../helpers/fast_rewrites.ts"
   );
-  const photo = await readPhoto("photos/coffee.png");
-  const derivations: string[] = [];
-  const open = (fastEncoder?: boolean) =>
-    createSegmenter({
-      source: referenceModels(),
-      clip: REFERENCE_CLIP,
-      sam: REFERENCE_SAM,
-      device: "cpu",
-      generator: { pointsPerSide: 8 },
-      fastDecoder: false,
-      ...(fastEncoder === undefined ? {} : { fastEncoder }),
-      onProgress: (e) => {
-        if (e.kind === "derive") derivations.push(e.derivation);
-      },
-    });
-  const fast = await open();
-  const stockRun = await open(false);
-  try {
-    assert.equal(fast.models.fastEncoder, true);
-    assert.equal(stockRun.models.fastEncoder, false);
-    assert.deepEqual(derivations, [FAST_ENCODER_DERIVATION]);
-    const sentences = ["a cup of coffee", "the saucer on the left"];
-    const a = await fast.segment(photo, sentences);
-    const b = await stockRun.segment(photo, sentences);
-    assert.ok(a.proposals.length > 0);
-    assert.deepEqual(
-      a.proposals.map((p) => [p.box, p.area]),
-      b.proposals.map((p) => [p.box, p.area]),
-    );
-    assert.deepEqual(
-      a.sentences.map((s) => [s.selected, s.rule]),
-      b.sentences.map((s) => [s.selected, s.rule]),
-    );
-  } finally {
-    await fast.release();
-    await stockRun.release();
-  }
+  await assertRewriteKeepsResults("fastEncoder", FAST_ENCODER_DERIVATION);
 });

@@ -1,0 +1,66 @@
+/**
+ * The check both fast SAM rewrites share at the segmenter's level: a
+ * segmenter with the rewrite (its default) and one without give the same
+ * proposals and choices on a reference photo.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createSegmenter } from "../../pipeline/segmenter.ts";
+import {
+  readPhoto,
+  REFERENCE_CLIP,
+  REFERENCE_SAM,
+  referenceModels,
+} from "../reference/reference_data.ts";
+
+/**
+ * Opens the tiny reference models twice, `option` left to its default and
+ * false (the other rewrite off in both), asserts the first runs the rewrite
+ * (derived once: a --models folder is only read), the second not, and that
+ * both segment the coffee photo alike.
+ */
+export async function assertRewriteKeepsResults(
+  option: "fastEncoder" | "fastDecoder",
+  derivation: string,
+): Promise<void> {
+  const other = option === "fastEncoder" ? "fastDecoder" : "fastEncoder";
+  const photo = await readPhoto("photos/coffee.png");
+  const derivations: string[] = [];
+  const open = (on?: boolean) =>
+    createSegmenter({
+      source: referenceModels(),
+      clip: REFERENCE_CLIP,
+      sam: REFERENCE_SAM,
+      device: "cpu",
+      generator: { pointsPerSide: 8 },
+      [other]: false,
+      ...(on === undefined ? {} : { [option]: on }),
+      onProgress: (e) => {
+        if (e.kind === "derive") derivations.push(e.derivation);
+      },
+    });
+  const fast = await open();
+  const stock = await open(false);
+  try {
+    assert.equal(fast.models[option], true);
+    assert.equal(stock.models[option], false);
+    assert.deepEqual(derivations, [derivation]);
+    const sentences = ["a cup of coffee", "the saucer on the left"];
+    const a = await fast.segment(photo, sentences);
+    const b = await stock.segment(photo, sentences);
+    assert.ok(a.proposals.length > 0);
+    assert.deepEqual(
+      a.proposals.map((p) => [p.box, p.area]),
+      b.proposals.map((p) => [p.box, p.area]),
+    );
+    assert.deepEqual(
+      a.sentences.map((s) => [s.selected, s.rule]),
+      b.sentences.map((s) => [s.selected, s.rule]),
+    );
+  } finally {
+    await fast.release();
+    await stock.release();
+  }
+}
