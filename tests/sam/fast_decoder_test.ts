@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertRewriteKeepsResults } from "../helpers/fast_rewrites.ts";
 import { OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
 import { createSession } from "../../pipeline/models/session.ts";
@@ -265,9 +266,6 @@ Deno.test("fastDecoderBytes() derives and checks once, keeps the decoder, and re
 });
 
 Deno.test("createSegmenter() runs SAM's decoder as the fast decoder unless told not to, with the same proposals and choices", async () => {
-  const { assertRewriteKeepsResults } = await import(
-    "../helpers/fast_rewrites.ts"
-  );
   await assertRewriteKeepsResults("fastDecoder", FAST_DECODER_DERIVATION);
 });
 

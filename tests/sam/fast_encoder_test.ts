@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertRewriteKeepsResults } from "../helpers/fast_rewrites.ts";
 import { OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
 import { createSession } from "../../pipeline/models/session.ts";
@@ -257,8 +258,5 @@ Deno.test("verifiedFastEncoder() checks the fast encoder on a probe image with o
 });
 
 Deno.test("createSegmenter() runs SAM's encoder as the fast encoder unless told not to, with the same proposals and choices", async () => {
-  const { assertRewriteKeepsResults } = await import(
-    "../helpers/fast_rewrites.ts"
-  );
   await assertRewriteKeepsResults("fastEncoder", FAST_ENCODER_DERIVATION);
 });
