@@ -101,7 +101,8 @@ export const METHOD_OPTIONS_USAGE = `Models:
                         to compute the same, kept in the cache; ~40% less time
                         and ~2 GB less memory an image) (default ${
   onOff(D.fastEncoder)
-} on native and wasm, off on webgpu)
+} on native and wasm with the model cache; off on webgpu
+                        and with --models, where the check would run every time)
 
 Method:
   --spatial MODE        ${SPATIAL_MODES.join(", ")} (default ${D.spatial})

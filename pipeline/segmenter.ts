@@ -481,8 +481,7 @@ export async function createSegmenter(
       rewritten(
         "encoder",
         FAST_ENCODER,
-        // A cache-sized loop is a CPU optimisation: on webgpu only when asked.
-        options.fastEncoder ?? (DEFAULTS.fastEncoder && backend !== "webgpu"),
+        options.fastEncoder ?? fastEncoderByDefault(backend, source),
       ),
     );
     const decoder = await load(
@@ -569,6 +568,22 @@ async function tokenMaskedTower(
     ...(keepError ? { keepError } : {}),
   });
   return bytes;
+}
+
+/**
+ * Whether SAM's encoder runs as the fast encoder when the caller does not
+ * say: on the CPU backends (a cache-sized loop is a processor's
+ * optimisation), and where the source keeps derived files, so that its
+ * check (two encoder runs on the probe, about 4 s on native) is paid once;
+ * a source that keeps none (a models folder, memory) would pay it on every
+ * load, more than an image gains.
+ */
+function fastEncoderByDefault(
+  backend: BackendName,
+  source: ModelSource,
+): boolean {
+  return DEFAULTS.fastEncoder && backend !== "webgpu" &&
+    source.derived !== undefined;
 }
 
 /**

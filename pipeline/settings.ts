@@ -166,8 +166,11 @@ export interface SegmenterOptions
    * a probe and kept in the cache: on SlimSAM about 40% less time an image
    * and 2 GB less memory on the CPU backends. false runs the encoder as
    * exported. Default `DEFAULTS.fastEncoder` on the CPU backends (native,
-   * wasm); false on webgpu, where the rows' loop would go back and forth
-   * between the GPU and the processor for a cache a GPU does not need.
+   * wasm) with a source that keeps derived files (the model cache); false
+   * on webgpu, where the rows' loop would go back and forth between the
+   * GPU and the processor for a cache a GPU does not need, and with a
+   * source that keeps none (a models folder, memory), where the check
+   * (two encoder runs, about 4 s on native) would be paid at every load.
    */
   fastEncoder?: boolean;
   /** Progress of model loading and per-image stages. */

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { ModelSource } from "../../pipeline/models/source.ts";
 import { createSegmenter } from "../../pipeline/segmenter.ts";
 import {
   readPhoto,
@@ -16,10 +17,30 @@ import {
 } from "../reference/reference_data.ts";
 
 /**
- * Opens the tiny reference models twice, `option` left to its default and
- * false (the other rewrite off in both), asserts the first runs the rewrite
- * (derived once: a --models folder is only read), the second not, and that
- * both segment the coffee photo alike.
+ * `source` with derived files kept in memory, as the model cache keeps
+ * them (the fast encoder is the default only where they are kept).
+ */
+export function keepingDerived(source: ModelSource): ModelSource {
+  const kept = new Map<string, Uint8Array>();
+  return {
+    read: (repo, path, options) => source.read(repo, path, options),
+    describe: (repo, path) => source.describe(repo, path),
+    derived: {
+      read: (repo, path, kind) =>
+        Promise.resolve(kept.get(`${repo}/${path}/${kind}`)),
+      write: (repo, path, kind, bytes) => {
+        kept.set(`${repo}/${path}/${kind}`, bytes);
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+/**
+ * Opens the tiny reference models twice from a source that keeps derived
+ * files, `option` left to its default and false (the other rewrite off in
+ * both), asserts the first runs the rewrite (derived and checked once),
+ * the second not, and that both segment the coffee photo alike.
  */
 export async function assertRewriteKeepsResults(
   option: "fastEncoder" | "fastDecoder",
@@ -28,9 +49,10 @@ export async function assertRewriteKeepsResults(
   const other = option === "fastEncoder" ? "fastDecoder" : "fastEncoder";
   const photo = await readPhoto("photos/coffee.png");
   const derivations: string[] = [];
+  const source = keepingDerived(referenceModels());
   const open = (on?: boolean) =>
     createSegmenter({
-      source: referenceModels(),
+      source,
       clip: REFERENCE_CLIP,
       sam: REFERENCE_SAM,
       device: "cpu",

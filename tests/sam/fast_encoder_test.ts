@@ -260,3 +260,36 @@ Deno.test("verifiedFastEncoder() checks the fast encoder on a probe image with o
 Deno.test("createSegmenter() runs SAM's encoder as the fast encoder unless told not to, with the same proposals and choices", async () => {
   await assertRewriteKeepsResults("fastEncoder", FAST_ENCODER_DERIVATION);
 });
+
+Deno.test("createSegmenter() with a source that keeps no derived files (a models folder) runs the encoder as exported unless the fast encoder is asked for", async () => {
+  const { createSegmenter } = await import("../../pipeline/segmenter.ts");
+  const { referenceModels, REFERENCE_CLIP } = await import(
+    "../reference/reference_data.ts"
+  );
+  const source = referenceModels();
+  assert.equal(source.derived, undefined);
+  const open = async (fastEncoder?: boolean) => {
+    const derivations: string[] = [];
+    const segmenter = await createSegmenter({
+      source,
+      clip: REFERENCE_CLIP,
+      sam: REFERENCE_SAM,
+      device: "cpu",
+      fastDecoder: false,
+      ...(fastEncoder === undefined ? {} : { fastEncoder }),
+      onProgress: (e) => {
+        if (e.kind === "derive" && e.derivation === FAST_ENCODER_DERIVATION) {
+          derivations.push(e.derivation);
+        }
+      },
+    });
+    const fast = segmenter.models.fastEncoder;
+    await segmenter.release();
+    return { fast, derivations };
+  };
+  assert.deepEqual(await open(), { fast: false, derivations: [] });
+  assert.deepEqual(await open(true), {
+    fast: true,
+    derivations: [FAST_ENCODER_DERIVATION],
+  });
+});
