@@ -43,6 +43,9 @@ for (const backend of BACKENDS) {
         alpha: GOLDEN.alpha,
         beta: GOLDEN.beta,
         spatial: "off",
+        // As a user's runs from the model cache run it (a folder keeps no
+        // checked encoder, so it is asked for here).
+        fastEncoder: backend !== "webgpu",
         // The reference generator decodes every grid point.
         generator: { ...photo.options, prunePoints: false },
       });
