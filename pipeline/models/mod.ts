@@ -1,8 +1,9 @@
 /**
  * Models without the file system: the registry of supported CLIP and SAM
  * repositories, sources that read their files (the Hub by fetch, or memory),
- * ONNX Runtime sessions on wasm, webgpu or native, and the ONNX reader and
- * writer.
+ * ONNX Runtime sessions on wasm, webgpu or native, the ONNX reader and
+ * writer, and graph rewrites used only once checked against the stock
+ * model (`verified_rewrite.ts`).
  *
  * @module
  */

@@ -1,7 +1,9 @@
 /**
  * SAM's automatic mask generator as the reference runs it: the point grid,
  * the image preprocessing, prompting in batches, and the postprocessing
- * (thresholds, stability score, box and mask NMS, small-region removal).
+ * (thresholds, stability score, box and mask NMS, small-region removal);
+ * and the fast encoder and decoder, rewrites of the stock ONNX graphs that
+ * compute the same with less work, each checked on a probe before use.
  *
  * @module
  */
