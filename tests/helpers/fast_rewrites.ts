@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { ModelSource } from "../../pipeline/models/source.ts";
+import { FAST_ENCODER_DERIVATION } from "../../pipeline/sam/fast_encoder.ts";
 import { createSegmenter } from "../../pipeline/segmenter.ts";
 import {
   readPhoto,
@@ -85,4 +86,40 @@ export async function assertRewriteKeepsResults(
     await fast.release();
     await stock.release();
   }
+}
+
+/**
+ * Asserts that SAM's encoder, read from `source` on `backend`, runs as
+ * exported when `fastEncoder` is left to its default (nothing derived), and
+ * as the fast encoder, derived once, when it is asked for.
+ */
+export async function assertFastEncoderOnlyWhenAsked(
+  source: ModelSource,
+  backend: "native" | "webgpu",
+): Promise<void> {
+  const open = async (fastEncoder?: boolean) => {
+    const derivations: string[] = [];
+    const segmenter = await createSegmenter({
+      source,
+      clip: REFERENCE_CLIP,
+      sam: REFERENCE_SAM,
+      backend,
+      ...(backend === "webgpu" ? {} : { device: "cpu" as const }),
+      fastDecoder: false,
+      ...(fastEncoder === undefined ? {} : { fastEncoder }),
+      onProgress: (e) => {
+        if (e.kind === "derive" && e.derivation === FAST_ENCODER_DERIVATION) {
+          derivations.push(e.derivation);
+        }
+      },
+    });
+    const fast = segmenter.models.fastEncoder;
+    await segmenter.release();
+    return { fast, derivations };
+  };
+  assert.deepEqual(await open(), { fast: false, derivations: [] });
+  assert.deepEqual(await open(true), {
+    fast: true,
+    derivations: [FAST_ENCODER_DERIVATION],
+  });
 }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { assertRewriteKeepsResults } from "../helpers/fast_rewrites.ts";
+import {
+  assertFastEncoderOnlyWhenAsked,
+  assertRewriteKeepsResults,
+} from "../helpers/fast_rewrites.ts";
 import { OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
 import { createSession } from "../../pipeline/models/session.ts";
@@ -262,34 +265,8 @@ Deno.test("createSegmenter() runs SAM's encoder as the fast encoder unless told 
 });
 
 Deno.test("createSegmenter() with a source that keeps no derived files (a models folder) runs the encoder as exported unless the fast encoder is asked for", async () => {
-  const { createSegmenter } = await import("../../pipeline/segmenter.ts");
-  const { referenceModels, REFERENCE_CLIP } = await import(
-    "../reference/reference_data.ts"
-  );
+  const { referenceModels } = await import("../reference/reference_data.ts");
   const source = referenceModels();
   assert.equal(source.derived, undefined);
-  const open = async (fastEncoder?: boolean) => {
-    const derivations: string[] = [];
-    const segmenter = await createSegmenter({
-      source,
-      clip: REFERENCE_CLIP,
-      sam: REFERENCE_SAM,
-      device: "cpu",
-      fastDecoder: false,
-      ...(fastEncoder === undefined ? {} : { fastEncoder }),
-      onProgress: (e) => {
-        if (e.kind === "derive" && e.derivation === FAST_ENCODER_DERIVATION) {
-          derivations.push(e.derivation);
-        }
-      },
-    });
-    const fast = segmenter.models.fastEncoder;
-    await segmenter.release();
-    return { fast, derivations };
-  };
-  assert.deepEqual(await open(), { fast: false, derivations: [] });
-  assert.deepEqual(await open(true), {
-    fast: true,
-    derivations: [FAST_ENCODER_DERIVATION],
-  });
+  await assertFastEncoderOnlyWhenAsked(source, "native");
 });
