@@ -7,7 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { ModelSource } from "../../pipeline/models/source.ts";
+import type {
+  DerivedFiles,
+  ModelSource,
+} from "../../pipeline/models/source.ts";
 import { FAST_ENCODER_DERIVATION } from "../../pipeline/sam/fast_encoder.ts";
 import { createSegmenter } from "../../pipeline/segmenter.ts";
 import {
@@ -18,22 +21,34 @@ import {
 } from "../reference/reference_data.ts";
 
 /**
- * `source` with derived files kept in memory, as the model cache keeps
- * them (the fast encoder is the default only where they are kept).
+ * Derived files kept in a map, keyed `repo/path/kind`, as the model cache
+ * keeps them on disk.
+ */
+export function memoryDerivedFiles(): {
+  derived: DerivedFiles;
+  kept: Map<string, Uint8Array>;
+} {
+  const kept = new Map<string, Uint8Array>();
+  const derived: DerivedFiles = {
+    read: (repo, path, kind) =>
+      Promise.resolve(kept.get(`${repo}/${path}/${kind}`)),
+    write: (repo, path, kind, bytes) => {
+      kept.set(`${repo}/${path}/${kind}`, bytes);
+      return Promise.resolve();
+    },
+  };
+  return { derived, kept };
+}
+
+/**
+ * `source` with derived files kept in memory (the fast encoder is the
+ * default only where they are kept).
  */
 export function keepingDerived(source: ModelSource): ModelSource {
-  const kept = new Map<string, Uint8Array>();
   return {
     read: (repo, path, options) => source.read(repo, path, options),
     describe: (repo, path) => source.describe(repo, path),
-    derived: {
-      read: (repo, path, kind) =>
-        Promise.resolve(kept.get(`${repo}/${path}/${kind}`)),
-      write: (repo, path, kind, bytes) => {
-        kept.set(`${repo}/${path}/${kind}`, bytes);
-        return Promise.resolve();
-      },
-    },
+    derived: memoryDerivedFiles().derived,
   };
 }
 

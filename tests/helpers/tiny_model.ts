@@ -6,17 +6,14 @@
  */
 
 import { attr, OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
+import { probeValues } from "../../pipeline/models/verified_rewrite.ts";
 
-/** Deterministic pseudo-random numbers in [-1, 1). */
-export function seededValues(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+/**
+ * Deterministic pseudo-random numbers in [-1, 1): the rewrites' probe
+ * values, under the name the tests use.
+ */
+export const seededValues: (count: number, seed: number) => Float32Array =
+  probeValues;
 
 /**
  * Builds the model: input `pixels` [batch, 3, 16, 16] float32, outputs

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { assertRewriteKeepsResults } from "../helpers/fast_rewrites.ts";
+import {
+  assertRewriteKeepsResults,
+  memoryDerivedFiles,
+} from "../helpers/fast_rewrites.ts";
 import { OnnxGraph } from "../../pipeline/demo/_onnx_graph.ts";
 import { readOnnxModel } from "../../pipeline/models/onnx/model.ts";
 import { createSession } from "../../pipeline/models/session.ts";
@@ -217,7 +220,7 @@ function countingOpen(
 
 /** A source over one decoder file that keeps derived files in memory. */
 function keepingSource(bytes: Uint8Array) {
-  const kept = new Map<string, Uint8Array>();
+  const { derived, kept } = memoryDerivedFiles();
   let reads = 0;
   const source: ModelSource = {
     read: () => {
@@ -225,14 +228,7 @@ function keepingSource(bytes: Uint8Array) {
       return Promise.resolve(bytes);
     },
     describe: (repo, path) => `${repo}/${path}`,
-    derived: {
-      read: (repo, path, kind) =>
-        Promise.resolve(kept.get(`${repo}/${path}/${kind}`)),
-      write: (repo, path, kind, b) => {
-        kept.set(`${repo}/${path}/${kind}`, b);
-        return Promise.resolve();
-      },
-    },
+    derived,
   };
   return { source, kept, reads: () => reads };
 }
