@@ -132,7 +132,7 @@ export interface TokenMaskOptions {
 export function tokenMaskInfo(bytes: Uint8Array): TokenMaskInfo | undefined {
   let value: string | undefined;
   try {
-    value = modelMetadata(readOnnxModel(bytes), TOKEN_MASK_METADATA);
+    value = modelMetadata(bytes, TOKEN_MASK_METADATA);
   } catch {
     return undefined;
   }

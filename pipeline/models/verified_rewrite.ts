@@ -128,9 +128,7 @@ export function rewriteRecord<R extends RewriteRecord>(
   bytes: Uint8Array,
 ): R | undefined {
   try {
-    return parseRecord(
-      modelMetadata(readOnnxModel(bytes), rewrite.metadataKey),
-    );
+    return parseRecord(modelMetadata(bytes, rewrite.metadataKey));
   } catch {
     return undefined;
   }

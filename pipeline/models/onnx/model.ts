@@ -391,8 +391,11 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModel {
 }
 
 /**
- * The value of metadata entry `key` of a model as read (its
- * `metadata_props`), or undefined where it has none.
+ * The value of metadata entry `key` of a model (its `metadata_props`), or
+ * undefined where it has none. Given a model's bytes, only their top-level
+ * fields are read, the graph skipped: what checking a derived file's record
+ * needs, without decoding tens of MB of nodes. Bytes that are no protobuf
+ * throw a `ProtobufError`.
  *
  * @example
  * ```ts
@@ -401,13 +404,15 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModel {
  * const model = readOnnxModel(demoModelFiles().get(`${DEMO_CLIP}/onnx/vision_model.onnx`)!);
  * model.metadata.push(["oris.note", "rewritten"]);
  * modelMetadata(readOnnxModel(writeOnnxModel(model)), "oris.note"); // "rewritten"
+ * modelMetadata(writeOnnxModel(model), "oris.note"); // "rewritten", from the bytes
  * ```
  */
 export function modelMetadata(
-  model: OnnxModel,
+  model: OnnxModel | Uint8Array,
   key: string,
 ): string | undefined {
-  for (const f of model.rest) {
+  const fields = model instanceof Uint8Array ? readFields(model) : model.rest;
+  for (const f of fields) {
     if (f.field !== MODEL.metadata || !f.bytes) continue;
     let k = "", value = "";
     for (const e of readFields(f.bytes)) {
