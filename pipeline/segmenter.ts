@@ -109,7 +109,10 @@ export type SegmenterProgress =
     kind: "derive";
     model: string;
     file: string;
-    /** Which derived file: `TOKEN_MASK_DERIVATION` or `FAST_DECODER_DERIVATION`. */
+    /**
+     * Which derived file: `TOKEN_MASK_DERIVATION`, `FAST_ENCODER_DERIVATION`
+     * or `FAST_DECODER_DERIVATION`.
+     */
     derivation: string;
     /**
      * Why the stock model is used unchanged, where a rewrite was found but
