@@ -13,15 +13,23 @@
  * Run: `deno task spatial:eval` (add `--failures` for the most frequent
  * failure patterns of the extended selector, `--examples N` for N
  * sentences each instead of 3, `--scope orientation|readme|any` for the
- * set they come from, every parsed sentence without it).
+ * set they come from, every parsed sentence without it; `--ceiling` for
+ * the ceiling of one simple geometric pick per kind of sentence, tuned to
+ * val on purpose, see `pipeline/eval/spatial_ceiling.ts`, with the groups
+ * of `--scope`).
  *
  * @module
  */
 
 import {
+  formatCeilingGroups,
+  orientationCeiling,
+} from "../pipeline/eval/spatial_ceiling.ts";
+import {
   extendedSelector,
   failurePatterns,
   formatOrientationTable,
+  ORIENTATION_CONDITIONS,
   ORIENTATION_SCOPES,
   orientationCases,
   type OrientationData,
@@ -94,6 +102,43 @@ export const SCOPE_HEADINGS: Readonly<Record<OrientationScope, string>> = {
     "The same, every sentence the spatial parser reads (with on / next to / far from):",
 };
 
+/**
+ * Prints, for every set and condition, the extended selector's accuracy
+ * beside the ceiling of one geometric pick per group of sentences, then
+ * the groups of `--scope` (equal scores) with 10 sentences or more.
+ */
+function printCeiling(data: OrientationData, args: readonly string[]): void {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  console.log(
+    "\nCeiling: each group of sentences (by the rule that decided) takes whichever simple geometric pick is right most often on it, chosen with the answers in view:",
+  );
+  console.log(
+    `${"sentences".padEnd(13)}${"condition".padEnd(12)}${"n".padStart(5)}${
+      "extended".padStart(10)
+    }${"ceiling".padStart(9)}`,
+  );
+  for (const scope of ORIENTATION_SCOPES) {
+    for (const condition of ORIENTATION_CONDITIONS) {
+      const c = orientationCeiling(orientationCases(data, condition, scope));
+      console.log(
+        `${scope.padEnd(13)}${condition.padEnd(12)}${String(c.n).padStart(5)}${
+          pct(c.selector).padStart(10)
+        }${pct(c.ceiling).padStart(9)}`,
+      );
+    }
+  }
+  const scope = scopeArg(args);
+  console.log(
+    `\nThe groups of ${scope} (equal scores), 10 sentences or more: right by the extended selector, right by the group's best pick:`,
+  );
+  console.log(
+    formatCeilingGroups(
+      orientationCeiling(orientationCases(data, "equal", scope)),
+      10,
+    ),
+  );
+}
+
 if (import.meta.main) {
   const data = await readOrientationData();
   if (data) {
@@ -103,6 +148,7 @@ if (import.meta.main) {
         formatOrientationTable(scoreOrientation(data, undefined, scope)),
       );
     });
+    if (Deno.args.includes("--ceiling")) printCeiling(data, Deno.args);
     if (Deno.args.includes("--failures")) {
       const scope = scopeArg(Deno.args);
       console.log(

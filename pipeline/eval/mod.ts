@@ -2,7 +2,7 @@
  * Evaluation without the file system: per-sentence scores, streaming IoU
  * metrics, ablations, the run's records and its report, the data's
  * fingerprint, shards and their merge; the spatial selectors on real
- * sentences.
+ * sentences, and how far simple geometry could take them.
  *
  * @module
  */
@@ -24,3 +24,4 @@ export * from "./plan.ts";
 export * from "./run_record.ts";
 export * from "./score_summary.ts";
 export * from "./spatial_orientation.ts";
+export * from "./spatial_ceiling.ts";
