@@ -152,11 +152,12 @@ export function orientationCeiling(
     { n: number; selector: number; picks: number[] }
   >();
   for (const c of cases) {
-    const pattern = rulePattern(select(c).rule);
+    const choice = select(c);
+    const pattern = rulePattern(choice.rule);
     const g = groups.get(pattern) ??
       { n: 0, selector: 0, picks: picks.map(() => 0) };
     g.n++;
-    g.selector += +(select(c).index === c.target);
+    g.selector += +(choice.index === c.target);
     picks.forEach((p, k) => g.picks[k] += +(pickIndex(c, p) === c.target));
     groups.set(pattern, g);
   }
