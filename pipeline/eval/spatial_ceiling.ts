@@ -23,10 +23,10 @@
 import { candidatePool, type ImageSize } from "../spatial/extended.ts";
 import type { SpatialCandidate } from "../spatial/types.ts";
 import {
+  casesByRule,
   extendedSelector,
   type OrientationCase,
   type OrientationSelector,
-  rulePattern,
 } from "./spatial_orientation.ts";
 
 /** A candidate's box, `[x, y, width, height]`. */
@@ -147,28 +147,19 @@ export function orientationCeiling(
   select: OrientationSelector = extendedSelector,
   picks: readonly GeometricPick[] = GEOMETRIC_PICKS,
 ): OrientationCeiling {
-  const groups = new Map<
-    string,
-    { n: number; selector: number; picks: number[] }
-  >();
-  for (const c of cases) {
-    const choice = select(c);
-    const pattern = rulePattern(choice.rule);
-    const g = groups.get(pattern) ??
-      { n: 0, selector: 0, picks: picks.map(() => 0) };
-    g.n++;
-    g.selector += +(choice.index === c.target);
-    picks.forEach((p, k) => g.picks[k] += +(pickIndex(c, p) === c.target));
-    groups.set(pattern, g);
-  }
-  const rows: CeilingGroup[] = [...groups].map(([pattern, g]) => {
-    const k = g.picks.indexOf(Math.max(...g.picks, 0));
+  const rows: CeilingGroup[] = [...casesByRule(cases, select)].map((
+    [pattern, decided],
+  ) => {
+    const right = picks.map((p) =>
+      decided.filter((d) => pickIndex(d.case, p) === d.case.target).length
+    );
+    const k = right.indexOf(Math.max(...right, 0));
     return {
       pattern,
-      n: g.n,
-      selector: g.selector,
+      n: decided.length,
+      selector: decided.filter((d) => d.right).length,
       bestPick: k >= 0 ? picks[k].name : "",
-      bestPickRight: k >= 0 ? g.picks[k] : 0,
+      bestPickRight: k >= 0 ? right[k] : 0,
     };
   }).sort((a, b) =>
     b.n - a.n || (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)

@@ -447,6 +447,34 @@ export function rulePattern(rule: string): string {
     .replace(/ordinal \d+/g, "ordinal");
 }
 
+/** One case and whether the selector's choice was the target. */
+export interface DecidedCase {
+  /** The case. */
+  readonly case: OrientationCase;
+  /** Whether `select` picked its target. */
+  readonly right: boolean;
+}
+
+/**
+ * The cases grouped by the {@linkcode rulePattern} of the rule `select`
+ * decided each with, groups in the order first met, cases in their order.
+ * The selector runs once per case.
+ */
+export function casesByRule(
+  cases: readonly OrientationCase[],
+  select: OrientationSelector,
+): Map<string, DecidedCase[]> {
+  const groups = new Map<string, DecidedCase[]>();
+  for (const c of cases) {
+    const s = select(c);
+    const pattern = rulePattern(s.rule);
+    const group = groups.get(pattern) ?? [];
+    group.push({ case: c, right: s.index === c.target });
+    groups.set(pattern, group);
+  }
+  return groups;
+}
+
 /**
  * The failures of `select` over `cases` grouped by {@linkcode rulePattern},
  * most failures first (ties: most cases, then the pattern's name).
@@ -456,25 +484,16 @@ export function failurePatterns(
   select: OrientationSelector,
   examples = 3,
 ): FailurePattern[] {
-  const groups = new Map<
-    string,
-    { failures: number; total: number; examples: string[] }
-  >();
-  for (const c of cases) {
-    const s = select(c);
-    const pattern = rulePattern(s.rule);
-    const g = groups.get(pattern) ??
-      { failures: 0, total: 0, examples: [] };
-    g.total++;
-    if (s.index !== c.target) {
-      g.failures++;
-      if (g.examples.length < examples) g.examples.push(c.text);
-    }
-    groups.set(pattern, g);
-  }
-  return [...groups].map(([pattern, g]) => ({ pattern, ...g }))
-    .sort((a, b) =>
-      b.failures - a.failures || b.total - a.total ||
-      (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)
-    );
+  return [...casesByRule(cases, select)].map(([pattern, decided]) => {
+    const wrong = decided.filter((d) => !d.right);
+    return {
+      pattern,
+      failures: wrong.length,
+      total: decided.length,
+      examples: wrong.slice(0, examples).map((d) => d.case.text),
+    };
+  }).sort((a, b) =>
+    b.failures - a.failures || b.total - a.total ||
+    (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)
+  );
 }

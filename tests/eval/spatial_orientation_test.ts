@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BACKGROUND_PROPOSALS,
+  casesByRule,
   extendedSelector,
   failurePatterns,
   formatOrientationTable,
@@ -282,6 +283,28 @@ Deno.test("failurePatterns() groups failures by rule, most first, with examples"
     },
     { pattern: "extended:middle", failures: 0, total: 1, examples: [] },
   ]);
+});
+
+Deno.test("casesByRule() groups cases by rule pattern in the order met, asking the selector once each", () => {
+  const cases = orientationCases(TINY, "equal");
+  let calls = 0;
+  const groups = casesByRule(cases, (c) => {
+    calls++;
+    return c.text.includes("middle")
+      ? { index: c.target, rule: "extended:middle among 3" }
+      : { index: -1, rule: "best-score" };
+  });
+  assert.equal(calls, cases.length);
+  assert.deepEqual(
+    [...groups].map(([p, d]) => [p, d.map((x) => [x.case.text, x.right])]),
+    [
+      ["best-score", [["the man on the left", false], [
+        "the man on the right",
+        false,
+      ]]],
+      ["extended:middle", [["the man in the middle", true]]],
+    ],
+  );
 });
 
 Deno.test("spatial:eval --examples N sets the sentences shown per failure pattern, 3 otherwise", () => {
